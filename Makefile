@@ -1,0 +1,54 @@
+# The two commands a new user needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+VENDOR := gongzhi/web/static/vendor
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install assets messages lint check-migrations clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall when pyproject.toml changes.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Front-end assets come from the npm registry, pinned in package-lock.json, and are
+# served by the app itself (no CDN).
+$(VENDOR)/htmx.min.js: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+
+assets: $(VENDOR)/htmx.min.js
+
+install: $(STAMP) assets
+
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo
+	@echo ""
+	@echo "共治演示站： http://127.0.0.1:$(PORT)/   （Ctrl-C 停止）"
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check-migrations: install
+	$(PY) manage.py makemigrations --check --dry-run
+
+# Rebuild the zh_Hans catalog after changing user-facing text (needs gettext).
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=node_modules --ignore=var
+	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) var

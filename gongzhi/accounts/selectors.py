@@ -1,0 +1,30 @@
+"""Scoped reads of users and positions."""
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from gongzhi.accounts.models import Position
+from gongzhi.core.errors import NotFound
+from gongzhi.core.permissions import scope_for
+from gongzhi.core.roles import CODE_LENGTH, Level, Perm
+
+
+def positions_visible_to(user) -> QuerySet[Position]:
+    """Active positions in the user's area: at units they cover, at their own department,
+    and at the departments of a district they cover whole."""
+    scope = scope_for(user, Perm.STAFF_VIEW)
+    qs = Position.objects.filter(is_active=True).select_related("user", "org_unit", "department")
+    if scope.everything:
+        return qs
+    q = scope.q("org_code", "department_id")
+    districts = [c for c in scope.org_codes if len(c) == CODE_LENGTH[Level.DISTRICT]]
+    if districts:
+        q |= Q(department__district__code__in=districts)
+    return qs.filter(q)
+
+
+def position_for(user, position_id) -> Position:
+    try:
+        return positions_visible_to(user).get(pk=int(position_id))
+    except (Position.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("The position does not exist or is outside your area.")) from None

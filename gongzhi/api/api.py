@@ -1,0 +1,26 @@
+"""The JSON API at /api/v1/, assembled from each app's router."""
+
+from ninja import NinjaAPI, Swagger
+
+from gongzhi.accounts.api import router as accounts_router
+from gongzhi.api import errors
+from gongzhi.api.auth import ActiveSessionAuth, TokenAuth
+from gongzhi.orgs.api import router as orgs_router
+
+api = NinjaAPI(
+    title="共治 gongzhi API",
+    version="1",
+    description=(
+        "社区网格化治理平台接口。认证：浏览器会话（需 CSRF）或 `Authorization: Bearer <token>`。"
+        '错误统一为 `{"code", "message", "details"}`；列表用游标分页'
+        "（`limit`、`cursor` → `items`、`next_cursor`）。"
+    ),
+    auth=[TokenAuth(), ActiveSessionAuth()],
+    docs=Swagger(settings={"persistAuthorization": True}),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    urls_namespace="api",
+)
+errors.install(api)
+api.add_router("", accounts_router)
+api.add_router("/orgs", orgs_router)

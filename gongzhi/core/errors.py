@@ -1,0 +1,38 @@
+"""Domain errors: a stable machine code plus a message a person can read.
+
+Services raise these; the API turns them into {"code", "message", "details"} and
+pages show the message. Messages are in Simplified Chinese through gettext.
+"""
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A refused operation. Nothing was changed when it is raised from a service."""
+
+    code = "invalid"
+    status = 400
+
+    def __init__(self, message: str, *, code: str | None = None, details: Any = None):
+        super().__init__(message)
+        self.message = str(message)
+        if code:
+            self.code = code
+        self.details = details
+
+
+class NotFound(DomainError):
+    """Missing, or not the caller's to see: the same answer for both."""
+
+    code = "not_found"
+    status = 404
+
+
+class PermissionDenied(DomainError):
+    code = "forbidden"
+    status = 403
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409

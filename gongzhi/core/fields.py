@@ -1,0 +1,43 @@
+"""The org code column and its prefix lookup.
+
+Every scoped row stores the code of its deepest org unit, and "what may this user
+see" is `org_code__within=<scope code>`. Codes are digits only, so the rows under
+a code are exactly the range [code, code + ":") in byte order (":" follows "9").
+A range is used instead of LIKE because SQLite cannot use an index for Django's
+LIKE … ESCAPE, and PostgreSQL only can with a pattern opclass; the column is
+given the "C" collation on PostgreSQL so the range is bytewise whatever the
+database's locale.
+"""
+
+from django.db import models
+from django.db.models import Lookup
+
+
+class OrgCodeField(models.CharField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 24)
+        super().__init__(*args, **kwargs)
+
+    def db_parameters(self, connection):
+        params = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            params["collation"] = "C"
+        return params
+
+
+@OrgCodeField.register_lookup
+class Within(Lookup):
+    """`code__within="410311001"`: the code itself and every code that extends it."""
+
+    lookup_name = "within"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        upper = [p + ":" for p in rhs_params]
+        return f"({lhs} >= {rhs} AND {lhs} < {rhs})", [
+            *lhs_params,
+            *rhs_params,
+            *lhs_params,
+            *upper,
+        ]

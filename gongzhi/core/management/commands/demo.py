@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from gongzhi.core.registry import demo_steps
+
+
+class Command(BaseCommand):
+    help = "载入演示区数据（可重复运行，不会重复创建）。Load the demo district; safe to run again."
+
+    def handle(self, **options):
+        if settings.PRODUCTION:
+            raise CommandError(
+                "生产模式下不能载入演示数据。The demo refuses to run in production mode."
+            )
+        with transaction.atomic():
+            for step in demo_steps():
+                step.run(lambda msg: self.stdout.write(msg))

@@ -1,0 +1,111 @@
+"""A declarative transition table: states, actions, who may, guards.
+
+A table is data: each Transition says from which states an action may be taken,
+the state it leads to, the permission the actor needs (checked by the one
+resolver, against the object), and optional guards that read the object and the
+action's input. `Workflow.check()` raises a clear error for an illegal move;
+services call it inside their transaction, then write the new state and a
+timeline row. Nothing here touches the database.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from gongzhi.core import permissions
+from gongzhi.core.errors import DomainError, PermissionDenied
+
+# A guard returns None when the move may go ahead, or the reason it may not.
+Guard = Callable[[Any, dict[str, Any]], str | None]
+
+
+class IllegalTransition(DomainError):
+    code = "illegal_transition"
+    status = 409
+
+
+class GuardFailed(DomainError):
+    code = "guard_failed"
+    status = 400
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset[str]
+    target: str
+    perm: str | None = None
+    guards: tuple[Guard, ...] = ()
+    label: str = ""
+
+
+@dataclass
+class Workflow:
+    name: str
+    states: dict[str, str]  # state -> label
+    transitions: list[Transition] = field(default_factory=list)
+    state_attr: str = "state"
+
+    def __post_init__(self):
+        seen: set[tuple[str, str]] = set()
+        for t in self.transitions:
+            unknown = (t.sources | {t.target}) - set(self.states)
+            if unknown:
+                raise ValueError(f"{self.name}: {t.action} names unknown states {sorted(unknown)}")
+            for s in t.sources:
+                if (s, t.action) in seen:
+                    raise ValueError(f"{self.name}: two transitions for {t.action} from {s}")
+                seen.add((s, t.action))
+
+    def add(
+        self,
+        action: str,
+        sources: Iterable[str] | str,
+        target: str,
+        *,
+        perm: str | None = None,
+        guards: Iterable[Guard] = (),
+        label: str = "",
+    ) -> "Workflow":
+        sources = frozenset([sources] if isinstance(sources, str) else sources)
+        self.transitions.append(Transition(action, sources, target, perm, tuple(guards), label))
+        self.__post_init__()
+        return self
+
+    def _find(self, state: str, action: str) -> Transition | None:
+        for t in self.transitions:
+            if t.action == action and state in t.sources:
+                return t
+        return None
+
+    def check(self, obj, action: str, actor, **inputs) -> Transition:
+        """The transition `actor` may take now, or a DomainError saying why not."""
+        state = getattr(obj, self.state_attr)
+        t = self._find(state, action)
+        if t is None:
+            known = {x.action: x.label or x.action for x in self.transitions}
+            if action not in known:
+                raise IllegalTransition(_("Unknown action “%(action)s”.") % {"action": action})
+            raise IllegalTransition(
+                _("“%(action)s” is not allowed while the state is “%(state)s”.")
+                % {"action": known[action], "state": self.states.get(state, state)},
+                details={"state": state, "action": action},
+            )
+        if t.perm and not permissions.can(actor, t.perm, obj):
+            raise PermissionDenied(_("You may not “%(action)s”.") % {"action": t.label or t.action})
+        for guard in t.guards:
+            reason = guard(obj, inputs)
+            if reason:
+                raise GuardFailed(reason, details={"action": action})
+        return t
+
+    def available(self, obj, actor) -> list[Transition]:
+        """The actions `actor` may take on `obj` now (for buttons on a page)."""
+        state = getattr(obj, self.state_attr)
+        return [
+            t
+            for t in self.transitions
+            if state in t.sources and (not t.perm or permissions.can(actor, t.perm, obj))
+        ]

@@ -1,0 +1,46 @@
+from ninja import Field, Schema
+
+
+class OrgUnitOut(Schema):
+    id: int
+    code: str
+    name: str
+    level: str
+    level_label: str = Field(..., alias="get_level_display")
+    parent_id: int | None
+    service_phone: str
+    introduction: str
+    is_active: bool
+
+
+class OrgUnitPage(Schema):
+    items: list[OrgUnitOut]
+    next_cursor: str | None
+
+
+class OrgUnitCreateIn(Schema):
+    parent_id: int | None = None
+    code: str = Field(..., max_length=24)
+    name: str = Field(..., max_length=100)
+
+
+class OrgUnitUpdateIn(Schema):
+    name: str | None = Field(None, max_length=100)
+    service_phone: str | None = Field(None, max_length=32)
+    introduction: str | None = Field(None, max_length=500)
+
+
+class DepartmentOut(Schema):
+    id: int
+    code: str
+    name: str
+    district_id: int
+    phone: str
+    is_active: bool
+
+
+class DepartmentCreateIn(Schema):
+    district_id: int
+    code: str = Field(..., max_length=32)
+    name: str = Field(..., max_length=100)
+    phone: str = Field("", max_length=32)

@@ -1,0 +1,89 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from gongzhi.accounts.selectors import positions_visible_to
+from gongzhi.core import permissions
+from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.roles import Perm
+from gongzhi.orgs import selectors, services
+from gongzhi.web.http import domain_error_page
+
+
+@login_required
+def area(request):
+    """The top units of the user's area; their children open on demand."""
+    roots = selectors.scope_roots(request.user)
+    if not roots:
+        raise NotFound(_("You have no area to manage."))
+    return render(request, "orgs/area.html", {"roots": roots})
+
+
+@login_required
+def unit_children(request, unit_id):
+    unit = _unit_or_404(request, unit_id)
+    children = selectors.units_visible_to(request.user).filter(parent=unit).order_by("code")
+    return render(request, "orgs/_children.html", {"unit": unit, "children": children})
+
+
+@login_required
+def unit_detail(request, unit_id):
+    unit = _unit_or_404(request, unit_id)
+    context = {
+        "unit": unit,
+        "ancestors": selectors.unit_ancestors(unit),
+        "children": selectors.units_visible_to(request.user).filter(parent=unit).order_by("code"),
+        "counts": selectors.unit_counts(unit),
+        "positions": positions_visible_to(request.user)
+        .filter(org_code=unit.code)
+        .order_by("role", "id"),
+        "can_edit_profile": permissions.can(request.user, Perm.ORGS_EDIT_PROFILE, unit),
+    }
+    return render(request, "orgs/unit_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_profile_edit(request, unit_id):
+    """The service card: shown, edited in place (htmx), saved."""
+    unit = _unit_or_404(request, unit_id)
+    if not permissions.can(request.user, Perm.ORGS_EDIT_PROFILE, unit):
+        return domain_error_page(request, 403, _("You may not edit this unit's service card."))
+    error = None
+    if request.method == "POST":
+        try:
+            unit = services.org_unit_update_profile(
+                actor=request.user,
+                unit=unit,
+                service_phone=request.POST.get("service_phone", "")[:64],
+                introduction=request.POST.get("introduction", "")[:2000],
+            )
+        except DomainError as exc:
+            error = exc.message
+            unit.service_phone = request.POST.get("service_phone", "")[:64]
+            unit.introduction = request.POST.get("introduction", "")[:2000]
+        else:
+            return render(
+                request,
+                "orgs/_service_card.html",
+                {"unit": unit, "can_edit_profile": True, "saved": True},
+            )
+    return render(
+        request,
+        "orgs/_service_card_form.html",
+        {"unit": unit, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def departments(request):
+    rows = selectors.departments_visible_to(request.user).filter(is_active=True)
+    if not permissions.can(request.user, Perm.DEPARTMENTS_VIEW):
+        raise NotFound(_("Not found."))
+    return render(request, "orgs/departments.html", {"departments": rows})
+
+
+def _unit_or_404(request, unit_id):
+    return selectors.unit_for(request.user, unit_id)

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from gongzhi.api.api import api
+from gongzhi.web import views as web_views
+
+admin.site.site_header = "共治 · 系统管理"
+admin.site.site_title = "共治管理后台"
+admin.site.index_title = "系统管理"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("healthz", web_views.healthz, name="healthz"),
+    path("", include("gongzhi.accounts.urls")),
+    path("", include("gongzhi.orgs.urls")),
+    path("", include("gongzhi.web.urls")),
+]
+
+handler403 = "gongzhi.web.views.error_403"
+handler404 = "gongzhi.web.views.error_404"
+handler500 = "gongzhi.web.views.error_500"

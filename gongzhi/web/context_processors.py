@@ -1,0 +1,25 @@
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from gongzhi.core import permissions
+from gongzhi.core.roles import Perm, Role
+
+
+def navigation(request):
+    """The menu for the signed-in user: only what their roles can open."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    items = [("home", _("Workbench"), reverse("home"), "home")]
+    if permissions.can(user, Perm.ORGS_VIEW):
+        items.append(("area", _("My area"), reverse("area"), "map"))
+    if permissions.can(user, Perm.DEPARTMENTS_VIEW):
+        items.append(("departments", _("Departments"), reverse("departments"), "building"))
+    items.append(("account", _("Me"), reverse("account"), "user"))
+    roles = permissions.roles_of(user)
+    role_labels = [str(Role(r).label) for r in Role.values if r in roles]
+    return {
+        "nav_items": items,
+        "nav_role_labels": role_labels,
+        "nav_admin": user.is_staff,
+    }

@@ -1,0 +1,171 @@
+"""The workbench: what each role sees first. Reads only, through scoped selectors."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from gongzhi.accounts.selectors import positions_visible_to
+from gongzhi.core.models import AuditLog
+from gongzhi.core.permissions import can, facts_of
+from gongzhi.core.roles import Level, Perm, Role
+from gongzhi.orgs import selectors as orgs
+
+
+@dataclass
+class Panel:
+    role: str
+    title: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def _units(codes):
+    return list(orgs.OrgUnit.objects.filter(code__in=codes).order_by("code"))
+
+
+def _area_panel(user, role, codes, title):
+    units = _units(codes)
+    counts = orgs.units_in_scope_count_by_level(user)
+    gaps = orgs.grids_without_worker(user)
+    return Panel(
+        role,
+        title,
+        "web/panels/area.html",
+        {
+            "units": units,
+            "counts": [
+                (Level(lv).label, counts.get(lv, 0))
+                for lv in (Level.SUBDISTRICT, Level.COMMUNITY, Level.GRID, Level.MICROGRID)
+                if counts.get(lv)
+            ],
+            "gap_count": gaps.count(),
+            "gaps": list(gaps[:8]),
+            "people": positions_visible_to(user).filter(role=Role.GRID_WORKER).count(),
+        },
+    )
+
+
+def _community_panel(user, codes):
+    units = _units(codes)
+    grids = list(
+        orgs.units_visible_to(user).filter(level=Level.GRID, parent__in=units).order_by("code")
+    )
+    workers: dict[int, list] = {}
+    for p in positions_visible_to(user).filter(role=Role.GRID_WORKER, org_unit__in=grids):
+        workers.setdefault(p.org_unit_id, []).append(p.user.get_display_name())
+    rows = [(g, workers.get(g.id, [])) for g in grids]
+    return Panel(
+        Role.COMMUNITY_WORKER,
+        _("My community"),
+        "web/panels/community.html",
+        {"units": units, "grids": rows},
+    )
+
+
+def _grid_panel(user, role, codes):
+    units = _units(codes)
+    rows = []
+    for unit in units:
+        rows.append(
+            {
+                "unit": unit,
+                "ancestors": orgs.unit_ancestors(unit),
+                "children": list(orgs.units_visible_to(user).filter(parent=unit).order_by("code")),
+                "colleagues": [
+                    p
+                    for p in positions_visible_to(user).filter(org_code=unit.code)
+                    if p.user_id != user.pk
+                ],
+                "can_edit": can(user, Perm.ORGS_EDIT_PROFILE, unit),
+            }
+        )
+    title = _("My grid") if role == Role.GRID_WORKER else _("My building area")
+    return Panel(role, title, "web/panels/grid.html", {"rows": rows})
+
+
+def _department_panel(user, dept_ids):
+    depts = list(orgs.Department.objects.filter(pk__in=dept_ids).select_related("district"))
+    colleagues = [
+        p
+        for p in positions_visible_to(user).filter(department_id__in=dept_ids)
+        if p.user_id != user.pk
+    ]
+    return Panel(
+        Role.DEPARTMENT_HANDLER,
+        _("My department"),
+        "web/panels/department.html",
+        {"departments": depts, "colleagues": colleagues},
+    )
+
+
+def _resident_panel(user, codes):
+    """The resident's community and the grid workers who serve them (公示 contacts)."""
+    from gongzhi.accounts.models import Position
+
+    places = []
+    for unit in _units(codes):
+        chain = [*orgs.unit_ancestors(unit), unit]
+        community = next((u for u in chain if u.level == Level.COMMUNITY), None)
+        grid_units = [u for u in chain if u.level in (Level.GRID, Level.MICROGRID)]
+        workers = list(
+            Position.objects.filter(
+                role=Role.GRID_WORKER, is_active=True, org_unit__in=grid_units
+            ).select_related("user", "org_unit")
+        )
+        places.append(
+            {"unit": unit, "community": community, "grids": grid_units, "workers": workers}
+        )
+    return Panel(Role.RESIDENT, _("My community"), "web/panels/resident.html", {"places": places})
+
+
+def _admin_panel(user):
+    from gongzhi.accounts.models import User
+
+    return Panel(
+        Role.ADMIN,
+        _("System administration"),
+        "web/panels/admin.html",
+        {
+            "user_count": User.objects.filter(is_active=True).count(),
+            "locked": list(
+                User.objects.filter(locked_until__isnull=False).order_by("-locked_until")[:5]
+            ),
+            "recent": list(AuditLog.objects.order_by("-at", "-id")[:8])
+            if can(user, Perm.AUDIT_VIEW)
+            else [],
+        },
+    )
+
+
+def panels_for(user) -> list[Panel]:
+    by_role: dict[str, list] = {}
+    for fact in facts_of(user):
+        by_role.setdefault(fact.role, []).append(fact)
+    panels: list[Panel] = []
+    if Role.ADMIN in by_role or user.is_superuser:
+        panels.append(_admin_panel(user))
+        panels.append(
+            _area_panel(
+                user,
+                Role.ADMIN,
+                [f.org_code for f in by_role.get(Role.ADMIN, []) if f.org_code],
+                _("Whole district"),
+            )
+        )
+    for role, title in ((Role.OPERATOR, _("Command center")), (Role.LEADER, _("Overview"))):
+        if role in by_role and Role.ADMIN not in by_role:
+            panels.append(_area_panel(user, role, [f.org_code for f in by_role[role]], title))
+            break
+    if Role.COMMUNITY_WORKER in by_role:
+        panels.append(_community_panel(user, [f.org_code for f in by_role[Role.COMMUNITY_WORKER]]))
+    for role in (Role.GRID_WORKER, Role.BUILDING_HEAD):
+        if role in by_role:
+            panels.append(_grid_panel(user, role, [f.org_code for f in by_role[role]]))
+    if Role.DEPARTMENT_HANDLER in by_role:
+        panels.append(
+            _department_panel(user, [f.department_id for f in by_role[Role.DEPARTMENT_HANDLER]])
+        )
+    if Role.RESIDENT in by_role:
+        panels.append(_resident_panel(user, [f.org_code for f in by_role[Role.RESIDENT]]))
+    return panels
