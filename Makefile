@@ -6,7 +6,7 @@ PORT ?= 8000
 VENDOR := gongzhi/web/static/vendor
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install assets messages lint check-migrations clean
+.PHONY: demo test install assets messages lint check-migrations openapi clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ lint: install
 
 check-migrations: install
 	$(PY) manage.py makemigrations --check --dry-run
+
+# The committed API schema; a test fails when the API changes and this is not rerun.
+openapi: install
+	$(PY) manage.py export_openapi_schema --api gongzhi.api.api.api --indent 2 --sorted --output docs/openapi.json
 
 # Rebuild the zh_Hans catalog after changing user-facing text (needs gettext).
 messages: install

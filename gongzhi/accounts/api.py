@@ -1,12 +1,9 @@
-from django.utils.translation import gettext as _
 from ninja import Router
 
 from gongzhi.accounts import selectors, services
-from gongzhi.accounts.models import User
 from gongzhi.accounts.schemas import MeOut, PositionCreateIn, PositionOut, PositionPage
 from gongzhi.api.pagination import keyset_page
 from gongzhi.api.schemas import ErrorOut
-from gongzhi.core.errors import NotFound
 from gongzhi.core.permissions import roles_of, scope_for
 from gongzhi.core.roles import Perm
 
@@ -46,9 +43,7 @@ def positions_list(
 
 @router.post("/positions", response={201: PositionOut, **ERRORS})
 def position_create(request, payload: PositionCreateIn):
-    user = User.objects.filter(pk=payload.user_id, is_active=True).first()
-    if user is None:
-        raise NotFound(_("The user does not exist."))
+    user = selectors.user_for_staff_management(request.auth, payload.user_id)
     return 201, services.position_create(
         actor=request.auth,
         user=user,

@@ -51,25 +51,23 @@ class User(AbstractUser):
 
 def position_errors(role: str, org_unit, department) -> dict[str, list[str]]:
     """Why a position of `role` cannot be held at this unit or department (empty: it can)."""
-    from django.utils.translation import gettext as _t
-
     if role not in Role.values:
-        return {"role": [_t("Unknown role.")]}
+        return {"role": [_("Unknown role.")]}
     if role in DEPARTMENT_ROLES:
         if department is None:
-            return {"department": [_t("This role is held at a department.")]}
+            return {"department": [_("This role is held at a department.")]}
         if org_unit is not None:
-            return {"org_unit": [_t("This role is held at a department, not an org unit.")]}
+            return {"org_unit": [_("This role is held at a department, not an org unit.")]}
         return {}
     if org_unit is None:
-        return {"org_unit": [_t("This role is held at an org unit.")]}
+        return {"org_unit": [_("This role is held at an org unit.")]}
     if department is not None:
-        return {"department": [_t("This role is held at an org unit, not a department.")]}
+        return {"department": [_("This role is held at an org unit, not a department.")]}
     if org_unit.level not in ROLE_LEVELS[role]:
         allowed = "、".join(str(Level(lv).label) for lv in ROLE_LEVELS[role])
         return {
             "org_unit": [
-                _t("A %(role)s is held at: %(levels)s.")
+                _("A %(role)s is held at: %(levels)s.")
                 % {"role": Role(role).label, "levels": allowed}
             ]
         }

@@ -3,8 +3,9 @@
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from gongzhi.accounts.models import Position
-from gongzhi.core.errors import NotFound
+from gongzhi.accounts.models import Position, User
+from gongzhi.core import permissions
+from gongzhi.core.errors import NotFound, PermissionDenied
 from gongzhi.core.permissions import scope_for
 from gongzhi.core.roles import CODE_LENGTH, Level, Perm
 
@@ -28,3 +29,13 @@ def position_for(user, position_id) -> Position:
         return positions_visible_to(user).get(pk=int(position_id))
     except (Position.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("The position does not exist or is outside your area.")) from None
+
+
+def user_for_staff_management(actor, user_id) -> User:
+    """An active user, for someone who may assign positions; others learn nothing."""
+    if not permissions.can(actor, Perm.STAFF_MANAGE):
+        raise PermissionDenied(_("You may not assign positions."))
+    try:
+        return User.objects.get(pk=int(user_id), is_active=True)
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("The user does not exist.")) from None

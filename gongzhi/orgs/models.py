@@ -1,6 +1,7 @@
 import re
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -32,7 +33,9 @@ class OrgUnit(TimeStampedModel):
     )
     # The public service card (网格公示牌): shown to residents.
     service_phone = models.CharField(_("service phone"), max_length=32, blank=True)
-    introduction = models.TextField(_("introduction"), max_length=500, blank=True)
+    introduction = models.TextField(
+        _("introduction"), max_length=500, blank=True, validators=[MaxLengthValidator(500)]
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -1,17 +1,28 @@
 """How pages answer a refused operation: the Chinese error page with the service's message."""
 
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.errors import DomainError
 
-TITLES = {400: "请求有误", 403: "没有权限", 404: "页面不存在", 409: "操作冲突", 500: "系统出错"}
+TITLES = {
+    400: _("Bad request"),
+    403: _("No permission"),
+    404: _("Page not found"),
+    409: _("Conflicting operation"),
+    500: _("System error"),
+}
 
 
 def domain_error_page(request, status: int, message: str):
     return render(
         request,
         "web/error.html",
-        {"status": status, "title": TITLES.get(status, "出错了"), "message": message},
+        {
+            "status": status,
+            "title": TITLES.get(status, _("Something went wrong")),
+            "message": message,
+        },
         status=status,
     )
 

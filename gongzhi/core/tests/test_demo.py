@@ -1,0 +1,38 @@
+from io import StringIO
+
+from django.core.management import call_command
+
+from gongzhi.accounts.models import Position, User
+from gongzhi.core.roles import Level, Role
+from gongzhi.orgs.models import Department, OrgUnit
+
+
+def _counts():
+    return (
+        OrgUnit.objects.count(),
+        Department.objects.count(),
+        User.objects.count(),
+        Position.objects.count(),
+    )
+
+
+def test_demo__builds_the_district_and_running_twice_changes_nothing(db):
+    out = StringIO()
+    call_command("demo", stdout=out)
+    first = _counts()
+    levels = dict.fromkeys(Level.values, 0)
+    for level in OrgUnit.objects.values_list("level", flat=True):
+        levels[level] += 1
+    assert levels["district"] == 1 and levels["subdistrict"] == 2 and levels["community"] == 6
+    assert levels["grid"] == 40 and levels["microgrid"] >= 80
+    assert set(Position.objects.values_list("role", flat=True)) == set(Role.values)
+    assert "admin" in out.getvalue() and "gongzhi2026" in out.getvalue()
+    call_command("demo", stdout=StringIO())
+    assert _counts() == first
+
+
+def test_demo__every_code_extends_its_parent(db):
+    call_command("demo", stdout=StringIO())
+    for unit in OrgUnit.objects.select_related("parent").exclude(parent=None):
+        assert unit.code.startswith(unit.parent.code)
+        unit.full_clean(validate_unique=False, validate_constraints=False)
