@@ -1,13 +1,15 @@
 """Scoped reads of users and positions."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.models import Position, User
 from gongzhi.core import permissions
 from gongzhi.core.errors import NotFound, PermissionDenied
 from gongzhi.core.permissions import scope_for
-from gongzhi.core.roles import CODE_LENGTH, Level, Perm
+from gongzhi.core.roles import CODE_LENGTH, Level, Perm, Role
+from gongzhi.orgs.models import OrgUnit
+from gongzhi.orgs.selectors import units_visible_to
 
 
 def positions_visible_to(user) -> QuerySet[Position]:
@@ -39,3 +41,31 @@ def user_for_staff_management(actor, user_id) -> User:
         return User.objects.get(pk=int(user_id), is_active=True)
     except (User.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("The user does not exist.")) from None
+
+
+def position_counts_by_role(unit: OrgUnit) -> dict[str, int]:
+    """Active positions at `unit` and under it, by role."""
+    rows = (
+        Position.objects.filter(org_code__within=unit.code, is_active=True)
+        .values("role")
+        .annotate(n=Count("id"))
+    )
+    return {r["role"]: r["n"] for r in rows}
+
+
+def grids_without_worker(user) -> QuerySet[OrgUnit]:
+    """Grids in the user's area that no active grid worker covers (网格员配备缺口):
+    nobody at the grid itself nor at one of its micro-grids."""
+    at_grid = Position.objects.filter(
+        role=Role.GRID_WORKER, is_active=True, org_unit=OuterRef("pk")
+    )
+    at_micro = Position.objects.filter(
+        role=Role.GRID_WORKER, is_active=True, org_unit__parent=OuterRef("pk")
+    )
+    return (
+        units_visible_to(user)
+        .filter(level=Level.GRID, is_active=True)
+        .exclude(Exists(at_grid))
+        .exclude(Exists(at_micro))
+        .order_by("code")
+    )

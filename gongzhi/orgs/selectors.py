@@ -1,11 +1,11 @@
 """Scoped reads of the org tree. The scoped path is the only path."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from gongzhi.core.errors import NotFound
 from gongzhi.core.permissions import scope_for
-from gongzhi.core.roles import Level, Perm
+from gongzhi.core.roles import CODE_LENGTH, Perm
 from gongzhi.orgs.models import Department, OrgUnit
 
 
@@ -30,15 +30,11 @@ def unit_by_code_for(user, code: str, perm: str = Perm.ORGS_VIEW) -> OrgUnit:
 
 def unit_ancestors(unit: OrgUnit) -> list[OrgUnit]:
     """The unit's ancestors from the district down, in one query (codes are prefixes)."""
-    from gongzhi.core.roles import CODE_LENGTH
-
     prefixes = [unit.code[:n] for n in sorted(CODE_LENGTH.values()) if n < len(unit.code)]
     return list(OrgUnit.objects.filter(code__in=prefixes).order_by("code"))
 
 
 def units_in_scope_count_by_level(user) -> dict[str, int]:
-    from django.db.models import Count
-
     rows = units_visible_to(user).filter(is_active=True).values("level").annotate(n=Count("id"))
     return {r["level"]: r["n"] for r in rows}
 
@@ -49,8 +45,6 @@ def departments_visible_to(user) -> QuerySet[Department]:
     qs = Department.objects.select_related("district")
     if scope.everything:
         return qs
-    from django.db.models import Q
-
     districts = {c[:6] for c in scope.org_codes}
     return qs.filter(Q(district__code__in=districts) | Q(pk__in=scope.department_ids))
 
@@ -71,40 +65,11 @@ def scope_roots(user, perm: str = Perm.ORGS_VIEW) -> list[OrgUnit]:
 
 
 def unit_counts(unit: OrgUnit) -> dict[str, int]:
-    """Active units under `unit` by level, and the active positions there by role."""
-    from django.db.models import Count
-
-    from gongzhi.accounts.models import Position
-
+    """Active units under `unit`, by level."""
     levels = (
         OrgUnit.objects.filter(code__within=unit.code, is_active=True)
         .exclude(pk=unit.pk)
         .values("level")
         .annotate(n=Count("id"))
     )
-    roles = (
-        Position.objects.filter(org_code__within=unit.code, is_active=True)
-        .values("role")
-        .annotate(n=Count("id"))
-    )
-    counts = {r["level"]: r["n"] for r in levels}
-    counts.update({f"role_{r['role']}": r["n"] for r in roles})
-    return counts
-
-
-def grids_without_worker(user) -> QuerySet[OrgUnit]:
-    """Grids in the user's area that no active grid worker covers (网格员配备缺口)."""
-    from django.db.models import Exists, OuterRef
-
-    from gongzhi.accounts.models import Position
-    from gongzhi.core.roles import Role
-
-    staffed = Position.objects.filter(
-        role=Role.GRID_WORKER, is_active=True, org_unit__parent=OuterRef("pk")
-    ) | Position.objects.filter(role=Role.GRID_WORKER, is_active=True, org_unit=OuterRef("pk"))
-    return (
-        units_visible_to(user)
-        .filter(level=Level.GRID, is_active=True)
-        .exclude(Exists(staffed))
-        .order_by("code")
-    )
+    return {r["level"]: r["n"] for r in levels}

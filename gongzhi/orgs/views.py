@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from gongzhi.accounts.selectors import positions_visible_to
+from gongzhi.accounts.selectors import position_counts_by_role, positions_visible_to
 from gongzhi.core import permissions
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.roles import Perm
@@ -35,6 +35,7 @@ def unit_detail(request, unit_id):
         "ancestors": selectors.unit_ancestors(unit),
         "children": selectors.units_visible_to(request.user).filter(parent=unit).order_by("code"),
         "counts": selectors.unit_counts(unit),
+        "role_counts": position_counts_by_role(unit),
         "positions": positions_visible_to(request.user)
         .filter(org_code=unit.code)
         .order_by("role", "id"),

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from gongzhi.accounts.selectors import positions_visible_to
+from gongzhi.accounts.selectors import grids_without_worker, positions_visible_to
 from gongzhi.core.models import AuditLog
 from gongzhi.core.permissions import can, facts_of
 from gongzhi.core.roles import Level, Perm, Role
@@ -27,7 +27,7 @@ def _units(codes):
 def _area_panel(user, role, codes, title):
     units = _units(codes)
     counts = orgs.units_in_scope_count_by_level(user)
-    gaps = orgs.grids_without_worker(user)
+    gaps = grids_without_worker(user)
     return Panel(
         role,
         title,
