@@ -1,5 +1,6 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -65,17 +66,18 @@ def unit_profile_edit(request, unit_id):
             unit.service_phone = request.POST.get("service_phone", "")[:64]
             unit.introduction = request.POST.get("introduction", "")[:2000]
         else:
-            return render(
-                request,
-                "orgs/_service_card.html",
-                {"unit": unit, "can_edit_profile": True, "saved": True},
-            )
-    return render(
-        request,
-        "orgs/_service_card_form.html",
-        {"unit": unit, "error": error},
-        status=400 if error else 200,
+            if not request.headers.get("HX-Request"):
+                messages.success(request, _("Saved."))
+                return redirect("unit_detail", unit_id=unit.pk)
+            context = {"unit": unit, "can_edit_profile": True, "saved": True}
+            return render(request, "orgs/_service_card.html", context)
+    # htmx swaps the form in place; a browser without JavaScript gets a whole page.
+    template = (
+        "orgs/_service_card_form.html"
+        if request.headers.get("HX-Request")
+        else "orgs/service_card_edit.html"
     )
+    return render(request, template, {"unit": unit, "error": error}, status=400 if error else 200)
 
 
 @login_required

@@ -9,9 +9,9 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def _manage(*args, **env):
-    full_env = {
-        k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "GONGZHI_ENV", "DEBUG")
-    }
+    # A clean environment: the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for themselves.
+    dropped = ("SECRET_KEY", "GONGZHI_ENV", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    full_env = {k: v for k, v in os.environ.items() if k not in dropped}
     full_env.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],

@@ -80,11 +80,17 @@ def test_service_card_edit__other_grid_is_404_and_changes_nothing(people, tree, 
 def test_service_card_edit__own_grid_saves_and_bad_phone_is_explained(people, tree, login):
     client = login(people.gw_a)
     url = f"/area/units/{tree.grid_a.pk}/service-card/"
-    bad = client.post(url, {"service_phone": "12ab", "introduction": "服务 1-6 号楼"})
+    bad = client.post(
+        url, {"service_phone": "12ab", "introduction": "服务 1-6 号楼"}, HTTP_HX_REQUEST="true"
+    )
     assert bad.status_code == 400 and 'class="alert alert-error"' in bad.content.decode()
     tree.grid_a.refresh_from_db()
     assert tree.grid_a.service_phone == ""
-    good = client.post(url, {"service_phone": "13900000000", "introduction": "服务 1-6 号楼"})
+    good = client.post(
+        url,
+        {"service_phone": "13900000000", "introduction": "服务 1-6 号楼"},
+        HTTP_HX_REQUEST="true",
+    )
     assert good.status_code == 200
     tree.grid_a.refresh_from_db()
     assert tree.grid_a.service_phone == "13900000000"
@@ -164,3 +170,24 @@ def test_home_queries_are_bounded(people, login, django_assert_max_num_queries):
     client = login(people.admin)
     with django_assert_max_num_queries(25):
         client.get("/")
+
+
+def test_service_card_edit__works_without_javascript(people, tree, login):
+    client = login(people.gw_a)
+    url = f"/area/units/{tree.grid_a.pk}/service-card/"
+    page = client.get(url)
+    assert page.status_code == 200 and "<html" in page.content.decode()
+    bad = client.post(url, {"service_phone": "12ab", "introduction": ""})
+    assert bad.status_code == 400 and "<html" in bad.content.decode()
+    good = client.post(url, {"service_phone": "13900000000", "introduction": ""})
+    assert good.status_code == 302 and good["Location"] == f"/area/units/{tree.grid_a.pk}/"
+    assert "已保存" in client.get(good["Location"]).content.decode()
+
+
+def test_service_card_edit__htmx_gets_the_fragment(people, tree, login):
+    client = login(people.gw_a)
+    url = f"/area/units/{tree.grid_a.pk}/service-card/"
+    bad = client.post(url, {"service_phone": "12ab"}, HTTP_HX_REQUEST="true")
+    assert bad.status_code == 400 and "<html" not in bad.content.decode()
+    good = client.post(url, {"service_phone": "13900000000"}, HTTP_HX_REQUEST="true")
+    assert good.status_code == 200 and "已保存" in good.content.decode()
