@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.accounts import services
 from gongzhi.accounts.forms import AdminLoginForm
 from gongzhi.accounts.models import ApiToken, Position, User
+from gongzhi.core.audit import audit_record
 from gongzhi.orgs.admin import AuditedAdmin
 
 # The admin signs in through the same lockout as the pages.
@@ -16,10 +17,6 @@ class PositionInline(admin.TabularInline):
     extra = 0
     fields = ("role", "org_unit", "department", "title", "is_active")
     autocomplete_fields = ("org_unit", "department")
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        return formset
 
 
 @admin.register(User)
@@ -64,7 +61,7 @@ class UserAdmin(BaseUserAdmin):
         for position in instances:
             position.org_code = position.org_unit.code if position.org_unit_id else ""
             position.save()
-            services.audit_record(
+            audit_record(
                 actor=request.user,
                 action="admin.position_saved",
                 obj=position,

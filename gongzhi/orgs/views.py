@@ -82,9 +82,9 @@ def unit_profile_edit(request, unit_id):
 
 @login_required
 def departments(request):
-    rows = selectors.departments_visible_to(request.user).filter(is_active=True)
     if not permissions.can(request.user, Perm.DEPARTMENTS_VIEW):
         raise NotFound(_("Not found."))
+    rows = selectors.departments_visible_to(request.user).filter(is_active=True)
     return render(request, "orgs/departments.html", {"departments": rows})
 
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.selectors import grids_without_worker, positions_visible_to
@@ -129,7 +130,7 @@ def _admin_panel(user):
         {
             "user_count": User.objects.filter(is_active=True).count(),
             "locked": list(
-                User.objects.filter(locked_until__isnull=False).order_by("-locked_until")[:5]
+                User.objects.filter(locked_until__gt=timezone.now()).order_by("-locked_until")[:5]
             ),
             "recent": list(AuditLog.objects.order_by("-at", "-id")[:8])
             if can(user, Perm.AUDIT_VIEW)
