@@ -1,4 +1,4 @@
-from ninja import Router
+from ninja import Router, Status
 
 from gongzhi.accounts import selectors, services
 from gongzhi.accounts.schemas import MeOut, PositionCreateIn, PositionOut, PositionPage
@@ -44,13 +44,16 @@ def positions_list(
 @router.post("/positions", response={201: PositionOut, **ERRORS})
 def position_create(request, payload: PositionCreateIn):
     user = selectors.user_for_staff_management(request.auth, payload.user_id)
-    return 201, services.position_create(
-        actor=request.auth,
-        user=user,
-        role=payload.role,
-        org_unit_id=payload.org_unit_id,
-        department_id=payload.department_id,
-        title=payload.title,
+    return Status(
+        201,
+        services.position_create(
+            actor=request.auth,
+            user=user,
+            role=payload.role,
+            org_unit_id=payload.org_unit_id,
+            department_id=payload.department_id,
+            title=payload.title,
+        ),
     )
 
 

@@ -1,5 +1,5 @@
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from gongzhi.api.pagination import keyset_page
 from gongzhi.api.schemas import ErrorOut
@@ -50,8 +50,11 @@ def unit_create(request, payload: OrgUnitCreateIn):
     parent = None
     if payload.parent_id is not None:
         parent = selectors.unit_for(request.auth, payload.parent_id)
-    return 201, services.org_unit_create(
-        actor=request.auth, parent=parent, code=payload.code, name=payload.name
+    return Status(
+        201,
+        services.org_unit_create(
+            actor=request.auth, parent=parent, code=payload.code, name=payload.name
+        ),
     )
 
 
@@ -82,10 +85,13 @@ def departments_list(request):
 @router.post("/departments", response={201: DepartmentOut, **ERRORS})
 def department_create(request, payload: DepartmentCreateIn):
     district = selectors.unit_for(request.auth, payload.district_id, Perm.DEPARTMENTS_MANAGE)
-    return 201, services.department_create(
-        actor=request.auth,
-        district=district,
-        code=payload.code,
-        name=payload.name,
-        phone=payload.phone,
+    return Status(
+        201,
+        services.department_create(
+            actor=request.auth,
+            district=district,
+            code=payload.code,
+            name=payload.name,
+            phone=payload.phone,
+        ),
     )
