@@ -49,9 +49,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "ninja",
+    "huey.contrib.djhuey",
     "gongzhi.core",
     "gongzhi.orgs",
     "gongzhi.accounts",
+    "gongzhi.registry",
     "gongzhi.api",
     "gongzhi.web",
 ]
@@ -169,6 +171,41 @@ if PRODUCTION:
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Personal data (个人信息保护法): 身份证号 and phone numbers are encrypted with AES-256-GCM.
+# DATA_KEYS: "version:base64-32-bytes" comma list, so keys can rotate (old versions still
+# decrypt; `manage.py rotate_data_keys` re-encrypts); the newest version encrypts.
+# HASH_KEY: base64 key of the keyed hash (HMAC-SHA256) used for exact lookup and
+# de-duplication. Development derives both from SECRET_KEY; production requires them.
+DATA_KEYS = os.environ.get("DATA_KEYS", "")
+HASH_KEY = os.environ.get("HASH_KEY", "")
+if PRODUCTION and not (DATA_KEYS and HASH_KEY):
+    raise ImproperlyConfigured(
+        "生产模式必须设置 DATA_KEYS 和 HASH_KEY（个人信息加密密钥）。"
+        " Production mode requires DATA_KEYS and HASH_KEY for personal-data encryption."
+    )
+
+# Map tiles: empty means boundaries on a plain background (offline intranets); an
+# intranet or 天地图 server's URL template ({z}/{x}/{y}) adds a tile layer.
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
+
+# Jobs (huey): SQLite storage beside the database by default, Redis with REDIS_URL.
+# Tests run tasks immediately; `make demo` runs a consumer thread in the web process.
+_redis_url = os.environ.get("REDIS_URL", "")
+HUEY = {
+    "name": "gongzhi",
+    "immediate": os.environ.get("HUEY_IMMEDIATE", "0") == "1",
+    "results": False,
+    **(
+        {"huey_class": "huey.RedisHuey", "connection": {"url": _redis_url}}
+        if _redis_url
+        else {"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "jobs.sqlite3")}
+    ),
+}
+UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 
 LOGGING = {
     "version": 1,

@@ -74,9 +74,15 @@ class Perm:
     DEPARTMENTS_MANAGE = "orgs.manage_departments"
     AUDIT_VIEW = "core.view_audit"
     COMMUNITY_INFO = "orgs.view_own_community"  # a resident's view of their own community
+    REGISTRY_VIEW = "registry.view"  # buildings, households, residents, premises (masked)
+    REGISTRY_EDIT = "registry.edit"  # create and change them, import files
+    PII_REVEAL = "registry.reveal"  # see one 身份证号 or phone in full (audited)
+    EXPORT_UNMASKED = "registry.export_unmasked"  # exports with personal data in full
 
 
-_STAFF_READ = {Perm.ORGS_VIEW, Perm.STAFF_VIEW, Perm.DEPARTMENTS_VIEW}
+_STAFF_READ = {Perm.ORGS_VIEW, Perm.STAFF_VIEW, Perm.DEPARTMENTS_VIEW, Perm.REGISTRY_VIEW}
+# Those who collect and keep the base data (人房数据): grid and community workers.
+_REGISTRY_KEEPER = {Perm.REGISTRY_EDIT, Perm.PII_REVEAL}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(
@@ -87,12 +93,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.STAFF_MANAGE,
             Perm.DEPARTMENTS_MANAGE,
             Perm.AUDIT_VIEW,
+            Perm.EXPORT_UNMASKED,
         }
+        | _REGISTRY_KEEPER
     ),
     Role.OPERATOR: frozenset(_STAFF_READ | {Perm.ORGS_MANAGE, Perm.ORGS_EDIT_PROFILE}),
     Role.LEADER: frozenset(_STAFF_READ | {Perm.AUDIT_VIEW}),
-    Role.COMMUNITY_WORKER: frozenset(_STAFF_READ | {Perm.ORGS_EDIT_PROFILE}),
-    Role.GRID_WORKER: frozenset(_STAFF_READ | {Perm.ORGS_EDIT_PROFILE}),
+    Role.COMMUNITY_WORKER: frozenset(_STAFF_READ | _REGISTRY_KEEPER | {Perm.ORGS_EDIT_PROFILE}),
+    Role.GRID_WORKER: frozenset(_STAFF_READ | _REGISTRY_KEEPER | {Perm.ORGS_EDIT_PROFILE}),
     Role.BUILDING_HEAD: frozenset({Perm.ORGS_VIEW, Perm.COMMUNITY_INFO}),
     Role.DEPARTMENT_HANDLER: frozenset({Perm.DEPARTMENTS_VIEW}),
     Role.RESIDENT: frozenset({Perm.COMMUNITY_INFO}),

@@ -6,6 +6,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
+KEY = "k" * 20 + "Zq9!xW2@rT5#yU8$iO1%pA4^sD7&fG0*hJ3(kL6)"
+PROD = {
+    "GONGZHI_ENV": "production",
+    "SECRET_KEY": KEY,
+    "ALLOWED_HOSTS": "gongzhi.example.gov.cn",
+    "DATA_KEYS": "1:" + "A" * 43,
+    "HASH_KEY": "B" * 43,
+}
 
 
 def _manage(*args, **env):
@@ -29,16 +37,21 @@ def test_production__refuses_to_start_with_the_default_secret_key(tmp_path):
     assert "SECRET_KEY" in result.stderr
 
 
+def test_production__refuses_to_start_without_data_keys(tmp_path):
+    env = {k: v for k, v in PROD.items() if k not in ("DATA_KEYS", "HASH_KEY")}
+    result = _manage("check", GONGZHI_VAR_DIR=str(tmp_path), **env)
+    assert result.returncode != 0
+    assert "DATA_KEYS" in result.stderr
+
+
 def test_production__passes_check_deploy(tmp_path):
     result = _manage(
         "check",
         "--deploy",
         "--fail-level",
         "WARNING",
-        GONGZHI_ENV="production",
         GONGZHI_VAR_DIR=str(tmp_path),
-        SECRET_KEY="k" * 20 + "Zq9!xW2@rT5#yU8$iO1%pA4^sD7&fG0*hJ3(kL6)",
-        ALLOWED_HOSTS="gongzhi.example.gov.cn",
+        **PROD,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -46,10 +59,8 @@ def test_production__passes_check_deploy(tmp_path):
 def test_demo__refuses_to_run_in_production(tmp_path):
     result = _manage(
         "demo",
-        GONGZHI_ENV="production",
         GONGZHI_VAR_DIR=str(tmp_path),
-        SECRET_KEY="k" * 20 + "Zq9!xW2@rT5#yU8$iO1%pA4^sD7&fG0*hJ3(kL6)",
-        ALLOWED_HOSTS="gongzhi.example.gov.cn",
+        **PROD,
         DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
     )
     assert result.returncode != 0

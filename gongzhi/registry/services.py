@@ -1,0 +1,384 @@
+"""Writes for buildings, households, residents and premises.
+
+Each checks REGISTRY_EDIT against the grid the row is placed in (a grid outside the
+actor's area is the same NotFound as a missing one), validates, writes in one
+transaction and appends an audit row. Audit rows carry masked personal data only.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from gongzhi.core import permissions
+from gongzhi.core.audit import audit_record
+from gongzhi.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from gongzhi.core.geo import CRS_CHOICES, to_wgs84, valid_lng_lat
+from gongzhi.core.roles import Level, Perm
+from gongzhi.orgs.models import OrgUnit
+from gongzhi.registry import pii
+from gongzhi.registry.models import (
+    Building,
+    BuildingRole,
+    Household,
+    Premises,
+    PremisesCategory,
+    Relationship,
+    ResidenceType,
+    Resident,
+    Tag,
+)
+from gongzhi.registry.validation import FieldError, clean_id_number, clean_phone, clean_uscc
+
+
+class Invalid(DomainError):
+    """Field errors: `details` maps each field to its messages."""
+
+    code = "invalid"
+
+
+def _raise_if(errors: dict[str, list[str]]) -> None:
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise Invalid(first, details=errors)
+
+
+def editable_grid(actor, grid_id) -> OrgUnit:
+    """The grid or micro-grid `grid_id`, if the actor may keep data there."""
+    try:
+        grid = OrgUnit.objects.get(pk=int(grid_id), level__in=(Level.GRID, Level.MICROGRID))
+    except (OrgUnit.DoesNotExist, TypeError, ValueError):
+        grid = None
+    if grid is None or not permissions.can(actor, Perm.REGISTRY_VIEW, grid):
+        raise NotFound(_("The grid does not exist or is outside your area."))
+    if not permissions.can(actor, Perm.REGISTRY_EDIT, grid):
+        raise PermissionDenied(_("You may not change the data of this grid."))
+    return grid
+
+
+def _check_edit(actor, obj) -> None:
+    if not permissions.can(actor, Perm.REGISTRY_EDIT, obj):
+        raise PermissionDenied(_("You may not change the data of this grid."))
+
+
+def _location(lng, lat, crs, errors) -> tuple[float | None, float | None]:
+    if lng in (None, "") and lat in (None, ""):
+        return None, None
+    try:
+        lng, lat = float(lng), float(lat)
+    except (TypeError, ValueError):
+        errors.setdefault("location", []).append(_("Longitude and latitude must be numbers."))
+        return None, None
+    if crs not in CRS_CHOICES:
+        errors.setdefault("location", []).append(_("Unknown coordinate system."))
+        return None, None
+    lng, lat = to_wgs84(lng, lat, crs)
+    if not valid_lng_lat(lng, lat):
+        errors.setdefault("location", []).append(_("The location is not in China."))
+        return None, None
+    return round(lng, 7), round(lat, 7)
+
+
+def _text(value, limit, name, errors, *, required=False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        errors.setdefault(name, []).append(_("This field is required."))
+    elif len(value) > limit:
+        errors.setdefault(name, []).append(_("At most %(n)d characters.") % {"n": limit})
+    return value
+
+
+# Buildings and households ----------------------------------------------------------
+
+
+def building_save(
+    *,
+    actor,
+    building: Building | None = None,
+    grid_id,
+    name: str,
+    address: str = "",
+    floors=None,
+    lng=None,
+    lat=None,
+    crs: str = "wgs84",
+) -> Building:
+    grid = editable_grid(actor, grid_id)
+    if building is not None:
+        _check_edit(actor, building)
+    errors: dict[str, list[str]] = {}
+    name = _text(name, 100, "name", errors, required=True)
+    address = _text(address, 200, "address", errors)
+    lng, lat = _location(lng, lat, crs, errors)
+    if floors not in (None, ""):
+        try:
+            floors = int(floors)
+            if not 1 <= floors <= 200:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors.setdefault("floors", []).append(_("Floors must be a number from 1 to 200."))
+    else:
+        floors = None
+    _raise_if(errors)
+    with transaction.atomic():
+        clash = Building.objects.filter(grid=grid, name=name)
+        if building is not None:
+            clash = clash.exclude(pk=building.pk)
+        if clash.exists():
+            raise Conflict(
+                _("A building with this name already exists in the grid."),
+                code="duplicate_building",
+            )
+        obj = building or Building()
+        obj.grid, obj.org_code, obj.name, obj.address = grid, grid.code, name, address
+        obj.floors, obj.lng, obj.lat = floors, lng, lat
+        obj.save()
+        Household.objects.filter(building=obj).exclude(org_code=grid.code).update(
+            org_code=grid.code
+        )
+        audit_record(
+            actor=actor,
+            action="registry.building_saved",
+            obj=obj,
+            changes={"name": name, "grid": grid.code},
+        )
+    return obj
+
+
+def household_get_or_create(*, actor, building: Building, unit_name: str, room: str) -> Household:
+    _check_edit(actor, building)
+    errors: dict[str, list[str]] = {}
+    unit_name = _text(unit_name, 20, "unit_name", errors)
+    room = _text(room, 20, "room", errors, required=True)
+    _raise_if(errors)
+    with transaction.atomic():
+        household, created = Household.objects.get_or_create(
+            building=building,
+            unit_name=unit_name,
+            room=room,
+            defaults={"org_code": building.org_code},
+        )
+        if created:
+            audit_record(actor=actor, action="registry.household_saved", obj=household)
+    return household
+
+
+# Residents --------------------------------------------------------------------------
+
+
+@dataclass
+class ResidentInput:
+    name: str
+    grid_id: int | None = None
+    id_number: str = ""
+    phone: str = ""
+    household_id: int | None = None
+    relationship: str = ""
+    residence_type: str = ResidenceType.REGISTERED
+    tag_ids: list[int] = field(default_factory=list)
+    note: str = ""
+
+
+def resident_clean(data: ResidentInput) -> tuple[dict, dict[str, list[str]]]:
+    """Validated, normalised fields (personal data sealed) and the errors. No DB writes."""
+    errors: dict[str, list[str]] = {}
+    out: dict = {}
+    out["name"] = _text(data.name, 50, "name", errors, required=True)
+    out["note"] = _text(data.note, 200, "note", errors)
+    out["gender"], out["birth_date"] = "", None
+    if (data.id_number or "").strip():
+        try:
+            number, birth, gender = clean_id_number(data.id_number)
+        except FieldError as exc:
+            errors.setdefault("id_number", []).append(str(exc))
+        else:
+            out.update(pii.seal_id_number(number), birth_date=birth, gender=gender)
+    else:
+        out.update(pii.seal_id_number(""))
+    try:
+        out.update(pii.seal_phone(clean_phone(data.phone)))
+    except FieldError as exc:
+        errors.setdefault("phone", []).append(str(exc))
+    out["phone_last4"] = out.get("phone_masked", "")[-4:]
+    if data.relationship and data.relationship not in Relationship.values:
+        errors.setdefault("relationship", []).append(_("Unknown relationship."))
+    out["relationship"] = data.relationship or ""
+    if data.residence_type not in ResidenceType.values:
+        errors.setdefault("residence_type", []).append(_("Unknown residence type."))
+    out["residence_type"] = data.residence_type
+    return out, errors
+
+
+def resident_save(*, actor, data: ResidentInput, resident: Resident | None = None) -> Resident:
+    """Create or change a resident. A 身份证号 already registered is a conflict."""
+    if resident is not None:
+        _check_edit(actor, resident)
+    grid = editable_grid(actor, data.grid_id)
+    fields, errors = resident_clean(data)
+    household = None
+    if data.household_id:
+        household = (
+            Household.objects.select_related("building").filter(pk=data.household_id).first()
+        )
+        if household is None or not permissions.can(actor, Perm.REGISTRY_VIEW, household):
+            errors.setdefault("household", []).append(
+                _("The household does not exist or is outside your area.")
+            )
+    tags = list(Tag.objects.filter(pk__in=data.tag_ids or [], is_active=True))
+    if len(tags) != len(set(data.tag_ids or [])):
+        errors.setdefault("tags", []).append(_("Unknown tag."))
+    _raise_if(errors)
+    if resident is not None and not data.id_number and resident.id_number_hash:
+        # An edit that leaves the ID blank keeps the stored one (the form never shows it).
+        for key in ("id_number_enc", "id_number_hash", "id_number_masked", "birth_date", "gender"):
+            fields.pop(key, None)
+    if resident is not None and not data.phone and resident.phone_hash:
+        for key in ("phone_enc", "phone_hash", "phone_masked", "phone_last4"):
+            fields.pop(key, None)
+    with transaction.atomic():
+        obj = resident or Resident()
+        for key, value in fields.items():
+            setattr(obj, key, value)
+        obj.grid, obj.org_code, obj.household = grid, grid.code, household
+        if fields.get("id_number_hash"):
+            dup = Resident.objects.filter(id_number_hash=fields["id_number_hash"])
+            if resident is not None:
+                dup = dup.exclude(pk=resident.pk)
+            if dup.exists():
+                raise Conflict(
+                    _("This ID number is already registered."), code="duplicate_id_number"
+                )
+        try:
+            with transaction.atomic():
+                obj.save()
+        except IntegrityError:
+            raise Conflict(
+                _("This ID number is already registered."), code="duplicate_id_number"
+            ) from None
+        obj.tags.set(tags)
+        audit_record(
+            actor=actor,
+            action="registry.resident_saved",
+            obj=obj,
+            changes={
+                "grid": grid.code,
+                "id_number": obj.id_number_masked,
+                "phone": obj.phone_masked,
+                "new": resident is None,
+            },
+        )
+    return obj
+
+
+def building_role_set(*, actor, building: Building, resident: Resident, role: str) -> BuildingRole:
+    _check_edit(actor, building)
+    if role not in BuildingRole.Role.values:
+        raise Invalid(_("Unknown building position."), details={"role": ["unknown"]})
+    if not permissions.can(actor, Perm.REGISTRY_VIEW, resident):
+        raise NotFound(_("The resident does not exist or is outside your area."))
+    with transaction.atomic():
+        obj, created = BuildingRole.objects.get_or_create(
+            building=building, resident=resident, role=role
+        )
+        if created:
+            audit_record(actor=actor, action="registry.building_role_set", obj=obj)
+    return obj
+
+
+def pii_reveal(*, actor, obj: Resident | Premises, field_name: str) -> str:
+    """The full value of one personal field, for those allowed; every reveal is audited."""
+    if not permissions.can(actor, Perm.PII_REVEAL, obj):
+        raise PermissionDenied(_("You may not see this in full."))
+    if field_name == "id_number" and isinstance(obj, Resident):
+        value = pii.open_id_number(obj)
+    elif field_name == "phone":
+        value = pii.open_phone(obj)
+    else:
+        raise Invalid(_("Unknown field."), details={"field": [field_name]})
+    audit_record(
+        actor=actor,
+        action="registry.pii_revealed",
+        obj=obj,
+        changes={"field": field_name, "masked": getattr(obj, f"{field_name}_masked", "")},
+    )
+    return value
+
+
+# Premises ---------------------------------------------------------------------------
+
+
+def premises_save(
+    *,
+    actor,
+    premises: Premises | None = None,
+    grid_id,
+    name: str,
+    category_id,
+    address: str = "",
+    responsible_name: str = "",
+    phone: str = "",
+    uscc: str = "",
+    lng=None,
+    lat=None,
+    crs: str = "wgs84",
+) -> Premises:
+    grid = editable_grid(actor, grid_id)
+    if premises is not None:
+        _check_edit(actor, premises)
+    errors: dict[str, list[str]] = {}
+    name = _text(name, 100, "name", errors, required=True)
+    address = _text(address, 200, "address", errors)
+    responsible_name = _text(responsible_name, 50, "responsible_name", errors)
+    lng, lat = _location(lng, lat, crs, errors)
+    category = (
+        PremisesCategory.objects.filter(pk=category_id, is_active=True).first()
+        if category_id
+        else None
+    )
+    if category is None:
+        errors.setdefault("category", []).append(_("Choose a category."))
+    sealed = {}
+    try:
+        sealed = pii.seal_phone(clean_phone(phone))
+    except FieldError as exc:
+        errors.setdefault("phone", []).append(str(exc))
+    try:
+        uscc = clean_uscc(uscc) or None
+    except FieldError as exc:
+        errors.setdefault("uscc", []).append(str(exc))
+    _raise_if(errors)
+    if premises is not None and not phone and premises.phone_hash:
+        sealed = {}
+    with transaction.atomic():
+        if (
+            uscc
+            and Premises.objects.filter(uscc=uscc)
+            .exclude(pk=getattr(premises, "pk", None))
+            .exists()
+        ):
+            raise Conflict(_("This credit code is already registered."), code="duplicate_uscc")
+        obj = premises or Premises()
+        obj.grid, obj.org_code, obj.name, obj.category = grid, grid.code, name, category
+        obj.address, obj.responsible_name, obj.uscc, obj.lng, obj.lat = (
+            address,
+            responsible_name,
+            uscc,
+            lng,
+            lat,
+        )
+        for key, value in sealed.items():
+            setattr(obj, key, value)
+        try:
+            with transaction.atomic():
+                obj.save()
+        except IntegrityError:
+            raise Conflict(
+                _("This premises is already registered in the grid."), code="duplicate_premises"
+            ) from None
+        audit_record(
+            actor=actor,
+            action="registry.premises_saved",
+            obj=obj,
+            changes={"grid": grid.code, "phone": obj.phone_masked, "uscc": uscc or ""},
+        )
+    return obj
