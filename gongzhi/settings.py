@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "gongzhi.orgs",
     "gongzhi.accounts",
     "gongzhi.registry",
+    "gongzhi.imports",
     "gongzhi.api",
     "gongzhi.web",
 ]

@@ -14,6 +14,8 @@ urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("", include("gongzhi.accounts.urls")),
     path("", include("gongzhi.orgs.urls")),
+    path("", include("gongzhi.registry.urls")),
+    path("", include("gongzhi.imports.urls")),
     path("", include("gongzhi.web.urls")),
 ]
 

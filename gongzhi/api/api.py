@@ -5,7 +5,9 @@ from ninja import NinjaAPI, Swagger
 from gongzhi.accounts.api import router as accounts_router
 from gongzhi.api import errors
 from gongzhi.api.auth import ActiveSessionAuth, TokenAuth
+from gongzhi.imports.api import router as imports_router
 from gongzhi.orgs.api import router as orgs_router
+from gongzhi.registry.api import router as registry_router
 
 api = NinjaAPI(
     title="共治 gongzhi API",
@@ -24,3 +26,5 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("", accounts_router)
 api.add_router("/orgs", orgs_router)
+api.add_router("/registry", registry_router)
+api.add_router("/imports", imports_router)
