@@ -177,6 +177,16 @@ class Resident(TimeStampedModel):
     def __str__(self):
         return self.name
 
+    @property
+    def age(self) -> int | None:
+        if not self.birth_date:
+            return None
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        b = self.birth_date
+        return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
+
 
 class BuildingRole(TimeStampedModel):
     """A resident's volunteer position at a building: 楼栋长, 信息员, 宣传员."""

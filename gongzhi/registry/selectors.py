@@ -149,3 +149,15 @@ def grid_statistics(user, *, within: str = "") -> list[dict]:
         entry["types"] = [(t.label, entry["by_type"].get(t.value, 0)) for t in ResidenceType]
         result.append(entry)
     return result
+
+
+def editable_grids(user) -> list:
+    """Grids and micro-grids where the user may keep data, for form choices."""
+    from gongzhi.orgs.models import OrgUnit
+
+    scope = scope_for(user, Perm.REGISTRY_EDIT)
+    return list(
+        OrgUnit.objects.filter(scope.q("code"), level__in=("grid", "microgrid"), is_active=True)
+        .select_related("parent")
+        .order_by("code")
+    )

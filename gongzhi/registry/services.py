@@ -173,6 +173,10 @@ class ResidentInput:
     id_number: str = ""
     phone: str = ""
     household_id: int | None = None
+    # Or name the room: the household is found or created with the resident.
+    building_id: int | None = None
+    unit_name: str = ""
+    room: str = ""
     relationship: str = ""
     residence_type: str = ResidenceType.REGISTERED
     tag_ids: list[int] = field(default_factory=list)
@@ -210,20 +214,34 @@ def resident_clean(data: ResidentInput) -> tuple[dict, dict[str, list[str]]]:
 
 
 def resident_save(*, actor, data: ResidentInput, resident: Resident | None = None) -> Resident:
-    """Create or change a resident. A 身份证号 already registered is a conflict."""
+    """Create or change a resident. A 身份证号 already registered is a conflict.
+
+    The resident lives in `household_id`, or in the room named by building, unit and
+    room (created if new), or only in a grid. With a home, the grid is the building's.
+    """
     if resident is not None:
         _check_edit(actor, resident)
-    grid = editable_grid(actor, data.grid_id)
     fields, errors = resident_clean(data)
-    household = None
+    household = building = None
     if data.household_id:
         household = (
             Household.objects.select_related("building").filter(pk=data.household_id).first()
         )
-        if household is None or not permissions.can(actor, Perm.REGISTRY_VIEW, household):
-            errors.setdefault("household", []).append(
-                _("The household does not exist or is outside your area.")
-            )
+        if household is None or not permissions.can(actor, Perm.REGISTRY_EDIT, household):
+            raise NotFound(_("The household does not exist or is outside your area."))
+        building = household.building
+    elif data.building_id:
+        building = Building.objects.filter(pk=data.building_id).first()
+        if building is None or not permissions.can(actor, Perm.REGISTRY_EDIT, building):
+            raise NotFound(_("The building does not exist or is outside your area."))
+        unit_name = _text(data.unit_name, 20, "unit_name", errors)
+        room = _text(data.room, 20, "room", errors, required=True)
+    if building is not None:
+        if data.grid_id and int(data.grid_id) != building.grid_id:
+            errors.setdefault("grid_id", []).append(_("The building is not in the chosen grid."))
+        grid = building.grid
+    else:
+        grid = editable_grid(actor, data.grid_id)
     tags = list(Tag.objects.filter(pk__in=data.tag_ids or [], is_active=True))
     if len(tags) != len(set(data.tag_ids or [])):
         errors.setdefault("tags", []).append(_("Unknown tag."))
@@ -236,6 +254,13 @@ def resident_save(*, actor, data: ResidentInput, resident: Resident | None = Non
         for key in ("phone_enc", "phone_hash", "phone_masked", "phone_last4"):
             fields.pop(key, None)
     with transaction.atomic():
+        if household is None and building is not None:
+            household, _created = Household.objects.get_or_create(
+                building=building,
+                unit_name=unit_name,
+                room=room,
+                defaults={"org_code": building.org_code},
+            )
         obj = resident or Resident()
         for key, value in fields.items():
             setattr(obj, key, value)

@@ -13,6 +13,8 @@ def navigation(request):
     items = [("home", _("Workbench"), reverse("home"), "home")]
     if permissions.can(user, Perm.ORGS_VIEW):
         items.append(("area", _("My area"), reverse("area"), "map"))
+    if permissions.can(user, Perm.REGISTRY_VIEW):
+        items.append(("registry", _("Places and people"), reverse("registry"), "people"))
     if permissions.can(user, Perm.DEPARTMENTS_VIEW):
         items.append(("departments", _("Departments"), reverse("departments"), "building"))
     items.append(("account", _("Me"), reverse("account"), "user"))
