@@ -79,10 +79,26 @@ def _grid_panel(user, role, codes):
                     if p.user_id != user.pk
                 ],
                 "can_edit": can(user, Perm.ORGS_EDIT_PROFILE, unit),
+                "registry": _registry_totals(user, unit.code),
             }
         )
     title = _("My grid") if role == Role.GRID_WORKER else _("My building area")
     return Panel(role, title, "web/panels/grid.html", {"rows": rows})
+
+
+def _registry_totals(user, code: str) -> dict | None:
+    """Buildings, households, residents and cared-for residents under `code` (人房概况)."""
+    if not can(user, Perm.REGISTRY_VIEW):
+        return None
+    from gongzhi.registry.selectors import grid_statistics
+
+    rows = grid_statistics(user, within=code)
+    return {
+        "buildings": sum(r["buildings"] for r in rows),
+        "households": sum(r["households"] for r in rows),
+        "residents": sum(r["residents"] for r in rows),
+        "cared": sum(n for r in rows for n in r["by_tag"].values()),
+    }
 
 
 def _department_panel(user, dept_ids):
