@@ -17,6 +17,11 @@ urlpatterns = [
     path("registry/buildings/new/", views.building_edit, name="building_new"),
     path("registry/buildings/<int:building_id>/", views.building_detail, name="building_detail"),
     path("registry/buildings/<int:building_id>/edit/", views.building_edit, name="building_edit"),
+    path(
+        "registry/buildings/<int:building_id>/roles/",
+        views.building_role_set,
+        name="building_role_set",
+    ),
     path("registry/premises/", views.premises_list, name="premises"),
     path("registry/premises/new/", views.premises_edit, name="premises_new"),
     path("registry/premises/<int:premises_id>/", views.premises_detail, name="premises_detail"),

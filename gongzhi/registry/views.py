@@ -9,7 +9,13 @@ from gongzhi.core import permissions
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.roles import Perm
 from gongzhi.registry import selectors, services
-from gongzhi.registry.forms import BuildingForm, PremisesForm, ResidentForm, ResidentSearchForm
+from gongzhi.registry.forms import (
+    BuildingForm,
+    BuildingRoleForm,
+    PremisesForm,
+    ResidentForm,
+    ResidentSearchForm,
+)
 from gongzhi.registry.models import PremisesCategory, Tag
 
 PAGE = 30
@@ -207,6 +213,9 @@ def building_detail(request, building_id):
         household__building=building, is_active=True
     ):
         people.setdefault(r.household_id, []).append(r)
+    can_edit = permissions.can(request.user, Perm.REGISTRY_EDIT, building)
+    residents = [r for rows in people.values() for r in rows]
+    role_form = BuildingRoleForm(residents=residents) if can_edit and residents else None
     return render(
         request,
         "registry/building_detail.html",
@@ -214,9 +223,28 @@ def building_detail(request, building_id):
             "b": building,
             "households": [(h, people.get(h.id, [])) for h in households],
             "roles": building.roles.select_related("resident"),
-            "can_edit": permissions.can(request.user, Perm.REGISTRY_EDIT, building),
+            "can_edit": can_edit,
+            "role_form": role_form,
         },
     )
+
+
+@login_required
+@require_POST
+def building_role_set(request, building_id):
+    building = selectors.building_for(request.user, building_id)
+    form = BuildingRoleForm(
+        request.POST,
+        residents=selectors.residents_visible_to(request.user).filter(household__building=building),
+    )
+    if not form.is_valid():
+        raise DomainError(_("Choose a resident of this building and a position."))
+    resident = selectors.resident_for(request.user, form.cleaned_data["resident_id"])
+    services.building_role_set(
+        actor=request.user, building=building, resident=resident, role=form.cleaned_data["role"]
+    )
+    messages.success(request, _("Saved."))
+    return redirect("building_detail", building_id=building.pk)
 
 
 @login_required

@@ -108,3 +108,17 @@ def test_registry_pages__resident_role_gets_404(places, people, login):
     client = login(people.resident)
     assert client.get("/registry/").status_code == 404
     assert client.get("/registry/residents/").status_code == 404
+
+
+def test_building_role__appointed_from_the_building_page(places, people, login):
+    from gongzhi.registry.models import BuildingRole
+
+    client = login(people.gw_a)
+    url = f"/registry/buildings/{places.building_a.pk}/roles/"
+    response = client.post(url, {"resident_id": places.resident_a.pk, "role": "head"})
+    assert response.status_code == 302
+    assert BuildingRole.objects.get().resident == places.resident_a
+    bad = client.post(url, {"resident_id": places.resident_b.pk, "role": "head"})
+    assert bad.status_code == 400 and BuildingRole.objects.count() == 1
+    other = login(people.gw_b).post(url, {"resident_id": places.resident_a.pk, "role": "informant"})
+    assert other.status_code == 404 and BuildingRole.objects.count() == 1
