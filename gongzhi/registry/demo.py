@@ -63,7 +63,8 @@ def _point(rnd, grid):
     return round(c.x, 7), round(c.y, 7)
 
 
-def run(log):
+def run(log, small=False):
+    """Every grid gets buildings and people; `small` fills only the first three grids."""
     district_code = "990101"
     if Building.objects.filter(org_code__within=district_code).exists():
         log("人房数据已存在，跳过。")

@@ -37,7 +37,7 @@ class ResidentSearchForm(forms.Form):
 
 
 class ResidentForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=_("Full name"), max_length=50)
     id_number = forms.CharField(
         label=_("ID number"),
         required=False,
