@@ -18,13 +18,18 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $(STAMP)
 
 # Front-end assets come from the npm registry, pinned in package-lock.json, and are
-# served by the app itself (no CDN).
-$(VENDOR)/htmx.min.js: package.json package-lock.json
+# served by the app itself (no CDN). One npm ci makes every file (a grouped target).
+VENDOR_FILES := $(VENDOR)/htmx.min.js $(VENDOR)/leaflet/leaflet.js $(VENDOR)/leaflet/leaflet.css
+$(VENDOR_FILES) &: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
-	mkdir -p $(VENDOR)
+	mkdir -p $(VENDOR)/leaflet
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(VENDOR)/leaflet/
+	rm -rf $(VENDOR)/leaflet/images
+	cp -R node_modules/leaflet/dist/images $(VENDOR)/leaflet/images
+	touch $(VENDOR_FILES)
 
-assets: $(VENDOR)/htmx.min.js
+assets: $(VENDOR_FILES)
 
 install: $(STAMP) assets
 

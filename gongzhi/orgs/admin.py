@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils import timezone
 
 from gongzhi.core.audit import audit_record
 from gongzhi.orgs.models import Department, OrgUnit
@@ -29,10 +30,18 @@ class OrgUnitAdmin(AuditedAdmin):
     search_fields = ("code", "name")
     autocomplete_fields = ("parent",)
     ordering = ("code",)
+    # Boundaries are written by the GeoJSON import, which validates and nests them.
+    exclude = ("boundary", "boundary_bbox")
 
     def get_readonly_fields(self, request, obj=None):
         # The code is fixed once created: every scoped row stores it.
-        return ("code", "level", "parent") if obj else ()
+        return ("code", "level", "parent", "boundary_updated_at") if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        if change and "is_active" in form.changed_data and obj.boundary is not None:
+            # The point locator answers only for active units: make it rebuild.
+            obj.boundary_updated_at = timezone.now()
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Department)

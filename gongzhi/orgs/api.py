@@ -1,3 +1,5 @@
+from typing import Annotated
+
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
@@ -5,14 +7,17 @@ from gongzhi.api.pagination import keyset_page
 from gongzhi.api.schemas import ErrorOut
 from gongzhi.core.errors import DomainError
 from gongzhi.core.roles import Level, Perm
-from gongzhi.orgs import selectors, services
+from gongzhi.orgs import geo, selectors, services
 from gongzhi.orgs.schemas import (
+    BoundaryImportOut,
     DepartmentCreateIn,
     DepartmentOut,
+    LocateOut,
     OrgUnitCreateIn,
     OrgUnitOut,
     OrgUnitPage,
     OrgUnitUpdateIn,
+    UnitFeatureCollection,
 )
 
 router = Router(tags=["orgs"])
@@ -38,6 +43,87 @@ def units_list(
         qs = qs.filter(code__within=within)
     rows, next_cursor = keyset_page(qs, ordering=("code",), cursor=cursor, limit=limit)
     return {"items": rows, "next_cursor": next_cursor}
+
+
+@router.get("/units/geojson", response={200: UnitFeatureCollection, **ERRORS})
+def units_geojson(
+    request,
+    within: str | None = Query(None, description="Only this code and the units under it"),
+    level: Annotated[
+        list[Level] | None, Query(description="Only these levels (repeatable)")
+    ] = None,
+):
+    """The boundaries of the units in your area as a GeoJSON FeatureCollection (WGS-84)."""
+    units = selectors.unit_boundaries_visible_to(request.auth, within=within, levels=level)
+    return geo.feature_collection(units)
+
+
+@router.get("/locate", response={200: LocateOut, **ERRORS})
+def locate(
+    request,
+    lng: float = Query(..., ge=-180, le=180, description="longitude"),
+    lat: float = Query(..., ge=-90, le=90, description="latitude"),
+    crs: geo.Crs = geo.Crs.WGS84,
+):
+    """The deepest unit of your area containing the point; 404 outside your area."""
+    unit = selectors.unit_at_point_for(request.auth, lng, lat, crs=crs)
+    return {"code": unit.code, "unit_id": unit.pk, "name": unit.name, "level": unit.level}
+
+
+_GEOJSON_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/geo+json": {"schema": {"type": "object"}},
+            "application/json": {"schema": {"type": "object"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            },
+        },
+    }
+}
+
+
+@router.post(
+    "/boundaries",
+    response={200: BoundaryImportOut, 413: ErrorOut, **ERRORS},
+    openapi_extra=_GEOJSON_BODY,
+)
+def boundaries_import(request, crs: geo.Crs = geo.Crs.WGS84):
+    """Import unit boundaries: a GeoJSON FeatureCollection whose features carry
+    `properties.code`, as the request body or the multipart field `file`. All or
+    nothing: any bad feature refuses the file (`invalid_geojson`, each problem in
+    `details`); overlapping siblings come back as `warnings`."""
+    return services.org_boundaries_import(
+        actor=request.auth, data=_uploaded_bytes(request), crs=crs
+    )
+
+
+def _uploaded_bytes(request) -> bytes:
+    limit = services.MAX_UPLOAD_BYTES
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    # Refused by the declared length before the body is read. (A session client's CSRF
+    # check parses a multipart form first; the reverse proxy's body limit bounds that.)
+    if length > limit + 64 * 1024:
+        raise services.payload_too_large()
+    if request.content_type == "multipart/form-data":
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise DomainError(
+                _("Send the GeoJSON as the request body or as the file field “file”."),
+                code="missing_file",
+            )
+        if upload.size > limit:
+            raise services.payload_too_large()
+        return upload.read()
+    return request.read(limit + 1)
 
 
 @router.get("/units/{unit_id}", response={200: OrgUnitOut, **ERRORS})

@@ -18,5 +18,6 @@ class OrgsConfig(AppConfig):
                 "orgs.unit_renamed": _("renamed an org unit"),
                 "orgs.unit_profile_updated": _("edited a service card"),
                 "orgs.department_created": _("created a department"),
+                "orgs.boundaries_imported": _("imported unit boundaries"),
             }
         )

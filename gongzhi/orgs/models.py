@@ -37,6 +37,17 @@ class OrgUnit(TimeStampedModel):
         _("introduction"), max_length=500, blank=True, validators=[MaxLengthValidator(500)]
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # The area on the ground: a GeoJSON Polygon or MultiPolygon in WGS-84 / CGCS2000
+    # longitude-latitude, written only by services.org_boundaries_import (and the demo).
+    boundary = models.JSONField(_("boundary"), null=True, blank=True)
+    # [west, south, east, north] of the boundary (GeoJSON "bbox"), so maps and clients
+    # can frame an area without walking its coordinates.
+    boundary_bbox = models.JSONField(_("boundary bounding box"), null=True, blank=True)
+    # When anything the point locator reads (boundary, is_active) last changed; the
+    # locator's cache compares count and maximum of this column (an index-only read).
+    boundary_updated_at = models.DateTimeField(
+        _("boundary updated at"), null=True, blank=True, db_index=True
+    )
 
     class Meta:
         verbose_name = _("org unit")

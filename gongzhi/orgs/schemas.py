@@ -1,3 +1,5 @@
+from typing import Any, Literal
+
 from ninja import Field, Schema
 
 
@@ -44,3 +46,49 @@ class DepartmentCreateIn(Schema):
     code: str = Field(..., max_length=32)
     name: str = Field(..., max_length=100)
     phone: str = Field("", max_length=32)
+
+
+class BoundaryIssueOut(Schema):
+    index: int | None = Field(..., description="0-based position in `features`; null: the file")
+    code: str
+    reason: str = Field(..., description="stable machine code, e.g. invalid_geometry")
+    message: str
+
+
+class BoundaryImportOut(Schema):
+    crs: str
+    imported: int
+    added: int
+    replaced: int
+    by_level: dict[str, int]
+    codes: list[str]
+    warnings: list[BoundaryIssueOut]
+
+
+class UnitFeatureProperties(Schema):
+    id: int
+    code: str
+    name: str
+    level: str
+    level_label: str
+
+
+class UnitFeature(Schema):
+    type: Literal["Feature"]
+    id: int
+    bbox: list[float] | None = Field(None, description="[west, south, east, north]")
+    geometry: dict[str, Any] = Field(..., description="GeoJSON Polygon or MultiPolygon, WGS-84")
+    properties: UnitFeatureProperties
+
+
+class UnitFeatureCollection(Schema):
+    type: Literal["FeatureCollection"]
+    bbox: list[float] | None = Field(None, description="[west, south, east, north] of all")
+    features: list[UnitFeature]
+
+
+class LocateOut(Schema):
+    code: str
+    unit_id: int
+    name: str
+    level: str

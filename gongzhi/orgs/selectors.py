@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 from gongzhi.core.errors import NotFound
 from gongzhi.core.permissions import scope_for
 from gongzhi.core.roles import CODE_LENGTH, Perm
+from gongzhi.orgs import locator
+from gongzhi.orgs.geo import Crs
 from gongzhi.orgs.models import Department, OrgUnit
 
 
@@ -73,3 +75,40 @@ def unit_counts(unit: OrgUnit) -> dict[str, int]:
         .annotate(n=Count("id"))
     )
     return {r["level"]: r["n"] for r in levels}
+
+
+def unit_boundaries_visible_to(
+    user, *, within: str | None = None, levels: list[str] | None = None
+) -> QuerySet[OrgUnit]:
+    """Active units in the user's area that have a boundary, with what a map needs."""
+    qs = (
+        units_visible_to(user)
+        .select_related(None)
+        .filter(is_active=True, boundary__isnull=False)
+        .only("id", "code", "name", "level", "boundary", "boundary_bbox")
+        .order_by("code")
+    )
+    if within:
+        qs = qs.filter(code__within=within)
+    if levels:
+        qs = qs.filter(level__in=levels)
+    return qs
+
+
+def unit_at_point_for(
+    user, lng: float, lat: float, *, crs: str = Crs.WGS84, perm: str = Perm.ORGS_VIEW
+) -> OrgUnit:
+    """The deepest unit containing the point, if the user may see it.
+
+    The same NotFound for "no unit there" and "a unit outside your area", so a point
+    cannot be used to probe other areas' boundaries.
+    """
+    code = locator.locate(lng, lat, crs=crs)
+    unit = None
+    if code is not None and scope_for(user, perm).covers_code(code):
+        unit = (
+            units_visible_to(user, perm).select_related(None).filter(code=code, is_active=True)
+        ).first()
+    if unit is None:
+        raise NotFound(_("No unit in your area contains this point."))
+    return unit

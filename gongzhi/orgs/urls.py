@@ -4,6 +4,8 @@ from gongzhi.orgs import views
 
 urlpatterns = [
     path("area/", views.area, name="area"),
+    path("area/map/", views.area_map, name="area_map"),
+    path("area/boundaries/import/", views.boundaries_import, name="boundaries_import"),
     path("area/units/<int:unit_id>/", views.unit_detail, name="unit_detail"),
     path("area/units/<int:unit_id>/children/", views.unit_children, name="unit_children"),
     path(

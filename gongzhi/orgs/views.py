@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -7,8 +8,8 @@ from django.views.decorators.http import require_http_methods
 from gongzhi.accounts.selectors import position_counts_by_role, positions_visible_to
 from gongzhi.core import permissions
 from gongzhi.core.errors import DomainError, NotFound
-from gongzhi.core.roles import Perm
-from gongzhi.orgs import selectors, services
+from gongzhi.core.roles import Level, Perm
+from gongzhi.orgs import geo, selectors, services
 from gongzhi.web.http import domain_error_page
 
 
@@ -18,7 +19,58 @@ def area(request):
     roots = selectors.scope_roots(request.user)
     if not roots:
         raise NotFound(_("You have no area to manage."))
-    return render(request, "orgs/area.html", {"roots": roots})
+    context = {"roots": roots, "can_import": permissions.can(request.user, Perm.ORGS_MANAGE)}
+    return render(request, "orgs/area.html", context)
+
+
+MAP_LEVELS = [Level.COMMUNITY, Level.GRID, Level.MICROGRID]
+
+
+@login_required
+def area_map(request):
+    """The grids and micro-grids of the user's area on a map (communities as outlines)."""
+    roots = selectors.scope_roots(request.user)
+    if not roots:
+        raise NotFound(_("You have no area to manage."))
+    units = list(selectors.unit_boundaries_visible_to(request.user, levels=MAP_LEVELS))
+    context = {
+        "roots": roots,
+        "collection": geo.feature_collection(units),
+        "units": [u for u in units if u.level != Level.COMMUNITY],
+        "levels": {u.level for u in units},
+        # A tile server is optional (intranets have none); it must serve WGS-84 tiles
+        # (e.g. 天地图), or the boundaries are drawn hundreds of metres off.
+        "tile_url": getattr(settings, "MAP_TILE_URL", "") or "",
+        "can_import": permissions.can(request.user, Perm.ORGS_MANAGE),
+        "active_nav": "area",
+    }
+    return render(request, "orgs/area_map.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def boundaries_import(request):
+    """Upload a GeoJSON file of boundaries; show what was imported or every problem."""
+    if not permissions.can(request.user, Perm.ORGS_MANAGE):
+        raise NotFound(_("Not found."))
+    crs = request.POST.get("crs", geo.Crs.WGS84)
+    context = {"crs_choices": geo.Crs.choices, "crs": crs, "active_nav": "area"}
+    status = 200
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise DomainError(_("Choose a GeoJSON file."), code="missing_file")
+            if upload.size > services.MAX_UPLOAD_BYTES:
+                raise services.payload_too_large()
+            context["report"] = services.org_boundaries_import(
+                actor=request.user, data=upload.read(), crs=crs
+            )
+        except DomainError as exc:
+            status = exc.status
+            context["error"] = exc.message
+            context["issues"] = exc.details if isinstance(exc.details, list) else []
+    return render(request, "orgs/boundaries_import.html", context, status=status)
 
 
 @login_required

@@ -81,7 +81,13 @@ class ResidentForm(forms.Form):
 
 
 class BuildingForm(forms.Form):
-    grid_id = forms.TypedChoiceField(label=_("Grid"), coerce=int)
+    grid_id = forms.TypedChoiceField(
+        label=_("Grid"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_("Leave empty to take the grid from the location."),
+    )
     name = forms.CharField(label=_("Name"), max_length=100)
     address = forms.CharField(label=_("Address"), required=False, max_length=200)
     floors = forms.IntegerField(label=_("Floors"), required=False, min_value=1, max_value=200)
@@ -99,7 +105,7 @@ class BuildingForm(forms.Form):
 
     def __init__(self, *args, grids=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["grid_id"].choices = [(g.id, grid_label(g)) for g in grids]
+        self.fields["grid_id"].choices = [("", "—")] + [(g.id, grid_label(g)) for g in grids]
 
 
 class PremisesForm(BuildingForm):

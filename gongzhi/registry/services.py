@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from gongzhi.core import permissions
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, DomainError, NotFound, PermissionDenied
-from gongzhi.core.geo import CRS_CHOICES, to_wgs84, valid_lng_lat
 from gongzhi.core.roles import Level, Perm
+from gongzhi.orgs import locator
+from gongzhi.orgs.geo import Crs, to_wgs84
 from gongzhi.orgs.models import OrgUnit
 from gongzhi.registry import pii
 from gongzhi.registry.models import (
@@ -62,6 +63,7 @@ def _check_edit(actor, obj) -> None:
 
 
 def _location(lng, lat, crs, errors) -> tuple[float | None, float | None]:
+    """A WGS-84 point from what the phone gave (GCJ-02 or BD-09 converted), or (None, None)."""
     if lng in (None, "") and lat in (None, ""):
         return None, None
     try:
@@ -69,14 +71,28 @@ def _location(lng, lat, crs, errors) -> tuple[float | None, float | None]:
     except (TypeError, ValueError):
         errors.setdefault("location", []).append(_("Longitude and latitude must be numbers."))
         return None, None
-    if crs not in CRS_CHOICES:
+    if crs not in Crs.values:
         errors.setdefault("location", []).append(_("Unknown coordinate system."))
         return None, None
-    lng, lat = to_wgs84(lng, lat, crs)
-    if not valid_lng_lat(lng, lat):
+    # China spans about 73–135°E and 3–54°N; anything else is a typo or swapped axes.
+    if not (70.0 <= lng <= 140.0 and 0.0 <= lat <= 56.0):
         errors.setdefault("location", []).append(_("The location is not in China."))
         return None, None
-    return round(lng, 7), round(lat, 7)
+    ((lng, lat),) = to_wgs84([[lng, lat]], crs)
+    return round(float(lng), 7), round(float(lat), 7)
+
+
+def _grid_at(actor, grid_id, lng, lat) -> OrgUnit:
+    """The chosen grid, or, when none is chosen, the grid (or micro-grid) the point is in."""
+    if grid_id in (None, "") and lng is not None:
+        code = locator.locate(lng, lat)
+        unit = OrgUnit.objects.filter(code=code).first() if code else None
+        if unit is None:
+            raise Invalid(
+                _("The location is in no grid; choose the grid."), details={"grid_id": ["required"]}
+            )
+        grid_id = unit.pk
+    return editable_grid(actor, grid_id)
 
 
 def _text(value, limit, name, errors, *, required=False) -> str:
@@ -95,7 +111,7 @@ def building_save(
     *,
     actor,
     building: Building | None = None,
-    grid_id,
+    grid_id=None,
     name: str,
     address: str = "",
     floors=None,
@@ -103,13 +119,14 @@ def building_save(
     lat=None,
     crs: str = "wgs84",
 ) -> Building:
-    grid = editable_grid(actor, grid_id)
     if building is not None:
         _check_edit(actor, building)
     errors: dict[str, list[str]] = {}
+    lng, lat = _location(lng, lat, crs, errors)
+    _raise_if(errors)
+    grid = _grid_at(actor, grid_id, lng, lat)
     name = _text(name, 100, "name", errors, required=True)
     address = _text(address, 200, "address", errors)
-    lng, lat = _location(lng, lat, crs, errors)
     if floors not in (None, ""):
         try:
             floors = int(floors)
@@ -336,7 +353,7 @@ def premises_save(
     *,
     actor,
     premises: Premises | None = None,
-    grid_id,
+    grid_id=None,
     name: str,
     category_id,
     address: str = "",
@@ -347,14 +364,15 @@ def premises_save(
     lat=None,
     crs: str = "wgs84",
 ) -> Premises:
-    grid = editable_grid(actor, grid_id)
     if premises is not None:
         _check_edit(actor, premises)
     errors: dict[str, list[str]] = {}
+    lng, lat = _location(lng, lat, crs, errors)
+    _raise_if(errors)
+    grid = _grid_at(actor, grid_id, lng, lat)
     name = _text(name, 100, "name", errors, required=True)
     address = _text(address, 200, "address", errors)
     responsible_name = _text(responsible_name, 50, "responsible_name", errors)
-    lng, lat = _location(lng, lat, crs, errors)
     category = (
         PremisesCategory.objects.filter(pk=category_id, is_active=True).first()
         if category_id

@@ -1,5 +1,4 @@
-"""Writes to the org tree. Each checks permission, validates, writes in one
-transaction and records an audit row."""
+"""Creating and editing org units and departments."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
