@@ -68,3 +68,16 @@ def test_grid_worker_adds_a_resident_and_fixes_a_wrong_id_number(web):
     assert resident.birth_date.isoformat() == "1988-08-08"
     web.shoot("resident-created-desktop", DESKTOP)
     web.assert_all_local()
+
+
+def test_operator_sees_the_grid_map_drawn_locally(web):
+    page = web.page
+    web.login("zhihui")
+    page.goto(web.url("/area/map/"))
+    areas = page.locator(".leaflet-overlay-pane path")
+    expect(areas.first).to_be_visible()
+    assert areas.count() >= 40  # the demo's grids, drawn from their boundaries
+    web.shoot("map-zhihui-desktop")
+    page.set_viewport_size(PHONE)
+    web.shoot("map-zhihui-phone")
+    web.assert_all_local()
