@@ -38,7 +38,7 @@ demo: install
 	$(PY) manage.py demo
 	@echo ""
 	@echo "共治演示站： http://127.0.0.1:$(PORT)/   （Ctrl-C 停止）"
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	GONGZHI_INPROCESS_JOBS=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
 	$(PY) -m pytest

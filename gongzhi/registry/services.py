@@ -62,7 +62,7 @@ def _check_edit(actor, obj) -> None:
         raise PermissionDenied(_("You may not change the data of this grid."))
 
 
-def _location(lng, lat, crs, errors) -> tuple[float | None, float | None]:
+def clean_location(lng, lat, crs, errors) -> tuple[float | None, float | None]:
     """A WGS-84 point from what the phone gave (GCJ-02 or BD-09 converted), or (None, None)."""
     if lng in (None, "") and lat in (None, ""):
         return None, None
@@ -95,7 +95,7 @@ def _grid_at(actor, grid_id, lng, lat) -> OrgUnit:
     return editable_grid(actor, grid_id)
 
 
-def _text(value, limit, name, errors, *, required=False) -> str:
+def clean_text(value, limit, name, errors, *, required=False) -> str:
     value = (value or "").strip()
     if required and not value:
         errors.setdefault(name, []).append(_("This field is required."))
@@ -122,11 +122,11 @@ def building_save(
     if building is not None:
         _check_edit(actor, building)
     errors: dict[str, list[str]] = {}
-    lng, lat = _location(lng, lat, crs, errors)
+    lng, lat = clean_location(lng, lat, crs, errors)
     _raise_if(errors)
     grid = _grid_at(actor, grid_id, lng, lat)
-    name = _text(name, 100, "name", errors, required=True)
-    address = _text(address, 200, "address", errors)
+    name = clean_text(name, 100, "name", errors, required=True)
+    address = clean_text(address, 200, "address", errors)
     if floors not in (None, ""):
         try:
             floors = int(floors)
@@ -165,8 +165,8 @@ def building_save(
 def household_get_or_create(*, actor, building: Building, unit_name: str, room: str) -> Household:
     _check_edit(actor, building)
     errors: dict[str, list[str]] = {}
-    unit_name = _text(unit_name, 20, "unit_name", errors)
-    room = _text(room, 20, "room", errors, required=True)
+    unit_name = clean_text(unit_name, 20, "unit_name", errors)
+    room = clean_text(room, 20, "room", errors, required=True)
     _raise_if(errors)
     with transaction.atomic():
         household, created = Household.objects.get_or_create(
@@ -181,6 +181,11 @@ def household_get_or_create(*, actor, building: Building, unit_name: str, room: 
 
 
 # Residents --------------------------------------------------------------------------
+
+
+# Built once: the choices' `.values` are rebuilt on every access.
+_RELATIONSHIPS = frozenset(Relationship.values)
+_RESIDENCE_TYPES = frozenset(ResidenceType.values)
 
 
 @dataclass
@@ -204,8 +209,8 @@ def resident_clean(data: ResidentInput) -> tuple[dict, dict[str, list[str]]]:
     """Validated, normalised fields (personal data sealed) and the errors. No DB writes."""
     errors: dict[str, list[str]] = {}
     out: dict = {}
-    out["name"] = _text(data.name, 50, "name", errors, required=True)
-    out["note"] = _text(data.note, 200, "note", errors)
+    out["name"] = clean_text(data.name, 50, "name", errors, required=True)
+    out["note"] = clean_text(data.note, 200, "note", errors)
     out["gender"], out["birth_date"] = "", None
     if (data.id_number or "").strip():
         try:
@@ -221,10 +226,10 @@ def resident_clean(data: ResidentInput) -> tuple[dict, dict[str, list[str]]]:
     except FieldError as exc:
         errors.setdefault("phone", []).append(str(exc))
     out["phone_last4"] = out.get("phone_masked", "")[-4:]
-    if data.relationship and data.relationship not in Relationship.values:
+    if data.relationship and data.relationship not in _RELATIONSHIPS:
         errors.setdefault("relationship", []).append(_("Unknown relationship."))
     out["relationship"] = data.relationship or ""
-    if data.residence_type not in ResidenceType.values:
+    if data.residence_type not in _RESIDENCE_TYPES:
         errors.setdefault("residence_type", []).append(_("Unknown residence type."))
     out["residence_type"] = data.residence_type
     return out, errors
@@ -251,8 +256,8 @@ def resident_save(*, actor, data: ResidentInput, resident: Resident | None = Non
         building = Building.objects.filter(pk=data.building_id).first()
         if building is None or not permissions.can(actor, Perm.REGISTRY_EDIT, building):
             raise NotFound(_("The building does not exist or is outside your area."))
-        unit_name = _text(data.unit_name, 20, "unit_name", errors)
-        room = _text(data.room, 20, "room", errors, required=True)
+        unit_name = clean_text(data.unit_name, 20, "unit_name", errors)
+        room = clean_text(data.room, 20, "room", errors, required=True)
     if building is not None:
         if data.grid_id and int(data.grid_id) != building.grid_id:
             errors.setdefault("grid_id", []).append(_("The building is not in the chosen grid."))
@@ -367,12 +372,12 @@ def premises_save(
     if premises is not None:
         _check_edit(actor, premises)
     errors: dict[str, list[str]] = {}
-    lng, lat = _location(lng, lat, crs, errors)
+    lng, lat = clean_location(lng, lat, crs, errors)
     _raise_if(errors)
     grid = _grid_at(actor, grid_id, lng, lat)
-    name = _text(name, 100, "name", errors, required=True)
-    address = _text(address, 200, "address", errors)
-    responsible_name = _text(responsible_name, 50, "responsible_name", errors)
+    name = clean_text(name, 100, "name", errors, required=True)
+    address = clean_text(address, 200, "address", errors)
+    responsible_name = clean_text(responsible_name, 50, "responsible_name", errors)
     category = (
         PremisesCategory.objects.filter(pk=category_id, is_active=True).first()
         if category_id
