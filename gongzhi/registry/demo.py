@@ -77,6 +77,8 @@ def run(log, small=False):
     grids = list(
         OrgUnit.objects.filter(code__within=district_code, level=Level.GRID).order_by("code")
     )
+    if small:
+        grids = grids[:3]
     micro = {}
     for m in OrgUnit.objects.filter(code__within=district_code, level=Level.MICROGRID).order_by(
         "code"

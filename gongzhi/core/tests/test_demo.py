@@ -36,3 +36,11 @@ def test_demo__every_code_extends_its_parent(db):
     for unit in OrgUnit.objects.select_related("parent").exclude(parent=None):
         assert unit.code.startswith(unit.parent.code)
         unit.full_clean(validate_unique=False, validate_constraints=False)
+
+
+def test_demo__small_fills_only_a_few_grids(db):
+    from gongzhi.registry.models import Building
+
+    call_command("demo", "--small", stdout=StringIO())
+    assert Building.objects.values("grid__parent_id").distinct().count() <= 3
+    assert Building.objects.exists()
