@@ -39,6 +39,45 @@ def _form_errors(form, exc: DomainError):
         form.add_error(None, exc.message)
 
 
+def _page(request, qs):
+    """One page of a list by id; a stale or forged cursor shows the first page."""
+    try:
+        return keyset_page(qs, ordering=("id",), cursor=request.GET.get("cursor"), limit=PAGE)
+    except DomainError:
+        return keyset_page(qs, ordering=("id",), cursor=None, limit=PAGE)
+
+
+def _save_or_errors(form, save):
+    """Call `save()` (a service) for a valid form; its field errors go back on the form.
+    Returns the saved object, or None. A NotFound is not a form error: it propagates."""
+    try:
+        return save()
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        _form_errors(form, exc)
+        return None
+
+
+def _named_list(request, qs, template):
+    """Buildings or premises of the user's area, searched by name."""
+    _require_view(request)
+    q = (request.GET.get("q") or "").strip()[:50]
+    if q:
+        qs = qs.filter(name__contains=q)
+    rows, next_cursor = _page(request, qs)
+    return render(
+        request,
+        template,
+        {
+            "rows": rows,
+            "next_cursor": next_cursor,
+            "q": q,
+            "can_edit": permissions.can(request.user, Perm.REGISTRY_EDIT),
+        },
+    )
+
+
 @login_required
 def overview(request):
     """Per-grid statistics of the user's area (人房概况)."""
@@ -78,12 +117,7 @@ def residents(request):
         residence_type=filters.get("residence_type", ""),
         tag_id=filters.get("tag"),
     ).prefetch_related("tags")
-    try:
-        rows, next_cursor = keyset_page(
-            qs, ordering=("id",), cursor=request.GET.get("cursor"), limit=PAGE
-        )
-    except DomainError:
-        rows, next_cursor = keyset_page(qs, ordering=("id",), cursor=None, limit=PAGE)
+    rows, next_cursor = _page(request, qs)
     query = request.GET.copy()
     query.pop("cursor", None)
     return render(
@@ -162,13 +196,10 @@ def resident_edit(request, resident_id=None):
     )
     if request.method == "POST" and form.is_valid():
         data = services.ResidentInput(**form.cleaned_data)
-        try:
-            saved = services.resident_save(actor=request.user, data=data, resident=resident)
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            _form_errors(form, exc)
-        else:
+        saved = _save_or_errors(
+            form, lambda: services.resident_save(actor=request.user, data=data, resident=resident)
+        )
+        if saved:
             messages.success(request, _("Saved."))
             return redirect("resident_detail", resident_id=saved.pk)
     return render(
@@ -181,26 +212,8 @@ def resident_edit(request, resident_id=None):
 
 @login_required
 def buildings(request):
-    _require_view(request)
-    qs = selectors.buildings_visible_to(request.user)
-    q = (request.GET.get("q") or "").strip()[:50]
-    if q:
-        qs = qs.filter(name__contains=q)
-    try:
-        rows, next_cursor = keyset_page(
-            qs, ordering=("id",), cursor=request.GET.get("cursor"), limit=PAGE
-        )
-    except DomainError:
-        rows, next_cursor = keyset_page(qs, ordering=("id",), cursor=None, limit=PAGE)
-    return render(
-        request,
-        "registry/buildings.html",
-        {
-            "rows": rows,
-            "next_cursor": next_cursor,
-            "q": q,
-            "can_edit": permissions.can(request.user, Perm.REGISTRY_EDIT),
-        },
+    return _named_list(
+        request, selectors.buildings_visible_to(request.user), "registry/buildings.html"
     )
 
 
@@ -262,15 +275,13 @@ def building_edit(request, building_id=None):
         request.POST or None, initial=initial, grids=selectors.editable_grids(request.user)
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            saved = services.building_save(
+        saved = _save_or_errors(
+            form,
+            lambda: services.building_save(
                 actor=request.user, building=building, **form.cleaned_data
-            )
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            _form_errors(form, exc)
-        else:
+            ),
+        )
+        if saved:
             messages.success(request, _("Saved."))
             return redirect("building_detail", building_id=saved.pk)
     return render(
@@ -283,26 +294,8 @@ def building_edit(request, building_id=None):
 
 @login_required
 def premises_list(request):
-    _require_view(request)
-    qs = selectors.premises_visible_to(request.user)
-    q = (request.GET.get("q") or "").strip()[:50]
-    if q:
-        qs = qs.filter(name__contains=q)
-    try:
-        rows, next_cursor = keyset_page(
-            qs, ordering=("id",), cursor=request.GET.get("cursor"), limit=PAGE
-        )
-    except DomainError:
-        rows, next_cursor = keyset_page(qs, ordering=("id",), cursor=None, limit=PAGE)
-    return render(
-        request,
-        "registry/premises_list.html",
-        {
-            "rows": rows,
-            "next_cursor": next_cursor,
-            "q": q,
-            "can_edit": permissions.can(request.user, Perm.REGISTRY_EDIT),
-        },
+    return _named_list(
+        request, selectors.premises_visible_to(request.user), "registry/premises_list.html"
     )
 
 
@@ -357,15 +350,13 @@ def premises_edit(request, premises_id=None):
         editing=premises is not None,
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            saved = services.premises_save(
+        saved = _save_or_errors(
+            form,
+            lambda: services.premises_save(
                 actor=request.user, premises=premises, **form.cleaned_data
-            )
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            _form_errors(form, exc)
-        else:
+            ),
+        )
+        if saved:
             messages.success(request, _("Saved."))
             return redirect("premises_detail", premises_id=saved.pk)
     return render(
