@@ -72,6 +72,13 @@ def run(log, small=False):
     fake = Faker("zh_CN")
     Faker.seed(3)
     rnd = random.Random(3)
+    # The lists are seeded by a migration; a flushed test database has lost them.
+    for name, care in (("老年人", True), ("独居/孤寡", True), ("残疾人", True), ("低保", True)):
+        Tag.objects.get_or_create(name=name, defaults={"is_care": care})
+    for name in ("退役军人", "党员"):
+        Tag.objects.get_or_create(name=name)
+    for name in ("沿街门店", "九小场所", "餐饮场所"):
+        PremisesCategory.objects.get_or_create(name=name)
     tags = {t.name: t for t in Tag.objects.all()}
     categories = list(PremisesCategory.objects.all())
     grids = list(

@@ -64,13 +64,11 @@ def browser():
 
 
 @pytest.fixture
-def demo(django_db_serialized_rollback, transactional_db, settings):
+def demo(transactional_db, settings):
     """The demo district in the test database, visible to the live server thread.
 
     The demo hashes ~55 passwords; with Argon2 that alone takes ~8 s per test, so the
     browser tests hash with a fast hasher (the login code path is unchanged).
-    Serialized rollback puts back the rows data migrations seeded (tags, premises
-    categories) after each test's flush.
     """
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("demo", "--small", stdout=io.StringIO())
