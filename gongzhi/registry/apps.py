@@ -22,5 +22,6 @@ class RegistryConfig(AppConfig):
                 "registry.building_role_set": _("set a building position"),
                 "registry.imported": _("imported a file"),
                 "registry.exported": _("exported a list"),
+                "registry.keys_rotated": _("re-encrypted personal data under a new key"),
             }
         )
