@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.models import AuditLog
+from gongzhi.core import calendar
+from gongzhi.core.audit import audit_record
+from gongzhi.core.models import AuditLog, CalendarDay
 
 
 @admin.register(AuditLog)
@@ -21,3 +24,34 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """Holidays and make-up working days; enter next year's schedule here when published."""
+
+    list_display = ("date", "weekday", "is_workday", "name")
+    list_filter = ("is_workday",)
+    date_hierarchy = "date"
+    search_fields = ("name",)
+
+    @admin.display(description=_("weekday"))
+    def weekday(self, obj):
+        return "一二三四五六日"[obj.date.weekday()]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=request.user,
+            action="core.calendar_changed",
+            obj=obj,
+            changes={"date": obj.date.isoformat(), "workday": obj.is_workday, "name": obj.name},
+        )
+        calendar.forget()
+
+    def delete_model(self, request, obj):
+        audit_record(
+            actor=request.user, action="core.calendar_changed", obj=obj, changes={"deleted": True}
+        )
+        super().delete_model(request, obj)
+        calendar.forget()

@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
     name = "gongzhi.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self):
+        from gongzhi.core.registry import register_audit_actions
+
+        register_audit_actions({"core.calendar_changed": _("changed the working-day calendar")})

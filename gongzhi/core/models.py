@@ -11,6 +11,26 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class CalendarDay(TimeStampedModel):
+    """A day that breaks the Monday–Friday rule: a statutory holiday on a weekday, or a
+    make-up working day (调休上班) on a weekend. Seeded from chinese-calendar; the
+    administrator enters each new year's schedule when the State Council publishes it."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(
+        _("working day"), help_text=_("Ticked: a make-up working day. Unticked: a holiday.")
+    )
+    name = models.CharField(_("holiday"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("working-day calendar")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.name}"
+
+
 class AuditLogQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise TypeError("The audit log is append-only.")

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.selectors import grids_without_worker, positions_visible_to
+from gongzhi.core.calendar import missing_years
 from gongzhi.core.models import AuditLog
 from gongzhi.core.permissions import can, facts_of
 from gongzhi.core.roles import Level, Perm, Role
@@ -148,6 +149,7 @@ def _admin_panel(user):
             "locked": list(
                 User.objects.filter(locked_until__gt=timezone.now()).order_by("-locked_until")[:5]
             ),
+            "calendar_missing": missing_years(),
             "recent": list(AuditLog.objects.order_by("-at", "-id")[:8])
             if can(user, Perm.AUDIT_VIEW)
             else [],
