@@ -8,11 +8,18 @@ from gongzhi.orgs.models import Department, OrgUnit
 
 
 def _counts():
+    from gongzhi.registry.models import Building, Household, Premises, Resident
+
     return (
         OrgUnit.objects.count(),
+        OrgUnit.objects.filter(boundary__isnull=False).count(),
         Department.objects.count(),
         User.objects.count(),
         Position.objects.count(),
+        Building.objects.count(),
+        Household.objects.count(),
+        Resident.objects.count(),
+        Premises.objects.count(),
     )
 
 
