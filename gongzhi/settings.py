@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "gongzhi.accounts",
     "gongzhi.registry",
     "gongzhi.imports",
+    "gongzhi.notifications",
     "gongzhi.cases",
     "gongzhi.api",
     "gongzhi.web",

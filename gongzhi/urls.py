@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("gongzhi.orgs.urls")),
     path("", include("gongzhi.registry.urls")),
     path("", include("gongzhi.imports.urls")),
+    path("", include("gongzhi.notifications.urls")),
     path("", include("gongzhi.web.urls")),
 ]
 

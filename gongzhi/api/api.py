@@ -6,6 +6,7 @@ from gongzhi.accounts.api import router as accounts_router
 from gongzhi.api import errors
 from gongzhi.api.auth import ActiveSessionAuth, TokenAuth
 from gongzhi.imports.api import router as imports_router
+from gongzhi.notifications.api import router as notifications_router
 from gongzhi.orgs.api import router as orgs_router
 from gongzhi.registry.api import router as registry_router
 
@@ -28,3 +29,4 @@ api.add_router("", accounts_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("/registry", registry_router)
 api.add_router("/imports", imports_router)
+api.add_router("/notifications", notifications_router)

@@ -43,7 +43,8 @@ def _decode(cursor: str, n: int) -> list[Any]:
 def keyset_page(
     qs: QuerySet, *, ordering: tuple[str, ...], cursor: str | None, limit: int | None
 ) -> tuple[list[Any], str | None]:
-    """One page of `qs` ordered by `ordering` (ascending; the last field must be unique)."""
+    """One page of `qs` ordered by `ordering` (a "-field" descends; the last field must be
+    unique)."""
     limit = DEFAULT_LIMIT if limit is None else limit
     if not 1 <= limit <= MAX_LIMIT:
         raise DomainError(
@@ -53,9 +54,11 @@ def keyset_page(
     if cursor:
         values = _decode(cursor, len(ordering))
         after = Q(pk__in=[])
+        names = [f.removeprefix("-") for f in ordering]
         for i, field in enumerate(ordering):
-            cond = Q(**{f"{field}__gt": values[i]})
-            for prev_field, prev_value in zip(ordering[:i], values[:i], strict=True):
+            op = "lt" if field.startswith("-") else "gt"
+            cond = Q(**{f"{names[i]}__{op}": values[i]})
+            for prev_field, prev_value in zip(names[:i], values[:i], strict=True):
                 cond &= Q(**{prev_field: prev_value})
             after |= cond
         qs = qs.filter(after)
@@ -64,5 +67,5 @@ def keyset_page(
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = _encode([getattr(last, f) for f in ordering])
+        next_cursor = _encode([getattr(last, f.removeprefix("-")) for f in ordering])
     return rows, next_cursor

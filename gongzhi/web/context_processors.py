@@ -3,6 +3,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import permissions
 from gongzhi.core.roles import Perm, Role
+from gongzhi.notifications.selectors import unread_count
 
 
 def navigation(request):
@@ -24,4 +25,5 @@ def navigation(request):
         "nav_items": items,
         "nav_role_labels": role_labels,
         "nav_admin": user.is_staff,
+        "nav_unread": unread_count(user),
     }

@@ -88,8 +88,9 @@ def test_area_map__query_count_does_not_grow_with_units(
             boundary_bbox=[112.40, 34.60, 112.401, 34.601],
         )
     client = login(people.op_sub)
-    # Session, user, positions (2), the scope roots, the units: none per unit.
-    with django_assert_max_num_queries(6):
+    # Session, user, positions (2), the scope roots, the units, the menu's unread count:
+    # none per unit.
+    with django_assert_max_num_queries(7):
         response = client.get("/area/map/")
     assert len(_embedded(response.content.decode())["features"]) == 6 + 37
 
