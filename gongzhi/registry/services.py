@@ -95,6 +95,18 @@ def _grid_at(actor, grid_id, lng, lat) -> OrgUnit:
     return editable_grid(actor, grid_id)
 
 
+def _placed(actor, existing, grid_id, lng, lat, crs) -> tuple[OrgUnit, float | None, float | None]:
+    """Where a building or premises goes: the existing row must be the actor's to change,
+    the location is converted to WGS-84, and the grid is the chosen one or the one at the
+    location."""
+    if existing is not None:
+        _check_edit(actor, existing)
+    errors: dict[str, list[str]] = {}
+    lng, lat = clean_location(lng, lat, crs, errors)
+    _raise_if(errors)
+    return _grid_at(actor, grid_id, lng, lat), lng, lat
+
+
 def clean_text(value, limit, name, errors, *, required=False) -> str:
     value = (value or "").strip()
     if required and not value:
@@ -119,12 +131,8 @@ def building_save(
     lat=None,
     crs: str = "wgs84",
 ) -> Building:
-    if building is not None:
-        _check_edit(actor, building)
+    grid, lng, lat = _placed(actor, building, grid_id, lng, lat, crs)
     errors: dict[str, list[str]] = {}
-    lng, lat = clean_location(lng, lat, crs, errors)
-    _raise_if(errors)
-    grid = _grid_at(actor, grid_id, lng, lat)
     name = clean_text(name, 100, "name", errors, required=True)
     address = clean_text(address, 200, "address", errors)
     if floors not in (None, ""):
@@ -150,8 +158,13 @@ def building_save(
         obj.grid, obj.org_code, obj.name, obj.address = grid, grid.code, name, address
         obj.floors, obj.lng, obj.lat = floors, lng, lat
         obj.save()
+        # A building moved to another grid takes its households and their residents along,
+        # so each row's org_code (the scope filter) stays where the people live.
         Household.objects.filter(building=obj).exclude(org_code=grid.code).update(
             org_code=grid.code
+        )
+        Resident.objects.filter(household__building=obj).exclude(org_code=grid.code).update(
+            grid=grid, org_code=grid.code
         )
         audit_record(
             actor=actor,
@@ -369,12 +382,8 @@ def premises_save(
     lat=None,
     crs: str = "wgs84",
 ) -> Premises:
-    if premises is not None:
-        _check_edit(actor, premises)
+    grid, lng, lat = _placed(actor, premises, grid_id, lng, lat, crs)
     errors: dict[str, list[str]] = {}
-    lng, lat = clean_location(lng, lat, crs, errors)
-    _raise_if(errors)
-    grid = _grid_at(actor, grid_id, lng, lat)
     name = clean_text(name, 100, "name", errors, required=True)
     address = clean_text(address, 200, "address", errors)
     responsible_name = clean_text(responsible_name, 50, "responsible_name", errors)

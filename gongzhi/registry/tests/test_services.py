@@ -186,3 +186,20 @@ def test_building_role_set(places, people):
         services.building_role_set(
             actor=people.gw_a, building=places.building_a, resident=places.resident_b, role="head"
         )
+
+
+def test_building_moved_to_another_grid_takes_its_households_and_residents(places, people, tree):
+    b = places.building_a
+    services.building_save(
+        actor=people.community_worker, building=b, grid_id=tree.grid_b.pk, name=b.name
+    )
+    r = Resident.objects.get(pk=places.resident_a.pk)
+    assert (r.grid, r.org_code) == (tree.grid_b, tree.grid_b.code)
+    assert set(Household.objects.filter(building=b).values_list("org_code", flat=True)) == {
+        tree.grid_b.code
+    }
+    # The grid A worker no longer sees them; the grid B worker does.
+    from gongzhi.registry import selectors
+
+    assert not selectors.residents_visible_to(people.gw_a).filter(pk=r.pk).exists()
+    assert selectors.residents_visible_to(people.gw_b).filter(pk=r.pk).exists()
