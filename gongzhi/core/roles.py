@@ -78,11 +78,23 @@ class Perm:
     REGISTRY_EDIT = "registry.edit"  # create and change them, import files
     PII_REVEAL = "registry.reveal"  # see one 身份证号 or phone in full (audited)
     EXPORT_UNMASKED = "registry.export_unmasked"  # exports with personal data in full
+    # The case loop.
+    CASE_VIEW = "cases.view"  # see cases in the area, or assigned to the department
+    CASE_REPORT = "cases.report"  # report a problem found in the area
+    CASE_SELF_HANDLE = "cases.self_handle"  # 自行处置: report and handle on the spot
+    CASE_TRIAGE = "cases.triage"  # register, reject, dispatch, verify, close, call back, merge
+    CASE_HANDLE = "cases.handle"  # accept, return, handle (checked against the handling unit)
+    CASE_DECIDE = "cases.decide"  # extensions, suspension, reopening: the command center
+    CASE_SUPERVISE = "cases.supervise"  # 督办 and 提级
+    CASE_LEADER_VISIT = "cases.leader_visit"  # record 领导到现场 on a repeat case
+    CASE_REVEAL = "cases.reveal"  # see a reporter's phone in full (audited)
 
 
 _STAFF_READ = {Perm.ORGS_VIEW, Perm.STAFF_VIEW, Perm.DEPARTMENTS_VIEW, Perm.REGISTRY_VIEW}
 # Those who collect and keep the base data (人房数据): grid and community workers.
 _REGISTRY_KEEPER = {Perm.REGISTRY_EDIT, Perm.PII_REVEAL}
+
+_CASE_STAFF = {Perm.CASE_VIEW, Perm.CASE_REPORT}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(
@@ -94,15 +106,47 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.DEPARTMENTS_MANAGE,
             Perm.AUDIT_VIEW,
             Perm.EXPORT_UNMASKED,
+            Perm.CASE_VIEW,
         }
         | _REGISTRY_KEEPER
     ),
-    Role.OPERATOR: frozenset(_STAFF_READ | {Perm.ORGS_MANAGE, Perm.ORGS_EDIT_PROFILE}),
-    Role.LEADER: frozenset(_STAFF_READ | {Perm.AUDIT_VIEW}),
-    Role.COMMUNITY_WORKER: frozenset(_STAFF_READ | _REGISTRY_KEEPER | {Perm.ORGS_EDIT_PROFILE}),
-    Role.GRID_WORKER: frozenset(_STAFF_READ | _REGISTRY_KEEPER | {Perm.ORGS_EDIT_PROFILE}),
-    Role.BUILDING_HEAD: frozenset({Perm.ORGS_VIEW, Perm.COMMUNITY_INFO}),
-    Role.DEPARTMENT_HANDLER: frozenset({Perm.DEPARTMENTS_VIEW}),
+    Role.OPERATOR: frozenset(
+        _STAFF_READ
+        | _CASE_STAFF
+        | {
+            Perm.ORGS_MANAGE,
+            Perm.ORGS_EDIT_PROFILE,
+            Perm.CASE_TRIAGE,
+            Perm.CASE_DECIDE,
+            Perm.CASE_SUPERVISE,
+            Perm.CASE_REVEAL,
+        }
+    ),
+    Role.LEADER: frozenset(
+        _STAFF_READ | {Perm.AUDIT_VIEW, Perm.CASE_VIEW, Perm.CASE_SUPERVISE, Perm.CASE_LEADER_VISIT}
+    ),
+    Role.COMMUNITY_WORKER: frozenset(
+        _STAFF_READ
+        | _REGISTRY_KEEPER
+        | _CASE_STAFF
+        | {
+            Perm.ORGS_EDIT_PROFILE,
+            Perm.CASE_TRIAGE,
+            Perm.CASE_HANDLE,
+            Perm.CASE_SELF_HANDLE,
+            Perm.CASE_REVEAL,
+        }
+    ),
+    Role.GRID_WORKER: frozenset(
+        _STAFF_READ
+        | _REGISTRY_KEEPER
+        | _CASE_STAFF
+        | {Perm.ORGS_EDIT_PROFILE, Perm.CASE_HANDLE, Perm.CASE_SELF_HANDLE}
+    ),
+    Role.BUILDING_HEAD: frozenset({Perm.ORGS_VIEW, Perm.COMMUNITY_INFO, Perm.CASE_REPORT}),
+    Role.DEPARTMENT_HANDLER: frozenset(
+        {Perm.DEPARTMENTS_VIEW, Perm.CASE_VIEW, Perm.CASE_HANDLE, Perm.CASE_REVEAL}
+    ),
     Role.RESIDENT: frozenset({Perm.COMMUNITY_INFO}),
 }
 

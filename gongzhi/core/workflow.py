@@ -35,7 +35,7 @@ class GuardFailed(DomainError):
 class Transition:
     action: str
     sources: frozenset[str]
-    target: str
+    target: str | None  # None: the action keeps the state (a note, a rating, a flag)
     perm: str | None = None
     guards: tuple[Guard, ...] = ()
     label: str = ""
@@ -51,7 +51,7 @@ class Workflow:
     def __post_init__(self):
         seen: set[tuple[str, str]] = set()
         for t in self.transitions:
-            unknown = (t.sources | {t.target}) - set(self.states)
+            unknown = (t.sources | ({t.target} if t.target else set())) - set(self.states)
             if unknown:
                 raise ValueError(f"{self.name}: {t.action} names unknown states {sorted(unknown)}")
             for s in t.sources:
@@ -63,7 +63,7 @@ class Workflow:
         self,
         action: str,
         sources: Iterable[str] | str,
-        target: str,
+        target: str | None,
         *,
         perm: str | None = None,
         guards: Iterable[Guard] = (),
@@ -93,7 +93,7 @@ class Workflow:
                 % {"action": known[action], "state": self.states.get(state, state)},
                 details={"state": state, "action": action},
             )
-        if t.perm and not permissions.can(actor, t.perm, obj):
+        if t.perm and not permissions.can(actor, t.perm, _target(obj, t.perm)):
             raise PermissionDenied(_("You may not “%(action)s”.") % {"action": t.label or t.action})
         for guard in t.guards:
             reason = guard(obj, inputs)
@@ -107,5 +107,13 @@ class Workflow:
         return [
             t
             for t in self.transitions
-            if state in t.sources and (not t.perm or permissions.can(actor, t.perm, obj))
+            if state in t.sources
+            and (not t.perm or permissions.can(actor, t.perm, _target(obj, t.perm)))
         ]
+
+
+def _target(obj, perm: str):
+    """What `perm` is checked against: the object, or what it names for that permission
+    (a case's handling permission is checked against its handling unit)."""
+    scope_target = getattr(obj, "scope_target", None)
+    return scope_target(perm) if scope_target else obj

@@ -1,0 +1,142 @@
+"""Repeat problems (重复诉求): on intake, the same problem reported again recently.
+
+A new case repeats an earlier one when, within the look-back window (30 days), in the
+same category, it comes from the same reporter phone (keyed hash), or is about the same
+building, or lies within 50 m, and its text is similar (rapidfuzz). The repeat links to
+the first case of the chain; when the chain reaches the threshold (3 repeats), the case
+goes to a leader, who must record an on-site visit (领导到现场) before it can close.
+All numbers are settings (GONGZHI_REPEAT_*).
+"""
+
+import math
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from rapidfuzz import fuzz
+
+from gongzhi.cases.models import Case, State, Supervision
+
+EARTH_RADIUS_M = 6_371_000
+
+
+def _setting(name, default):
+    return getattr(settings, f"GONGZHI_REPEAT_{name}", default)
+
+
+def distance_m(lng1, lat1, lng2, lat2) -> float:
+    """Great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def similarity(a: str, b: str) -> float:
+    """0–100: how alike two descriptions are. Character-based (Chinese has no spaces):
+    partial_ratio finds a short report inside a longer one."""
+    a, b = (a or "").strip(), (b or "").strip()
+    if not a or not b:
+        return 0.0
+    return fuzz.partial_ratio(a, b)
+
+
+def _text(case: Case) -> str:
+    return f"{case.title} {case.description}".strip()
+
+
+def candidates(case: Case):
+    """Earlier live cases that may be the same problem (before the text comparison)."""
+    days = _setting("DAYS", 30)
+    radius = _setting("RADIUS_M", 50)
+    near = Q(pk__in=[])
+    if case.reporter_phone_hash:
+        near |= Q(reporter_phone_hash=case.reporter_phone_hash)
+    if case.building_id:
+        near |= Q(building_id=case.building_id)
+    if case.lng is not None and case.lat is not None:
+        dlat = radius / 111_320
+        dlng = radius / (111_320 * max(math.cos(math.radians(case.lat)), 0.01))
+        near |= Q(
+            lat__range=(case.lat - dlat, case.lat + dlat),
+            lng__range=(case.lng - dlng, case.lng + dlng),
+        )
+    return (
+        Case.objects.filter(
+            category_id=case.category_id,
+            reported_at__gte=case.reported_at - timedelta(days=days),
+            reported_at__lt=case.reported_at,
+        )
+        .filter(near)
+        .exclude(state__in=[State.REJECTED, State.MERGED])
+        .exclude(pk=case.pk)
+        .order_by("reported_at", "id")[:200]
+    )
+
+
+def find_earlier(case: Case) -> Case | None:
+    """The earliest earlier case this one repeats, or None."""
+    radius = _setting("RADIUS_M", 50)
+    threshold = _setting("SIMILARITY", 60)
+    text = _text(case)
+    for other in candidates(case):
+        close = (
+            (case.reporter_phone_hash and other.reporter_phone_hash == case.reporter_phone_hash)
+            or (case.building_id and other.building_id == case.building_id)
+            or (
+                None not in (case.lng, case.lat, other.lng, other.lat)
+                and distance_m(case.lng, case.lat, other.lng, other.lat) <= radius
+            )
+        )
+        if close and similarity(text, _text(other)) >= threshold:
+            return other
+    return None
+
+
+def flag(case: Case) -> Case | None:
+    """Mark `case` as a repeat of the first case of its chain; at the threshold, it needs a
+    leader on site. Call inside the intake transaction. Returns the first case, or None."""
+    earlier = find_earlier(case)
+    if earlier is None:
+        return None
+    first = earlier.repeat_of or earlier
+    first = Case.objects.select_for_update().get(pk=first.pk)
+    first.repeat_count += 1
+    first.save(update_fields=["repeat_count", "updated_at"])
+    case.is_repeat = True
+    case.repeat_of = first
+    fields = ["is_repeat", "repeat_of", "updated_at"]
+    if first.repeat_count >= _setting("LEADER_AT", 3):
+        case.needs_leader_visit = True
+        case.supervision_level = max(case.supervision_level, Supervision.RAISED)
+        fields += ["needs_leader_visit", "supervision_level"]
+    case.save(update_fields=fields)
+    _tell(case, first)
+    return first
+
+
+def _tell(case: Case, first: Case) -> None:
+    from django.utils.translation import gettext as _
+
+    from gongzhi.cases.models import CaseEvent
+
+    CaseEvent.objects.create(
+        case=case,
+        at=case.reported_at,
+        actor=None,
+        actor_name=_("System"),
+        action="repeat",
+        from_state=case.state,
+        to_state=case.state,
+        note=_("Repeat of %(n)s (repeat no. %(k)d)") % {"n": first.number, "k": first.repeat_count},
+        data={"first": first.number, "count": first.repeat_count},
+    )
+    if case.needs_leader_visit:
+        from gongzhi.cases.services import _notify_case, leaders_over
+
+        _notify_case(
+            case,
+            leaders_over(case.org_code),
+            "case.repeat_leader",
+            _("Reported again and again: case %(n)s needs a leader on site") % {"n": case.number},
+        )

@@ -1,0 +1,195 @@
+"""Scoped reads of cases. A user sees the cases in their area (CASE_VIEW), the cases
+assigned to their department, and the cases they entered themselves; nothing else.
+
+Queues are (queryset, ordering) pairs for keyset paging; each is backed by an index
+(see Case.Meta.indexes), so the command center's boards stay fast at millions of cases.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gongzhi.cases.models import (
+    OPEN_STATES,
+    Case,
+    CaseEvent,
+    ExtensionRequest,
+    RequestStatus,
+    State,
+)
+from gongzhi.core.errors import NotFound
+from gongzhi.core.permissions import facts_of, scope_for
+from gongzhi.core.roles import Perm, Role
+
+
+def _visible_q(user) -> Q:
+    scope = scope_for(user, Perm.CASE_VIEW)
+    q = scope.q("org_code", "department")
+    if getattr(user, "is_authenticated", False) and user.is_active:
+        q |= Q(reported_by=user)
+    return q
+
+
+def cases_visible_to(user) -> QuerySet[Case]:
+    return Case.objects.filter(_visible_q(user)).select_related(
+        "category__parent", "grid", "department"
+    )
+
+
+def case_for(user, pk) -> Case:
+    try:
+        return cases_visible_to(user).get(pk=int(pk))
+    except (Case.DoesNotExist, TypeError, ValueError):
+        raise NotFound(_("The case does not exist or is outside your area.")) from None
+
+
+def case_by_number(user, number: str) -> Case:
+    case = cases_visible_to(user).filter(number=(number or "").strip().upper()).first()
+    if case is None:
+        raise NotFound(_("The case does not exist or is outside your area."))
+    return case
+
+
+def timeline(case: Case) -> list[CaseEvent]:
+    return list(case.events.select_related("actor").prefetch_related("attachments"))
+
+
+def handling_units(user) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """(department ids, org codes) whose cases `user` handles."""
+    scope = scope_for(user, Perm.CASE_HANDLE)
+    if scope.everything:
+        return (), ()
+    return scope.department_ids, scope.org_codes
+
+
+def _handling_q(user) -> Q:
+    departments, codes = handling_units(user)
+    q = Q(pk__in=[])
+    if departments:
+        q |= Q(department__in=departments)
+    for code in codes:
+        q |= Q(assignee_code__within=code)
+    return q
+
+
+# -- queues -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str
+    label: str
+    ordering: tuple[str, ...]
+
+
+NEWEST = ("-reported_at", "-id")
+BY_DEADLINE = ("due_at", "id")
+
+QUEUES = {
+    q.key: q
+    for q in [
+        Queue("all", gettext_lazy("All cases"), NEWEST),
+        Queue("new", gettext_lazy("New reports"), NEWEST),  # 待立案
+        Queue("to_dispatch", gettext_lazy("Awaiting dispatch"), NEWEST),
+        Queue("overdue", gettext_lazy("Overdue"), BY_DEADLINE),
+        Queue("due_soon", gettext_lazy("Due soon"), BY_DEADLINE),
+        Queue("to_verify", gettext_lazy("Awaiting verification"), NEWEST),
+        Queue("callback", gettext_lazy("Awaiting callback"), ("-closed_at", "-id")),
+        Queue("supervised", gettext_lazy("Supervised"), BY_DEADLINE),
+        Queue("escalated", gettext_lazy("Escalated"), BY_DEADLINE),
+        Queue("repeats", gettext_lazy("Repeat problems"), NEWEST),
+        Queue("suspended", gettext_lazy("Suspended"), NEWEST),
+        Queue("to_accept", gettext_lazy("To accept"), BY_DEADLINE),
+        Queue("handling", gettext_lazy("Handling"), BY_DEADLINE),
+        Queue("mine", gettext_lazy("Reported by me"), NEWEST),
+        Queue("closed", gettext_lazy("Closed"), ("-closed_at", "-id")),
+    ]
+}
+
+_RUNNING = [s for s in OPEN_STATES if s != State.SUSPENDED]
+
+
+def queue(user, key: str, *, now=None, within: str = "") -> tuple[QuerySet[Case], Queue]:
+    """The cases of one queue that `user` may see, and how to order them."""
+    if key not in QUEUES:
+        raise NotFound(_("Unknown list."))
+    now = now or timezone.now()
+    qs = cases_visible_to(user)
+    if within:
+        qs = qs.filter(org_code__within=within)
+    filters = {
+        "all": Q(),
+        "new": Q(state=State.REPORTED),
+        "to_dispatch": Q(state=State.REGISTERED),
+        "overdue": Q(state__in=_RUNNING, due_at__lt=now),
+        "due_soon": Q(state__in=_RUNNING, due_soon_at__lte=now, due_at__gte=now),
+        "to_verify": Q(state=State.HANDLED),
+        # Every closed case is called back (回访) unless it has no one to call.
+        "callback": Q(state=State.CLOSED, callback_at__isnull=True)
+        & (~Q(reporter_phone_hash="") | Q(reporter_resident__isnull=False)),
+        "supervised": Q(state__in=OPEN_STATES, supervision_level__gt=0),
+        "escalated": Q(state__in=OPEN_STATES, escalation_level__gt=0),
+        "repeats": Q(state__in=[State.REPORTED, *OPEN_STATES])
+        & (Q(needs_leader_visit=True) | Q(is_repeat=True)),
+        "suspended": Q(state=State.SUSPENDED),
+        "to_accept": Q(state=State.DISPATCHED) & _handling_q(user),
+        "handling": Q(state__in=[State.IN_PROGRESS, State.SUSPENDED]) & _handling_q(user),
+        "mine": Q(reported_by=user) if user.is_authenticated else Q(pk__in=[]),
+        "closed": Q(state=State.CLOSED),
+    }
+    return qs.filter(filters[key]), QUEUES[key]
+
+
+def queue_counts(user, keys, *, now=None) -> dict[str, int]:
+    """How many cases each queue holds (for the tabs and the workbench)."""
+    now = now or timezone.now()
+    return {key: queue(user, key, now=now)[0].count() for key in keys}
+
+
+def queues_for(user) -> list[str]:
+    """The queues that matter to a user's roles, most urgent first."""
+    roles = {f.role for f in facts_of(user)}
+    keys: list[str] = []
+
+    def add(*names):
+        keys.extend(n for n in names if n not in keys)
+
+    if user.is_superuser or roles & {Role.OPERATOR, Role.ADMIN}:
+        add("new", "to_dispatch", "overdue", "due_soon", "to_verify", "callback", "supervised")
+        add("escalated", "repeats", "suspended")
+    if Role.LEADER in roles:
+        add("supervised", "escalated", "repeats", "overdue")
+    if Role.COMMUNITY_WORKER in roles:
+        add("new", "to_accept", "handling", "to_verify", "overdue", "due_soon", "callback")
+    if roles & {Role.GRID_WORKER}:
+        add("to_accept", "handling", "mine", "due_soon", "overdue")
+    if Role.DEPARTMENT_HANDLER in roles:
+        add("to_accept", "handling", "due_soon", "overdue")
+    if Role.BUILDING_HEAD in roles:
+        add("mine")
+    add("all")
+    return keys
+
+
+def extension_requests_visible_to(user) -> QuerySet[ExtensionRequest]:
+    """Pending extension requests on cases the user decides on."""
+    scope = scope_for(user, Perm.CASE_DECIDE)
+    return (
+        ExtensionRequest.objects.filter(status=RequestStatus.PENDING)
+        .filter(scope.q("case__org_code"))
+        .select_related("case", "requested_by")
+    )
+
+
+def extension_request_for(user, pk) -> ExtensionRequest:
+    try:
+        return (
+            ExtensionRequest.objects.filter(case__in=cases_visible_to(user))
+            .select_related("case")
+            .get(pk=int(pk))
+        )
+    except (ExtensionRequest.DoesNotExist, TypeError, ValueError):
+        raise NotFound(_("The request does not exist or is outside your area.")) from None
