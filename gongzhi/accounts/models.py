@@ -34,11 +34,11 @@ class User(AbstractUser):
         """Active positions as facts for the permission resolver; one query per user object."""
         cached = getattr(self, "_position_facts", None)
         if cached is None:
+            # values_list, not .only(): a related manager would then load each row's
+            # deferred user_id, one query per position.
             cached = [
-                PositionFact(
-                    role=p.role, org_code=p.org_code or None, department_id=p.department_id
-                )
-                for p in self.positions.filter(is_active=True).only(
+                PositionFact(role=role, org_code=code or None, department_id=dept)
+                for role, code, dept in self.positions.filter(is_active=True).values_list(
                     "role", "org_code", "department_id"
                 )
             ]

@@ -79,6 +79,6 @@ def test_inbox_queries_are_pinned(people, login, django_assert_num_queries):
     client = login(people.gw_a)
     client.get("/inbox/")
     # session, user, one page of rows, the menu's two position reads, the unread badge
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get("/inbox/")
     assert response.status_code == 200 and response.content.decode().count("card-link") == 30
