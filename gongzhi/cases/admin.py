@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from gongzhi.cases.models import Category, DeadlinePolicy
+from gongzhi.cases.models import Case, CaseEvent, Category, DeadlinePolicy
 from gongzhi.orgs.admin import AuditedAdmin
 
 
@@ -23,3 +23,38 @@ class DeadlinePolicyAdmin(AuditedAdmin):
         "due_soon_share",
     )
     list_filter = ("urgency",)
+
+
+class CaseEventInline(admin.TabularInline):
+    model = CaseEvent
+    fields = ("at", "actor_name", "action", "from_state", "to_state", "note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    """Read only: a case changes through its lifecycle (pages and API), never by hand,
+    so every change has its timeline row and audit row."""
+
+    list_display = ("number", "title", "state", "category", "org_code", "reported_at", "due_at")
+    list_filter = ("state", "channel", "urgency", "supervision_level", "is_repeat")
+    search_fields = ("number", "title")
+    date_hierarchy = "reported_at"
+    list_select_related = ("category__parent",)
+    show_full_result_count = False  # counting millions of rows on every page is slow
+    exclude = ("reporter_phone_enc", "reporter_phone_hash", "idempotency_key")
+    inlines = [CaseEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

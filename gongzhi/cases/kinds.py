@@ -43,6 +43,12 @@ def register_kind(kind: CaseKind) -> None:
     _kinds[kind.code] = kind
 
 
+def unregister_kind(code: str) -> None:
+    """Forget a kind (tests register their own and clean up); the general kind stays."""
+    if code != GENERAL.code:
+        _kinds.pop(code, None)
+
+
 def get_kind(code: str) -> CaseKind:
     try:
         return _kinds[code]

@@ -78,9 +78,15 @@ def _raise_if(errors: dict[str, list[str]]) -> None:
 
 
 def next_number(day: dt.date) -> str:
-    """SJ + yyyymmdd + a 6-digit sequence of the day. Call inside a transaction."""
-    CaseCounter.objects.get_or_create(day=day)
-    CaseCounter.objects.filter(day=day).update(last=F("last") + 1)
+    """SJ + yyyymmdd + a 6-digit sequence of the day. Call inside a transaction.
+
+    The first case of a day creates the day's row. Two first reports at once may both
+    try: the insert ignores the conflict (no error, no aborted transaction on
+    PostgreSQL), and the update then waits for the other's row lock, so each gets its
+    own number."""
+    if not CaseCounter.objects.filter(day=day).update(last=F("last") + 1):
+        CaseCounter.objects.bulk_create([CaseCounter(day=day, last=0)], ignore_conflicts=True)
+        CaseCounter.objects.filter(day=day).update(last=F("last") + 1)
     last = CaseCounter.objects.get(day=day).last
     return f"SJ{day:%Y%m%d}{last:06d}"
 
@@ -129,7 +135,15 @@ def _event(case, actor, action, from_state, note="", data=None, at=None) -> Case
     )
 
 
+def _local(value: dt.datetime | None) -> dt.datetime | None:
+    """`value` in the installation's time zone. Working days are days of the calendar
+    there: the deadline maths counts days in the zone of the datetime it is given, and
+    datetimes come from the database (and timezone.now()) in UTC."""
+    return timezone.localtime(value, timezone.get_default_timezone()) if value else value
+
+
 def _set_deadlines(case: Case, start: dt.datetime) -> None:
+    start = _local(start)
     limits = policies.limits_for(case.category, case.urgency)
     cal = work_calendar()
     respond_by, due = policies.deadlines(start, limits, cal)
@@ -186,10 +200,11 @@ def leaders_over(code: str) -> list:
     return _users_at(_ancestor_codes(code), [Role.LEADER])
 
 
-def _notify_case(case: Case, recipients, kind: str, title: str, body: str = "", dedupe=None):
+def _notify_case(case: Case, recipients, kind: str, title: str, body: str = "", dedupe=None) -> int:
+    """Queue an inbox notification about `case`; returns how many rows were new."""
     recipients = [u for u in dict.fromkeys(recipients) if u is not None]
     if recipients:
-        notify(
+        return notify(
             recipients=recipients,
             kind=kind,
             title=title,
@@ -197,6 +212,7 @@ def _notify_case(case: Case, recipients, kind: str, title: str, body: str = "", 
             link=f"/cases/{case.pk}/",
             dedupe_key=dedupe,
         )
+    return 0
 
 
 # -- intake ------------------------------------------------------------------------
@@ -463,10 +479,26 @@ def _create(*, actor, key, kind, category, channel, urgency, title, description,
 # -- the lifecycle -----------------------------------------------------------------
 
 
+def _version(version) -> int | None:
+    if version in (None, ""):
+        return None
+    try:
+        return int(version)
+    except (TypeError, ValueError):
+        message = _("The version must be a whole number.")
+        raise Invalid(message, details={"version": [message]}) from None
+
+
 def _locked(actor, case_id, version) -> Case:
+    version = _version(version)
     case = selectors.case_for(actor, case_id)
-    case = Case.objects.select_for_update().select_related("category__parent").get(pk=case.pk)
-    if version not in (None, "") and int(version) != case.version:
+    # OF self: the nullable join to the category's group cannot be locked on PostgreSQL.
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("category__parent")
+        .get(pk=case.pk)
+    )
+    if version is not None and version != case.version:
         raise Stale(
             _("Someone else has already changed this case; reload it and try again."),
             details={"version": case.version},
@@ -545,7 +577,7 @@ def case_register(*, actor, case_id, version=None, note="", category_id=None, ur
             case.urgency = urgency
         case.registered_at = now
         _set_deadlines(case, now)
-        data["due_at"] = case.due_at.isoformat()
+        data["due_at"] = _iso(case.due_at)
         return data
 
     return _transition(actor, case_id, "register", version=version, note=note, change=change)
@@ -752,16 +784,18 @@ def case_callback(*, actor, case_id, solved: bool, rating: str, note=""):
         case.callback_rating = rating
         return {"solved": bool(solved), "rating": rating}
 
-    case = _transition(
-        actor,
-        case_id,
-        "callback",
-        note=note,
-        change=change,
-        inputs={"solved": solved, "rating": rating},
-    )
-    if rating == Rating.UNSATISFIED:
-        case = _escalate_unchecked(case.pk, note or _("The reporter is not satisfied."))
+    # The callback and the escalation it calls for land together or not at all.
+    with transaction.atomic():
+        case = _transition(
+            actor,
+            case_id,
+            "callback",
+            note=note,
+            change=change,
+            inputs={"solved": solved, "rating": rating},
+        )
+        if rating == Rating.UNSATISFIED:
+            case = _escalate_unchecked(case.pk, note or _("The reporter is not satisfied."))
     return case
 
 
@@ -822,8 +856,16 @@ def _escalate_unchecked(case_id, note) -> Case:
         case.version += 1
         case.save()
         event = _event(case, None, "escalate", before, note=note, data=data, at=now)
-        audit_record(actor=None, action="case.escalate", obj=case, changes=data)
+        audit_record(
+            actor=None,
+            action="case.escalate",
+            obj=case,
+            changes={"state": [before, case.state], "note": note, **data},
+        )
         _escalate_after(case, event)
+        kind = get_kind(case.kind)
+        if kind.on_transition:
+            kind.on_transition(case, "escalate", None, {})
     return case
 
 
@@ -910,17 +952,28 @@ def case_resume(*, actor, case_id, version=None, note=""):
         cal = work_calendar()
         old = case.due_at
         if case.due_at and case.suspended_at:
-            case.due_at = resume_deadline(case.due_at, case.suspended_at, now, cal)
-            if case.due_soon_at:
-                case.due_soon_at = resume_deadline(case.due_soon_at, case.suspended_at, now, cal)
+            if policies.limits_for(case.category, case.urgency).handling_hours:
+                # A limit in clock hours (emergencies) moves by the clock time stopped.
+                stopped = now - case.suspended_at
+                case.due_at += stopped
+                if case.due_soon_at:
+                    case.due_soon_at += stopped
+            else:
+                stopped_at, now = _local(case.suspended_at), _local(now)
+                case.due_at = resume_deadline(_local(case.due_at), stopped_at, now, cal)
+                if case.due_soon_at:
+                    case.due_soon_at = resume_deadline(
+                        _local(case.due_soon_at), stopped_at, now, cal
+                    )
         case.suspended_at = None
-        return {"due_at": [old.isoformat() if old else None, _iso(case.due_at)]}
+        return {"due_at": [_iso(old), _iso(case.due_at)]}
 
     return _transition(actor, case_id, "resume", version=version, note=note, change=change)
 
 
 def _iso(value):
-    return value.isoformat() if value else None
+    """A moment for the timeline's data, in local time like every deadline there."""
+    return _local(value).isoformat() if value else None
 
 
 def case_request_extension(*, actor, case_id, days, reason=""):
@@ -987,11 +1040,11 @@ def case_decide_extension(*, actor, request_id, approve: bool, note=""):
         if approve and case.due_at:
             cal = work_calendar()
             old = case.due_at
-            case.due_at = add_working_days(case.due_at, req.days, cal)
+            case.due_at = add_working_days(_local(case.due_at), req.days, cal)
             if case.due_soon_at:
-                case.due_soon_at = add_working_days(case.due_soon_at, req.days, cal)
+                case.due_soon_at = add_working_days(_local(case.due_soon_at), req.days, cal)
             case.extended_days += req.days
-            data["due_at"] = [old.isoformat(), case.due_at.isoformat()]
+            data["due_at"] = [_iso(old), _iso(case.due_at)]
         return data
 
     def after(case, event):
@@ -1018,30 +1071,39 @@ def case_merge(*, actor, case_id, version=None, target_id, note=""):
     note = _note(note, errors)
     _raise_if(errors)
     target = selectors.case_for(actor, target_id)
-    if target.state in (State.MERGED, State.REJECTED):
-        raise Invalid(
-            _("A case can only be merged into a live case."),
-            details={"target_id": [_("A case can only be merged into a live case.")]},
-        )
+    source = selectors.case_for(actor, case_id)
 
     def change(case, now):
         case.merged_into = target
         return {"into": target.number}
 
     def after(case, event):
-        t = Case.objects.select_for_update().get(pk=target.pk)
-        _event(t, actor, "merged_in", t.state, note=note, data={"from": case.number}, at=event.at)
+        data = {"from": case.number}
+        _event(target, actor, "merged_in", target.state, note=note, data=data, at=event.at)
 
-    return _transition(
-        actor,
-        case_id,
-        "merge",
-        version=version,
-        note=note,
-        change=change,
-        after=after,
-        inputs={"target": target},
-    )
+    with transaction.atomic():
+        # Both rows are locked in id order, so merging A into B and B into A at once
+        # cannot deadlock, and the later one sees the earlier one's result.
+        locked = {
+            c.pk: c
+            for c in Case.objects.select_for_update()
+            .filter(pk__in=[source.pk, target.pk])
+            .order_by("pk")
+        }
+        target = locked[target.pk]
+        if target.state in (State.MERGED, State.REJECTED):
+            message = _("A case can only be merged into a live case.")
+            raise Invalid(message, details={"target_id": [message]})
+        return _transition(
+            actor,
+            case_id,
+            "merge",
+            version=version,
+            note=note,
+            change=change,
+            after=after,
+            inputs={"target": target},
+        )
 
 
 def case_reopen(*, actor, case_id, version=None, reason=""):
@@ -1054,7 +1116,7 @@ def case_reopen(*, actor, case_id, version=None, reason=""):
         if case.registered_at is None:
             case.registered_at = now
         _reopen_fields(case, now)
-        return {"due_at": case.due_at.isoformat()}
+        return {"due_at": _iso(case.due_at)}
 
     return _transition(actor, case_id, "reopen", version=version, note=reason, change=change)
 
@@ -1080,8 +1142,10 @@ def case_reveal_phone(*, actor, case_id) -> str:
 
 def remind_due(*, now=None, batch: int = 500) -> int:
     """Tell the handling unit about cases due soon, and the command center too about
-    overdue ones. Idempotent: a reminder is keyed by case, kind and deadline, so running
-    this twice sends nothing twice, and a moved deadline earns a new reminder."""
+    overdue ones (only the command center while a case waits for its verification).
+    Idempotent: a reminder is keyed by case, kind and deadline, so running this twice
+    sends nothing twice, and a moved deadline earns a new reminder. Returns how many
+    notifications were new. Suspended cases are skipped: their clock is stopped."""
     now = now or timezone.now()
     sent = 0
     running = [State.REGISTERED, State.DISPATCHED, State.IN_PROGRESS, State.HANDLED]
@@ -1097,7 +1161,9 @@ def remind_due(*, now=None, batch: int = 500) -> int:
                 break
             last_id = rows[-1].pk
             for case in rows:
-                who = handlers_of(case) or operators_over(case)
+                # Awaiting verification, the handling unit has done its part.
+                handlers = handlers_of(case) if case.state != State.HANDLED else []
+                who = handlers or operators_over(case)
                 if kind == "overdue":
                     who = who + operators_over(case)
                 title = (
@@ -1106,12 +1172,11 @@ def remind_due(*, now=None, batch: int = 500) -> int:
                     else _("Case %(n)s is overdue")
                 ) % {"n": case.number}
                 with transaction.atomic():
-                    _notify_case(
+                    sent += _notify_case(
                         case,
                         who,
                         f"case.{kind}",
                         title,
                         dedupe=f"case:{case.pk}:{kind}:{case.due_at:%Y%m%d%H%M%S}",
                     )
-                sent += 1
     return sent

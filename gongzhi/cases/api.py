@@ -1,0 +1,426 @@
+"""The case loop over the API: the lists (queues), a case with its timeline, intake (with an
+Idempotency-Key, and with photos), one endpoint per action, extension requests, the
+reporter's phone (audited) and the photos themselves (scoped, never public media).
+
+Every action answers with the case as the caller now sees it, `version` included: send
+that version with the next action and a change made by someone else in between is
+refused with 409 "stale" instead of being overwritten.
+"""
+
+import re
+from functools import wraps
+
+from django.db.models import Prefetch, Q
+from django.http import FileResponse, JsonResponse
+from django.utils.translation import gettext as _
+from ninja import File, Form, Router, Status, UploadedFile
+from ninja.decorators import decorate_view
+
+from gongzhi.api.pagination import keyset_page
+from gongzhi.api.schemas import ErrorOut
+from gongzhi.cases import selectors, services
+from gongzhi.cases.models import Case, CaseAttachment, Category, RequestStatus
+from gongzhi.cases.schemas import (
+    CallbackIn,
+    CaseDetailOut,
+    CaseIn,
+    CasePage,
+    CategoryGroupOut,
+    DecideIn,
+    DispatchIn,
+    ExtensionIn,
+    ExtensionRequestOut,
+    ExtensionRequestPage,
+    HandleForm,
+    MergeIn,
+    NoteIn,
+    PhoneOut,
+    PlainNoteIn,
+    ProgressForm,
+    QueueOut,
+    ReasonIn,
+    RegisterIn,
+    SuperviseIn,
+    VerifyIn,
+)
+from gongzhi.cases.workflow import CASE_FLOW
+from gongzhi.core.errors import NotFound
+from gongzhi.core.images import MAX_UPLOAD_BYTES
+
+router = Router(tags=["cases"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+UPLOAD_ERRORS = {**ERRORS, 413: ErrorOut}
+# Nine photos at the largest size each may have, plus the form fields around them.
+MAX_MULTIPART_BYTES = services.MAX_PHOTOS * MAX_UPLOAD_BYTES + 1024 * 1024
+CASE_NUMBER = re.compile(r"SJ\d{14}")
+CASE_NUMBER_PREFIX = re.compile(r"SJ\d{1,13}")
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def case_detail_out(user, case: Case) -> Case:
+    """`case` with what the detail adds for `user`: its timeline, the actions `user` may
+    take now and the extension request waiting for a decision (a fixed number of queries,
+    however long the timeline)."""
+    case.api_events = selectors.timeline(case)
+    case.api_actions = CASE_FLOW.available(case, user)
+    case.api_pending_extension = (
+        case.extension_requests.filter(status=RequestStatus.PENDING)
+        .select_related("requested_by")
+        .first()
+    )
+    return case
+
+
+def refuse_oversized(run):
+    """413 from the declared Content-Length, before the body is read."""
+
+    @wraps(run)
+    def inner(request, *args, **kwargs):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > MAX_MULTIPART_BYTES:
+            message = _("The upload is too large: at most %(n)d photos of %(mb)d MB each.") % {
+                "n": services.MAX_PHOTOS,
+                "mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+            }
+            body = {"code": "too_large", "message": message, "details": None}
+            return JsonResponse(body, status=413)
+        return run(request, *args, **kwargs)
+
+    return inner
+
+
+# -- reference data and lists ----------------------------------------------------------
+
+
+@router.get("/categories", response={200: list[CategoryGroupOut], **ERRORS})
+def category_list(request):
+    """The active taxonomy: groups (市容环境, 矛盾纠纷 …) and their categories."""
+    return list(
+        Category.objects.filter(is_active=True, parent__isnull=True).prefetch_related(
+            Prefetch("children", queryset=Category.objects.filter(is_active=True))
+        )
+    )
+
+
+@router.get("/queues", response={200: list[QueueOut], **ERRORS})
+def queue_list(request):
+    """The lists that matter to the caller's roles, most urgent first, with their sizes."""
+    keys = selectors.queues_for(request.auth)
+    counts = selectors.queue_counts(request.auth, keys)
+    return [{"key": k, "label": str(selectors.QUEUES[k].label), "count": counts[k]} for k in keys]
+
+
+@router.get("", response={200: CasePage, **ERRORS})
+def case_list(
+    request,
+    queue: str = "all",
+    within: str | None = None,
+    q: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+):
+    """One queue (see /cases/queues) in the caller's area, in the queue's order; `within`
+    narrows it to an org unit, `q` finds a case number (or its beginning) or words of the
+    title or address."""
+    qs, spec = selectors.queue(request.auth, queue, within=(within or "").strip())
+    text = (q or "").strip()
+    if CASE_NUMBER.fullmatch(text.upper()):
+        qs = qs.filter(number=text.upper())
+    elif CASE_NUMBER_PREFIX.fullmatch(text.upper()):
+        qs = qs.filter(number__startswith=text.upper())
+    elif text:
+        qs = qs.filter(Q(title__contains=text) | Q(address__contains=text))
+    rows, next_cursor = keyset_page(qs, ordering=spec.ordering, cursor=cursor, limit=limit)
+    return {"items": rows, "next_cursor": next_cursor}
+
+
+@router.get("/extension-requests", response={200: ExtensionRequestPage, **ERRORS})
+def extension_request_list(request, limit: int | None = None, cursor: str | None = None):
+    """Pending extension requests on the cases the caller decides on, newest first."""
+    rows, next_cursor = keyset_page(
+        selectors.extension_requests_visible_to(request.auth),
+        ordering=("-requested_at", "-id"),
+        cursor=cursor,
+        limit=limit,
+    )
+    return {"items": rows, "next_cursor": next_cursor}
+
+
+@router.post(
+    "/extension-requests/{request_id}/decide", response={200: ExtensionRequestOut, **ERRORS}
+)
+def extension_request_decide(request, request_id: int, payload: DecideIn):
+    """Approve (the deadline moves by the working days asked) or refuse (with a note)."""
+    return services.case_decide_extension(
+        actor=request.auth, request_id=request_id, approve=payload.approve, note=payload.note
+    )
+
+
+# -- intake ----------------------------------------------------------------------------
+
+IDEMPOTENCY_DOC = (
+    "Send an `Idempotency-Key` header (at most 64 printable ASCII characters) to make a "
+    "retry safe: the first request answers 201 with the new case, a repeat of the same key "
+    "by the same user answers 200 with that same case."
+)
+
+
+def _report(request, fields: dict, photos=()) -> Status:
+    case, created = services.case_report(
+        actor=request.auth,
+        idempotency_key=request.headers.get("Idempotency-Key"),
+        photos=photos or (),
+        **fields,
+    )
+    return Status(201 if created else 200, case_detail_out(request.auth, case))
+
+
+@router.post(
+    "", response={200: CaseDetailOut, 201: CaseDetailOut, **ERRORS}, description=IDEMPOTENCY_DOC
+)
+def case_create(request, payload: CaseIn):
+    """Report a problem (JSON; photos go through /cases/with-photos)."""
+    return _report(request, payload.dict())
+
+
+@router.post(
+    "/with-photos",
+    response={200: CaseDetailOut, 201: CaseDetailOut, **UPLOAD_ERRORS},
+    description=IDEMPOTENCY_DOC,
+)
+@decorate_view(refuse_oversized)
+def case_create_with_photos(
+    request, payload: Form[CaseIn], photos: File[list[UploadedFile]] = None
+):
+    """Report a problem with up to 9 photos (multipart/form-data, files under `photos`).
+    Photos are checked, turned upright and stored without EXIF or GPS data."""
+    return _report(request, payload.dict(), photos)
+
+
+# -- one case --------------------------------------------------------------------------
+
+
+@router.get("/{case_id}", response={200: CaseDetailOut, **ERRORS})
+def case_detail(request, case_id: int):
+    """The case, its timeline with photos, and the actions the caller may take now."""
+    return case_detail_out(request.auth, selectors.case_for(request.auth, case_id))
+
+
+def _done(request, case: Case) -> Case:
+    return case_detail_out(request.auth, case)
+
+
+@router.post("/{case_id}/register", response={200: CaseDetailOut, **ERRORS})
+def case_register(request, case_id: int, payload: RegisterIn):
+    """立案: the deadlines start now; category and urgency may be corrected."""
+    return _done(
+        request, services.case_register(actor=request.auth, case_id=case_id, **payload.dict())
+    )
+
+
+@router.post("/{case_id}/reject", response={200: CaseDetailOut, **ERRORS})
+def case_reject(request, case_id: int, payload: ReasonIn):
+    """不予立案, with the reason."""
+    return _done(
+        request, services.case_reject(actor=request.auth, case_id=case_id, **payload.dict())
+    )
+
+
+@router.post("/{case_id}/dispatch", response={200: CaseDetailOut, **ERRORS})
+def case_dispatch(request, case_id: int, payload: DispatchIn):
+    """派遣 to a department or to the community or grid the case is in."""
+    return _done(
+        request, services.case_dispatch(actor=request.auth, case_id=case_id, **payload.dict())
+    )
+
+
+@router.post("/{case_id}/accept", response={200: CaseDetailOut, **ERRORS})
+def case_accept(request, case_id: int, payload: NoteIn):
+    """签收 by the handling unit."""
+    return _done(
+        request, services.case_accept(actor=request.auth, case_id=case_id, **payload.dict())
+    )
+
+
+@router.post("/{case_id}/return", response={200: CaseDetailOut, **ERRORS})
+def case_return(request, case_id: int, payload: ReasonIn):
+    """退回 to the dispatcher, with the reason."""
+    return _done(
+        request, services.case_return(actor=request.auth, case_id=case_id, **payload.dict())
+    )
+
+
+@router.post("/{case_id}/progress", response={200: CaseDetailOut, **UPLOAD_ERRORS})
+@decorate_view(refuse_oversized)
+def case_progress(
+    request, case_id: int, payload: Form[ProgressForm], photos: File[list[UploadedFile]] = None
+):
+    """A progress note while handling, with up to 9 photos (multipart/form-data)."""
+    case = services.case_progress(
+        actor=request.auth, case_id=case_id, note=payload.note, photos=photos or ()
+    )
+    return _done(request, case)
+
+
+@router.post("/{case_id}/contact", response={200: CaseDetailOut, **ERRORS})
+def case_contact(request, case_id: int, payload: PlainNoteIn):
+    """Contact with the reporter (the first one stops the one-hour clock)."""
+    return _done(
+        request, services.case_contact(actor=request.auth, case_id=case_id, **payload.dict())
+    )
+
+
+@router.post("/{case_id}/handle", response={200: CaseDetailOut, **UPLOAD_ERRORS})
+@decorate_view(refuse_oversized)
+def case_handle(
+    request, case_id: int, payload: Form[HandleForm], photos: File[list[UploadedFile]] = None
+):
+    """处置完毕: the result, with up to 9 photos as evidence (multipart/form-data)."""
+    case = services.case_handle(
+        actor=request.auth,
+        case_id=case_id,
+        version=payload.version,
+        result=payload.result,
+        photos=photos or (),
+    )
+    return _done(request, case)
+
+
+@router.post("/{case_id}/verify", response={200: CaseDetailOut, **ERRORS})
+def case_verify(request, case_id: int, payload: VerifyIn):
+    """核查: passed closes the case; not passed sends it back to handling (返工, note required)."""
+    return _done(
+        request, services.case_verify(actor=request.auth, case_id=case_id, **payload.dict())
+    )
+
+
+@router.post("/{case_id}/callback", response={200: CaseDetailOut, **ERRORS})
+def case_callback(request, case_id: int, payload: CallbackIn):
+    """回访: solved or not, and the rating; "unsatisfied" escalates the case one level up."""
+    return _done(
+        request, services.case_callback(actor=request.auth, case_id=case_id, **payload.dict())
+    )
+
+
+@router.post("/{case_id}/escalate", response={200: CaseDetailOut, **ERRORS})
+def case_escalate(request, case_id: int, payload: NoteIn):
+    """提级办理: reopened one level up and supervised (note required)."""
+    return _done(
+        request, services.case_escalate(actor=request.auth, case_id=case_id, **payload.dict())
+    )
+
+
+@router.post("/{case_id}/supervise", response={200: CaseDetailOut, **ERRORS})
+def case_supervise(request, case_id: int, payload: SuperviseIn):
+    """督办 at a level (0 lifts it), with a note."""
+    return _done(
+        request, services.case_supervise(actor=request.auth, case_id=case_id, **payload.dict())
+    )
+
+
+@router.post("/{case_id}/leader-visit", response={200: CaseDetailOut, **ERRORS})
+def case_leader_visit(request, case_id: int, payload: PlainNoteIn):
+    """领导到现场: the on-site visit a repeat problem needs before it can close."""
+    return _done(
+        request, services.case_leader_visit(actor=request.auth, case_id=case_id, **payload.dict())
+    )
+
+
+@router.post("/{case_id}/suspend", response={200: CaseDetailOut, **ERRORS})
+def case_suspend(request, case_id: int, payload: ReasonIn):
+    """挂起: the clock stops until the case is resumed."""
+    return _done(
+        request, services.case_suspend(actor=request.auth, case_id=case_id, **payload.dict())
+    )
+
+
+@router.post("/{case_id}/resume", response={200: CaseDetailOut, **ERRORS})
+def case_resume(request, case_id: int, payload: NoteIn):
+    """The clock runs again with the time that was left."""
+    return _done(
+        request, services.case_resume(actor=request.auth, case_id=case_id, **payload.dict())
+    )
+
+
+@router.post("/{case_id}/merge", response={200: CaseDetailOut, **ERRORS})
+def case_merge(request, case_id: int, payload: MergeIn):
+    """并案: this duplicate joins the target case and stops."""
+    return _done(
+        request, services.case_merge(actor=request.auth, case_id=case_id, **payload.dict())
+    )
+
+
+@router.post("/{case_id}/reopen", response={200: CaseDetailOut, **ERRORS})
+def case_reopen(request, case_id: int, payload: ReasonIn):
+    """A closed or rejected case is registered again, with new deadlines."""
+    return _done(
+        request, services.case_reopen(actor=request.auth, case_id=case_id, **payload.dict())
+    )
+
+
+@router.post("/{case_id}/extension-requests", response={201: ExtensionRequestOut, **ERRORS})
+def case_extension_request(request, case_id: int, payload: ExtensionIn):
+    """延期申请: more working days, for the command center to decide."""
+    made = services.case_request_extension(actor=request.auth, case_id=case_id, **payload.dict())
+    return Status(201, made)
+
+
+@router.post("/{case_id}/reveal-phone", response={200: PhoneOut, **ERRORS})
+def case_reveal_phone(request, case_id: int):
+    """The reporter's phone in full, to call them; every reveal is audited."""
+    return {"phone": services.case_reveal_phone(actor=request.auth, case_id=case_id)}
+
+
+# -- photos ----------------------------------------------------------------------------
+
+PHOTO_RESPONSE = {
+    "responses": {
+        200: {
+            "description": "The photo (JPEG or PNG)",
+            "content": {"image/jpeg": {}, "image/png": {}},
+        }
+    }
+}
+
+
+def _photo(request, case_id: int, attachment_id: int, *, thumb: bool) -> FileResponse:
+    case = selectors.case_for(request.auth, case_id)
+    att = CaseAttachment.objects.filter(case=case, pk=attachment_id).first()
+    if att is None:
+        raise NotFound(_("The photo does not exist or is outside your area."))
+    stored = att.thumb if thumb else att.file
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError:
+        raise NotFound(_("The photo does not exist or is outside your area.")) from None
+    response = FileResponse(handle, content_type="image/jpeg" if thumb else att.content_type)
+    # The name is random and the bytes never change; only the caller's browser may keep it.
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@router.get(
+    "/{case_id}/attachments/{attachment_id}",
+    response=ERRORS,
+    url_name="case_attachment",
+    openapi_extra=PHOTO_RESPONSE,
+)
+def case_attachment(request, case_id: int, attachment_id: int):
+    """A photo of the case, for those who may see the case."""
+    return _photo(request, case_id, attachment_id, thumb=False)
+
+
+@router.get(
+    "/{case_id}/attachments/{attachment_id}/thumb",
+    response=ERRORS,
+    url_name="case_attachment_thumb",
+    openapi_extra=PHOTO_RESPONSE,
+)
+def case_attachment_thumb(request, case_id: int, attachment_id: int):
+    """The photo's thumbnail (JPEG, at most 320 px)."""
+    return _photo(request, case_id, attachment_id, thumb=True)

@@ -1,0 +1,342 @@
+"""Case KPIs for one org unit and one period (DESIGN.md, "KPIs"), with the counts behind
+every rate, so a report can always show "133669 / 135298" beside "98.8%".
+
+The caller names an org unit (district, subdistrict, community, grid …) that must lie
+within the user's CASE_VIEW scope — a unit outside it is the same 404 as a missing one —
+and a period [start, end] of local dates (Asia/Shanghai), both days included: a case
+reported at 23:59:59 on `end` is in, one reported at 00:00 the next day is out.
+"In the unit" means the case's place: `org_code` within the unit's code, whoever handles
+it. `now` (default: the current time) is the moment the report is taken.
+
+Two kinds of cohort, because the DESIGN's definitions ask two kinds of question:
+
+**The received cohort** — what became of the cases received in the period. It holds the
+cases reported in the period in the unit, except those not registered (不予立案, state
+rejected) and those merged into another case (state merged): neither is a problem of its
+own to handle; their numbers are reported beside (`rejected`, `merged`). Reports still
+awaiting registration are received. Outcomes are counted as of `now`: a report on last
+month taken today says what has become of last month's cases by today.
+
+- 处置率 handling = handled / received, where handled = `handled_at` set, at or before
+  `now`. A case sent back after a failed verification stays handled here (it was
+  handled; 返工率 counts the failure).
+- 结案率 closure = closed / due and 按期结案率 on-time closure = closed on time / due,
+  GB/T 30428.4 style: closed = `closed_at` at or before `now`; overdue = not closed and
+  `due_at` before `now`; due = closed + overdue. Cases whose deadline has not come and
+  that are not closed are in neither. A suspended case's clock is stopped: it is overdue
+  only if it was already past its deadline when it was suspended. (DESIGN leaves the
+  cutoff open; `now`, not the end of the period, is used, so a case received in the
+  period, past its deadline after the period and still open counts against the rate
+  just as one closed late after the period does.)
+- 响应率 response = responded on time / response due, where responded on time =
+  `responded_at` (first contact) at or before `respond_by`; response due = cases with a
+  `respond_by` (set at registration) that were contacted by `now` or whose limit has
+  passed by `now` — a case still within its hour and not yet contacted is neither a
+  success nor a failure yet.
+- 重复率 repeat = flagged as repeats (`is_repeat`) / received.
+
+**Timeline events in the period** — what was done in the period, from the case timeline
+(CaseEvent), for the cases in the unit whatever their state now; events after `now` are
+not counted.
+
+- 解决率 resolution = callbacks answering solved / callbacks, and 满意率 satisfaction =
+  callbacks rated satisfied / callbacks, over the "callback" events (data {"solved",
+  "rating"}). A case called back twice (reopened or escalated after an unsatisfied
+  callback, then called back again) counts twice. Satisfied ratings are
+  `services.satisfied_ratings()` (setting GONGZHI_SATISFIED_RATINGS; 满意 and 基本满意 by
+  default), read when the report is taken.
+- 返工率 rework = cases sent back (a "verify_fail" event in the period) / cases whose
+  handling was reported or checked in the period (a "handle", "self_handle" or
+  "verify_fail" event), both counted as distinct cases. A case sent back in the period
+  counts as handled in it even when its handling was reported just before the period,
+  so the rate never exceeds 100%.
+
+A rate whose denominator is 0 has no value (None), not 0%.
+
+Cost: the unit (1 query), the user's positions (1 query, cached on the user object), one
+aggregate over the cases of the period (index case_scope_reported: org_code range +
+reported_at) and one over the timeline events of the period (index case_event_action_at,
+joined to the case) — four queries whatever the size of the unit. `case_kpis_by_child`
+is the same with one GROUP BY on the child's code prefix instead of one query per child.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Q
+from django.db.models.functions import Substr
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gongzhi.cases.models import Case, CaseEvent, State
+from gongzhi.cases.services import Invalid, satisfied_ratings
+from gongzhi.core.errors import NotFound
+from gongzhi.core.permissions import scope_for
+from gongzhi.core.roles import CODE_LENGTH, Perm, child_level
+from gongzhi.orgs.models import OrgUnit
+
+MAX_PERIOD_YEARS = 3
+
+HANDLE_ACTIONS = ("handle", "self_handle")
+REWORK_ACTION = "verify_fail"
+CALLBACK_ACTION = "callback"
+
+
+@dataclass(frozen=True)
+class Rate:
+    """One KPI: numerator / denominator, and the value (None when nothing to divide by)."""
+
+    key: str
+    label: str | Promise
+    numerator: int
+    denominator: int
+    value: float | None
+
+    @classmethod
+    def of(cls, key, label, numerator: int, denominator: int) -> "Rate":
+        value = numerator / denominator if denominator else None
+        return cls(key, label, numerator, denominator, value)
+
+    @property
+    def percent(self) -> float | None:
+        """The value in percent, one decimal (98.8), for display."""
+        return None if self.value is None else round(self.value * 100, 1)
+
+
+# (key, label, numerator count, denominator count), in the order reports show them.
+RATES = (
+    ("handling", gettext_lazy("Handling rate"), "handled", "received"),  # 处置率
+    ("closure", gettext_lazy("Closure rate"), "closed", "due"),  # 结案率
+    # 按期结案率
+    ("on_time_closure", gettext_lazy("On-time closure rate"), "closed_on_time", "due"),
+    ("response", gettext_lazy("Response rate"), "responded_on_time", "response_due"),  # 响应率
+    ("resolution", gettext_lazy("Resolution rate"), "solved", "callbacks"),  # 解决率
+    ("satisfaction", gettext_lazy("Satisfaction rate"), "satisfied", "callbacks"),  # 满意率
+    ("rework", gettext_lazy("Rework rate"), "reworked", "handled_in_period"),  # 返工率
+    ("repeat", gettext_lazy("Repeat rate"), "repeats", "received"),  # 重复率
+)
+
+CASE_COUNTS = (
+    "received",
+    "rejected",
+    "merged",
+    "handled",
+    "closed",
+    "closed_on_time",
+    "overdue",
+    "due",
+    "response_due",
+    "responded_on_time",
+    "repeats",
+)
+EVENT_COUNTS = ("callbacks", "solved", "satisfied", "handled_in_period", "reworked")
+
+
+@dataclass(frozen=True)
+class KpiReport:
+    """The KPIs of one unit over one period, as of `now`. `counts` holds every count the
+    rates are made of (keys: CASE_COUNTS + EVENT_COUNTS); `rates` follows RATES' order."""
+
+    unit_code: str
+    unit_name: str
+    start: dt.date
+    end: dt.date
+    now: dt.datetime
+    counts: dict[str, int]
+    rates: tuple[Rate, ...] = field(default=())
+
+    def rate(self, key: str) -> Rate:
+        for r in self.rates:
+            if r.key == key:
+                return r
+        raise KeyError(key)
+
+
+# -- period and unit ----------------------------------------------------------------
+
+
+def check_period(start, end) -> None:
+    """Refuse a period that is not two dates, runs backwards, or is longer than 3 years."""
+    if not (
+        isinstance(start, dt.date)
+        and isinstance(end, dt.date)
+        and not isinstance(start, dt.datetime)
+        and not isinstance(end, dt.datetime)
+    ):
+        message = _("Give the period as a start and an end date (YYYY-MM-DD).")
+        raise Invalid(message, code="invalid_period", details={"start": [message]})
+    if start > end:
+        message = _("The period starts after it ends.")
+        raise Invalid(message, code="invalid_period", details={"end": [message]})
+    if end >= _add_years(start, MAX_PERIOD_YEARS):
+        message = _("A period is at most %(n)d years.") % {"n": MAX_PERIOD_YEARS}
+        raise Invalid(message, code="invalid_period", details={"end": [message]})
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start 00:00, the day after end 00:00) in the installation's time zone (Asia/Shanghai)."""
+    tz = timezone.get_default_timezone()
+    return (
+        timezone.make_aware(dt.datetime.combine(start, dt.time.min), tz),
+        timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min), tz),
+    )
+
+
+def _unit_in_scope(user, unit_code: str) -> None:
+    """The unit must lie wholly within the user's CASE_VIEW scope: a department's handler,
+    whose scope is the cases assigned to the department, has no unit to report on."""
+    code = (unit_code or "").strip()
+    if not code or not scope_for(user, Perm.CASE_VIEW).covers_code(code):
+        raise NotFound(_("The unit does not exist or is outside your area."))
+
+
+def _unit(user, unit_code: str) -> OrgUnit:
+    _unit_in_scope(user, unit_code)
+    unit = OrgUnit.objects.filter(code=unit_code.strip()).first()
+    if unit is None:
+        raise NotFound(_("The unit does not exist or is outside your area."))
+    return unit
+
+
+# -- the aggregates -----------------------------------------------------------------
+
+
+def _case_aggregates(now: dt.datetime) -> dict:
+    received = ~Q(state__in=[State.REJECTED, State.MERGED])
+    closed = Q(closed_at__lte=now)
+    # The clock of a suspended case is stopped: it is overdue only if it already was.
+    overdue = (
+        ~closed & Q(due_at__lt=now) & (~Q(state=State.SUSPENDED) | Q(suspended_at__gt=F("due_at")))
+    )
+    # `~closed` is also true when closed_at is NULL: Django's negation keeps NULL rows.
+    response_due = Q(respond_by__isnull=False) & (Q(respond_by__lt=now) | Q(responded_at__lte=now))
+    return {
+        "received": Count("pk", filter=received),
+        "rejected": Count("pk", filter=Q(state=State.REJECTED)),
+        "merged": Count("pk", filter=Q(state=State.MERGED)),
+        "handled": Count("pk", filter=received & Q(handled_at__lte=now)),
+        "closed": Count("pk", filter=received & closed),
+        "closed_on_time": Count("pk", filter=received & closed & Q(closed_on_time=True)),
+        "overdue": Count("pk", filter=received & overdue),
+        "due": Count("pk", filter=received & (closed | overdue)),
+        "response_due": Count("pk", filter=received & response_due),
+        "responded_on_time": Count(
+            "pk",
+            filter=received & Q(responded_at__lte=now) & Q(responded_at__lte=F("respond_by")),
+        ),
+        "repeats": Count("pk", filter=received & Q(is_repeat=True)),
+    }
+
+
+def _event_aggregates() -> dict:
+    callback = Q(action=CALLBACK_ACTION)
+    return {
+        "callbacks": Count("pk", filter=callback),
+        "solved": Count("pk", filter=callback & Q(data__solved=True)),
+        "satisfied": Count("pk", filter=callback & Q(data__rating__in=list(satisfied_ratings()))),
+        "handled_in_period": Count(
+            "case", distinct=True, filter=Q(action__in=(*HANDLE_ACTIONS, REWORK_ACTION))
+        ),
+        "reworked": Count("case", distinct=True, filter=Q(action=REWORK_ACTION)),
+    }
+
+
+def _cases(unit_code, lower, upper):
+    return Case.objects.filter(
+        org_code__within=unit_code, reported_at__gte=lower, reported_at__lt=upper
+    ).order_by()
+
+
+def _events(unit_code, lower, upper, now):
+    return CaseEvent.objects.filter(
+        action__in=(CALLBACK_ACTION, *HANDLE_ACTIONS, REWORK_ACTION),
+        at__gte=lower,
+        at__lt=upper,
+        at__lte=now,
+        case__org_code__within=unit_code,
+    ).order_by()
+
+
+def _report(unit_code, unit_name, start, end, now, counts) -> KpiReport:
+    counts = {key: int(counts.get(key) or 0) for key in (*CASE_COUNTS, *EVENT_COUNTS)}
+    rates = tuple(Rate.of(key, label, counts[num], counts[den]) for key, label, num, den in RATES)
+    return KpiReport(unit_code, unit_name, start, end, now, counts, rates)
+
+
+# -- the reports --------------------------------------------------------------------
+
+
+def case_kpis(user, *, unit_code: str, start: dt.date, end: dt.date, now=None) -> KpiReport:
+    """The KPIs of `unit_code` over [start, end] as of `now` (see the module docstring).
+    Raises NotFound for a unit outside the user's scope and Invalid (code
+    "invalid_period") for a bad period."""
+    check_period(start, end)
+    unit = _unit(user, unit_code)
+    now = now or timezone.now()
+    lower, upper = period_bounds(start, end)
+    counts = _cases(unit.code, lower, upper).aggregate(**_case_aggregates(now))
+    counts.update(_events(unit.code, lower, upper, now).aggregate(**_event_aggregates()))
+    return _report(unit.code, unit.name, start, end, now, counts)
+
+
+def case_kpis_by_child(
+    user, *, unit_code: str, start: dt.date, end: dt.date, now=None
+) -> list[KpiReport]:
+    """The same KPIs for each child unit of `unit_code` (the communities of a
+    subdistrict, the grids of a community …), ordered by code, for rankings.
+
+    Every child unit gets a row, also with nothing in the period (its rates are None);
+    an inactive child only when it has cases or events in the period. Cases placed on
+    the unit itself rather than on a child (a grid's cases outside its micro-grids) get
+    a row of their own, with the unit's code and name. The rows' counts add up to the
+    unit's. A micro-grid has no children: the list is empty.
+    """
+    check_period(start, end)
+    _unit_in_scope(user, unit_code)
+    code = unit_code.strip()
+    units = {
+        u.code: u
+        for u in OrgUnit.objects.filter(Q(code=code) | Q(parent__code=code)).only(
+            "code", "name", "level", "is_active", "parent_id"
+        )
+    }
+    unit = units.get(code)
+    if unit is None:
+        raise NotFound(_("The unit does not exist or is outside your area."))
+    level = child_level(unit.level)
+    if level is None:
+        return []
+    now = now or timezone.now()
+    lower, upper = period_bounds(start, end)
+    length = CODE_LENGTH[level]
+
+    by_code: dict[str, dict] = {c: {} for c, u in units.items() if c != code and u.is_active}
+    case_rows = (
+        _cases(code, lower, upper)
+        .annotate(child=Substr("org_code", 1, length))
+        .values("child")
+        .annotate(**_case_aggregates(now))
+    )
+    for row in case_rows:
+        by_code.setdefault(row.pop("child"), {}).update(row)
+    event_rows = (
+        _events(code, lower, upper, now)
+        .annotate(child=Substr("case__org_code", 1, length))
+        .values("child")
+        .annotate(**_event_aggregates())
+    )
+    for row in event_rows:
+        by_code.setdefault(row.pop("child"), {}).update(row)
+    return [
+        _report(c, units[c].name if c in units else c, start, end, now, counts)
+        for c, counts in sorted(by_code.items())
+    ]

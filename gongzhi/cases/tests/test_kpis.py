@@ -1,0 +1,724 @@
+"""KPIs against a hand-computed scenario (definitions in gongzhi.cases.kpis).
+
+The scenario, period March 2026 (local dates), report taken 2026-04-10 12:00 (`NOW`):
+
+    grid A (community 桂园, subdistrict 明德路):  A1 … A10 reported in March
+    grid C (community 翠竹, subdistrict 明德路):  C1 … C3 reported in March
+    rejected R (grid A) and merged M (grid C), reported in March: not received
+    O1 (grid A) reported in February, O2 (grid A) reported 1 April 00:00: outside the period
+    X (a grid of 和平里街道, the other subdistrict): outside 明德路
+
+Cases and timeline rows are written directly with chosen timestamps, so every expected
+number below is counted by hand from this table.
+"""
+
+import datetime as dt
+import itertools
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import Resolver404, resolve
+from django.utils import timezone, translation
+
+from gongzhi.accounts.models import User
+from gongzhi.cases import kpis, services
+from gongzhi.cases.models import Case, CaseEvent, State
+from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.roles import Level
+from gongzhi.factories import OrgUnitFactory
+
+TZ = timezone.get_default_timezone()
+MARCH = {"start": dt.date(2026, 3, 1), "end": dt.date(2026, 3, 31)}
+_numbers = itertools.count(1)
+
+
+def at(month, day, hour=12, minute=0, second=0, *, year=2026) -> dt.datetime:
+    """A local (Asia/Shanghai) moment."""
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=TZ)
+
+
+NOW = at(4, 10, 12)
+
+
+def make_case(category, grid, reported_at, state=State.IN_PROGRESS, **fields) -> Case:
+    return Case.objects.create(
+        number=f"SJT{next(_numbers):08d}",
+        channel="grid_worker",
+        category=category,
+        title="测试事件",
+        state=state,
+        org_code=grid.code,
+        grid=grid,
+        reported_at=reported_at,
+        **fields,
+    )
+
+
+def event(case, action, when, **data) -> CaseEvent:
+    return CaseEvent.objects.create(case=case, at=when, action=action, data=data)
+
+
+def on_time_contact(reported):
+    """respond_by an hour after the report, first contact half an hour after it."""
+    return {
+        "respond_by": reported + dt.timedelta(hours=1),
+        "responded_at": reported + dt.timedelta(minutes=30),
+    }
+
+
+@pytest.fixture
+def scenario(tree, people, category):
+    s = SimpleNamespace()
+    s.community3 = OrgUnitFactory(
+        code="990101002001", name="和平社区", level=Level.COMMUNITY, parent=tree.sub2
+    )
+    s.grid_x = OrgUnitFactory(
+        code="990101002001001", name="第1网格", level=Level.GRID, parent=s.community3
+    )
+    a, c = tree.grid_a, tree.grid_c
+
+    def case(grid, reported, state=State.IN_PROGRESS, **kw):
+        return make_case(category, grid, reported, state, **kw)
+
+    # -- grid A ------------------------------------------------------------------
+    # A1: closed on time; contacted on time; called back solved + satisfied.
+    s.a1 = case(
+        a, at(3, 2, 9), State.CLOSED, **on_time_contact(at(3, 2, 9)),
+        handled_at=at(3, 4), closed_at=at(3, 5), closed_on_time=True, due_at=at(3, 9),
+    )  # fmt: skip
+    event(s.a1, "handle", at(3, 4))
+    event(s.a1, "callback", at(3, 6), solved=True, rating="satisfied")
+    # A2: contacted late; sent back once; closed late; solved + basically satisfied.
+    s.a2 = case(
+        a, at(3, 3, 9), State.CLOSED, respond_by=at(3, 3, 10), responded_at=at(3, 3, 11),
+        handled_at=at(3, 12), closed_at=at(3, 13), closed_on_time=False, due_at=at(3, 10),
+    )  # fmt: skip
+    event(s.a2, "handle", at(3, 8))
+    event(s.a2, "verify_fail", at(3, 9))
+    event(s.a2, "handle", at(3, 12))
+    event(s.a2, "callback", at(3, 14), solved=True, rating="basically")
+    # A3: handled, awaiting verification, past its deadline (20 March): overdue.
+    s.a3 = case(
+        a, at(3, 10), State.HANDLED, **on_time_contact(at(3, 10)),
+        handled_at=at(3, 18), due_at=at(3, 20),
+    )  # fmt: skip
+    event(s.a3, "handle", at(3, 18))
+    # A4: in progress, deadline 20 April (not come); never contacted, limit passed.
+    s.a4 = case(a, at(3, 12), respond_by=at(3, 12, 13), due_at=at(4, 20))
+    # A5: a repeat; handled, sent back, in progress again, overdue; never contacted.
+    s.a5 = case(
+        a, at(3, 15), respond_by=at(3, 15, 13), handled_at=at(3, 20), due_at=at(3, 25),
+        is_repeat=True,
+    )  # fmt: skip
+    event(s.a5, "handle", at(3, 20))
+    event(s.a5, "verify_fail", at(3, 22))
+    # A6: suspended on 10 March before its deadline (15 March): the clock stopped.
+    s.a6 = case(
+        a, at(3, 5), State.SUSPENDED, **on_time_contact(at(3, 5)),
+        suspended_at=at(3, 10), due_at=at(3, 15),
+    )  # fmt: skip
+    # A7: suspended on 20 March, already past its deadline (15 March): overdue.
+    s.a7 = case(
+        a, at(3, 6), State.SUSPENDED, **on_time_contact(at(3, 6)),
+        suspended_at=at(3, 20), due_at=at(3, 15),
+    )  # fmt: skip
+    # A8: a repeat awaiting registration: no limits yet.
+    s.a8 = case(a, at(3, 20), State.REPORTED, is_repeat=True)
+    # A9: handled on the spot; closed on time on 2 April (after the period, before NOW);
+    # its callback (3 April) is outside the period.
+    s.a9 = case(
+        a, at(3, 28), State.CLOSED, respond_by=at(3, 28, 13), responded_at=at(3, 28),
+        handled_at=at(3, 28), closed_at=at(4, 2), closed_on_time=True, due_at=at(4, 6),
+        self_handled=True,
+    )  # fmt: skip
+    event(s.a9, "self_handle", at(3, 28))
+    event(s.a9, "callback", at(4, 3), solved=True, rating="satisfied")
+    # A10: registered late (10 April 11:45): still within its hour, not contacted yet.
+    s.a10 = case(a, at(3, 30), State.REGISTERED, respond_by=at(4, 10, 12, 45), due_at=at(4, 17))
+    # -- grid C ------------------------------------------------------------------
+    # C1: called back unsatisfied, escalated, handled again, closed, called back again.
+    s.c1 = case(
+        c, at(3, 8), State.CLOSED, **on_time_contact(at(3, 8)),
+        handled_at=at(3, 23), closed_at=at(3, 24), closed_on_time=True, due_at=at(3, 30),
+    )  # fmt: skip
+    event(s.c1, "handle", at(3, 14))
+    event(s.c1, "callback", at(3, 16), solved=False, rating="unsatisfied")
+    event(s.c1, "handle", at(3, 23))
+    event(s.c1, "callback", at(3, 25), solved=True, rating="satisfied")
+    # C2: registered, never dispatched, past its deadline (8 March).
+    s.c2 = case(c, at(3, 1, 8), State.REGISTERED, **on_time_contact(at(3, 1, 8)), due_at=at(3, 8))
+    # C3: a repeat, closed on time; called back at 23:00 on the last day: not solved.
+    s.c3 = case(
+        c, at(3, 4), State.CLOSED, **on_time_contact(at(3, 4)), is_repeat=True,
+        handled_at=at(3, 10), closed_at=at(3, 11), closed_on_time=True, due_at=at(3, 11),
+    )  # fmt: skip
+    event(s.c3, "handle", at(3, 10))
+    event(s.c3, "callback", at(3, 31, 23), solved=False, rating="basically")
+    # -- not received ---------------------------------------------------------------
+    s.rejected = case(a, at(3, 6), State.REJECTED)
+    s.merged = case(c, at(3, 7), State.MERGED, is_repeat=True)
+    # -- outside the period ----------------------------------------------------------
+    # O1: reported in February, handled then, sent back and handled again in March,
+    # closed and called back in March: its timeline counts for March, the case does not.
+    s.o1 = case(
+        a, at(2, 20), State.CLOSED, **on_time_contact(at(2, 20)),
+        handled_at=at(3, 3), closed_at=at(3, 4), closed_on_time=True, due_at=at(2, 27, 17),
+    )  # fmt: skip
+    event(s.o1, "handle", at(2, 27))
+    event(s.o1, "verify_fail", at(3, 2))
+    event(s.o1, "handle", at(3, 3))
+    event(s.o1, "callback", at(3, 5), solved=True, rating="satisfied")
+    s.o2 = case(a, at(4, 1, 0, 0), State.REPORTED, is_repeat=True)
+    # -- outside the subdistrict -------------------------------------------------------
+    s.x = case(
+        s.grid_x, at(3, 10), State.CLOSED, **on_time_contact(at(3, 10)),
+        handled_at=at(3, 17), closed_at=at(3, 18), closed_on_time=True, due_at=at(3, 17),
+    )  # fmt: skip
+    event(s.x, "handle", at(3, 17))
+    event(s.x, "callback", at(3, 20), solved=True, rating="unsatisfied")
+    return s
+
+
+def rates(report) -> dict:
+    return {r.key: (r.numerator, r.denominator) for r in report.rates}
+
+
+# -- the subdistrict, by hand ---------------------------------------------------------
+
+
+def test_case_kpis__subdistrict_matches_the_hand_count(scenario, people, tree):
+    report = kpis.case_kpis(people.op_sub, unit_code=tree.sub.code, now=NOW, **MARCH)
+
+    assert report.unit_code == "990101001" and report.unit_name == "明德路街道"
+    assert report.counts == {
+        # A1 … A10 + C1 … C3; R and M reported in March but not received; O1, O2, X outside.
+        "received": 10 + 3,
+        "rejected": 1,
+        "merged": 1,
+        # handled_at set: A1 A2 A3 A5 (sent back, still handled) A9 C1 C3
+        "handled": 7,
+        # closed_at ≤ NOW: A1 A2 A9 (2 April) C1 C3
+        "closed": 5,
+        # A2 closed late
+        "closed_on_time": 4,
+        # open and past the deadline: A3, A5, A7 (suspended after its deadline), C2;
+        # not A4 (due 20 April), not A6 (suspended before its deadline), not A8/A10
+        "overdue": 4,
+        "due": 5 + 4,
+        # respond_by set, and contacted or past the limit: all but A8 (none) and A10
+        # (within its hour): A1 A2 A3 A4 A5 A6 A7 A9 C1 C2 C3
+        "response_due": 11,
+        # not A2 (late), A4, A5 (never)
+        "responded_on_time": 11 - 3,
+        # A5 A8 C3 (M is a repeat but merged)
+        "repeats": 3,
+        # callbacks in March in 明德路: A1, A2, C1 twice, C3, O1 (not A9: 3 April; not X)
+        "callbacks": 6,
+        # A1 A2 C1(2nd) O1
+        "solved": 4,
+        # satisfied or basically: A1 A2 C1(2nd) C3 O1
+        "satisfied": 5,
+        # handle / self_handle / verify_fail in March: A1 A2 A3 A5 A9 C1 C3 O1
+        "handled_in_period": 8,
+        # verify_fail in March: A2 A5 O1
+        "reworked": 3,
+    }
+    assert rates(report) == {
+        "handling": (7, 13),
+        "closure": (5, 9),
+        "on_time_closure": (4, 9),
+        "response": (8, 11),
+        "resolution": (4, 6),
+        "satisfaction": (5, 6),
+        "rework": (3, 8),
+        "repeat": (3, 13),
+    }
+    assert report.rate("closure").value == 5 / 9
+    assert report.rate("satisfaction").percent == 83.3
+    assert [r.key for r in report.rates] == [
+        "handling",
+        "closure",
+        "on_time_closure",
+        "response",
+        "resolution",
+        "satisfaction",
+        "rework",
+        "repeat",
+    ]
+    with translation.override("en"):
+        assert [str(r.label) for r in report.rates][:2] == ["Handling rate", "Closure rate"]
+
+
+def test_case_kpis__one_grid(scenario, people, tree):
+    report = kpis.case_kpis(people.gw_a, unit_code=tree.grid_a.code, now=NOW, **MARCH)
+    assert rates(report) == {
+        "handling": (5, 10),  # A1 A2 A3 A5 A9 / A1 … A10
+        "closure": (3, 6),  # A1 A2 A9 / + overdue A3 A5 A7
+        "on_time_closure": (2, 6),  # A1 A9
+        "response": (5, 8),  # A1 A3 A6 A7 A9 / A1 … A7 A9
+        "resolution": (3, 3),  # A1 A2 O1
+        "satisfaction": (3, 3),
+        "rework": (3, 6),  # A2 A5 O1 / A1 A2 A3 A5 A9 O1
+        "repeat": (2, 10),  # A5 A8
+    }
+    assert report.counts["rejected"] == 1 and report.counts["merged"] == 0
+
+
+def test_case_kpis__the_district_adds_the_other_subdistrict(scenario, people, tree):
+    report = kpis.case_kpis(people.op_district, unit_code=tree.district.code, now=NOW, **MARCH)
+    # X: received, handled, closed on time, contacted on time, called back solved but
+    # unsatisfied, handled in March.
+    assert rates(report) == {
+        "handling": (8, 14),
+        "closure": (6, 10),
+        "on_time_closure": (5, 10),
+        "response": (9, 12),
+        "resolution": (5, 7),
+        "satisfaction": (5, 7),
+        "rework": (3, 9),
+        "repeat": (3, 14),
+    }
+
+
+def test_case_kpis__satisfied_ratings_follow_the_setting(scenario, people, tree, settings):
+    settings.GONGZHI_SATISFIED_RATINGS = ("satisfied",)
+    report = kpis.case_kpis(people.op_sub, unit_code=tree.sub.code, now=NOW, **MARCH)
+    # only 满意: A1, C1 (2nd), O1 — not A2 or C3 (基本满意)
+    assert rates(report)["satisfaction"] == (3, 6)
+    assert rates(report)["resolution"] == (4, 6)
+
+
+def test_case_kpis__now_decides_what_has_happened(scenario, people, tree):
+    """Taken on 1 April 12:00: A9 (closed 2 April) is not closed yet but not overdue
+    either (due 6 April); A4 is still not due; A10 was not registered yet."""
+    report = kpis.case_kpis(people.op_sub, unit_code=tree.sub.code, now=at(4, 1), **MARCH)
+    assert rates(report)["closure"] == (4, 8)  # A1 A2 C1 C3 / + A3 A5 A7 C2
+    assert rates(report)["on_time_closure"] == (3, 8)
+
+
+# -- period boundaries ------------------------------------------------------------------
+
+
+def test_case_kpis__period_boundaries_are_local_days(people, tree, category):
+    inside = [at(3, 1, 0, 0), at(3, 31, 23, 59), at(3, 31, 23, 59, 59)]
+    outside = [at(2, 28, 23, 59, 59), at(4, 1, 0, 0)]
+    for when in inside + outside:
+        make_case(category, tree.grid_a, when)
+    # 1 April 00:00 in Shanghai is 31 March 16:00 UTC: a UTC day would take it in.
+    assert at(4, 1, 0, 0).astimezone(dt.UTC).date() == dt.date(2026, 3, 31)
+
+    report = kpis.case_kpis(people.op_sub, unit_code=tree.sub.code, now=NOW, **MARCH)
+    assert report.counts["received"] == 3
+    one_day = kpis.case_kpis(
+        people.op_sub,
+        unit_code=tree.sub.code,
+        start=dt.date(2026, 4, 1),
+        end=dt.date(2026, 4, 1),
+        now=NOW,
+    )
+    assert one_day.counts["received"] == 1
+
+
+def test_case_kpis__events_on_the_boundaries(people, tree, category):
+    case = make_case(category, tree.grid_a, at(2, 1), State.CLOSED)
+    event(case, "callback", at(3, 31, 23, 59, 59), solved=True, rating="satisfied")
+    event(case, "callback", at(4, 1, 0, 0), solved=False, rating="unsatisfied")
+    report = kpis.case_kpis(people.op_sub, unit_code=tree.sub.code, now=NOW, **MARCH)
+    assert rates(report)["resolution"] == (1, 1) and rates(report)["satisfaction"] == (1, 1)
+
+
+def test_case_kpis__rework_never_exceeds_all(people, tree, category):
+    """Handled in February, sent back in March and still being reworked: March counts
+    the case as sent back out of one whose handling was checked."""
+    case = make_case(category, tree.grid_a, at(2, 20), handled_at=at(2, 27))
+    event(case, "handle", at(2, 27))
+    event(case, "verify_fail", at(3, 2))
+    report = kpis.case_kpis(people.op_sub, unit_code=tree.sub.code, now=NOW, **MARCH)
+    assert rates(report)["rework"] == (1, 1)
+    feb = kpis.case_kpis(
+        people.op_sub,
+        unit_code=tree.sub.code,
+        start=dt.date(2026, 2, 1),
+        end=dt.date(2026, 2, 28),
+        now=NOW,
+    )
+    assert rates(feb)["rework"] == (0, 1)
+
+
+def test_case_kpis__events_after_now_do_not_count(people, tree, category):
+    case = make_case(category, tree.grid_a, at(3, 2), State.CLOSED)
+    event(case, "callback", at(3, 20), solved=True, rating="satisfied")
+    report = kpis.case_kpis(people.op_sub, unit_code=tree.sub.code, now=at(3, 10), **MARCH)
+    assert rates(report)["satisfaction"] == (0, 0)
+
+
+def test_case_kpis__empty_unit_has_no_rates(scenario, people, tree):
+    report = kpis.case_kpis(people.gw_b, unit_code=tree.grid_b.code, now=NOW, **MARCH)
+    assert set(report.counts.values()) == {0}
+    assert all(r.value is None and r.percent is None for r in report.rates)
+    assert len(report.rates) == 8
+
+
+# -- scope and input --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "unit"),
+    [
+        ("op_sub", "sub"),
+        ("leader", "community"),
+        ("community_worker", "grid_b"),
+        ("gw_a", "micro_a1"),
+        ("admin", "sub2"),
+        ("op_district", "district"),
+    ],
+)
+def test_case_kpis__units_in_scope(scenario, people, tree, who, unit):
+    report = kpis.case_kpis(
+        getattr(people, who), unit_code=getattr(tree, unit).code, now=NOW, **MARCH
+    )
+    assert report.unit_code == getattr(tree, unit).code
+
+
+@pytest.mark.parametrize(
+    ("who", "unit_code"),
+    [
+        ("gw_b", "990101001001001"),  # grid A, another grid worker's
+        ("op_sub", "990101"),  # the district above the subdistrict
+        ("op_sub", "990101002"),  # the other subdistrict
+        ("handler", "990101001"),  # a department sees its cases, not an area
+        ("building_head", "990101001001001001"),  # may report, not see
+        ("resident", "990101001001"),
+        ("nobody", "990101001"),
+        ("op_sub", "990101001999"),  # inside the scope, but no such unit
+        ("op_sub", ""),
+    ],
+)
+def test_case_kpis__outside_scope_or_missing_is_404(scenario, people, who, unit_code):
+    with pytest.raises(NotFound):
+        kpis.case_kpis(getattr(people, who), unit_code=unit_code, now=NOW, **MARCH)
+    with pytest.raises(NotFound):
+        kpis.case_kpis_by_child(getattr(people, who), unit_code=unit_code, now=NOW, **MARCH)
+
+
+def test_case_kpis__anonymous_is_404(scenario, tree):
+    from django.contrib.auth.models import AnonymousUser
+
+    with pytest.raises(NotFound):
+        kpis.case_kpis(AnonymousUser(), unit_code=tree.sub.code, **MARCH)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (dt.date(2026, 3, 31), dt.date(2026, 3, 1)),  # backwards
+        (dt.date(2023, 1, 1), dt.date(2026, 1, 1)),  # three years and a day
+        (dt.date(2024, 2, 29), dt.date(2027, 2, 28)),
+        ("2026-03-01", dt.date(2026, 3, 31)),  # not a date
+        (at(3, 1), dt.date(2026, 3, 31)),  # a datetime is not a day
+    ],
+)
+def test_case_kpis__bad_period_is_refused(people, tree, start, end):
+    with pytest.raises(DomainError) as exc:
+        kpis.case_kpis(people.op_sub, unit_code=tree.sub.code, start=start, end=end)
+    assert exc.value.code == "invalid_period" and exc.value.status == 400
+
+
+def test_case_kpis__three_years_is_allowed(people, tree):
+    report = kpis.case_kpis(
+        people.op_sub, unit_code=tree.sub.code, start=dt.date(2023, 1, 1), end=dt.date(2025, 12, 31)
+    )
+    assert report.counts["received"] == 0
+
+
+# -- by child ------------------------------------------------------------------------------
+
+
+def test_case_kpis_by_child__communities_of_the_subdistrict(scenario, people, tree):
+    whole = kpis.case_kpis(people.op_district, unit_code=tree.sub.code, now=NOW, **MARCH)
+    rows = kpis.case_kpis_by_child(people.op_district, unit_code=tree.sub.code, now=NOW, **MARCH)
+
+    assert [(r.unit_code, r.unit_name) for r in rows] == [
+        ("990101001001", "桂园社区"),
+        ("990101001002", "翠竹社区"),
+    ]
+    guiyuan, cuizhu = rows
+    assert rates(guiyuan) == rates(
+        kpis.case_kpis(people.op_district, unit_code=tree.community.code, now=NOW, **MARCH)
+    )
+    # 翠竹 by hand: C1 C2 C3 (M merged)
+    assert rates(cuizhu) == {
+        "handling": (2, 3),  # C1 C3
+        "closure": (2, 3),  # C1 C3 / + C2 overdue
+        "on_time_closure": (2, 3),
+        "response": (3, 3),
+        "resolution": (1, 3),  # C1 twice (unsolved, solved), C3 unsolved
+        "satisfaction": (2, 3),  # C1 (2nd) satisfied, C3 basically
+        "rework": (0, 2),  # C1 C3 handled, neither sent back
+        "repeat": (1, 3),  # C3
+    }
+    for key in whole.counts:
+        assert guiyuan.counts[key] + cuizhu.counts[key] == whole.counts[key], key
+
+
+def test_case_kpis_by_child__subdistricts_of_the_district_sum_up(scenario, people, tree):
+    whole = kpis.case_kpis(people.op_district, unit_code=tree.district.code, now=NOW, **MARCH)
+    rows = kpis.case_kpis_by_child(
+        people.op_district, unit_code=tree.district.code, now=NOW, **MARCH
+    )
+    assert [r.unit_code for r in rows] == ["990101001", "990101002"]
+    assert rates(rows[1])["satisfaction"] == (0, 1)  # X: unsatisfied
+    for key in whole.counts:
+        assert sum(r.counts[key] for r in rows) == whole.counts[key], key
+
+
+def test_case_kpis_by_child__a_child_with_nothing_has_a_row_without_rates(scenario, people, tree):
+    rows = kpis.case_kpis_by_child(
+        people.community_worker, unit_code=tree.community.code, now=NOW, **MARCH
+    )
+    assert [r.unit_code for r in rows] == ["990101001001001", "990101001001002"]
+    assert rows[0].counts["received"] == 10
+    assert set(rows[1].counts.values()) == {0}
+    assert all(r.value is None for r in rows[1].rates)
+
+
+def test_case_kpis_by_child__cases_on_the_grid_itself_get_their_own_row(
+    scenario, people, tree, category
+):
+    make_case(category, tree.micro_a1, at(3, 3))
+    rows = kpis.case_kpis_by_child(people.gw_a, unit_code=tree.grid_a.code, now=NOW, **MARCH)
+    assert [(r.unit_code, r.counts["received"]) for r in rows] == [
+        ("990101001001001", 10),  # on grid A itself
+        ("990101001001001001", 1),  # micro-grid A1
+    ]
+    assert kpis.case_kpis_by_child(people.gw_a, unit_code=tree.micro_a1.code, **MARCH) == []
+
+
+def test_case_kpis_by_child__an_inactive_child_only_with_data(scenario, people, tree):
+    tree.grid_b.is_active = False
+    tree.grid_b.save()
+    rows = kpis.case_kpis_by_child(
+        people.community_worker, unit_code=tree.community.code, now=NOW, **MARCH
+    )
+    assert [r.unit_code for r in rows] == ["990101001001001"]
+
+
+# -- speed ---------------------------------------------------------------------------------
+
+
+def test_case_kpis__three_queries_of_its_own_whatever_the_size(
+    scenario, people, tree, django_assert_num_queries
+):
+    """With the user's positions loaded (as on any request past the permission check):
+    the unit, one aggregate over cases, one over events. By child: the unit with its
+    children, one GROUP BY over cases, one over events."""
+    user = people.op_district
+    kpis.scope_for(user, "cases.view")  # loads and caches the positions
+    with django_assert_num_queries(3):
+        kpis.case_kpis(user, unit_code=tree.sub.code, now=NOW, **MARCH)
+    with django_assert_num_queries(3):
+        rows = kpis.case_kpis_by_child(user, unit_code=tree.district.code, now=NOW, **MARCH)
+    assert len(rows) == 2
+
+
+def test_case_kpis__four_queries_for_a_fresh_user(
+    scenario, people, tree, django_assert_max_num_queries
+):
+    """The user's positions (one query), the unit, one aggregate over cases, one over events."""
+    user = User.objects.get(pk=people.op_sub.pk)  # positions not cached yet
+    with django_assert_max_num_queries(4):
+        kpis.case_kpis(user, unit_code=tree.sub.code, now=NOW, **MARCH)
+
+
+def _plan(sql: str) -> str:
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SET LOCAL enable_seqscan = off")
+            cur.execute("EXPLAIN " + sql)
+        else:
+            cur.execute("EXPLAIN QUERY PLAN " + sql)
+        return "\n".join(" ".join(str(c) for c in row) for row in cur.fetchall())
+
+
+def test_case_kpis__aggregates_read_through_indexes(scenario, people, tree):
+    """The case aggregate reads an org-code range (case_scope_reported) or the period
+    (reported_at); the event aggregate reads an index too — never a scan of either table.
+    (Sequential scans are switched off on PostgreSQL: the tables are tiny here, so this
+    proves an index *can* answer, as in test_indexes.)"""
+    with CaptureQueriesContext(connection) as ctx:
+        kpis.case_kpis(people.op_sub, unit_code=tree.sub.code, now=NOW, **MARCH)
+    case_sql = next(q["sql"] for q in ctx.captured_queries if 'FROM "cases_case"' in q["sql"])
+    event_sql = next(q["sql"] for q in ctx.captured_queries if "cases_caseevent" in q["sql"])
+    case_plan, event_plan = _plan(case_sql), _plan(event_sql)
+    for plan, table in ((case_plan, "cases_case"), (event_plan, "cases_caseevent")):
+        assert f"SCAN {table}\n" not in plan + "\n" and f"Seq Scan on {table}" not in plan, plan
+    assert "case_scope_reported" in case_plan or "cases_case_reported_at" in case_plan, case_plan
+    # Events: by action and time (case_event_action_at), or by case (case_event_timeline,
+    # the case FK index) joined from the case range — the planner picks with its statistics.
+    assert any(
+        name in event_plan
+        for name in ("case_event_action_at", "case_event_timeline", "cases_caseevent_case_id")
+    ), event_plan
+
+
+# -- through the real services -------------------------------------------------------------
+
+
+def test_case_kpis__through_the_services(people, tree, dispatched):
+    case = dispatched()
+    services.case_accept(actor=people.handler, case_id=case.pk)
+    services.case_handle(actor=people.handler, case_id=case.pk, result="已清理")
+    services.case_verify(actor=people.op_sub, case_id=case.pk, passed=False, note="未清理干净")
+    services.case_handle(actor=people.handler, case_id=case.pk, result="已全部清理")
+    services.case_verify(actor=people.op_sub, case_id=case.pk, passed=True)
+    services.case_callback(actor=people.op_sub, case_id=case.pk, solved=True, rating="basically")
+
+    today = timezone.localdate()
+    report = kpis.case_kpis(
+        people.leader, unit_code=tree.sub.code, start=today - dt.timedelta(days=1), end=today
+    )
+    assert rates(report) == {
+        "handling": (1, 1),
+        "closure": (1, 1),
+        "on_time_closure": (1, 1),
+        # registered a moment ago: the hour to contact the reporter has not passed
+        "response": (0, 0),
+        "resolution": (1, 1),
+        "satisfaction": (1, 1),
+        "rework": (1, 1),  # handled twice, sent back once: one case
+        "repeat": (0, 1),
+    }
+    assert report.rate("response").value is None
+
+
+def test_case_kpis__unsatisfied_callback_escalates_and_counts(people, tree, dispatched):
+    case = dispatched()
+    services.case_accept(actor=people.handler, case_id=case.pk)
+    services.case_handle(actor=people.handler, case_id=case.pk, result="已清理")
+    services.case_verify(actor=people.op_sub, case_id=case.pk, passed=True)
+    services.case_callback(actor=people.op_sub, case_id=case.pk, solved=False, rating="unsatisfied")
+    today = timezone.localdate()
+    report = kpis.case_kpis(
+        people.op_sub, unit_code=tree.sub.code, start=today - dt.timedelta(days=1), end=today
+    )
+    # reopened one level up: no longer closed, not yet past its new deadline
+    assert rates(report)["closure"] == (0, 0)
+    assert rates(report)["satisfaction"] == (0, 1)
+    assert rates(report)["resolution"] == (0, 1)
+
+
+# -- the API -------------------------------------------------------------------------------
+
+
+def _kpi_route_registered() -> bool:
+    try:
+        resolve("/api/v1/kpis")
+    except Resolver404:
+        return False
+    return True
+
+
+needs_route = pytest.mark.skipif(
+    not _kpi_route_registered(),
+    reason='the KPI router is not mounted yet: api.add_router("/kpis", kpi_router)',
+)
+
+
+@needs_route
+def test_api_kpis__report_with_counts(scenario, people, tree, login):
+    client = login(people.op_sub)
+    with translation.override("en"):
+        response = client.get(
+            "/api/v1/kpis",
+            {"unit": tree.sub.code, "start": "2026-03-01", "end": "2026-03-31"},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["unit_code"] == "990101001" and body["unit_name"] == "明德路街道"
+    assert body["start"] == "2026-03-01" and body["end"] == "2026-03-31"
+    assert body["counts"]["received"] == 13 and body["counts"]["rejected"] == 1
+    by_key = {r["key"]: r for r in body["rates"]}
+    assert list(by_key) == [k for k, *_ in kpis.RATES]
+    # Taken now (after 10 April), so only what cannot have changed since NOW is checked.
+    assert by_key["repeat"] == {
+        "key": "repeat",
+        "label": by_key["repeat"]["label"],
+        "numerator": 3,
+        "denominator": 13,
+        "value": 3 / 13,
+    }
+    assert (by_key["resolution"]["numerator"], by_key["resolution"]["denominator"]) == (4, 6)
+    assert (by_key["rework"]["numerator"], by_key["rework"]["denominator"]) == (3, 8)
+
+
+@needs_route
+def test_api_kpis__empty_unit_values_are_null(scenario, people, tree, login):
+    response = login(people.gw_b).get(
+        "/api/v1/kpis", {"unit": tree.grid_b.code, "start": "2026-03-01", "end": "2026-03-31"}
+    )
+    assert response.status_code == 200
+    assert {r["value"] for r in response.json()["rates"]} == {None}
+
+
+@needs_route
+def test_api_kpis__by_child(scenario, people, tree, login):
+    response = login(people.op_district).get(
+        "/api/v1/kpis/by-child",
+        {"unit": tree.sub.code, "start": "2026-03-01", "end": "2026-03-31"},
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["unit_code"] == "990101001"
+    assert [(r["unit_code"], r["counts"]["received"]) for r in body["rows"]] == [
+        ("990101001001", 10),
+        ("990101001002", 3),
+    ]
+
+
+@needs_route
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("2026-3-1", "2026-03-31"),
+        ("2026-02-30", "2026-03-31"),
+        ("yesterday", "2026-03-31"),
+        ("2026-03-31", "2026-03-01"),
+        ("2023-01-01", "2026-01-01"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/api/v1/kpis", "/api/v1/kpis/by-child"])
+def test_api_kpis__bad_period_is_400(people, tree, login, path, start, end):
+    response = login(people.op_sub).get(path, {"unit": tree.sub.code, "start": start, "end": end})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid_period" and body["message"] and body["details"]
+
+
+@needs_route
+@pytest.mark.parametrize("path", ["/api/v1/kpis", "/api/v1/kpis/by-child"])
+def test_api_kpis__outside_scope_is_404_and_anonymous_401(scenario, people, tree, login, path):
+    params = {"unit": tree.grid_a.code, "start": "2026-03-01", "end": "2026-03-31"}
+    other = login(people.gw_b).get(path, params)
+    missing = login(people.gw_b).get(path, {**params, "unit": "990101001001002999"})
+    assert other.status_code == missing.status_code == 404
+    assert other.json() == missing.json() and other.json()["code"] == "not_found"
+    from django.test import Client
+
+    assert Client().get(path, params).status_code == 401
+
+
+@needs_route
+def test_api_kpis__bearer_token(scenario, people, tree):
+    from django.test import Client
+
+    from gongzhi.accounts.services import api_token_create
+
+    _, raw = api_token_create(actor=people.admin, user=people.op_sub, name="dashboard")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    response = client.get(
+        "/api/v1/kpis", {"unit": tree.sub.code, "start": "2026-03-01", "end": "2026-03-31"}
+    )
+    assert response.status_code == 200 and response.json()["counts"]["received"] == 13
