@@ -523,8 +523,14 @@ def _transition(
     after: Callable[[Case, CaseEvent], None] | None = None,
 ) -> Case:
     """Check and take one action on a case, in one transaction."""
-    cleaned = _clean_photos(photos)
     inputs = inputs or {}
+    cleaned = []
+    if photos:
+        # Photos are decoded before the row is locked (it takes a while), but not for
+        # someone who may not take the action at all: a case out of sight stays a 404
+        # and an illegal move a 409, whatever was uploaded. Checked again under the lock.
+        CASE_FLOW.check(selectors.case_for(actor, case_id), action, actor, **inputs)
+        cleaned = _clean_photos(photos)
     with transaction.atomic():
         case = _locked(actor, case_id, version)
         t = CASE_FLOW.check(case, action, actor, **inputs)

@@ -47,9 +47,12 @@ class Scope:
         return dept is not None and dept in self.department_ids
 
     def q(self, code_field: str = "org_code", department_field: str | None = None) -> Q:
-        """A filter selecting the rows this scope covers; matches nothing when empty."""
+        """A filter selecting the rows this scope covers; matches nothing when empty.
+
+        Everything is `~Q(pk__in=[])`, not `Q()`: an empty Q vanishes when OR-ed with
+        another condition (`Q() | Q(x)` is just `Q(x)`), which would shrink the scope."""
         if self.everything:
-            return Q()
+            return ~Q(pk__in=[])
         q = Q(pk__in=[])
         for code in self.org_codes:
             q |= Q(**{f"{code_field}__within": code})
