@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("gongzhi.registry.urls")),
     path("", include("gongzhi.imports.urls")),
     path("", include("gongzhi.notifications.urls")),
+    path("", include("gongzhi.cases.urls")),
     path("", include("gongzhi.web.urls")),
 ]
 

@@ -12,6 +12,10 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     items = [("home", _("Workbench"), reverse("home"), "home")]
+    # Cases come second: on a phone the tab bar shows the first four items and "Me"
+    # (app.css, cases section), so the least used item (departments) drops off there.
+    if permissions.can(user, Perm.CASE_VIEW) or permissions.can(user, Perm.CASE_REPORT):
+        items.append(("cases", _("Cases"), reverse("cases"), "cases"))
     if permissions.can(user, Perm.ORGS_VIEW):
         items.append(("area", _("My area"), reverse("area"), "map"))
     if permissions.can(user, Perm.REGISTRY_VIEW):

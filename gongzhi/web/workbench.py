@@ -157,11 +157,44 @@ def _admin_panel(user):
     )
 
 
+# Queues that are worth a tile on the workbench (not the whole archive: "all", "closed").
+_TILE_QUEUES_SKIP = {"all", "closed"}
+_ALERT_QUEUES = {"overdue", "repeats", "escalated"}
+
+
+def _cases_panel(user) -> Panel | None:
+    """One tile per case queue that matters to the user's roles, with its count."""
+    from gongzhi.cases import selectors as cases
+
+    if not (can(user, Perm.CASE_VIEW) or can(user, Perm.CASE_REPORT)):
+        return None
+    keys = [k for k in cases.queues_for(user) if k not in _TILE_QUEUES_SKIP]
+    counts = cases.queue_counts(user, keys)
+    tiles = [
+        {
+            "key": k,
+            "label": cases.QUEUES[k].label,
+            "count": counts[k],
+            "alert": k in _ALERT_QUEUES and counts[k] > 0,
+        }
+        for k in keys
+    ]
+    return Panel(
+        "cases",
+        _("Cases"),
+        "web/panels/cases.html",
+        {"tiles": tiles, "can_report": can(user, Perm.CASE_REPORT)},
+    )
+
+
 def panels_for(user) -> list[Panel]:
     by_role: dict[str, list] = {}
     for fact in facts_of(user):
         by_role.setdefault(fact.role, []).append(fact)
     panels: list[Panel] = []
+    cases_panel = _cases_panel(user)
+    if cases_panel:
+        panels.append(cases_panel)
     if Role.ADMIN in by_role or user.is_superuser:
         panels.append(_admin_panel(user))
         panels.append(

@@ -18,16 +18,16 @@ from .conftest import DESKTOP, PHONE, zh
 pytestmark = pytest.mark.browser
 
 # username -> the data-role of every panel on the workbench, top to bottom, and the
-# title of the first one.
+# title of the first one. Everyone who works on cases sees their case queues first.
 WORKBENCH = {
-    "admin": (["admin", "admin"], "System administration"),
-    "zhihui": (["operator"], "Command center"),
-    "jiedao": (["operator"], "Command center"),
-    "lingdao": (["leader"], "Overview"),
-    "shequ1": (["community_worker"], "My community"),
-    "wangge01": (["grid_worker"], "My grid"),
-    "loudong": (["building_head"], "My building area"),
-    "chengban1": (["department_handler"], "My department"),
+    "admin": (["cases", "admin", "admin"], "Cases"),
+    "zhihui": (["cases", "operator"], "Cases"),
+    "jiedao": (["cases", "operator"], "Cases"),
+    "lingdao": (["cases", "leader"], "Cases"),
+    "shequ1": (["cases", "community_worker"], "Cases"),
+    "wangge01": (["cases", "grid_worker"], "Cases"),
+    "loudong": (["cases", "building_head"], "Cases"),
+    "chengban1": (["cases", "department_handler"], "Cases"),
     "jumin": (["resident"], "My community"),
 }
 

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from gongzhi.cases import views
+
+urlpatterns = [
+    path("cases/", views.case_list, name="cases"),
+    path("cases/new/", views.case_new, name="case_new"),
+    path("cases/new/buildings/", views.case_new_buildings, name="case_new_buildings"),
+    path("cases/extensions/", views.extensions, name="case_extensions"),
+    path(
+        "cases/extensions/<int:request_id>/decide/",
+        views.extension_decide,
+        name="case_extension_decide",
+    ),
+    path("cases/<int:case_id>/", views.case_detail, name="case_detail"),
+    path("cases/<int:case_id>/act/<str:action>/", views.case_act, name="case_act"),
+    path("cases/<int:case_id>/reveal/", views.case_reveal, name="case_reveal"),
+]
