@@ -35,7 +35,6 @@ from gongzhi.cases.schemas import (
     MergeIn,
     NoteIn,
     PhoneOut,
-    PlainNoteIn,
     ProgressForm,
     QueueOut,
     ReasonIn,
@@ -157,7 +156,7 @@ def extension_request_list(request, limit: int | None = None, cursor: str | None
 def extension_request_decide(request, request_id: int, payload: DecideIn):
     """Approve (the deadline moves by the working days asked) or refuse (with a note)."""
     return services.case_decide_extension(
-        actor=request.auth, request_id=request_id, approve=payload.approve, note=payload.note
+        actor=request.auth, request_id=request_id, **payload.dict()
     )
 
 
@@ -262,13 +261,17 @@ def case_progress(
 ):
     """A progress note while handling, with up to 9 photos (multipart/form-data)."""
     case = services.case_progress(
-        actor=request.auth, case_id=case_id, note=payload.note, photos=photos or ()
+        actor=request.auth,
+        case_id=case_id,
+        version=payload.version,
+        note=payload.note,
+        photos=photos or (),
     )
     return _done(request, case)
 
 
 @router.post("/{case_id}/contact", response={200: CaseDetailOut, **ERRORS})
-def case_contact(request, case_id: int, payload: PlainNoteIn):
+def case_contact(request, case_id: int, payload: NoteIn):
     """Contact with the reporter (the first one stops the one-hour clock)."""
     return _done(
         request, services.case_contact(actor=request.auth, case_id=case_id, **payload.dict())
@@ -324,7 +327,7 @@ def case_supervise(request, case_id: int, payload: SuperviseIn):
 
 
 @router.post("/{case_id}/leader-visit", response={200: CaseDetailOut, **ERRORS})
-def case_leader_visit(request, case_id: int, payload: PlainNoteIn):
+def case_leader_visit(request, case_id: int, payload: NoteIn):
     """领导到现场: the on-site visit a repeat problem needs before it can close."""
     return _done(
         request, services.case_leader_visit(actor=request.auth, case_id=case_id, **payload.dict())

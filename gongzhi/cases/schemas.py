@@ -268,10 +268,6 @@ class NoteIn(VersionIn):
     note: str = Field("", max_length=1000)
 
 
-class PlainNoteIn(Schema):
-    note: str = Field("", max_length=1000)
-
-
 class ReasonIn(VersionIn):
     reason: str = Field(..., max_length=1000)
 
@@ -286,7 +282,7 @@ class DispatchIn(NoteIn):
     unit_id: int | None = Field(None, description="… the community or grid the case is in")
 
 
-class ProgressForm(Schema):
+class ProgressForm(VersionIn):
     note: str = Field(..., max_length=1000)
 
 
@@ -298,21 +294,21 @@ class VerifyIn(NoteIn):
     passed: bool
 
 
-class CallbackIn(PlainNoteIn):
+class CallbackIn(NoteIn):
     solved: bool
     rating: str = Field(..., description="satisfied | basically | unsatisfied")
 
 
-class SuperviseIn(PlainNoteIn):
+class SuperviseIn(NoteIn):
     level: int = Field(..., description="0 lifts it, 1 跟进办, 2 提级办, 3 高位推")
 
 
-class ExtensionIn(Schema):
+class ExtensionIn(VersionIn):
     days: int = Field(..., description="Working days")
     reason: str = Field(..., max_length=1000)
 
 
-class DecideIn(Schema):
+class DecideIn(VersionIn):
     approve: bool
     note: str = Field("", max_length=1000)
 

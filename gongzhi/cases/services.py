@@ -701,15 +701,15 @@ def case_return(*, actor, case_id, version=None, reason=""):
     )
 
 
-def case_progress(*, actor, case_id, note="", photos=()):
+def case_progress(*, actor, case_id, version=None, note="", photos=()):
     """A progress note (with photos) while handling."""
     errors: dict[str, list[str]] = {}
     note = _note(note, errors, required=True)
     _raise_if(errors)
-    return _transition(actor, case_id, "progress", note=note, photos=photos)
+    return _transition(actor, case_id, "progress", version=version, note=note, photos=photos)
 
 
-def case_contact(*, actor, case_id, note=""):
+def case_contact(*, actor, case_id, version=None, note=""):
     """The first contact with the reporter (the one-hour rule) — later ones are notes."""
     errors: dict[str, list[str]] = {}
     note = _note(note, errors)
@@ -721,7 +721,7 @@ def case_contact(*, actor, case_id, note=""):
             return {"first": True, "on_time": bool(case.respond_by and now <= case.respond_by)}
         return {"first": False}
 
-    return _transition(actor, case_id, "contact", note=note, change=change)
+    return _transition(actor, case_id, "contact", version=version, note=note, change=change)
 
 
 def case_handle(*, actor, case_id, version=None, result="", photos=()):
@@ -776,7 +776,7 @@ def satisfied_ratings() -> tuple[str, ...]:
     return tuple(getattr(settings, "GONGZHI_SATISFIED_RATINGS", ("satisfied", "basically")))
 
 
-def case_callback(*, actor, case_id, solved: bool, rating: str, note=""):
+def case_callback(*, actor, case_id, solved: bool, rating: str, note="", version=None):
     """回访: did it get solved, and how satisfied is the reporter. An unsatisfied rating
     escalates the case one level up (不满意件提级办理)."""
     errors: dict[str, list[str]] = {}
@@ -796,6 +796,7 @@ def case_callback(*, actor, case_id, solved: bool, rating: str, note=""):
             actor,
             case_id,
             "callback",
+            version=version,
             note=note,
             change=change,
             inputs={"solved": solved, "rating": rating},
@@ -891,7 +892,7 @@ def case_escalate(*, actor, case_id, version=None, note=""):
     )
 
 
-def case_supervise(*, actor, case_id, level, note=""):
+def case_supervise(*, actor, case_id, level, note="", version=None):
     """督办: 1 跟进办, 2 提级办, 3 高位推 (0 lifts it)."""
     errors: dict[str, list[str]] = {}
     note = _note(note, errors, required=True)
@@ -921,10 +922,12 @@ def case_supervise(*, actor, case_id, level, note=""):
                 note,
             )
 
-    return _transition(actor, case_id, "supervise", note=note, change=change, after=after)
+    return _transition(
+        actor, case_id, "supervise", version=version, note=note, change=change, after=after
+    )
 
 
-def case_leader_visit(*, actor, case_id, note="", photos=()):
+def case_leader_visit(*, actor, case_id, version=None, note="", photos=()):
     """领导到现场: a leader records the on-site visit a repeat problem requires."""
     errors: dict[str, list[str]] = {}
     note = _note(note, errors, required=True)
@@ -933,7 +936,9 @@ def case_leader_visit(*, actor, case_id, note="", photos=()):
     def change(case, now):
         case.leader_visited_at = now
 
-    return _transition(actor, case_id, "leader_visit", note=note, photos=photos, change=change)
+    return _transition(
+        actor, case_id, "leader_visit", version=version, note=note, photos=photos, change=change
+    )
 
 
 def case_suspend(*, actor, case_id, version=None, reason=""):
@@ -982,7 +987,7 @@ def _iso(value):
     return _local(value).isoformat() if value else None
 
 
-def case_request_extension(*, actor, case_id, days, reason=""):
+def case_request_extension(*, actor, case_id, days, reason="", version=None):
     """延期申请: more working days, for the command center to approve or refuse."""
     errors: dict[str, list[str]] = {}
     reason = _note(reason, errors, required=True, name="reason")
@@ -1020,11 +1025,19 @@ def case_request_extension(*, actor, case_id, days, reason=""):
     def change(case, now):
         return {"days": days}
 
-    _transition(actor, case_id, "request_extension", note=reason, change=change, after=after)
+    _transition(
+        actor,
+        case_id,
+        "request_extension",
+        version=version,
+        note=reason,
+        change=change,
+        after=after,
+    )
     return made[0]
 
 
-def case_decide_extension(*, actor, request_id, approve: bool, note=""):
+def case_decide_extension(*, actor, request_id, approve: bool, note="", version=None):
     """Approve (the deadline moves by the days asked) or refuse an extension request."""
     errors: dict[str, list[str]] = {}
     note = _note(note, errors, required=not approve)
@@ -1067,7 +1080,15 @@ def case_decide_extension(*, actor, request_id, approve: bool, note=""):
             note,
         )
 
-    _transition(actor, request.case_id, "decide_extension", note=note, change=change, after=after)
+    _transition(
+        actor,
+        request.case_id,
+        "decide_extension",
+        version=version,
+        note=note,
+        change=change,
+        after=after,
+    )
     return decided[0]
 
 

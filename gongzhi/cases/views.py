@@ -46,11 +46,6 @@ NUMBER = re.compile(r"^SJ\d{8,14}$", re.IGNORECASE)
 LOCAL_LEVELS = (Level.COMMUNITY, Level.GRID, Level.MICROGRID)
 
 
-def _stale_message() -> str:
-    # The same text the services use, so both read the same in Chinese.
-    return _("Someone else has already changed this case; reload it and try again.")
-
-
 # -- the clock ---------------------------------------------------------------------
 
 
@@ -312,14 +307,13 @@ def case_new_buildings(request):
 class Action:
     """One action form on the case page and the service it calls.
 
-    `versioned`: the service takes the `version` itself; for the others the page compares
-    it before calling, so every form refuses a step taken on a page that was out of date.
+    Every form carries the `version` of the case the page showed; the service refuses a
+    step taken on a page that was out of date (under the row lock, so no race).
     """
 
     form: type
     run: Callable[[Any, Case, dict], Any]
     done: Promise
-    versioned: bool = True
     flows: tuple[str, ...] = ()  # the transitions that make the form available
 
 
@@ -341,7 +335,11 @@ def _merge(actor, case, d, form):
 
 def _decide(actor, case, d, form):
     return services.case_decide_extension(
-        actor=actor, request_id=d["request_id"], approve=d["decision"] == "approve", note=d["note"]
+        actor=actor,
+        request_id=d["request_id"],
+        version=d["version"],
+        approve=d["decision"] == "approve",
+        note=d["note"],
     )
 
 
@@ -382,17 +380,17 @@ ACTIONS: dict[str, Action] = {
     ),
     "contact": Action(
         f.NoteForm,
-        lambda a, c, d, _f: services.case_contact(actor=a, case_id=c.pk, note=d["note"]),
+        lambda a, c, d, _f: services.case_contact(
+            actor=a, case_id=c.pk, version=d["version"], note=d["note"]
+        ),
         gettext_lazy("The contact is recorded."),
-        versioned=False,
     ),
     "progress": Action(
         f.ProgressForm,
         lambda a, c, d, _f: services.case_progress(
-            actor=a, case_id=c.pk, note=d["note"], photos=d["photos"]
+            actor=a, case_id=c.pk, version=d["version"], note=d["note"], photos=d["photos"]
         ),
         gettext_lazy("The progress is recorded."),
-        versioned=False,
     ),
     "handle": Action(
         f.HandleForm,
@@ -404,16 +402,14 @@ ACTIONS: dict[str, Action] = {
     "request_extension": Action(
         f.ExtensionRequestForm,
         lambda a, c, d, _f: services.case_request_extension(
-            actor=a, case_id=c.pk, days=d["days"], reason=d["reason"]
+            actor=a, case_id=c.pk, version=d["version"], days=d["days"], reason=d["reason"]
         ),
         gettext_lazy("The extension request is sent to the command center."),
-        versioned=False,
     ),
     "decide_extension": Action(
         f.ExtensionDecisionForm,
         _decide,
         gettext_lazy("The extension request is decided."),
-        versioned=False,
     ),
     "verify": Action(
         f.VerifyForm,
@@ -430,18 +426,21 @@ ACTIONS: dict[str, Action] = {
     "callback": Action(
         f.CallbackForm,
         lambda a, c, d, _f: services.case_callback(
-            actor=a, case_id=c.pk, solved=d["solved"] == "yes", rating=d["rating"], note=d["note"]
+            actor=a,
+            case_id=c.pk,
+            version=d["version"],
+            solved=d["solved"] == "yes",
+            rating=d["rating"],
+            note=d["note"],
         ),
         gettext_lazy("The callback is recorded."),
-        versioned=False,
     ),
     "supervise": Action(
         f.SuperviseForm,
         lambda a, c, d, _f: services.case_supervise(
-            actor=a, case_id=c.pk, level=d["level"], note=d["note"]
+            actor=a, case_id=c.pk, version=d["version"], level=d["level"], note=d["note"]
         ),
         gettext_lazy("The supervision is recorded."),
-        versioned=False,
     ),
     "escalate": Action(
         f.RequiredNoteForm,
@@ -453,10 +452,9 @@ ACTIONS: dict[str, Action] = {
     "leader_visit": Action(
         f.LeaderVisitForm,
         lambda a, c, d, _f: services.case_leader_visit(
-            actor=a, case_id=c.pk, note=d["note"], photos=d["photos"]
+            actor=a, case_id=c.pk, version=d["version"], note=d["note"], photos=d["photos"]
         ),
         gettext_lazy("The on-site visit is recorded."),
-        versioned=False,
     ),
     "suspend": Action(
         f.ReasonForm,
@@ -692,8 +690,6 @@ def case_act(request, case_id, action):
     if not form.is_valid():
         return _detail(request, case.pk, failed=(action, form), status=400)
     try:
-        if not spec.versioned and form.cleaned_data["version"] != case.version:
-            raise services.Stale(_stale_message(), details={"version": case.version})
         spec.run(user, case, form.cleaned_data, form)
     except DomainError as exc:
         if exc.status in (403, 404):
@@ -762,10 +758,12 @@ def extension_decide(request, request_id):
     if form.is_valid():
         d = form.cleaned_data
         try:
-            if d["version"] != ext.case.version:
-                raise services.Stale(_stale_message(), details={"version": ext.case.version})
             services.case_decide_extension(
-                actor=user, request_id=ext.pk, approve=d["decision"] == "approve", note=d["note"]
+                actor=user,
+                request_id=ext.pk,
+                version=d["version"],
+                approve=d["decision"] == "approve",
+                note=d["note"],
             )
         except DomainError as exc:
             if exc.status in (403, 404):

@@ -339,3 +339,27 @@ def test_a_malformed_version_is_invalid_not_a_crash(people, report):
         services.case_register(actor=people.op_sub, case_id=case.pk, version="abc")
     assert "version" in exc.value.details
     assert snapshot(case) == before
+
+
+def test_every_action_refuses_a_stale_version(people, tree, dispatched):
+    """Notes, ratings and requests too: a page that was out of date changes nothing."""
+    case = dispatched()
+    services.case_accept(actor=people.handler, case_id=case.pk)  # version 3 now
+    before = snapshot(case)
+    stale = [
+        lambda: services.case_progress(actor=people.handler, case_id=case.pk, version=2, note="x"),
+        lambda: services.case_contact(actor=people.handler, case_id=case.pk, version=2),
+        lambda: services.case_request_extension(
+            actor=people.handler, case_id=case.pk, version=2, days=2, reason="等待配件"
+        ),
+        lambda: services.case_supervise(
+            actor=people.op_sub, case_id=case.pk, version=2, level=1, note="跟进"
+        ),
+        lambda: services.case_leader_visit(
+            actor=people.leader, case_id=case.pk, version=2, note="到现场"
+        ),
+    ]
+    for call in stale:
+        with pytest.raises(Stale):
+            call()
+    assert snapshot(case) == before
