@@ -20,7 +20,12 @@ def load() -> WorkCalendar:
     for day, is_workday in CalendarDay.objects.values_list("date", "is_workday"):
         (workdays if is_workday else holidays).add(day)
         years.add(day.year)
-    return WorkCalendar(frozenset(holidays), frozenset(workdays), frozenset(years))
+    return WorkCalendar(
+        frozenset(holidays),
+        frozenset(workdays),
+        frozenset(years),
+        tz=timezone.get_default_timezone(),
+    )
 
 
 def work_calendar() -> WorkCalendar:

@@ -20,12 +20,18 @@ class WorkCalendar:
     """Exceptions to Monday–Friday: holidays on weekdays, make-up working days on weekends.
 
     `known_years` are the years whose schedule was entered; other years fall back to
-    Monday–Friday (the administrator is told to enter them).
+    Monday–Friday (the administrator is told to enter them). `tz` is the zone whose dates
+    the days are (Beijing time): moments in any other zone are converted first, so a
+    deadline never depends on the zone a caller happened to hold (UTC from the database).
     """
 
     holidays: frozenset[dt.date] = field(default_factory=frozenset)
     workdays: frozenset[dt.date] = field(default_factory=frozenset)
     known_years: frozenset[int] = field(default_factory=frozenset)
+    tz: dt.tzinfo | None = None
+
+    def local(self, moment: dt.datetime) -> dt.datetime:
+        return moment.astimezone(self.tz) if self.tz is not None else moment
 
     def is_working_day(self, day: dt.date) -> bool:
         if day in self.workdays:
@@ -54,6 +60,7 @@ def add_working_days(start: dt.datetime, days: int, cal: WorkCalendar) -> dt.dat
 def add_working_seconds(start: dt.datetime, seconds: float, cal: WorkCalendar) -> dt.datetime:
     if seconds < 0:
         raise ValueError("working time cannot be negative")
+    start = cal.local(start)
     tz = start.tzinfo
     moment = start
     if not cal.is_working_day(moment.date()):
@@ -71,6 +78,7 @@ def working_seconds_between(a: dt.datetime, b: dt.datetime, cal: WorkCalendar) -
     """Working time from `a` to `b` (0 when b is not after a)."""
     if b <= a:
         return 0.0
+    a, b = cal.local(a), cal.local(b)
     tz = a.tzinfo
     total, moment = 0.0, a
     while moment < b:

@@ -97,3 +97,16 @@ def test_admin_workbench_warns_about_a_missing_year(people, login):
     body = login(people.admin).get("/").content.decode()
     assert f"{year}" in body and "/admin/core/calendarday/" in body
     calendar.forget()
+
+
+def test_a_moment_in_utc_counts_on_beijing_days():
+    """The database hands out UTC: Monday 07:00 in Beijing is Sunday 23:00 UTC, and must
+    still be a Monday for the working-day clock."""
+    shanghai = ZoneInfo("Asia/Shanghai")
+    cal = WorkCalendar(tz=shanghai)
+    local = dt.datetime(2026, 11, 23, 7, 0, tzinfo=shanghai)  # Monday
+    utc = local.astimezone(dt.UTC)
+    assert utc.date() == dt.date(2026, 11, 22)  # Sunday in UTC
+    due = add_working_days(utc, 5, cal)
+    assert due == dt.datetime(2026, 11, 30, 7, 0, tzinfo=shanghai)  # the next Monday 07:00
+    assert working_seconds_between(utc, due, cal) == 5 * 86400
