@@ -6,3 +6,9 @@ class CasesConfig(AppConfig):
     name = "gongzhi.cases"
     label = "cases"
     verbose_name = _("Cases")
+
+    def ready(self):
+        from gongzhi.cases import demo
+        from gongzhi.core.registry import register_demo_step
+
+        register_demo_step(40, "cases", demo.run)
