@@ -9,6 +9,15 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         from gongzhi.cases import demo
-        from gongzhi.core.registry import register_demo_step
+        from gongzhi.cases.workflow import CASE_FLOW
+        from gongzhi.core.registry import register_audit_actions, register_demo_step
 
         register_demo_step(40, "cases", demo.run)
+        # Every action of the lifecycle is audited as "case.<action>", labelled as its button.
+        register_audit_actions(
+            {
+                "case.report": _("reported a case"),
+                "case.reveal_phone": _("revealed a reporter's phone"),
+                **{f"case.{t.action}": t.label for t in CASE_FLOW.transitions},
+            }
+        )
