@@ -1,12 +1,13 @@
 from django.urls import path
 
-from gongzhi.cases import views
+from gongzhi.cases import kpi_views, views
 
 urlpatterns = [
     path("cases/", views.case_list, name="cases"),
     path("cases/new/", views.case_new, name="case_new"),
     path("cases/new/buildings/", views.case_new_buildings, name="case_new_buildings"),
     path("cases/extensions/", views.extensions, name="case_extensions"),
+    path("cases/kpis/", kpi_views.kpi_page, name="case_kpis"),
     path(
         "cases/extensions/<int:request_id>/decide/",
         views.extension_decide,

@@ -168,6 +168,7 @@ def case_list(request):
             "next_cursor": next_cursor,
             "query": query,
             "can_report": permissions.can(user, Perm.CASE_REPORT),
+            "can_see_kpis": permissions.can(user, Perm.CASE_VIEW),
             "extension_count": (
                 selectors.extension_requests_visible_to(user).count() if can_decide else None
             ),
