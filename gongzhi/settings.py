@@ -207,6 +207,17 @@ HUEY = {
     ),
 }
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+
+# The case loop's rules (cases.repeats, cases.kpis).
+GONGZHI_REPEAT_DAYS = int(os.environ.get("GONGZHI_REPEAT_DAYS", "30"))
+GONGZHI_REPEAT_RADIUS_M = float(os.environ.get("GONGZHI_REPEAT_RADIUS_M", "50"))
+GONGZHI_REPEAT_SIMILARITY = float(os.environ.get("GONGZHI_REPEAT_SIMILARITY", "60"))
+GONGZHI_REPEAT_LEADER_AT = int(os.environ.get("GONGZHI_REPEAT_LEADER_AT", "3"))
+GONGZHI_SATISFIED_RATINGS = tuple(
+    r.strip()
+    for r in os.environ.get("GONGZHI_SATISFIED_RATINGS", "satisfied,basically").split(",")
+    if r.strip()
+)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 

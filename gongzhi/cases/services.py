@@ -9,6 +9,7 @@ timeline row, the photos, an audit row and the notifications, all or nothing.
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +45,7 @@ from gongzhi.core.calendar import work_calendar
 from gongzhi.core.deadlines import add_working_days, resume_deadline, working_seconds_between
 from gongzhi.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from gongzhi.core.roles import CODE_LENGTH, Level, Perm, Role
+from gongzhi.core.workflow import GuardFailed
 from gongzhi.notifications.services import notify
 from gongzhi.orgs import locator
 from gongzhi.orgs.models import Department, OrgUnit
@@ -118,6 +120,20 @@ def _store_photos(case: Case, event: CaseEvent | None, cleaned, actor) -> list[C
         att.save()
         saved.append(att)
     return saved
+
+
+@contextmanager
+def _files_removed_on_failure(stored: list[CaseAttachment]):
+    """Photo files are written before their rows commit; when the transaction fails, the
+    rows are gone and so must the files be (no orphans in the media store)."""
+    try:
+        yield
+    except BaseException:
+        for att in stored:
+            for f in (att.file, att.thumb):
+                if f.name:
+                    f.storage.delete(f.name)
+        raise
 
 
 def _event(case, actor, action, from_state, note="", data=None, at=None) -> CaseEvent:
@@ -392,9 +408,11 @@ def case_report(
     cleaned = _clean_photos(photos)
     title = title or f"{category.name}：{(description or place.address)[:30]}"
 
+    stored: list[CaseAttachment] = []
     try:
-        with transaction.atomic():
+        with _files_removed_on_failure(stored), transaction.atomic():
             case = _create(
+                stored=stored,
                 actor=actor,
                 key=key,
                 kind=kind,
@@ -422,7 +440,7 @@ def case_report(
     return case, True
 
 
-def _create(*, actor, key, kind, category, channel, urgency, title, description, place,
+def _create(*, stored, actor, key, kind, category, channel, urgency, title, description, place,
             resident, reporter_name, phone, cleaned, self_handle, result) -> Case:  # fmt: skip
     now = timezone.now()
     sealed = pii.seal_phone(phone)
@@ -469,7 +487,7 @@ def _create(*, actor, key, kind, category, channel, urgency, title, description,
         data={"channel": channel},
         at=now,
     )
-    _store_photos(case, event, cleaned, actor)
+    stored += _store_photos(case, event, cleaned, actor)
     repeats.flag(case)
     audit_record(actor=actor, action="case.report", obj=case, changes={"state": case.state})
     get_kind(kind)
@@ -531,15 +549,14 @@ def _transition(
         # and an illegal move a 409, whatever was uploaded. Checked again under the lock.
         CASE_FLOW.check(selectors.case_for(actor, case_id), action, actor, **inputs)
         cleaned = _clean_photos(photos)
-    with transaction.atomic():
+    stored: list[CaseAttachment] = []
+    with _files_removed_on_failure(stored), transaction.atomic():
         case = _locked(actor, case_id, version)
         t = CASE_FLOW.check(case, action, actor, **inputs)
         kind = get_kind(case.kind)
         for guard in kind.guards.get(action, ()):
             reason = guard(case, inputs)
             if reason:
-                from gongzhi.core.workflow import GuardFailed
-
                 raise GuardFailed(reason, details={"action": action})
         now = timezone.now()
         before = case.state
@@ -549,7 +566,7 @@ def _transition(
         case.version += 1
         case.save()
         event = _event(case, actor, action, before, note=note, data=data, at=now)
-        _store_photos(case, event, cleaned, actor)
+        stored += _store_photos(case, event, cleaned, actor)
         audit_record(
             actor=actor,
             action=f"case.{action}",

@@ -341,3 +341,29 @@ def test_idempotency_key__must_be_short_printable_ascii(people, report, key):
         report(idempotency_key=key)
     assert exc.value.code == "invalid_idempotency_key"
     _nothing_stored()
+
+
+def test_a_failed_action_leaves_no_photo_files(people, tree, dispatched, settings, tmp_path):
+    """Photo files are written before the rows commit; when a later step of the same
+    transaction fails, the rows roll back and the files are removed too."""
+    from gongzhi.cases.kinds import CaseKind, register_kind, unregister_kind
+    from gongzhi.cases.tests.test_api import _photo
+
+    settings.MEDIA_ROOT = tmp_path
+
+    def refuse_progress(case, action, actor, inputs):
+        if action == "progress":
+            raise DomainError("kind refuses", code="kind_refused")
+
+    register_kind(CaseKind("fragile", "易碎", on_transition=refuse_progress))
+    try:
+        case = dispatched(kind="fragile")
+        services.case_accept(actor=people.handler, case_id=case.pk)
+        with pytest.raises(DomainError):
+            services.case_progress(
+                actor=people.handler, case_id=case.pk, note="现场照片", photos=[_photo()]
+            )
+    finally:
+        unregister_kind("fragile")
+    assert not CaseAttachment.objects.filter(case=case).exists()
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
