@@ -216,7 +216,7 @@ def _done(request, case: Case) -> Case:
 
 @router.post("/{case_id}/register", response={200: CaseDetailOut, **ERRORS})
 def case_register(request, case_id: int, payload: RegisterIn):
-    """立案: the deadlines start now; category and urgency may be corrected."""
+    """立案: the deadlines start now; category, urgency and grid may be corrected."""
     return _done(
         request, services.case_register(actor=request.auth, case_id=case_id, **payload.dict())
     )

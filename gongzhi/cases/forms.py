@@ -172,14 +172,17 @@ class RegisterForm(ActionForm):
         label=_("Category"), coerce=int, required=False, empty_value=None
     )
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, required=False)
+    grid_id = forms.TypedChoiceField(label=_("Grid"), coerce=int, required=False, empty_value=None)
     note = _note()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, grids=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category_id"].choices = category_choices()
+        self.fields["grid_id"].choices = [(g.pk, g.name) for g in grids]
         if self.case is not None and not self.is_bound:
             self.initial.setdefault("category_id", self.case.category_id)
             self.initial.setdefault("urgency", self.case.urgency)
+            self.initial.setdefault("grid_id", self.case.grid_id)
 
 
 class DispatchForm(ActionForm):

@@ -275,6 +275,7 @@ class ReasonIn(VersionIn):
 class RegisterIn(NoteIn):
     category_id: int | None = Field(None, description="Correct the category while registering")
     urgency: str | None = None
+    grid_id: int | None = Field(None, description="Correct the grid (a grid in your area)")
 
 
 class DispatchIn(NoteIn):

@@ -580,18 +580,29 @@ def _transition(
     return case
 
 
-def case_register(*, actor, case_id, version=None, note="", category_id=None, urgency=None):
-    """立案: the report is a case; its deadlines start now (category and urgency may be
-    corrected in the same step)."""
+def case_register(
+    *, actor, case_id, version=None, note="", category_id=None, urgency=None, grid_id=None
+):
+    """立案: the report is a case; its deadlines start now. The category, the urgency and
+    the grid (when the point fell in the wrong one) may be corrected in the same step."""
     errors: dict[str, list[str]] = {}
     note = _note(note, errors)
     category = _category(category_id) if category_id not in (None, "") else None
     if urgency:
         _choice(urgency, Urgency.choices, "urgency", errors)
     _raise_if(errors)
+    grid = None
+    if grid_id not in (None, ""):
+        grid = _grid(grid_id)
+        if grid is None or not permissions.can(actor, Perm.CASE_TRIAGE, grid):
+            raise NotFound(_("The grid does not exist or is outside your area."))
 
     def change(case, now):
         data = {}
+        if grid is not None and grid.pk != case.grid_id:
+            data["grid"] = [case.org_code, grid.code]
+            case.grid = grid
+            case.org_code = grid.code
         if category is not None and category.pk != case.category_id:
             data["category"] = [str(case.category), str(category)]
             case.category = category

@@ -354,6 +354,7 @@ ACTIONS: dict[str, Action] = {
             note=d["note"],
             category_id=d["category_id"],
             urgency=d["urgency"] or None,
+            grid_id=d["grid_id"],
         ),
         gettext_lazy("The case is registered; its deadline runs from now."),
     ),
@@ -580,6 +581,14 @@ def _form_for(key, case, *, user, pending, chain=None, data=None, files=None):
             for u in chain
             if u.level in LOCAL_LEVELS and permissions.can(user, Perm.CASE_TRIAGE, u)
         ]
+    elif key == "register":
+        # The grids of the case's community the operator covers, to correct a wrong one.
+        community = case.org_code[: CODE_LENGTH[Level.COMMUNITY]]
+        extra["grids"] = list(
+            orgs.units_visible_to(user, Perm.CASE_TRIAGE)
+            .filter(level__in=(Level.GRID, Level.MICROGRID), code__within=community)
+            .order_by("code")[:200]
+        )
     elif key == "decide_extension":
         extra["requests"] = pending
     initial = {"version": case.version}

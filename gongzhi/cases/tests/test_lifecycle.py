@@ -596,3 +596,33 @@ def test_available__lists_the_moves_a_user_may_take_now(people, dispatched):
     assert "dispatch" not in {t.action for t in CASE_FLOW.available(case, people.op_sub)}
     assert {t.action for t in CASE_FLOW.available(case, people.leader)} >= {"escalate", "supervise"}
     assert CASE_FLOW.available(case, people.resident) == []
+
+
+def test_register__corrects_the_grid_within_the_operators_area(people, tree, report):
+    """The point fell in grid A but the problem is in grid B: the operator corrects it, and
+    the case moves out of grid A's worker's sight and into grid B's."""
+    from gongzhi.cases import selectors
+
+    case = report()
+    case = services.case_register(actor=people.op_sub, case_id=case.pk, grid_id=tree.grid_b.pk)
+    assert (case.grid_id, case.org_code) == (tree.grid_b.pk, tree.grid_b.code)
+    event = case.events.get(action="register")
+    assert event.data["grid"] == [tree.grid_a.code, tree.grid_b.code]
+    assert selectors.cases_visible_to(people.gw_b).filter(pk=case.pk).exists()
+    # gw_a still sees it as its reporter, not as grid A's case.
+    assert not selectors.queue(people.gw_a, "all")[0].exclude(reported_by=people.gw_a).exists()
+
+
+def test_register__a_grid_outside_the_area_is_not_found(people, tree, report):
+    from gongzhi.cases.models import State
+    from gongzhi.core.errors import NotFound
+    from gongzhi.factories import OrgUnitFactory
+
+    other = OrgUnitFactory(code="990101002001", name="外社区", level="community", parent=tree.sub2)
+    far = OrgUnitFactory(code="990101002001001", name="外网格", level="grid", parent=other)
+    case = report()
+    community_worker = people.community_worker
+    with pytest.raises(NotFound):
+        services.case_register(actor=community_worker, case_id=case.pk, grid_id=far.pk)
+    case.refresh_from_db()
+    assert case.state == State.REPORTED and case.grid_id == tree.grid_a.pk

@@ -683,3 +683,23 @@ def test_case_page__leader_sees_a_repeat_case_with_its_markers(people, login, re
     assert 'data-action="leader_visit"' in page
     assert second.number in body(login(people.leader).get("/cases/", {"queue": "repeats"}))
     assert second.number in body(login(people.op_sub).get(f"/cases/{first.pk}/"))
+
+
+def test_act__register_corrects_category_urgency_and_grid(people, login, report, tree):
+    case = report()
+    client = login(people.community_worker)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert f'value="{tree.grid_b.pk}"' in page  # grid B is offered for the correction
+    r = client.post(
+        f"/cases/{case.pk}/act/register/",
+        {
+            "version": case.version,
+            "category_id": case.category_id,
+            "urgency": "urgent",
+            "grid_id": tree.grid_b.pk,
+            "note": "",
+        },
+    )
+    assert r.status_code == 302
+    case.refresh_from_db()
+    assert (case.state, case.urgency, case.org_code) == ("registered", "urgent", tree.grid_b.code)
