@@ -110,3 +110,17 @@ def _fast_password_hashing(request, settings):
     """Argon2 costs ~0.1 s a hash by design; tests that are about hashing opt back in."""
     if "argon2" not in request.keywords:
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def bounded(tree):
+    """The tree with boundaries stored (orgs/tests/conftest.py BOXES), and the point
+    locator rebuilt from them."""
+    from gongzhi.orgs import locator
+    from gongzhi.orgs.tests.conftest import BOXES, store
+
+    for name, geometry in BOXES.items():
+        store(getattr(tree, name), geometry)
+    locator.invalidate()
+    yield tree
+    locator.invalidate()

@@ -43,7 +43,7 @@ from gongzhi.core import crypto, images, permissions
 from gongzhi.core.audit import audit_record
 from gongzhi.core.calendar import work_calendar
 from gongzhi.core.deadlines import add_working_days, resume_deadline, working_seconds_between
-from gongzhi.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from gongzhi.core.errors import Conflict, Invalid, NotFound, PermissionDenied, raise_if
 from gongzhi.core.roles import CODE_LENGTH, Level, Perm, Role
 from gongzhi.core.workflow import GuardFailed
 from gongzhi.notifications.services import notify
@@ -60,20 +60,8 @@ MAX_NOTE = 1000
 MAX_EXTENSION_DAYS = 30
 
 
-class Invalid(DomainError):
-    """Field errors: `details` maps each field to its messages."""
-
-    code = "invalid"
-
-
 class Stale(Conflict):
     code = "stale"
-
-
-def _raise_if(errors: dict[str, list[str]]) -> None:
-    if errors:
-        first = next(iter(errors.values()))[0]
-        raise Invalid(first, details=errors)
 
 
 # -- helpers -----------------------------------------------------------------------
@@ -256,7 +244,7 @@ def _place(actor, perm, *, grid_id, building_id, lng, lat, crs, address) -> Plac
     errors: dict[str, list[str]] = {}
     lng, lat = clean_location(lng, lat, crs, errors)
     address = clean_text(address, 200, "address", errors)
-    _raise_if(errors)
+    raise_if(errors)
     building = None
     if building_id not in (None, ""):
         try:
@@ -383,7 +371,7 @@ def case_report(
         result = clean_text(result, MAX_DESCRIPTION, "result", errors, required=True)
     if not (title or description):
         errors.setdefault("description", []).append(_("Describe the problem."))
-    _raise_if(errors)
+    raise_if(errors)
     place = _place(
         actor,
         Perm.CASE_REPORT,
@@ -590,7 +578,7 @@ def case_register(
     category = _category(category_id) if category_id not in (None, "") else None
     if urgency:
         _choice(urgency, Urgency.choices, "urgency", errors)
-    _raise_if(errors)
+    raise_if(errors)
     grid = None
     if grid_id not in (None, ""):
         grid = _grid(grid_id)
@@ -621,7 +609,7 @@ def case_reject(*, actor, case_id, version=None, reason=""):
     """不予立案, with the reason (told to the reporter)."""
     errors: dict[str, list[str]] = {}
     reason = _note(reason, errors, required=True, name="reason")
-    _raise_if(errors)
+    raise_if(errors)
     return _transition(actor, case_id, "reject", version=version, note=reason)
 
 
@@ -662,7 +650,7 @@ def case_dispatch(*, actor, case_id, version=None, department_id=None, unit_id=N
     registered is registered in the same step."""
     errors: dict[str, list[str]] = {}
     note = _note(note, errors)
-    _raise_if(errors)
+    raise_if(errors)
     visible = selectors.case_for(actor, case_id)
     dept, code = _dispatch_target(actor, visible, department_id, unit_id)
 
@@ -694,7 +682,7 @@ def case_accept(*, actor, case_id, version=None, note=""):
     """签收: the handling unit takes the case on."""
     errors: dict[str, list[str]] = {}
     note = _note(note, errors)
-    _raise_if(errors)
+    raise_if(errors)
 
     def change(case, now):
         case.handler = actor
@@ -707,7 +695,7 @@ def case_return(*, actor, case_id, version=None, reason=""):
     """退回: not ours (or not possible), with the reason; back to the dispatcher."""
     errors: dict[str, list[str]] = {}
     reason = _note(reason, errors, required=True, name="reason")
-    _raise_if(errors)
+    raise_if(errors)
 
     def change(case, now):
         data = {"department": str(case.department or ""), "unit": case.assignee_code}
@@ -733,7 +721,7 @@ def case_progress(*, actor, case_id, version=None, note="", photos=()):
     """A progress note (with photos) while handling."""
     errors: dict[str, list[str]] = {}
     note = _note(note, errors, required=True)
-    _raise_if(errors)
+    raise_if(errors)
     return _transition(actor, case_id, "progress", version=version, note=note, photos=photos)
 
 
@@ -741,7 +729,7 @@ def case_contact(*, actor, case_id, version=None, note=""):
     """The first contact with the reporter (the one-hour rule) — later ones are notes."""
     errors: dict[str, list[str]] = {}
     note = _note(note, errors)
-    _raise_if(errors)
+    raise_if(errors)
 
     def change(case, now):
         if case.responded_at is None:
@@ -756,7 +744,7 @@ def case_handle(*, actor, case_id, version=None, result="", photos=()):
     """处置完毕: the result and the evidence; the command center verifies it next."""
     errors: dict[str, list[str]] = {}
     result = clean_text(result, MAX_DESCRIPTION, "result", errors, required=True)
-    _raise_if(errors)
+    raise_if(errors)
 
     def change(case, now):
         case.result = result
@@ -771,7 +759,7 @@ def case_verify(*, actor, case_id, version=None, passed: bool, note=""):
     """核查: passed → 结案; not passed → back to the handling unit (返工)."""
     errors: dict[str, list[str]] = {}
     note = _note(note, errors, required=not passed)
-    _raise_if(errors)
+    raise_if(errors)
     if passed:
 
         def change(case, now):
@@ -810,7 +798,7 @@ def case_callback(*, actor, case_id, solved: bool, rating: str, note="", version
     errors: dict[str, list[str]] = {}
     note = _note(note, errors)
     _choice(rating, Rating.choices, "rating", errors)
-    _raise_if(errors)
+    raise_if(errors)
 
     def change(case, now):
         case.callback_at = now
@@ -908,7 +896,7 @@ def case_escalate(*, actor, case_id, version=None, note=""):
     """提级办理 by the command center or a leader: reopened one level up, supervised."""
     errors: dict[str, list[str]] = {}
     note = _note(note, errors, required=True)
-    _raise_if(errors)
+    raise_if(errors)
     return _transition(
         actor,
         case_id,
@@ -930,7 +918,7 @@ def case_supervise(*, actor, case_id, level, note="", version=None):
         level = -1
     if level not in Supervision.values:
         errors.setdefault("level", []).append(_("Choose one of the options."))
-    _raise_if(errors)
+    raise_if(errors)
 
     def change(case, now):
         data = {"level": [case.supervision_level, level]}
@@ -959,7 +947,7 @@ def case_leader_visit(*, actor, case_id, version=None, note="", photos=()):
     """领导到现场: a leader records the on-site visit a repeat problem requires."""
     errors: dict[str, list[str]] = {}
     note = _note(note, errors, required=True)
-    _raise_if(errors)
+    raise_if(errors)
 
     def change(case, now):
         case.leader_visited_at = now
@@ -973,7 +961,7 @@ def case_suspend(*, actor, case_id, version=None, reason=""):
     """挂起: the clock stops (waiting for a court, the weather, a third party)."""
     errors: dict[str, list[str]] = {}
     reason = _note(reason, errors, required=True, name="reason")
-    _raise_if(errors)
+    raise_if(errors)
 
     def change(case, now):
         case.suspended_at = now
@@ -985,7 +973,7 @@ def case_resume(*, actor, case_id, version=None, note=""):
     """The clock runs again: the working time left at suspension is added from now."""
     errors: dict[str, list[str]] = {}
     note = _note(note, errors)
-    _raise_if(errors)
+    raise_if(errors)
 
     def change(case, now):
         cal = work_calendar()
@@ -1027,7 +1015,7 @@ def case_request_extension(*, actor, case_id, days, reason="", version=None):
         errors.setdefault("days", []).append(
             _("Between 1 and %(n)d working days.") % {"n": MAX_EXTENSION_DAYS}
         )
-    _raise_if(errors)
+    raise_if(errors)
     made: list[ExtensionRequest] = []
 
     def after(case, event):
@@ -1069,7 +1057,7 @@ def case_decide_extension(*, actor, request_id, approve: bool, note="", version=
     """Approve (the deadline moves by the days asked) or refuse an extension request."""
     errors: dict[str, list[str]] = {}
     note = _note(note, errors, required=not approve)
-    _raise_if(errors)
+    raise_if(errors)
     request = selectors.extension_request_for(actor, request_id)
     decided: list[ExtensionRequest] = []
 
@@ -1124,7 +1112,7 @@ def case_merge(*, actor, case_id, version=None, target_id, note=""):
     """并案: a duplicate joins the case it duplicates and stops there."""
     errors: dict[str, list[str]] = {}
     note = _note(note, errors)
-    _raise_if(errors)
+    raise_if(errors)
     target = selectors.case_for(actor, target_id)
     source = selectors.case_for(actor, case_id)
 
@@ -1165,7 +1153,7 @@ def case_reopen(*, actor, case_id, version=None, reason=""):
     """重新办理: a closed or rejected case is registered again, with a new deadline."""
     errors: dict[str, list[str]] = {}
     reason = _note(reason, errors, required=True, name="reason")
-    _raise_if(errors)
+    raise_if(errors)
 
     def change(case, now):
         if case.registered_at is None:

@@ -36,3 +36,16 @@ class PermissionDenied(DomainError):
 class Conflict(DomainError):
     code = "conflict"
     status = 409
+
+
+class Invalid(DomainError):
+    """Field errors: `details` maps each field to its messages."""
+
+    code = "invalid"
+
+
+def raise_if(errors: dict[str, list[str]]) -> None:
+    """Raise Invalid with every field's messages (the first one as the message), if any."""
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise Invalid(first, details=errors)

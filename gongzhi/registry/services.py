@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import permissions
 from gongzhi.core.audit import audit_record
-from gongzhi.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from gongzhi.core.errors import Conflict, Invalid, NotFound, PermissionDenied, raise_if
 from gongzhi.core.roles import Level, Perm
 from gongzhi.orgs import locator
 from gongzhi.orgs.geo import Crs, to_wgs84
@@ -30,18 +30,6 @@ from gongzhi.registry.models import (
     Tag,
 )
 from gongzhi.registry.validation import FieldError, clean_id_number, clean_phone, clean_uscc
-
-
-class Invalid(DomainError):
-    """Field errors: `details` maps each field to its messages."""
-
-    code = "invalid"
-
-
-def _raise_if(errors: dict[str, list[str]]) -> None:
-    if errors:
-        first = next(iter(errors.values()))[0]
-        raise Invalid(first, details=errors)
 
 
 def editable_grid(actor, grid_id) -> OrgUnit:
@@ -103,7 +91,7 @@ def _placed(actor, existing, grid_id, lng, lat, crs) -> tuple[OrgUnit, float | N
         _check_edit(actor, existing)
     errors: dict[str, list[str]] = {}
     lng, lat = clean_location(lng, lat, crs, errors)
-    _raise_if(errors)
+    raise_if(errors)
     return _grid_at(actor, grid_id, lng, lat), lng, lat
 
 
@@ -144,7 +132,7 @@ def building_save(
             errors.setdefault("floors", []).append(_("Floors must be a number from 1 to 200."))
     else:
         floors = None
-    _raise_if(errors)
+    raise_if(errors)
     with transaction.atomic():
         clash = Building.objects.filter(grid=grid, name=name)
         if building is not None:
@@ -180,7 +168,7 @@ def household_get_or_create(*, actor, building: Building, unit_name: str, room: 
     errors: dict[str, list[str]] = {}
     unit_name = clean_text(unit_name, 20, "unit_name", errors)
     room = clean_text(room, 20, "room", errors, required=True)
-    _raise_if(errors)
+    raise_if(errors)
     with transaction.atomic():
         household, created = Household.objects.get_or_create(
             building=building,
@@ -280,7 +268,7 @@ def resident_save(*, actor, data: ResidentInput, resident: Resident | None = Non
     tags = list(Tag.objects.filter(pk__in=data.tag_ids or [], is_active=True))
     if len(tags) != len(set(data.tag_ids or [])):
         errors.setdefault("tags", []).append(_("Unknown tag."))
-    _raise_if(errors)
+    raise_if(errors)
     if resident is not None and not data.id_number and resident.id_number_hash:
         # An edit that leaves the ID blank keeps the stored one (the form never shows it).
         for key in ("id_number_enc", "id_number_hash", "id_number_masked", "birth_date", "gender"):
@@ -403,7 +391,7 @@ def premises_save(
         uscc = clean_uscc(uscc) or None
     except FieldError as exc:
         errors.setdefault("uscc", []).append(str(exc))
-    _raise_if(errors)
+    raise_if(errors)
     if premises is not None and not phone and premises.phone_hash:
         sealed = {}
     with transaction.atomic():

@@ -6,6 +6,12 @@ from gongzhi.cases import services
 from gongzhi.cases.models import Category
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Photos of a test go to its own folder, not to var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def category(db):
     return Category.objects.filter(parent__isnull=False, is_active=True).order_by("sort", "code")[0]

@@ -16,8 +16,6 @@ from gongzhi.core.errors import DomainError, NotFound, PermissionDenied
 from gongzhi.core.images import MAX_UPLOAD_BYTES, ImageRejected
 from gongzhi.core.models import AuditLog
 from gongzhi.core.workflow import IllegalTransition
-from gongzhi.orgs import locator
-from gongzhi.orgs.tests.conftest import BOXES, store
 from gongzhi.registry.models import Building
 
 # Points in the boundaries of gongzhi/orgs/tests/conftest.py.
@@ -31,21 +29,6 @@ IN_NO_GRID = (112.30, 34.62)
 def _english():
     with translation.override("en"):
         yield
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def bounded(tree):
-    """The shared tree with boundaries, and the point locator rebuilt from them."""
-    for name, geometry in BOXES.items():
-        store(getattr(tree, name), geometry)
-    locator.invalidate()
-    yield tree
-    locator.invalidate()
 
 
 def _nothing_stored():

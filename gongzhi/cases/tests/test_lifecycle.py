@@ -30,11 +30,6 @@ def _english():
         yield
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 def _png(name="p.png"):
     import io
 

@@ -53,15 +53,6 @@ def store(unit: OrgUnit, geometry: dict) -> None:
     unit.save()
 
 
-@pytest.fixture
-def bounded(tree):
-    """The tree with every boundary of BOXES stored."""
-    for name, geometry in BOXES.items():
-        store(getattr(tree, name), geometry)
-    locator.invalidate()
-    return tree
-
-
 @pytest.fixture(autouse=True)
 def _fresh_locator():
     """The locator caches per process; each test starts from its own database."""

@@ -3,18 +3,7 @@
 import pytest
 
 from gongzhi.core.errors import DomainError, NotFound
-from gongzhi.orgs import locator
-from gongzhi.orgs.tests.conftest import BOXES, store
 from gongzhi.registry import services
-
-
-@pytest.fixture
-def bounded(tree):
-    for name, geometry in BOXES.items():
-        store(getattr(tree, name), geometry)
-    locator.invalidate()
-    yield tree
-    locator.invalidate()
 
 
 def test_building_without_grid__takes_the_deepest_unit_at_its_location(bounded, people):
