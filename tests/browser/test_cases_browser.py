@@ -222,3 +222,23 @@ def test_grid_worker_reports_on_a_phone_and_the_operator_dispatches(web, tmp_pat
     web.shoot("case-detail-handler-phone")
     assert not errors, errors
     web.assert_all_local()
+
+
+def test_leader_reads_the_kpis_and_the_workbench_tiles(web):
+    """The leader's day starts on the workbench (case queues as tiles, overdue in red) and
+    the KPI page: rates with their counts, then one row per community."""
+    page = web.page
+    web.login("lingdao")
+    tiles = page.locator("section.panel[data-role=cases] .tile")
+    expect(tiles.first).to_be_visible()
+    web.shoot("workbench-lingdao-phone", PHONE)
+    page.set_viewport_size(DESKTOP)
+    page.goto(web.url("/cases/kpis/"))
+    expect(page.locator(".kpi")).to_have_count(8)
+    handling = page.locator('.kpi[data-kpi="handling"]')
+    expect(handling.locator(".kpi-value")).to_have_text(re.compile(r"^\d+(\.\d)?%$"))
+    expect(handling.locator(".kpi-count")).to_have_text(re.compile(r"^\d+ / \d+$"))
+    expect(page.locator(".kpi-table tbody tr").first).to_be_visible()
+    web.shoot("case-kpis-lingdao-desktop")
+    web.shoot("case-kpis-lingdao-phone", PHONE)
+    web.assert_all_local()
