@@ -121,6 +121,7 @@ class Channel(models.TextChoices):
     WALK_IN = "walk_in", _("Walk-in")  # 来访
     PATROL = "patrol", _("Patrol")  # 巡查
     VISIT = "visit", _("Door-to-door visit")  # 走访
+    OPEN311 = "open311", _("Open311 client")  # 第三方应用 (GeoReport v2)
     OTHER = "other", _("Other")
 
 
