@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "gongzhi.imports",
     "gongzhi.notifications",
     "gongzhi.cases",
+    "gongzhi.hotline",
     "gongzhi.api",
     "gongzhi.web",
 ]
@@ -218,6 +219,16 @@ GONGZHI_SATISFIED_RATINGS = tuple(
     for r in os.environ.get("GONGZHI_SATISFIED_RATINGS", "satisfied,basically").split(",")
     if r.strip()
 )
+# The 12345 exchange (gongzhi.hotline, docs/integrations.md): the secret both sides sign
+# with, where status changes are pushed, and how far a request's timestamp may be off.
+HOTLINE_SHARED_SECRET = os.environ.get("HOTLINE_SHARED_SECRET", "")
+HOTLINE_WEBHOOK_URL = os.environ.get("HOTLINE_WEBHOOK_URL", "")
+HOTLINE_MAX_SKEW_SECONDS = int(os.environ.get("HOTLINE_MAX_SKEW_SECONDS", "300"))
+if PRODUCTION and HOTLINE_WEBHOOK_URL and not HOTLINE_SHARED_SECRET:
+    raise ImproperlyConfigured(
+        "设置了 HOTLINE_WEBHOOK_URL 时必须设置 HOTLINE_SHARED_SECRET。"
+        " HOTLINE_WEBHOOK_URL requires HOTLINE_SHARED_SECRET."
+    )
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 

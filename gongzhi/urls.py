@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("gongzhi.imports.urls")),
     path("", include("gongzhi.notifications.urls")),
     path("", include("gongzhi.cases.urls")),
+    path("", include("gongzhi.hotline.urls")),
     path("", include("gongzhi.web.urls")),
 ]
 

@@ -180,11 +180,12 @@ def test_demo_cases__numbers_are_unique_and_the_counters_continue_them(small_dem
         per_day[day] = max(per_day[day], int(number[-6:]))
     counters = dict(CaseCounter.objects.values_list("day", "last"))
     assert all(counters[day] >= seq for day, seq in per_day.items())
-    # Numbered in the order reported, each day from 1.
+    # Numbered in the order reported, each day from 1 (two reports in the same
+    # microsecond keep their numbers' order).
     for day in per_day:
         seqs = [
             int(n[-6:])
-            for n, at in sorted(numbers, key=lambda x: x[1])
+            for n, at in sorted(numbers, key=lambda x: (x[1], x[0]))
             if timezone.localdate(at) == day
         ]
         assert seqs == list(range(1, len(seqs) + 1))

@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HotlineConfig(AppConfig):
+    name = "gongzhi.hotline"
+    label = "hotline"
+    verbose_name = _("12345 exchange")
+
+    def ready(self):
+        from gongzhi.cases.kinds import CaseKind, register_kind
+        from gongzhi.hotline import services, tasks  # noqa: F401 (registers the tasks)
+        from gongzhi.hotline.models import HotlineOrder
+
+        register_kind(
+            CaseKind(
+                code=services.KIND,
+                label=_("12345 work order"),
+                detail_model=HotlineOrder,
+                on_transition=services.on_case_transition,
+            )
+        )
