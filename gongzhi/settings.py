@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "gongzhi.notifications",
     "gongzhi.cases",
     "gongzhi.hotline",
+    "gongzhi.selfservice",
     "gongzhi.api",
     "gongzhi.web",
 ]
@@ -219,6 +220,15 @@ GONGZHI_SATISFIED_RATINGS = tuple(
     for r in os.environ.get("GONGZHI_SATISFIED_RATINGS", "satisfied,basically").split(",")
     if r.strip()
 )
+# Resident self-service (gongzhi.selfservice): SMS codes and the limits of the
+# anonymous steps (counted in the database, so they hold across app processes).
+SELFSERVICE_CODE_TTL_MINUTES = int(os.environ.get("SELFSERVICE_CODE_TTL_MINUTES", "10"))
+SELFSERVICE_CODE_MAX_ATTEMPTS = int(os.environ.get("SELFSERVICE_CODE_MAX_ATTEMPTS", "5"))
+SELFSERVICE_VERIFIED_MINUTES = int(os.environ.get("SELFSERVICE_VERIFIED_MINUTES", "120"))
+SELFSERVICE_CODE_INTERVAL_SECONDS = int(os.environ.get("SELFSERVICE_CODE_INTERVAL_SECONDS", "60"))
+SELFSERVICE_CODES_PER_PHONE_HOUR = int(os.environ.get("SELFSERVICE_CODES_PER_PHONE_HOUR", "5"))
+SELFSERVICE_REPORTS_PER_PHONE_HOUR = int(os.environ.get("SELFSERVICE_REPORTS_PER_PHONE_HOUR", "10"))
+SELFSERVICE_PER_IP_HOUR = int(os.environ.get("SELFSERVICE_PER_IP_HOUR", "20"))
 # The 12345 exchange (gongzhi.hotline, docs/integrations.md): the secret both sides sign
 # with, where status changes are pushed, and how far a request's timestamp may be off.
 HOTLINE_SHARED_SECRET = os.environ.get("HOTLINE_SHARED_SECRET", "")

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("gongzhi.notifications.urls")),
     path("", include("gongzhi.cases.urls")),
     path("", include("gongzhi.hotline.urls")),
+    path("", include("gongzhi.selfservice.urls")),
     path("", include("gongzhi.web.urls")),
 ]
 

@@ -124,13 +124,16 @@ def _files_removed_on_failure(stored: list[CaseAttachment]):
         raise
 
 
-def _event(case, actor, action, from_state, note="", data=None, at=None) -> CaseEvent:
+def _event(
+    case, actor, action, from_state, note="", data=None, at=None, actor_name=None
+) -> CaseEvent:
+    """`actor_name` names an actor without an account (a resident: "居民（尾号1234）")."""
     user = actor if getattr(actor, "is_authenticated", False) else None
     return CaseEvent.objects.create(
         case=case,
         at=at or timezone.now(),
         actor=user,
-        actor_name=(user.get_display_name() if user else _("System"))[:150],
+        actor_name=(actor_name or (user.get_display_name() if user else _("System")))[:150],
         action=action,
         from_state=from_state,
         to_state=case.state,
@@ -238,9 +241,16 @@ def _grid(pk) -> OrgUnit | None:
         return None
 
 
-def _place(actor, perm, *, grid_id, building_id, lng, lat, crs, address) -> Place:
+def _place(actor, perm, *, grid_id, building_id, lng, lat, crs, address, public=False) -> Place:
     """Where the problem is: the grid is chosen, or the building's, or found from the point.
-    A grid or building outside the actor's area is the same 404 as a missing one."""
+    A grid or building outside the actor's area is the same 404 as a missing one.
+
+    public=True (a resident's report): no actor and no scope; any grid of the tree is
+    allowed, and a point outside every grid is still refused."""
+
+    def allowed(obj) -> bool:
+        return public or permissions.can(actor, perm, obj)
+
     errors: dict[str, list[str]] = {}
     lng, lat = clean_location(lng, lat, crs, errors)
     address = clean_text(address, 200, "address", errors)
@@ -251,11 +261,11 @@ def _place(actor, perm, *, grid_id, building_id, lng, lat, crs, address) -> Plac
             building = Building.objects.select_related("grid").get(pk=int(building_id))
         except (Building.DoesNotExist, TypeError, ValueError):
             building = None
-        if building is None or not permissions.can(actor, perm, building):
+        if building is None or not allowed(building):
             raise NotFound(_("The building does not exist or is outside your area."))
     if grid_id not in (None, ""):
         grid = _grid(grid_id)
-        if grid is None or not permissions.can(actor, perm, grid):
+        if grid is None or not allowed(grid):
             raise NotFound(_("The grid does not exist or is outside your area."))
     elif building is not None:
         grid = building.grid
@@ -268,7 +278,7 @@ def _place(actor, perm, *, grid_id, building_id, lng, lat, crs, address) -> Plac
                 code="outside_grids",
                 details={"location": [_("The location is in no grid; choose the grid.")]},
             )
-        if not permissions.can(actor, perm, grid):
+        if not allowed(grid):
             raise Invalid(
                 _("The location is outside your area."),
                 code="outside_area",
@@ -429,7 +439,8 @@ def case_report(
 
 
 def _create(*, stored, actor, key, kind, category, channel, urgency, title, description, place,
-            resident, reporter_name, phone, cleaned, self_handle, result) -> Case:  # fmt: skip
+            resident, reporter_name, phone, cleaned, self_handle, result,
+            actor_name=None) -> Case:  # fmt: skip
     now = timezone.now()
     sealed = pii.seal_phone(phone)
     case = Case(
@@ -474,6 +485,7 @@ def _create(*, stored, actor, key, kind, category, channel, urgency, title, desc
         note=result if self_handle else "",
         data={"channel": channel},
         at=now,
+        actor_name=actor_name,
     )
     stored += _store_photos(case, event, cleaned, actor)
     repeats.flag(case)
@@ -1223,3 +1235,251 @@ def remind_due(*, now=None, batch: int = 500) -> int:
                         dedupe=f"case:{case.pk}:{kind}:{case.due_at:%Y%m%d%H%M%S}",
                     )
     return sent
+
+
+# -- residents (self-service) ------------------------------------------------------
+#
+# A resident has no account: the right to a case is proven by the verified phone whose
+# keyed hash the case carries (reporter_phone_hash). These services take that proof
+# from the caller (the self-service views verify the phone by an SMS code), so the
+# transition table is asked with authorized=True: the state and the guards still hold.
+
+RESIDENT_INFO = "resident_info"  # in the transition table, authorized_only: staff never see it
+
+
+def resident_name(phone_masked_or_phone: str) -> str:
+    """How a resident appears on the timeline: 居民（尾号1234）, never the full number."""
+    digits = "".join(c for c in phone_masked_or_phone if c.isdigit())
+    return _("Resident (number ending %(last4)s)") % {"last4": digits[-4:]}
+
+
+@contextmanager
+def _serialized(*parts: str):
+    """Inside a transaction: one at a time for this key. PostgreSQL takes a transaction
+    advisory lock; SQLite's IMMEDIATE transactions already hold the database's write lock."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        digest = crypto.keyed_hash("\0".join(parts), purpose="cases.serialize")
+        lock_id = int(digest[:15], 16)  # fits a signed bigint
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+    yield
+
+
+def _resident_earlier(phone_hash: str, key: str | None) -> Case | None:
+    if not key:
+        return None
+    return (
+        Case.objects.filter(
+            reported_by__isnull=True,
+            channel=Channel.RESIDENT,
+            reporter_phone_hash=phone_hash,
+            idempotency_key=key,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def case_report_by_resident(
+    *,
+    phone: str,
+    name: str = "",
+    category_id,
+    description: str = "",
+    lng=None,
+    lat=None,
+    crs: str = "wgs84",
+    building_id=None,
+    address: str = "",
+    photos: Iterable = (),
+    idempotency_key: str | None = None,
+) -> tuple[Case, bool]:
+    """A resident's report (channel "resident", reported_by None), the phone verified by
+    the caller. Returns (case, created) like case_report.
+
+    Idempotency: the unique constraint (reported_by, idempotency_key) does not hold when
+    reported_by is NULL, so the key is scoped to the phone's hash and looked up again
+    inside the transaction while holding a lock on (phone hash, key): a retry returns the
+    first case, two requests at once make one case."""
+    errors: dict[str, list[str]] = {}
+    try:
+        phone = clean_phone(phone)
+    except FieldError as exc:
+        errors.setdefault("phone", []).append(str(exc))
+        phone = ""
+    if not phone and "phone" not in errors:
+        errors.setdefault("phone", []).append(_("This field is required."))
+    raise_if(errors)
+    phone_hash = pii.phone_hash(phone)
+    key = _idempotency_key(idempotency_key)
+    earlier = _resident_earlier(phone_hash, key)
+    if earlier is not None:
+        return earlier, False
+    category = _category(category_id)
+    if not category.is_public or not (category.parent and category.parent.is_active):
+        raise Invalid(_("Choose a category."), details={"category_id": [_("Choose a category.")]})
+    description = clean_text(description, MAX_DESCRIPTION, "description", errors, required=True)
+    name = clean_text(name, 50, "name", errors)
+    raise_if(errors)
+    place = _place(
+        None,
+        Perm.CASE_REPORT,
+        grid_id=None,
+        building_id=building_id,
+        lng=lng,
+        lat=lat,
+        crs=crs,
+        address=address,
+        public=True,
+    )
+    cleaned = _clean_photos(photos)
+    title = f"{category.name}：{description[:30]}"
+    stored: list[CaseAttachment] = []
+    with _files_removed_on_failure(stored), transaction.atomic():
+        if key:
+            with _serialized(phone_hash, key):
+                earlier = _resident_earlier(phone_hash, key)
+            if earlier is not None:
+                return earlier, False
+        case = _create(
+            stored=stored,
+            actor=None,
+            key=key,
+            kind="general",
+            category=category,
+            channel=Channel.RESIDENT,
+            urgency=Urgency.NORMAL,
+            title=title,
+            description=description,
+            place=place,
+            resident=None,
+            reporter_name=name,
+            phone=phone,
+            cleaned=cleaned,
+            self_handle=False,
+            result="",
+            actor_name=resident_name(phone),
+        )
+    return case, True
+
+
+def _reporter_case(phone_hash: str, case_id) -> Case:
+    """The reporter's own case, locked; another's or a missing one is the same 404."""
+    try:
+        pk = int(case_id)
+    except (TypeError, ValueError):
+        pk = None
+    case = None
+    if phone_hash and pk is not None:
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("category__parent")
+            .filter(pk=pk, reporter_phone_hash=phone_hash)
+            .first()
+        )
+    if case is None:
+        raise NotFound(_("The case does not exist."))
+    return case
+
+
+def _reporter_transition(
+    phone_hash: str,
+    case_id,
+    action: str,
+    *,
+    note: str = "",
+    photos: Iterable = (),
+    inputs: dict[str, Any] | None = None,
+    change: Callable[[Case, dt.datetime], dict[str, Any] | None] | None = None,
+    after: Callable[[Case, CaseEvent], None] | None = None,
+) -> Case:
+    """_transition for the reporter: the case is found by the verified phone's hash."""
+    inputs = inputs or {}
+    cleaned = []
+    if photos:
+        with transaction.atomic():
+            CASE_FLOW.check(_reporter_case(phone_hash, case_id), action, None, authorized=True)
+        cleaned = _clean_photos(photos)
+    stored: list[CaseAttachment] = []
+    with _files_removed_on_failure(stored), transaction.atomic():
+        case = _reporter_case(phone_hash, case_id)
+        CASE_FLOW.check(case, action, None, authorized=True, **inputs)
+        now = timezone.now()
+        before = case.state
+        data = (change(case, now) if change else None) or {}
+        case.version += 1
+        case.save()
+        event = _event(
+            case,
+            None,
+            action,
+            before,
+            note=note,
+            data=data,
+            at=now,
+            actor_name=resident_name(case.reporter_phone_masked),
+        )
+        stored += _store_photos(case, event, cleaned, None)
+        audit_record(
+            actor=None,
+            action=f"case.{action}",
+            obj=case,
+            changes={"state": [before, case.state], "by": "reporter"},
+        )
+        if after:
+            after(case, event)
+        kind = get_kind(case.kind)
+        if kind.on_transition:
+            kind.on_transition(case, action, None, inputs)
+    return case
+
+
+def case_callback_by_reporter(*, phone_hash: str, case_id, solved: bool, rating: str, note=""):
+    """The reporter's own rating of a closed case: the callback, when the resident answers
+    before the command center calls. An unsatisfied rating escalates as in the loop."""
+    errors: dict[str, list[str]] = {}
+    note = _note(note, errors)
+    _choice(rating, Rating.choices, "rating", errors)
+    raise_if(errors)
+
+    def change(case, now):
+        case.callback_at = now
+        case.callback_solved = bool(solved)
+        case.callback_rating = rating
+        return {"solved": bool(solved), "rating": rating, "by": "reporter"}
+
+    with transaction.atomic():
+        case = _reporter_transition(
+            phone_hash,
+            case_id,
+            "callback",
+            note=note,
+            change=change,
+            inputs={"solved": solved, "rating": rating},
+        )
+        if rating == Rating.UNSATISFIED:
+            case = _escalate_unchecked(case.pk, note or _("The reporter is not satisfied."))
+    return case
+
+
+def case_add_info_by_reporter(*, phone_hash: str, case_id, note="", photos=()):
+    """More information from the reporter while the case is open (text and photos);
+    the handlers and the command center are told."""
+    errors: dict[str, list[str]] = {}
+    note = _note(note, errors, required=not any(photos or ()))
+    raise_if(errors)
+
+    def after(case, event):
+        _notify_case(
+            case,
+            [*handlers_of(case), *operators_over(case)],
+            "case.resident_info",
+            _("The reporter added information to case %(n)s") % {"n": case.number},
+            note,
+        )
+
+    return _reporter_transition(
+        phone_hash, case_id, RESIDENT_INFO, note=note, photos=photos, after=after
+    )

@@ -11,7 +11,7 @@ transaction; pages and the API list `available()` actions as buttons.
 
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.cases.models import State
+from gongzhi.cases.models import OPEN_STATES, State
 from gongzhi.core.roles import Perm
 from gongzhi.core.workflow import Workflow
 
@@ -153,5 +153,15 @@ CASE_FLOW = (
         State.REGISTERED,
         perm=Perm.CASE_DECIDE,
         label=_("Reopen"),
+    )
+    # A resident's added information (self-service): taken only by a caller that proved
+    # the right another way (the verified reporter phone), never offered on staff pages.
+    .add(
+        "resident_info",
+        (State.REPORTED, *OPEN_STATES),
+        None,
+        perm="cases.resident_info",  # held by no role
+        authorized_only=True,
+        label=_("Reporter added information"),
     )
 )

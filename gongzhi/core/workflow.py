@@ -39,6 +39,9 @@ class Transition:
     perm: str | None = None
     guards: tuple[Guard, ...] = ()
     label: str = ""
+    # Taken only by a caller that proved the right another way (a resident's verified
+    # phone): never listed by available(), refused by check() unless authorized=True.
+    authorized_only: bool = False
 
 
 @dataclass
@@ -68,9 +71,12 @@ class Workflow:
         perm: str | None = None,
         guards: Iterable[Guard] = (),
         label: str = "",
+        authorized_only: bool = False,
     ) -> "Workflow":
         sources = frozenset([sources] if isinstance(sources, str) else sources)
-        self.transitions.append(Transition(action, sources, target, perm, tuple(guards), label))
+        self.transitions.append(
+            Transition(action, sources, target, perm, tuple(guards), label, authorized_only)
+        )
         self.__post_init__()
         return self
 
@@ -80,8 +86,12 @@ class Workflow:
                 return t
         return None
 
-    def check(self, obj, action: str, actor, **inputs) -> Transition:
-        """The transition `actor` may take now, or a DomainError saying why not."""
+    def check(self, obj, action: str, actor, *, authorized: bool = False, **inputs) -> Transition:
+        """The transition `actor` may take now, or a DomainError saying why not.
+
+        authorized=True: the caller has proven the right another way (a resident's
+        verified phone matches the case), so the permission is not asked; the state and
+        the guards still are."""
         state = getattr(obj, self.state_attr)
         t = self._find(state, action)
         if t is None:
@@ -93,7 +103,9 @@ class Workflow:
                 % {"action": known[action], "state": self.states.get(state, state)},
                 details={"state": state, "action": action},
             )
-        if t.perm and not permissions.can(actor, t.perm, _target(obj, t.perm)):
+        if t.authorized_only and not authorized:
+            raise PermissionDenied(_("You may not “%(action)s”.") % {"action": t.label or t.action})
+        if not authorized and t.perm and not permissions.can(actor, t.perm, _target(obj, t.perm)):
             raise PermissionDenied(_("You may not “%(action)s”.") % {"action": t.label or t.action})
         for guard in t.guards:
             reason = guard(obj, inputs)
@@ -108,6 +120,7 @@ class Workflow:
             t
             for t in self.transitions
             if state in t.sources
+            and not t.authorized_only
             and (not t.perm or permissions.can(actor, t.perm, _target(obj, t.perm)))
         ]
 

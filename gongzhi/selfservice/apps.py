@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SelfServiceConfig(AppConfig):
+    name = "gongzhi.selfservice"
+    label = "selfservice"
+    verbose_name = _("Resident self-service")
+
+    def ready(self):
+        from gongzhi.cases import services as case_services
+        from gongzhi.core.registry import register_audit_actions
+
+        register_audit_actions(
+            {
+                f"case.{case_services.RESIDENT_INFO}": _("Reporter added information"),
+            }
+        )
