@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "gongzhi.cases",
     "gongzhi.hotline",
     "gongzhi.selfservice",
+    "gongzhi.open311",
     "gongzhi.api",
     "gongzhi.web",
 ]
@@ -220,6 +221,9 @@ GONGZHI_SATISFIED_RATINGS = tuple(
     for r in os.environ.get("GONGZHI_SATISFIED_RATINGS", "satisfied,basically").split(",")
     if r.strip()
 )
+# Open311 GeoReport v2 (gongzhi.open311): when set, a request naming another
+# jurisdiction_id is answered 404; unset, any jurisdiction_id is accepted.
+OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "")
 # Resident self-service (gongzhi.selfservice): SMS codes and the limits of the
 # anonymous steps (counted in the database, so they hold across app processes).
 SELFSERVICE_CODE_TTL_MINUTES = int(os.environ.get("SELFSERVICE_CODE_TTL_MINUTES", "10"))

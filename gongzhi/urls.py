@@ -11,6 +11,7 @@ admin.site.index_title = "系统管理"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("gongzhi.open311.urls")),
     path("healthz", web_views.healthz, name="healthz"),
     path("", include("gongzhi.accounts.urls")),
     path("", include("gongzhi.orgs.urls")),
