@@ -329,3 +329,18 @@ def test_resident_info__is_never_offered_to_staff(people, tree, resident_case):
             CASE_FLOW.check(case, "resident_info", user)
     assert "register" in [t.action for t in CASE_FLOW.available(case, people.op_sub)]
     assert fresh(case).version == case.version
+
+
+def test_old_rate_counters_are_purged_by_the_hourly_job(db):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from gongzhi.selfservice.models import RateCounter
+    from gongzhi.selfservice.tasks import selfservice_purge_task
+
+    now = timezone.now()
+    RateCounter.objects.create(key="ip:1.2.3.4", window_start=now - dt.timedelta(days=2), count=3)
+    RateCounter.objects.create(key="ip:1.2.3.4", window_start=now, count=1)
+    assert selfservice_purge_task.call_local() == 1
+    assert list(RateCounter.objects.values_list("count", flat=True)) == [1]
