@@ -24,6 +24,10 @@ from gongzhi.factories import (
 
 @pytest.fixture
 def tree(db):
+    # After a transactional test the database is flushed, migration-seeded rows included.
+    from gongzhi.cases.policies import ensure_reference_data
+
+    ensure_reference_data()
     u = SimpleNamespace()
     u.district = OrgUnitFactory(code="990101", name="青禾区", level=Level.DISTRICT)
     u.sub = OrgUnitFactory(

@@ -23,10 +23,8 @@ import datetime as dt
 import random
 import re
 from dataclasses import dataclass, field
-from importlib import import_module
 from zoneinfo import ZoneInfo
 
-from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -501,14 +499,6 @@ class _World:
     def pick(self, weighted):
         items, weights = zip(*weighted, strict=True)
         return self.rnd.choices(items, weights=weights)[0]
-
-
-def _ensure_reference_data() -> None:
-    """The taxonomy and the policies are seeded by a migration; a flushed test database
-    (after transactional tests) has lost them."""
-    if not Category.objects.filter(parent__isnull=False, is_active=True).exists():
-        seed = import_module("gongzhi.cases.migrations.0002_seed_categories_and_policies").seed
-        seed(django_apps, None)
 
 
 def _load(w: _World) -> list[_Grid]:
@@ -1580,7 +1570,7 @@ def run(log, small=False):
     if Case.objects.filter(org_code__within=DISTRICT).exists():
         log("案件数据已存在，跳过。")
         return
-    _ensure_reference_data()
+    policies.ensure_reference_data()
     w = _World(small)
     grids = _load(w)
     if not grids or not w.categories:

@@ -50,4 +50,15 @@ def deadlines(
     return respond_by, due
 
 
-__all__ = ["FALLBACK", "Limits", "Urgency", "deadlines", "limits_for"]
+def ensure_reference_data() -> None:
+    """The taxonomy and the policies are seeded by a migration; a flushed database (after
+    transactional tests, or an emptied demo) has lost them: seed them again."""
+    if not Category.objects.filter(parent__isnull=False, is_active=True).exists():
+        from importlib import import_module
+
+        from django.apps import apps
+
+        import_module("gongzhi.cases.migrations.0002_seed_categories_and_policies").seed(apps, None)
+
+
+__all__ = ["FALLBACK", "Limits", "Urgency", "deadlines", "ensure_reference_data", "limits_for"]

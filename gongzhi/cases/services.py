@@ -539,20 +539,34 @@ def _transition(
     inputs: dict[str, Any] | None = None,
     change: Callable[[Case, dt.datetime], dict[str, Any] | None] | None = None,
     after: Callable[[Case, CaseEvent], None] | None = None,
+    reporter_phone_hash: str | None = None,
 ) -> Case:
-    """Check and take one action on a case, in one transaction."""
+    """Check and take one action on a case, in one transaction.
+
+    With `reporter_phone_hash` the actor is the reporter (a resident without an account,
+    actor None): the case is found by the verified phone's hash instead of a scope, and
+    the table is asked with authorized=True (state and guards still hold)."""
     inputs = inputs or {}
+    by_reporter = reporter_phone_hash is not None
+
+    def find(lock_version):
+        if by_reporter:
+            return _reporter_case(reporter_phone_hash, case_id)
+        return _locked(actor, case_id, lock_version)
+
     cleaned = []
     if photos:
         # Photos are decoded before the row is locked (it takes a while), but not for
         # someone who may not take the action at all: a case out of sight stays a 404
         # and an illegal move a 409, whatever was uploaded. Checked again under the lock.
-        CASE_FLOW.check(selectors.case_for(actor, case_id), action, actor, **inputs)
+        with transaction.atomic():
+            seen = find(None) if by_reporter else selectors.case_for(actor, case_id)
+            CASE_FLOW.check(seen, action, actor, authorized=by_reporter, **inputs)
         cleaned = _clean_photos(photos)
     stored: list[CaseAttachment] = []
     with _files_removed_on_failure(stored), transaction.atomic():
-        case = _locked(actor, case_id, version)
-        t = CASE_FLOW.check(case, action, actor, **inputs)
+        case = find(version)
+        t = CASE_FLOW.check(case, action, actor, authorized=by_reporter, **inputs)
         kind = get_kind(case.kind)
         for guard in kind.guards.get(action, ()):
             reason = guard(case, inputs)
@@ -565,13 +579,26 @@ def _transition(
             case.state = t.target
         case.version += 1
         case.save()
-        event = _event(case, actor, action, before, note=note, data=data, at=now)
+        event = _event(
+            case,
+            actor,
+            action,
+            before,
+            note=note,
+            data=data,
+            at=now,
+            actor_name=resident_name(case.reporter_phone_masked) if by_reporter else None,
+        )
         stored += _store_photos(case, event, cleaned, actor)
         audit_record(
             actor=actor,
             action=f"case.{action}",
             obj=case,
-            changes={"state": [before, case.state], **({"note": note} if note else {})},
+            changes={
+                "state": [before, case.state],
+                **({"note": note} if note else {}),
+                **({"by": "reporter"} if by_reporter else {}),
+            },
         )
         if after:
             after(case, event)
@@ -1384,58 +1411,6 @@ def _reporter_case(phone_hash: str, case_id) -> Case:
     return case
 
 
-def _reporter_transition(
-    phone_hash: str,
-    case_id,
-    action: str,
-    *,
-    note: str = "",
-    photos: Iterable = (),
-    inputs: dict[str, Any] | None = None,
-    change: Callable[[Case, dt.datetime], dict[str, Any] | None] | None = None,
-    after: Callable[[Case, CaseEvent], None] | None = None,
-) -> Case:
-    """_transition for the reporter: the case is found by the verified phone's hash."""
-    inputs = inputs or {}
-    cleaned = []
-    if photos:
-        with transaction.atomic():
-            CASE_FLOW.check(_reporter_case(phone_hash, case_id), action, None, authorized=True)
-        cleaned = _clean_photos(photos)
-    stored: list[CaseAttachment] = []
-    with _files_removed_on_failure(stored), transaction.atomic():
-        case = _reporter_case(phone_hash, case_id)
-        CASE_FLOW.check(case, action, None, authorized=True, **inputs)
-        now = timezone.now()
-        before = case.state
-        data = (change(case, now) if change else None) or {}
-        case.version += 1
-        case.save()
-        event = _event(
-            case,
-            None,
-            action,
-            before,
-            note=note,
-            data=data,
-            at=now,
-            actor_name=resident_name(case.reporter_phone_masked),
-        )
-        stored += _store_photos(case, event, cleaned, None)
-        audit_record(
-            actor=None,
-            action=f"case.{action}",
-            obj=case,
-            changes={"state": [before, case.state], "by": "reporter"},
-        )
-        if after:
-            after(case, event)
-        kind = get_kind(case.kind)
-        if kind.on_transition:
-            kind.on_transition(case, action, None, inputs)
-    return case
-
-
 def case_callback_by_reporter(*, phone_hash: str, case_id, solved: bool, rating: str, note=""):
     """The reporter's own rating of a closed case: the callback, when the resident answers
     before the command center calls. An unsatisfied rating escalates as in the loop."""
@@ -1451,10 +1426,11 @@ def case_callback_by_reporter(*, phone_hash: str, case_id, solved: bool, rating:
         return {"solved": bool(solved), "rating": rating, "by": "reporter"}
 
     with transaction.atomic():
-        case = _reporter_transition(
-            phone_hash,
+        case = _transition(
+            None,
             case_id,
             "callback",
+            reporter_phone_hash=phone_hash,
             note=note,
             change=change,
             inputs={"solved": solved, "rating": rating},
@@ -1480,6 +1456,12 @@ def case_add_info_by_reporter(*, phone_hash: str, case_id, note="", photos=()):
             note,
         )
 
-    return _reporter_transition(
-        phone_hash, case_id, RESIDENT_INFO, note=note, photos=photos, after=after
+    return _transition(
+        None,
+        case_id,
+        RESIDENT_INFO,
+        reporter_phone_hash=phone_hash,
+        note=note,
+        photos=photos,
+        after=after,
     )

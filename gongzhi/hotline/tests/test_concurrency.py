@@ -13,7 +13,7 @@ from gongzhi.hotline.models import HotlineOrder
 from gongzhi.hotline.tests.conftest import SECRET, order_data
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 N = 6
