@@ -54,6 +54,27 @@ def zh(msgid: str, **params) -> str:
     return text % params if params else text
 
 
+def photo_file(directory: Path, name: str = "现场.jpg") -> Path:
+    """A small JPEG on disk for a file input: a dark block on a blue field, so the
+    thumbnail shows something."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (480, 360), (90, 140, 200))
+    ImageDraw.Draw(img).rectangle((120, 120, 360, 240), fill=(40, 60, 90))
+    path = directory / name
+    img.save(path, "JPEG", quality=80)
+    return path
+
+
+def photos_shown(page: Page) -> None:
+    """Every thumbnail on the page has loaded (lazy ones too: a screenshot shows them)."""
+    page.evaluate("document.querySelectorAll('.photos img').forEach(i => { i.loading = 'eager'; })")
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('.photos img'))"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
+
+
 @pytest.fixture(scope="session")
 def browser():
     pw = sync_playwright().start()

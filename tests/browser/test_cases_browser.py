@@ -2,12 +2,10 @@
 and the phone's location; the command center's operator, on a desktop, dispatches it."""
 
 import datetime as dt
-import io
 import re
 
 import pytest
 from django.utils import timezone
-from PIL import Image
 from playwright.sync_api import expect
 from shapely.geometry import shape
 
@@ -18,30 +16,9 @@ from gongzhi.core.models import AuditLog
 from gongzhi.core.roles import Role
 from gongzhi.orgs.models import Department, OrgUnit
 
-from .conftest import DESKTOP, PHONE
+from .conftest import DESKTOP, PHONE, photo_file, photos_shown
 
 pytestmark = pytest.mark.browser
-
-
-def _photo(tmp_path):
-    path = tmp_path / "现场.jpg"
-    img = Image.new("RGB", (480, 360), (90, 140, 200))
-    for x in range(120, 360):  # a darker block, so the thumbnail is not a flat colour
-        for y in range(120, 240):
-            img.putpixel((x, y), (40, 60, 90))
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=80)
-    path.write_bytes(buf.getvalue())
-    return path
-
-
-def _photos_shown(page):
-    """Every thumbnail on the page has loaded (lazy ones too: a screenshot shows them)."""
-    page.evaluate("document.querySelectorAll('.photos img').forEach(i => { i.loading = 'eager'; })")
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('.photos img'))"
-        ".every(i => i.complete && i.naturalWidth > 0)"
-    )
 
 
 def _row(page, number):
@@ -113,7 +90,7 @@ def test_grid_worker_reports_on_a_phone_and_the_operator_dispatches(web, tmp_pat
     )
     assert not Case.objects.filter(description__startswith="3号楼东侧").exists()
     web.shoot("case-new-error-wangge01-phone")
-    photos.set_input_files(str(_photo(tmp_path)))
+    photos.set_input_files(str(photo_file(tmp_path, "现场.jpg")))
     expect(page.locator("#photo-strip img")).to_have_count(1)
     page.locator("#locate").click()
     expect(page.locator("#report-form")).to_have_class(re.compile(r"\bis-located\b"))
@@ -131,7 +108,7 @@ def test_grid_worker_reports_on_a_phone_and_the_operator_dispatches(web, tmp_pat
     assert CaseAttachment.objects.filter(case=case).count() == 1
     expect(page.locator(".case-head .case-num")).to_have_text(case.number)
     expect(page.locator("#case-map .leaflet-overlay-pane path").first).to_be_visible()
-    _photos_shown(page)
+    photos_shown(page)
     web.shoot("case-detail-wangge01-phone")
 
     # … and finds it among the cases reported by them.
@@ -210,7 +187,7 @@ def test_grid_worker_reports_on_a_phone_and_the_operator_dispatches(web, tmp_pat
     handle = page.locator("#act-handle")
     expect(handle).to_have_attribute("open", "")
     handle.locator("textarea[name=result]").fill("已补装井盖并设置警示标志")
-    handle.locator("input[name=photos]").set_input_files(str(_photo(tmp_path)))
+    handle.locator("input[name=photos]").set_input_files(str(photo_file(tmp_path, "现场.jpg")))
     web.shoot("case-handle-handler-phone")
     handle.locator("button[data-action=handle]").click()
     expect(page.locator("#case-head")).to_have_attribute("data-state", State.HANDLED)
@@ -218,7 +195,7 @@ def test_grid_worker_reports_on_a_phone_and_the_operator_dispatches(web, tmp_pat
     assert case.result == "已补装井盖并设置警示标志" and case.handler == handler
     assert CaseAttachment.objects.filter(case=case).count() == 2
     expect(page.locator(".tl-handle .photos img")).to_have_count(1)
-    _photos_shown(page)
+    photos_shown(page)
     web.shoot("case-detail-handler-phone")
     assert not errors, errors
     web.assert_all_local()

@@ -3,12 +3,10 @@
 the case number at once and find it in My reports; then, once it is handled and closed,
 see the result with its photo and rate it."""
 
-import io
 import json
 import re
 
 import pytest
-from PIL import Image
 from playwright.sync_api import expect
 
 from gongzhi.accounts.models import Position, User
@@ -18,7 +16,7 @@ from gongzhi.core.roles import Role
 from gongzhi.registry import pii
 from gongzhi.registry.models import Building
 
-from .conftest import PHONE
+from .conftest import PHONE, photo_file, photos_shown
 
 pytestmark = pytest.mark.browser
 
@@ -54,26 +52,6 @@ def _code(path) -> str:
     return re.search(r"\d{6}", texts[-1]).group()
 
 
-def _photo(tmp_path):
-    path = tmp_path / "路灯.jpg"
-    img = Image.new("RGB", (480, 360), (40, 50, 70))
-    for x in range(200, 280):
-        for y in range(40, 300):
-            img.putpixel((x, y), (230, 220, 120))
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=80)
-    path.write_bytes(buf.getvalue())
-    return path
-
-
-def _photos_shown(page):
-    page.evaluate("document.querySelectorAll('.photos img').forEach(i => { i.loading = 'eager'; })")
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('.photos img'))"
-        ".every(i => i.complete && i.naturalWidth > 0)"
-    )
-
-
 def test_a_resident_verifies_reports_and_follows(resident, tmp_path):
     page = resident.page
     building = Building.objects.order_by("org_code", "name").first()
@@ -99,7 +77,7 @@ def test_a_resident_verifies_reports_and_follows(resident, tmp_path):
     category = page.locator("select[name=category_id] option:not([value=''])").first
     page.select_option("select[name=category_id]", category.get_attribute("value"))
     page.fill("textarea[name=description]", "3号楼门口的路灯坏了一周，晚上很黑")
-    page.set_input_files("#id_photos", str(_photo(tmp_path)))
+    page.set_input_files("#id_photos", str(photo_file(tmp_path, "路灯.jpg")))
     expect(page.locator("#photo-strip img")).to_have_count(1)
     page.select_option("select[name=community]", str(community.pk))
     expect(page.locator(f"select[name=building_id] option[value='{building.pk}']")).to_have_count(1)
@@ -112,7 +90,7 @@ def test_a_resident_verifies_reports_and_follows(resident, tmp_path):
     assert case.channel == "resident" and case.reported_by is None
     assert case.building_id == building.pk and case.state == State.REPORTED
     expect(page.locator(".my-number")).to_contain_text(case.number)
-    _photos_shown(page)
+    photos_shown(page)
     resident.shoot("selfservice-reported")
 
     page.click(".my-nav a >> nth=1")
@@ -132,7 +110,7 @@ def test_a_resident_verifies_reports_and_follows(resident, tmp_path):
         actor=operator, case_id=case.pk, department_id=handler_position.department_id
     )
     services.case_accept(actor=handler_position.user, case_id=case.pk)
-    with open(_photo(tmp_path), "rb") as f:
+    with open(photo_file(tmp_path, "路灯.jpg"), "rb") as f:
         services.case_handle(
             actor=handler_position.user, case_id=case.pk, result="已更换灯泡，恢复照明", photos=[f]
         )
@@ -142,7 +120,7 @@ def test_a_resident_verifies_reports_and_follows(resident, tmp_path):
     expect(page.locator("main")).to_contain_text("已更换灯泡，恢复照明")
     expect(page.locator("main")).to_contain_text(handler_position.department.name)
     assert handler_position.user.get_display_name() not in page.content()
-    _photos_shown(page)
+    photos_shown(page)
     resident.shoot("selfservice-closed")
     page.click("#rate .my-choice >> nth=0")  # solved
     page.click("#rate .my-choice >> nth=2")  # satisfied
