@@ -251,4 +251,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # Outside production the console SMS backend's messages (a resident's verification
+    # code in the demo) are printed; in production a real gateway sends them.
+    "loggers": {"gongzhi.notifications.sms": {"level": "WARNING" if PRODUCTION else "INFO"}},
 }
