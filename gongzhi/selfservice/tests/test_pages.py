@@ -312,3 +312,8 @@ def test_signout__forgets_the_phone(db, clock, verified_client):
     assert client.post("/my/signout/").status_code == 302
     assert "selfservice.phone" not in client.session
     assert client.get("/my/reports/").status_code == 302
+
+
+def test_the_logo_leads_residents_home_not_to_the_staff_login(db):
+    body = _body(Client().get("/my/"))
+    assert '<a class="brand" href="/my/">' in body
