@@ -34,7 +34,9 @@ class HotlineOrderAdmin(admin.ModelAdmin):
 
 @admin.action(description=_("Retry the selected dead letters"))
 def retry_dead_letters(modeladmin, request, queryset):
-    count = services.dead_letters_retry(queryset.filter(status=OutboundStatus.DEAD))
+    count = services.dead_letters_retry(
+        queryset.filter(status=OutboundStatus.DEAD), actor=request.user
+    )
     modeladmin.message_user(
         request,
         ngettext("%(n)d dead letter queued again.", "%(n)d dead letters queued again.", count)

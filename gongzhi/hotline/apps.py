@@ -9,6 +9,7 @@ class HotlineConfig(AppConfig):
 
     def ready(self):
         from gongzhi.cases.kinds import CaseKind, register_kind
+        from gongzhi.core.registry import register_audit_actions
         from gongzhi.hotline import services, tasks  # noqa: F401 (registers the tasks)
         from gongzhi.hotline.models import HotlineOrder
 
@@ -19,4 +20,10 @@ class HotlineConfig(AppConfig):
                 detail_model=HotlineOrder,
                 on_transition=services.on_case_transition,
             )
+        )
+        register_audit_actions(
+            {
+                "hotline.imported": _("imported 12345 orders"),
+                "hotline.dead_letters_retried": _("retried 12345 dead letters"),
+            }
         )

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from gongzhi.accounts.models import Position, User
 from gongzhi.cases import services as case_services
 from gongzhi.cases.models import Case, Category, Channel, State, Urgency
+from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import DomainError, Invalid
 from gongzhi.core.roles import CODE_LENGTH, Level, Role
 from gongzhi.hotline import signing
@@ -523,12 +524,20 @@ def events_deliver_due(*, now=None, batch: int = 200) -> int:
     return sent
 
 
-def dead_letters_retry(events) -> int:
-    """Put dead letters back in the queue, to be sent at once."""
+def dead_letters_retry(events, *, actor=None) -> int:
+    """Put dead letters back in the queue, to be sent at once (audited)."""
     pks = [e.pk for e in events if e.status == OutboundStatus.DEAD]
     count = OutboundEvent.objects.filter(pk__in=pks, status=OutboundStatus.DEAD).update(
         status=OutboundStatus.PENDING, attempts=0, next_attempt_at=timezone.now()
     )
+    if count:
+        audit_record(
+            actor=actor,
+            action="hotline.dead_letters_retried",
+            object_type="hotline.outboundevent",
+            object_repr=f"{count}",
+            changes={"events": pks},
+        )
     for pk in pks:
         transaction.on_commit(lambda pk=pk: _enqueue(pk))
     return count

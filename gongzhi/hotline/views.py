@@ -88,7 +88,7 @@ def import_orders(request):
                     tmp.write(chunk)
                 tmp.flush()
                 try:
-                    context["result"] = xlsx.import_file(tmp.name, upload.name)
+                    context["result"] = xlsx.import_file(tmp.name, upload.name, actor=request.user)
                 except FileRefused as exc:
                     context["error"] = exc.message
     status = 400 if context.get("error") else 200
@@ -105,7 +105,7 @@ def dead_letters(request):
         ids = [i for i in request.POST.getlist("event") if i.isdigit()]
         chosen = dead if request.POST.get("all") else dead.filter(pk__in=ids)
         with transaction.atomic():
-            count = services.dead_letters_retry(chosen)
+            count = services.dead_letters_retry(chosen, actor=request.user)
         messages.success(request, _("%(n)d events queued again.") % {"n": count})
         return redirect("hotline_dead_letters")
     return render(request, "hotline/dead_letters.html", {"events": dead.order_by("-pk")[:500]})

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
 from gongzhi.cases.models import Case
+from gongzhi.core.models import AuditLog
 from gongzhi.hotline import services
 from gongzhi.hotline.models import HotlineOrder
 from gongzhi.hotline.tests.conftest import order_data
@@ -58,6 +59,9 @@ def test_the_import_takes_in_rows_and_reports_the_rest(bounded, people, login):
     assert '<b id="created-count">2</b>' in page and '<b id="error-count">2</b>' in page
     assert "GD-X3" in page and "GD-X4" in page
     assert Case.objects.count() == 3
+    audit = AuditLog.objects.get(action="hotline.imported")
+    assert audit.actor == people.admin
+    assert audit.changes == {"created": 2, "skipped": 1, "errors": 2}
     x1 = HotlineOrder.objects.get(order_no="GD-X1")
     assert x1.source == "xlsx" and x1.case.grid == bounded.grid_a
     assert x1.case.kind == "hotline_order" and x1.case.category.name == "道路积水"

@@ -120,6 +120,10 @@ def test_admin_retry_requeues_a_dead_letter(hotline_case, receiver, client):
     event.refresh_from_db()
     assert event.status == OutboundStatus.PENDING and event.attempts == 0
     assert event.next_attempt_at <= timezone.now()
+    from gongzhi.core.models import AuditLog
+
+    retried = AuditLog.objects.get(action="hotline.dead_letters_retried")
+    assert retried.actor == admin and retried.changes == {"events": [event.pk]}
     assert services.events_deliver_due() == 1
     event.refresh_from_db()
     assert event.status == OutboundStatus.SENT and len(receiver.received) == 1
