@@ -278,17 +278,30 @@ def gateway_user(district: OrgUnit) -> User:
     if created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
+        # The system grants itself an account: audited like any user made by a person.
+        audit_record(
+            actor=None,
+            action="accounts.user_created",
+            obj=user,
+            changes={"username": user.username, "by": "hotline"},
+        )
     if not Position.objects.filter(
         user=user, role=Role.OPERATOR, org_unit=district, is_active=True
     ).exists():
         try:
             with transaction.atomic():
-                Position.objects.create(
+                position = Position.objects.create(
                     user=user,
                     role=Role.OPERATOR,
                     org_unit=district,
                     org_code=district.code,
                     title=GATEWAY_NAME,
+                )
+                audit_record(
+                    actor=None,
+                    action="accounts.position_created",
+                    obj=position,
+                    changes={"user": user.username, "role": Role.OPERATOR, "at": str(district)},
                 )
         except IntegrityError:
             pass  # another order made it at the same moment

@@ -79,6 +79,20 @@ def test_a_second_order_reuses_the_gateway(tree, people, push):
     assert Position.objects.filter(user__username="hotline-gateway").count() == 1
 
 
+def test_the_gateway_account_and_its_position_are_audited_once(tree, people, push):
+    from gongzhi.core.models import AuditLog
+
+    push()
+    push(order_data(order_no="GD2"))
+    made = AuditLog.objects.filter(action="accounts.user_created")
+    gateway = [a for a in made if a.changes.get("username") == "hotline-gateway"]
+    granted = AuditLog.objects.filter(
+        action="accounts.position_created", changes__user="hotline-gateway"
+    )
+    assert len(gateway) == 1 and gateway[0].actor is None
+    assert granted.count() == 1 and granted.get().changes["role"] == "operator"
+
+
 def test_bad_signature_is_refused(tree, people, push):
     response = push(secret="not-our-secret")
     assert response.status_code == 401
