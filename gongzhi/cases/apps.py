@@ -17,6 +17,7 @@ class CasesConfig(AppConfig):
         register_audit_actions(
             {
                 "case.report": _("reported a case"),
+                "cases.rollups_rebuild": _("rebuilt the case statistics"),
                 "case.reveal_phone": _("revealed a reporter's phone"),
                 **{f"case.{t.action}": t.label for t in CASE_FLOW.transitions},
             }

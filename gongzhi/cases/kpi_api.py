@@ -97,7 +97,7 @@ def kpis_for_unit(request, unit: str = UNIT, start: str = START, end: str = END)
 def kpis_by_child(request, unit: str = UNIT, start: str = START, end: str = END):
     """The same KPIs for each child unit (the communities of a subdistrict …), for rankings."""
     first, last, now = _date(start, "start"), _date(end, "end"), timezone.now()
-    rows = kpis.case_kpis_by_child(request.auth, unit_code=unit, start=first, end=last, now=now)
+    rows = kpis.case_kpis_by_child(request.auth, unit_code=unit, start=first, end=last)
     return {
         "unit_code": unit.strip(),
         "start": first,

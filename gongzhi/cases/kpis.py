@@ -63,25 +63,32 @@ is the same with one GROUP BY on the child's code prefix instead of one query pe
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gongzhi.cases.models import Case, CaseEvent, State
-from gongzhi.cases.services import Invalid, satisfied_ratings
+from gongzhi.cases import rollups
+from gongzhi.cases.models import (
+    OPEN_STATES,
+    ROLLUP_COUNTS,
+    Case,
+    CaseEvent,
+    CaseRollup,
+    Category,
+    Channel,
+    RollupDims,
+    State,
+)
+from gongzhi.cases.services import Invalid
 from gongzhi.core.errors import NotFound
 from gongzhi.core.permissions import scope_for
 from gongzhi.core.roles import CODE_LENGTH, Perm, child_level
-from gongzhi.orgs.models import OrgUnit
+from gongzhi.orgs.models import Department, OrgUnit
 
 MAX_PERIOD_YEARS = 3
-
-HANDLE_ACTIONS = ("handle", "self_handle")
-REWORK_ACTION = "verify_fail"
-CALLBACK_ACTION = "callback"
 
 
 @dataclass(frozen=True)
@@ -114,7 +121,7 @@ RATES = (
     ("response", gettext_lazy("Response rate"), "responded_on_time", "response_due"),  # 响应率
     ("resolution", gettext_lazy("Resolution rate"), "solved", "callbacks"),  # 解决率
     ("satisfaction", gettext_lazy("Satisfaction rate"), "satisfied", "callbacks"),  # 满意率
-    ("rework", gettext_lazy("Rework rate"), "reworked", "handled_in_period"),  # 返工率
+    ("rework", gettext_lazy("Rework rate"), "reworked", "verified"),  # 返工率
     ("repeat", gettext_lazy("Repeat rate"), "repeats", "received"),  # 重复率
 )
 
@@ -131,7 +138,7 @@ CASE_COUNTS = (
     "responded_on_time",
     "repeats",
 )
-EVENT_COUNTS = ("callbacks", "solved", "satisfied", "handled_in_period", "reworked")
+EVENT_COUNTS = ("callbacks", "solved", "satisfied", "verified", "reworked")
 
 
 @dataclass(frozen=True)
@@ -237,19 +244,6 @@ def _case_aggregates(now: dt.datetime) -> dict:
     }
 
 
-def _event_aggregates() -> dict:
-    callback = Q(action=CALLBACK_ACTION)
-    return {
-        "callbacks": Count("pk", filter=callback),
-        "solved": Count("pk", filter=callback & Q(data__solved=True)),
-        "satisfied": Count("pk", filter=callback & Q(data__rating__in=list(satisfied_ratings()))),
-        "handled_in_period": Count(
-            "case", distinct=True, filter=Q(action__in=(*HANDLE_ACTIONS, REWORK_ACTION))
-        ),
-        "reworked": Count("case", distinct=True, filter=Q(action=REWORK_ACTION)),
-    }
-
-
 def _cases(unit_code, lower, upper):
     return Case.objects.filter(
         org_code__within=unit_code, reported_at__gte=lower, reported_at__lt=upper
@@ -258,7 +252,7 @@ def _cases(unit_code, lower, upper):
 
 def _events(unit_code, lower, upper, now):
     return CaseEvent.objects.filter(
-        action__in=(CALLBACK_ACTION, *HANDLE_ACTIONS, REWORK_ACTION),
+        action__in=rollups.COUNTED_ACTIONS,
         at__gte=lower,
         at__lt=upper,
         at__lte=now,
@@ -275,7 +269,7 @@ def _report(unit_code, unit_name, start, end, now, counts) -> KpiReport:
 # -- the reports --------------------------------------------------------------------
 
 
-def case_kpis(user, *, unit_code: str, start: dt.date, end: dt.date, now=None) -> KpiReport:
+def raw_case_kpis(user, *, unit_code: str, start: dt.date, end: dt.date, now=None) -> KpiReport:
     """The KPIs of `unit_code` over [start, end] as of `now` (see the module docstring).
     Raises NotFound for a unit outside the user's scope and Invalid (code
     "invalid_period") for a bad period."""
@@ -284,11 +278,11 @@ def case_kpis(user, *, unit_code: str, start: dt.date, end: dt.date, now=None) -
     now = now or timezone.now()
     lower, upper = period_bounds(start, end)
     counts = _cases(unit.code, lower, upper).aggregate(**_case_aggregates(now))
-    counts.update(_events(unit.code, lower, upper, now).aggregate(**_event_aggregates()))
+    counts.update(_events(unit.code, lower, upper, now).aggregate(**rollups.event_aggregates()))
     return _report(unit.code, unit.name, start, end, now, counts)
 
 
-def case_kpis_by_child(
+def raw_case_kpis_by_child(
     user, *, unit_code: str, start: dt.date, end: dt.date, now=None
 ) -> list[KpiReport]:
     """The same KPIs for each child unit of `unit_code` (the communities of a
@@ -332,7 +326,7 @@ def case_kpis_by_child(
         _events(code, lower, upper, now)
         .annotate(child=Substr("case__org_code", 1, length))
         .values("child")
-        .annotate(**_event_aggregates())
+        .annotate(**rollups.event_aggregates())
     )
     for row in event_rows:
         by_code.setdefault(row.pop("child"), {}).update(row)
@@ -340,3 +334,257 @@ def case_kpis_by_child(
         _report(c, units[c].name if c in units else c, start, end, now, counts)
         for c, counts in sorted(by_code.items())
     ]
+
+
+# -- the same reports from the rollups (what pages and the API read) ------------------
+#
+# The stored counts come from `CaseRollup` rows: month rows for the whole months of the
+# period, day rows for the days before and after them. Two counts depend on the clock
+# and are read live, from small partial indexes: the open cases past their deadline
+# (`overdue`, index case_open_scope_due) and the cases whose contact limit has not
+# passed yet and who have not been contacted (index case_response_pending). The
+# outcomes are those of the moment the report is taken (`now` is always the present).
+
+
+def _period_q(start: dt.date, end: dt.date) -> Q:
+    """Rollup rows covering [start, end] exactly: whole months from month rows."""
+    first = start if start.day == 1 else rollups._next_month(start)
+    months = []
+    while rollups._next_month(first) - dt.timedelta(days=1) <= end:
+        months.append(first)
+        first = rollups._next_month(first)
+    if not months:
+        return Q(grain="d", day__gte=start, day__lte=end)
+    q = Q(grain="m", day__gte=months[0], day__lte=months[-1])
+    if start < months[0]:
+        q |= Q(grain="d", day__gte=start, day__lt=months[0])
+    after = rollups._next_month(months[-1])
+    if after <= end:
+        q |= Q(grain="d", day__gte=after, day__lte=end)
+    return q
+
+
+def _sums() -> dict:
+    return {name: Sum(name) for name in ROLLUP_COUNTS}
+
+
+def rollup_rows(unit_q: Q, dims: int, start: dt.date, end: dt.date, group=()):
+    """Summed rollup rows of one set over the period, grouped by `group` columns."""
+    rows = CaseRollup.objects.filter(unit_q, _period_q(start, end), dims=dims).order_by()
+    if group:
+        return rows.values(*group).annotate(**_sums())
+    return [rows.aggregate(**_sums())]
+
+
+def _live(unit_code: str, start, end, now, group=None) -> tuple[dict, dict]:
+    """The clock-dependent counts: overdue and response pending, per value of the
+    `group` expression (or in all, under the key None)."""
+    lower, upper = period_bounds(start, end)
+    place = Q(org_code__within=unit_code, reported_at__gte=lower, reported_at__lt=upper)
+    overdue = Case.objects.filter(place, state__in=OPEN_STATES, due_at__lt=now).filter(
+        ~Q(state=State.SUSPENDED) | Q(suspended_at__gt=F("due_at"))
+    )
+    pending = Case.objects.filter(
+        place, respond_by__gte=now, responded_at__isnull=True, respond_by__isnull=False
+    ).exclude(state__in=[State.REJECTED, State.MERGED])
+    if group is None:
+        return {None: overdue.count()}, {None: pending.count()}
+    out = []
+    for qs in (overdue, pending):
+        rows = qs.annotate(g=group).values("g").annotate(n=Count("pk")).order_by()
+        out.append({r["g"]: r["n"] for r in rows})
+    return out[0], out[1]
+
+
+def _counts(stored: dict, overdue: int, pending: int) -> dict:
+    counts = {name: int(stored.get(name) or 0) for name in ROLLUP_COUNTS}
+    counts["overdue"] = overdue
+    counts["due"] = counts["closed"] + overdue
+    counts["response_due"] = counts["response_set"] - pending
+    return counts
+
+
+def case_kpis(user, *, unit_code: str, start: dt.date, end: dt.date) -> KpiReport:
+    """The KPIs of `unit_code` over [start, end] as of now, from the rollups.
+    Raises NotFound for a unit outside the user's scope and Invalid (code
+    "invalid_period") for a bad period."""
+    check_period(start, end)
+    unit = _unit(user, unit_code)
+    now = timezone.now()
+    (stored,) = rollup_rows(Q(unit_code=unit.code), RollupDims.TOTAL, start, end)
+    overdue, pending = _live(unit.code, start, end, now)
+    counts = _counts(stored, overdue[None], pending[None])
+    return _report(unit.code, unit.name, start, end, now, counts)
+
+
+def case_kpis_by_child(user, *, unit_code: str, start: dt.date, end: dt.date) -> list[KpiReport]:
+    """`case_kpis` for each child unit of `unit_code`, ordered by code (see
+    `raw_case_kpis_by_child` for which rows there are); from the rollups."""
+    check_period(start, end)
+    _unit_in_scope(user, unit_code)
+    code = unit_code.strip()
+    units = {
+        u.code: u
+        for u in OrgUnit.objects.filter(Q(code=code) | Q(parent__code=code)).only(
+            "code", "name", "level", "is_active", "parent_id"
+        )
+    }
+    unit = units.get(code)
+    if unit is None:
+        raise NotFound(_("The unit does not exist or is outside your area."))
+    level = child_level(unit.level)
+    if level is None:
+        return []
+    now = timezone.now()
+    length = CODE_LENGTH[level]
+    stored = {
+        r["unit_code"]: r
+        for r in rollup_rows(
+            Q(unit_code__within=code) & Q(unit_code__regex=rf"^.{{{length}}}$") | Q(unit_code=code),
+            RollupDims.TOTAL,
+            start,
+            end,
+            group=("unit_code",),
+        )
+    }
+    overdue, pending = _live(code, start, end, now, Substr("org_code", 1, length))
+    # Cases placed on the unit itself, not on a child: what its children do not add up to.
+    itself = dict(stored.pop(code, {}))
+    for row in stored.values():
+        for name in ROLLUP_COUNTS:
+            itself[name] = int(itself.get(name) or 0) - int(row[name] or 0)
+    codes = {c for c, u in units.items() if c != code and u.is_active} | set(stored)
+    codes |= {c for c in (*overdue, *pending) if c != code}
+    if any(itself.get(n) for n in ROLLUP_COUNTS) or overdue.get(code) or pending.get(code):
+        stored[code] = itself
+        codes.add(code)
+    return [
+        _report(
+            c,
+            units[c].name if c in units else c,
+            start,
+            end,
+            now,
+            _counts(stored.get(c, {}), overdue.get(c, 0), pending.get(c, 0)),
+        )
+        for c in sorted(codes)
+    ]
+
+
+def case_kpis_by_department(
+    user, *, unit_code: str, start: dt.date, end: dt.date
+) -> list[KpiReport]:
+    """`case_kpis` per handling department for the cases placed in `unit_code`; one
+    report per department that handled any, ordered by name. The report's unit_code is
+    "dept:<id>"."""
+    check_period(start, end)
+    unit = _unit(user, unit_code)
+    now = timezone.now()
+    stored = {
+        r["department_id"]: r
+        for r in rollup_rows(
+            Q(unit_code=unit.code),
+            RollupDims.DEPARTMENT,
+            start,
+            end,
+            group=("department_id",),
+        )
+    }
+    overdue, pending = _live(unit.code, start, end, now, F("department_id"))
+    # A department whose counts all went back to 0 (the case moved on) is not listed.
+    ids = {i for i, r in stored.items() if any(r[n] for n in ROLLUP_COUNTS)}
+    ids = {i for i in (*ids, *overdue, *pending) if i}
+    names = dict(Department.objects.filter(pk__in=ids).values_list("pk", "name"))
+    reports = [
+        _report(
+            f"dept:{i}",
+            names.get(i, str(i)),
+            start,
+            end,
+            now,
+            _counts(stored.get(i, {}), overdue.get(i, 0), pending.get(i, 0)),
+        )
+        for i in ids
+    ]
+    return sorted(reports, key=lambda r: (r.unit_name, r.unit_code))
+
+
+BREAKDOWNS = ("category", "category_group", "channel", "kind")
+
+
+def breakdown(user, *, unit_code: str, start: dt.date, end: dt.date, by: str) -> list[dict]:
+    """Counts and rates of `unit_code` over the period per category, category group,
+    channel or kind, largest first: [{"key", "label", "counts", "rates"}]."""
+    if by not in BREAKDOWNS:
+        message = _("Unknown breakdown.")
+        raise Invalid(message, code="invalid_breakdown", details={"by": [message]})
+    check_period(start, end)
+    unit = _unit(user, unit_code)
+    now = timezone.now()
+    column = "category_id" if by.startswith("category") else by
+    stored = rollup_rows(Q(unit_code=unit.code), RollupDims.FULL, start, end, group=(column,))
+    overdue, pending = _live(unit.code, start, end, now, F(column))
+    labels, fold = _labels(by, {r[column] for r in stored} | set(overdue) | set(pending))
+    groups: dict = {}
+    for key in {r[column] for r in stored} | set(overdue) | set(pending):
+        target = fold.get(key, key)
+        acc = groups.setdefault(target, {"stored": {}, "overdue": 0, "pending": 0})
+        acc["overdue"] += overdue.get(key, 0)
+        acc["pending"] += pending.get(key, 0)
+    for r in stored:
+        acc = groups[fold.get(r[column], r[column])]["stored"]
+        for name in ROLLUP_COUNTS:
+            acc[name] = acc.get(name, 0) + int(r[name] or 0)
+    out = []
+    for key, acc in groups.items():
+        counts = _counts(acc["stored"], acc["overdue"], acc["pending"])
+        rates = {k: Rate.of(k, label, counts[n], counts[d]) for k, label, n, d in RATES}
+        out.append(
+            {"key": key, "label": labels.get(key, str(key)), "counts": counts, "rates": rates}
+        )
+    out.sort(key=lambda row: (-row["counts"]["received"], str(row["label"])))
+    return out
+
+
+def _labels(by: str, keys: set) -> tuple[dict, dict]:
+    """Labels per key, and for category groups which group each category folds into."""
+    if by == "channel":
+        return {k: str(Channel(k).label) if k in Channel.values else k for k in keys}, {}
+    if by == "kind":
+        from gongzhi.cases.kinds import get_kind
+
+        return {k: str(get_kind(k).label) for k in keys}, {}
+    categories = {c.pk: c for c in Category.objects.filter(pk__in=keys).select_related("parent")}
+    if by == "category":
+        return {k: c.name for k, c in categories.items()}, {}
+    fold = {k: (c.parent_id or k) for k, c in categories.items()}
+    labels = {
+        (c.parent_id or k): (c.parent.name if c.parent_id else c.name)
+        for k, c in categories.items()
+    }
+    return labels, fold
+
+
+def trend(user, *, unit_code: str, start: dt.date, end: dt.date) -> list[dict]:
+    """Per day (per month when the period is longer than 92 days), of `unit_code`:
+    received (reported that day), concluded (verify_pass that day), callbacks and
+    satisfied. Every day or month of the period has a point, zeros included."""
+    check_period(start, end)
+    unit = _unit(user, unit_code)
+    monthly = (end - start).days + 1 > 92
+    rows = rollup_rows(Q(unit_code=unit.code), RollupDims.TOTAL, start, end, group=("grain", "day"))
+    points: dict[dt.date, dict] = {}
+    day = start.replace(day=1) if monthly else start
+    while day <= end:
+        points[day] = {"received": 0, "concluded": 0, "callbacks": 0, "satisfied": 0}
+        day = rollups._next_month(day) if monthly else day + dt.timedelta(days=1)
+    for r in rows:
+        key = r["day"].replace(day=1) if monthly else r["day"]
+        if r["grain"] == "m" and not monthly:
+            continue  # not used: a period of 92 days or fewer has no month-row parts
+        p = points[key]
+        p["received"] += int(r["received"] or 0)
+        p["concluded"] += int(r["verified"] or 0) - int(r["reworked"] or 0)
+        p["callbacks"] += int(r["callbacks"] or 0)
+        p["satisfied"] += int(r["satisfied"] or 0)
+    return [{"day": d, **p} for d, p in points.items()]

@@ -22,7 +22,7 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.models import Position
-from gongzhi.cases import policies, repeats, selectors
+from gongzhi.cases import policies, repeats, rollups, selectors
 from gongzhi.cases.kinds import get_kind
 from gongzhi.cases.models import (
     Case,
@@ -490,6 +490,7 @@ def _create(*, stored, actor, key, kind, category, channel, urgency, title, desc
     stored += _store_photos(case, event, cleaned, actor)
     repeats.flag(case)
     audit_record(actor=actor, action="case.report", obj=case, changes={"state": case.state})
+    rollups.added(case.pk)
     get_kind(kind)
     return case
 
@@ -567,6 +568,7 @@ def _transition(
     with _files_removed_on_failure(stored), transaction.atomic():
         case = find(version)
         t = CASE_FLOW.check(case, action, actor, authorized=by_reporter, **inputs)
+        tracked = rollups.track(case.pk)
         kind = get_kind(case.kind)
         for guard in kind.guards.get(action, ()):
             reason = guard(case, inputs)
@@ -604,6 +606,7 @@ def _transition(
             after(case, event)
         if kind.on_transition:
             kind.on_transition(case, action, actor, inputs)
+        tracked.apply()
     return case
 
 
@@ -911,6 +914,7 @@ def _escalate_unchecked(case_id, note) -> Case:
     """Escalation that follows from the system's own rule (an unsatisfied callback)."""
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case_id)
+        tracked = rollups.track(case.pk)
         now = timezone.now()
         before = case.state
         data = _escalate_change(note)(case, now)
@@ -928,6 +932,7 @@ def _escalate_unchecked(case_id, note) -> Case:
         kind = get_kind(case.kind)
         if kind.on_transition:
             kind.on_transition(case, "escalate", None, {})
+        tracked.apply()
     return case
 
 

@@ -11,6 +11,7 @@ database's locale.
 
 from django.db import models
 from django.db.models import Lookup
+from django.db.models.functions import Length
 
 
 class OrgCodeField(models.CharField):
@@ -41,3 +42,8 @@ class Within(Lookup):
             *lhs_params,
             *upper,
         ]
+
+
+# `code__length=12`: the codes of one level (a unit's children are its codes of the
+# next level's length).
+OrgCodeField.register_lookup(Length)

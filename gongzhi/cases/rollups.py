@@ -1,0 +1,393 @@
+"""Daily rollups of cases: what dashboards and reports read instead of millions of cases.
+
+A `CaseRollup` row holds the counts of one org unit for one day (grain "d") or one
+month (grain "m", dated on its first day), in one of three sets (`dims`): all cases;
+per category × kind × channel; per handling department. A case counts in the rows of
+every unit above its place — district, subdistrict, community, grid, micro-grid — so
+the figures of a subdistrict for a year are twelve month rows, whatever the number of
+cases behind them, and a ranking of its 200 grids is 200 × 12 rows.
+
+What a row counts (the KPI definitions are in `cases.kpis`):
+
+- on the day a case was reported (Asia/Shanghai), what has become of it so far:
+  received (not rejected, not merged), rejected, merged, handled, closed, closed on
+  time, repeats, response set (a first-contact limit was set), responded on time;
+- on the day of each timeline event: callbacks, solved, satisfied (callback events),
+  verified (verify_pass + verify_fail) and reworked (verify_fail).
+
+What depends on the clock is not stored: a case becomes overdue, or its contact limit
+passes, without anything being written. Readers count those live from two small
+partial indexes (open cases by deadline; cases awaiting first contact by limit).
+
+**Kept current in the same transaction as every change.** `track(case)` is taken
+under the case's row lock before the change and `apply()`-ed after it: the case's
+counts before and after are read with the same aggregates the rebuild uses, and only
+the difference is added to the rows (one INSERT … ON CONFLICT DO UPDATE, rows in key
+order so two transactions never wait on each other in a cycle). A late change to an
+old case — closed in November, reported in March — changes March's rows. When the
+category, place, kind, channel or department of a case changes, its past events move
+with it.
+
+`rebuild(start, end)` recomputes whole months from the cases and the timeline (the
+`rebuild_rollups` command); it is what the demo and the bulk loaders call, and what an
+administrator runs after changing GONGZHI_SATISFIED_RATINGS (satisfied ratings are
+counted when the callback is made).
+"""
+
+import datetime as dt
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Q
+from django.db.models.functions import Substr, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.cases.models import ROLLUP_COUNTS, Case, CaseEvent, CaseRollup, RollupDims, State
+from gongzhi.core.errors import Invalid
+from gongzhi.core.roles import CODE_LENGTH
+
+LEVEL_LENGTHS = tuple(sorted(set(CODE_LENGTH.values())))
+COUNTED_ACTIONS = ("callback", "verify_pass", "verify_fail")
+# The case fields that decide which rows a case's counts go to.
+DIM_FIELDS = ("org_code", "category_id", "kind", "channel", "department_id")
+COHORT_COUNTS = ROLLUP_COUNTS[:9]
+EVENT_COUNTS = ROLLUP_COUNTS[9:]
+KEY_FIELDS = (
+    "grain",
+    "dims",
+    "unit_code",
+    "day",
+    "category_id",
+    "kind",
+    "channel",
+    "department_id",
+)
+
+
+def _tz():
+    return timezone.get_default_timezone()
+
+
+# -- the one definition of each count -------------------------------------------------
+
+
+def cohort_aggregates() -> dict:
+    """Counts over cases, for the day each was reported."""
+    received = ~Q(state__in=[State.REJECTED, State.MERGED])
+    closed = received & Q(closed_at__isnull=False)
+    return {
+        "received": Count("pk", filter=received),
+        "rejected": Count("pk", filter=Q(state=State.REJECTED)),
+        "merged": Count("pk", filter=Q(state=State.MERGED)),
+        "handled": Count("pk", filter=received & Q(handled_at__isnull=False)),
+        "closed": Count("pk", filter=closed),
+        "closed_on_time": Count("pk", filter=closed & Q(closed_on_time=True)),
+        "repeats": Count("pk", filter=received & Q(is_repeat=True)),
+        "response_set": Count("pk", filter=received & Q(respond_by__isnull=False)),
+        "responded_on_time": Count(
+            "pk", filter=received & Q(responded_at__isnull=False, responded_at__lte=F("respond_by"))
+        ),
+    }
+
+
+def event_aggregates() -> dict:
+    """Counts over timeline events, for the day each happened."""
+    from gongzhi.cases.services import satisfied_ratings
+
+    callback = Q(action="callback")
+    return {
+        "callbacks": Count("pk", filter=callback),
+        "solved": Count("pk", filter=callback & Q(data__solved=True)),
+        "satisfied": Count("pk", filter=callback & Q(data__rating__in=list(satisfied_ratings()))),
+        "verified": Count("pk", filter=Q(action__in=("verify_pass", "verify_fail"))),
+        "reworked": Count("pk", filter=Q(action="verify_fail")),
+    }
+
+
+# -- from counts to rows --------------------------------------------------------------
+
+
+def _keys(day: dt.date, dims: dict, unit_lengths):
+    """Every row key a count on `day` for a case with these dimensions goes to."""
+    org_code = dims["org_code"] or ""
+    month = day.replace(day=1)
+    category, kind, channel = dims["category_id"] or 0, dims["kind"], dims["channel"]
+    department = dims["department_id"] or 0
+    for length in unit_lengths:
+        if length > len(org_code):
+            break
+        unit = org_code[:length]
+        for grain, period in (("d", day), ("m", month)):
+            yield (grain, RollupDims.TOTAL, unit, period, 0, "", "", 0)
+            yield (grain, RollupDims.FULL, unit, period, category, kind, channel, 0)
+            if department:
+                yield (grain, RollupDims.DEPARTMENT, unit, period, 0, "", "", department)
+
+
+def _vector(counts: dict, names, sign: int = 1) -> list[int]:
+    """The counts named `names` as a full row vector (ROLLUP_COUNTS' order)."""
+    return [sign * int(counts.get(n) or 0) if n in names else 0 for n in ROLLUP_COUNTS]
+
+
+def _add(into: dict, day: dt.date, dims: dict, vector: list[int], lengths=LEVEL_LENGTHS) -> None:
+    if not any(vector):
+        return
+    for key in _keys(day, dims, lengths):
+        row = into.get(key)
+        if row is None:
+            into[key] = list(vector)
+        else:
+            for i, v in enumerate(vector):
+                row[i] += v
+
+
+def _upsert(rows: dict, *, increment: bool) -> None:
+    """Write rows: add to what is there (`increment`) or insert fresh ones."""
+    rows = {k: v for k, v in rows.items() if any(v)}
+    if not rows:
+        return
+    table = CaseRollup._meta.db_table
+    columns = (*KEY_FIELDS, *ROLLUP_COUNTS)
+    quote = connection.ops.quote_name
+    cols = ", ".join(quote(c) for c in columns)
+    conflict = ", ".join(quote(c) for c in KEY_FIELDS)
+    sets = ", ".join(
+        f"{quote(c)} = {quote(table)}.{quote(c)} + excluded.{quote(c)}" for c in ROLLUP_COUNTS
+    )
+    tail = f" ON CONFLICT ({conflict}) DO UPDATE SET {sets}" if increment else ""
+    values = [(*k, *v) for k, v in sorted(rows.items(), key=lambda kv: _order(kv[0]))]
+    batch = max(1, 900 // len(columns))  # SQLite's limit on bound parameters
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        for i in range(0, len(values), batch):
+            chunk = values[i : i + batch]
+            sql = (
+                f"INSERT INTO {quote(table)} ({cols}) VALUES {', '.join([one] * len(chunk))}{tail}"
+            )
+            cursor.execute(sql, [v for row in chunk for v in row])
+
+
+def _order(key):
+    grain, dims, unit, day, category, kind, channel, department = key
+    return (grain, int(dims), unit, day, category, kind, channel, department)
+
+
+# -- kept current ---------------------------------------------------------------------
+
+
+def _case_counts(case_id) -> tuple[dict | None, dict]:
+    """The case's dimensions and reported day, and its cohort counts as stored now."""
+    rows = list(
+        Case.objects.filter(pk=case_id)
+        .values("pk", "reported_at", *DIM_FIELDS)
+        .annotate(**cohort_aggregates())
+        .order_by()
+    )
+    if not rows:
+        return None, {}
+    row = rows[0]
+    return {f: row[f] for f in ("reported_at", *DIM_FIELDS)}, row
+
+
+def _events_by_day(case_id, pks: Iterable[int]) -> list[dict]:
+    pks = list(pks)
+    if not pks:
+        return []
+    events = CaseEvent.objects.filter(case_id=case_id, pk__in=pks)
+    return list(
+        events.annotate(day=TruncDate("at", tzinfo=_tz()))
+        .values("day")
+        .annotate(**event_aggregates())
+        .order_by()
+    )
+
+
+class Tracker:
+    """The case as the rollups know it, taken before a change, under the row lock."""
+
+    def __init__(self, case_id=None):
+        self.case_id = case_id
+        self.before, self.counts = _case_counts(case_id) if case_id else (None, {})
+        self.event_ids = set(
+            CaseEvent.objects.filter(case_id=case_id, action__in=COUNTED_ACTIONS).values_list(
+                "pk", flat=True
+            )
+            if case_id
+            else ()
+        )
+
+    def apply(self, case_id=None) -> None:
+        """Add the difference the change made to the rows, in the caller's transaction."""
+        case_id = case_id or self.case_id
+        after, counts = _case_counts(case_id)
+        before, rows = self.before, {}
+        if before is not None:
+            _add(rows, _day(before["reported_at"]), before, _vector(self.counts, COHORT_COUNTS, -1))
+        if after is None:
+            _upsert(rows, increment=True)
+            return
+        _add(rows, _day(after["reported_at"]), after, _vector(counts, COHORT_COUNTS))
+        if before is not None and any(before[f] != after[f] for f in DIM_FIELDS):
+            # Its place, category or handler changed: its earlier events move with it.
+            for ev in _events_by_day(case_id, self.event_ids):
+                _add(rows, ev["day"], before, _vector(ev, EVENT_COUNTS, -1))
+                _add(rows, ev["day"], after, _vector(ev, EVENT_COUNTS))
+        new = CaseEvent.objects.filter(case_id=case_id, action__in=COUNTED_ACTIONS).exclude(
+            pk__in=self.event_ids
+        )
+        new_ids = list(new.values_list("pk", flat=True))
+        if new_ids:
+            for ev in _events_by_day(case_id, new_ids):
+                _add(rows, ev["day"], after, _vector(ev, EVENT_COUNTS))
+        _upsert(rows, increment=True)
+
+
+def track(case_id) -> Tracker:
+    """Take before changing a case (after locking it); call `.apply()` after the change."""
+    return Tracker(case_id)
+
+
+def added(case_id) -> None:
+    """A case was just created, with whatever events it came with."""
+    Tracker().apply(case_id)
+
+
+def _day(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(_tz()).date()
+
+
+# -- rebuilt from the cases -----------------------------------------------------------
+
+
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def _bounds(start: dt.date, end: dt.date):
+    tz = _tz()
+    lower = timezone.make_aware(dt.datetime.combine(start, dt.time.min), tz)
+    upper = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min), tz)
+    return lower, upper
+
+
+def _data_range() -> tuple[dt.date, dt.date] | None:
+    first = Case.objects.order_by("reported_at").values_list("reported_at", flat=True).first()
+    if first is None:
+        return None
+    last_case = Case.objects.order_by("-reported_at").values_list("reported_at", flat=True)[0]
+    last_event = CaseEvent.objects.order_by("-at").values_list("at", flat=True).first()
+    last = max(last_case, last_event or last_case, timezone.now())
+    return _day(first), _day(last)
+
+
+def rebuild_audited(*, actor, start: dt.date | None = None, end: dt.date | None = None) -> int:
+    """`rebuild`, by a person or the system, with an audit row saying what was rebuilt."""
+    from gongzhi.core.audit import audit_record
+
+    if start and end and start > end:
+        raise Invalid(_("The period starts after it ends."), code="invalid_period")
+    started = time.monotonic()
+    rows = rebuild(start, end)
+    audit_record(
+        actor=actor,
+        action="cases.rollups_rebuild",
+        object_type="cases.caserollup",
+        changes={
+            "start": start.isoformat() if start else "",
+            "end": end.isoformat() if end else "",
+            "rows": rows,
+            "seconds": round(time.monotonic() - started, 1),
+        },
+    )
+    return rows
+
+
+def rebuild(start: dt.date | None = None, end: dt.date | None = None) -> int:
+    """Recompute the rows of every month touching [start, end] (default: all the data)
+    from the cases and their timeline. Returns the number of rows written."""
+    if start is None or end is None:
+        span = _data_range()
+        if span is None:
+            CaseRollup.objects.all().delete()
+            return 0
+        start, end = start or span[0], end or span[1]
+    written = 0
+    month = _month_start(start)
+    while month <= end:
+        written += _rebuild_month(month)
+        month = _next_month(month)
+    return written
+
+
+def _rebuild_month(month: dt.date) -> int:
+    last = _next_month(month) - dt.timedelta(days=1)
+    lower, upper = _bounds(month, last)
+    tz = _tz()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Changes made meanwhile wait, then add their difference to the new rows.
+            with connection.cursor() as cursor:
+                table = connection.ops.quote_name(CaseRollup._meta.db_table)
+                cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+        CaseRollup.objects.filter(
+            Q(grain="d", day__gte=month, day__lte=last) | Q(grain="m", day=month)
+        ).delete()
+        rows: dict = {}
+        for length in LEVEL_LENGTHS:
+            unit = Substr("org_code", 1, length)
+            cohort = (
+                Case.objects.filter(reported_at__gte=lower, reported_at__lt=upper)
+                .annotate(rday=TruncDate("reported_at", tzinfo=tz), unit=unit)
+                .values("rday", "unit", *DIM_FIELDS[1:])
+                .annotate(**cohort_aggregates())
+                .order_by()
+            )
+            for r in cohort:
+                if len(r["unit"]) == length:
+                    _add(
+                        rows,
+                        r["rday"],
+                        {**r, "org_code": r["unit"]},
+                        _vector(r, COHORT_COUNTS),
+                        (length,),
+                    )
+            events = (
+                CaseEvent.objects.filter(at__gte=lower, at__lt=upper, action__in=COUNTED_ACTIONS)
+                .annotate(
+                    eday=TruncDate("at", tzinfo=tz),
+                    unit=Substr("case__org_code", 1, length),
+                    category_id=F("case__category_id"),
+                    kind=F("case__kind"),
+                    channel=F("case__channel"),
+                    department_id=F("case__department_id"),
+                )
+                .values("eday", "unit", "category_id", "kind", "channel", "department_id")
+                .annotate(**event_aggregates())
+                .order_by()
+            )
+            for r in events:
+                if len(r["unit"]) == length:
+                    _add(
+                        rows,
+                        r["eday"],
+                        {**r, "org_code": r["unit"]},
+                        _vector(r, EVENT_COUNTS),
+                        (length,),
+                    )
+        _upsert(rows, increment=False)
+    return sum(1 for v in rows.values() if any(v))
+
+
+def counts_from(rows: Iterable[dict]) -> dict[str, int]:
+    total: dict[str, int] = defaultdict(int)
+    for r in rows:
+        for name in ROLLUP_COUNTS:
+            total[name] += int(r.get(name) or 0)
+    return dict(total)
