@@ -45,19 +45,23 @@ not counted.
   callback, then called back again) counts twice. Satisfied ratings are
   `services.satisfied_ratings()` (setting GONGZHI_SATISFIED_RATINGS; 满意 and 基本满意 by
   default), read when the report is taken.
-- 返工率 rework = cases sent back (a "verify_fail" event in the period) / cases whose
-  handling was reported or checked in the period (a "handle", "self_handle" or
-  "verify_fail" event), both counted as distinct cases. A case sent back in the period
-  counts as handled in it even when its handling was reported just before the period,
-  so the rate never exceeds 100%.
+- 返工率 rework = verifications that failed (a "verify_fail" event in the period: the
+  case is sent back, 返工) / verifications made in the period ("verify_pass" and
+  "verify_fail"). Every handling report is verified, so this is "cases sent back / cases
+  handled" counted per check: a case sent back twice counts twice, and the rate never
+  exceeds 100%. Counted per event so that it adds up from daily rows.
 
 A rate whose denominator is 0 has no value (None), not 0%.
 
-Cost: the unit (1 query), the user's positions (1 query, cached on the user object), one
-aggregate over the cases of the period (index case_scope_reported: org_code range +
-reported_at) and one over the timeline events of the period (index case_event_action_at,
-joined to the case) — four queries whatever the size of the unit. `case_kpis_by_child`
-is the same with one GROUP BY on the child's code prefix instead of one query per child.
+Two paths compute the same counts. `case_kpis`, `case_kpis_by_child`,
+`case_kpis_by_department`, `breakdown` and `trend` — what pages and the API call — read
+the rollups (`cases.rollups`): month rows for the whole months of the period, day rows
+for the days around them, plus two live counts that depend on the clock (overdue, and
+contact limits not yet passed) from partial indexes over the open cases; their cost
+does not grow with the number of cases. `raw_case_kpis` and `raw_case_kpis_by_child`
+recompute everything from the cases and the timeline for any `now` (one aggregate over
+the cases of the period, one over its events); they are the reference the rollups are
+tested against, and the baseline of bench/dashboard.py.
 """
 
 import datetime as dt
