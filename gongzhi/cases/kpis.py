@@ -67,7 +67,7 @@ tested against, and the baseline of bench/dashboard.py.
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -380,24 +380,44 @@ def rollup_rows(unit_q: Q, dims: int, start: dt.date, end: dt.date, group=()):
     return [rows.aggregate(**_sums())]
 
 
-def _live(unit_code: str, start, end, now, group=None) -> tuple[dict, dict]:
-    """The clock-dependent counts: overdue and response pending, per value of the
-    `group` expression (or in all, under the key None)."""
+def live_querysets(unit_code: str, start, end, now):
+    """The open cases of the unit and period past their deadline (index
+    case_open_scope_due or case_state_scope), and every case whose contact limit has not
+    passed and who has not been contacted (index case_response_pending: a few hours'
+    worth of cases in the whole installation, filtered by unit and period by the caller —
+    asked with the area and period, SQLite's planner would pick the period index)."""
     lower, upper = period_bounds(start, end)
     place = Q(org_code__within=unit_code, reported_at__gte=lower, reported_at__lt=upper)
     overdue = Case.objects.filter(place, state__in=OPEN_STATES, due_at__lt=now).filter(
         ~Q(state=State.SUSPENDED) | Q(suspended_at__gt=F("due_at"))
     )
     pending = Case.objects.filter(
-        place, respond_by__gte=now, responded_at__isnull=True, respond_by__isnull=False
+        respond_by__gte=now, responded_at__isnull=True, respond_by__isnull=False
     ).exclude(state__in=[State.REJECTED, State.MERGED])
+    return overdue.order_by(), pending.order_by()
+
+
+def _live(unit_code: str, start, end, now, group: str | int | None = None):
+    """The clock-dependent counts — overdue, and contact pending — per child unit (group
+    = the children's code length), per value of a case column (group = its name), or in
+    all (under the key 0)."""
+    overdue, pending = live_querysets(unit_code, start, end, now)
     if group is None:
-        return {None: overdue.count()}, {None: pending.count()}
-    out = []
-    for qs in (overdue, pending):
-        rows = qs.annotate(g=group).values("g").annotate(n=Count("pk")).order_by()
-        out.append({r["g"]: r["n"] for r in rows})
-    return out[0], out[1]
+        expr, key = Value(0), lambda row: 0
+    elif isinstance(group, int):
+        expr, key = Substr("org_code", 1, group), lambda row: row["org_code"][:group]
+    else:
+        expr, key = F(group), lambda row: row[group]
+    rows = overdue.annotate(g=expr).values("g").annotate(n=Count("pk")).order_by()
+    late = {r["g"]: r["n"] for r in rows}
+    lower, upper = period_bounds(start, end)
+    waiting: dict = {}
+    for row in pending.values("org_code", "reported_at", "category_id", "channel", "kind",
+                              "department_id"):  # fmt: skip
+        code = row["org_code"]
+        if code.startswith(unit_code) and lower <= row["reported_at"] < upper:
+            waiting[key(row)] = waiting.get(key(row), 0) + 1
+    return late, waiting
 
 
 def _counts(stored: dict, overdue: int, pending: int) -> dict:
@@ -417,7 +437,7 @@ def case_kpis(user, *, unit_code: str, start: dt.date, end: dt.date) -> KpiRepor
     now = timezone.now()
     (stored,) = rollup_rows(Q(unit_code=unit.code), RollupDims.TOTAL, start, end)
     overdue, pending = _live(unit.code, start, end, now)
-    counts = _counts(stored, overdue[None], pending[None])
+    counts = _counts(stored, overdue.get(0, 0), pending.get(0, 0))
     return _report(unit.code, unit.name, start, end, now, counts)
 
 
@@ -451,7 +471,7 @@ def case_kpis_by_child(user, *, unit_code: str, start: dt.date, end: dt.date) ->
             group=("unit_code",),
         )
     }
-    overdue, pending = _live(code, start, end, now, Substr("org_code", 1, length))
+    overdue, pending = _live(code, start, end, now, length)
     # Cases placed on the unit itself, not on a child: what its children do not add up to.
     itself = dict(stored.pop(code, {}))
     for row in stored.values():
@@ -494,7 +514,7 @@ def case_kpis_by_department(
             group=("department_id",),
         )
     }
-    overdue, pending = _live(unit.code, start, end, now, F("department_id"))
+    overdue, pending = _live(unit.code, start, end, now, "department_id")
     # A department whose counts all went back to 0 (the case moved on) is not listed.
     ids = {i for i, r in stored.items() if any(r[n] for n in ROLLUP_COUNTS)}
     ids = {i for i in (*ids, *overdue, *pending) if i}
@@ -527,7 +547,7 @@ def breakdown(user, *, unit_code: str, start: dt.date, end: dt.date, by: str) ->
     now = timezone.now()
     column = "category_id" if by.startswith("category") else by
     stored = rollup_rows(Q(unit_code=unit.code), RollupDims.FULL, start, end, group=(column,))
-    overdue, pending = _live(unit.code, start, end, now, F(column))
+    overdue, pending = _live(unit.code, start, end, now, column)
     labels, fold = _labels(by, {r[column] for r in stored} | set(overdue) | set(pending))
     groups: dict = {}
     for key in {r[column] for r in stored} | set(overdue) | set(pending):

@@ -46,3 +46,38 @@ def test_department_queue_uses_its_index(people, dispatched):
     plan = _plan(qs.order_by(*q.ordering)[:50])
     _no_full_scan(plan)
     assert "case_department_queue" in plan, plan
+
+
+def test_dashboard_reads_use_the_rollup_key_and_partial_indexes(people, tree, report):
+    """The rollup path of the KPIs never scans cases: rollup rows by their key (a code
+    range with both bounds), and the two live counts from the partial indexes of open
+    cases and of pending contacts."""
+    import datetime as dt
+
+    from django.db.models import Q
+
+    from gongzhi.cases import kpis
+
+    report()
+    today = timezone.localdate()
+    start = today - dt.timedelta(days=400)
+    rollup = _plan(
+        kpis.rollup_rows(
+            Q(unit_code__within=tree.sub.code, unit_code__length__in=(9, 12)),
+            0,
+            start,
+            today,
+            group=("unit_code",),
+        )
+    )
+    # SQLite names the unique constraint's index itself.
+    assert "case_rollup_key" in rollup or "sqlite_autoindex_cases_caserollup" in rollup, rollup
+    assert "unit_code>? AND unit_code<?" in rollup or "Index Cond" in rollup, rollup
+    assert "SCAN cases_caserollup\n" not in rollup + "\n", rollup
+    overdue, pending = kpis.live_querysets(tree.sub.code, start, today, timezone.now())
+    overdue, pending = _plan(overdue), _plan(pending)
+    # open cases only: the partial index by deadline, or (state, area) for each open state
+    assert "case_open_scope_due" in overdue or "case_state_scope" in overdue, overdue
+    assert "case_response_pending" in pending, pending
+    for plan in (overdue, pending):
+        _no_full_scan(plan)
