@@ -144,6 +144,38 @@ def _add(into: dict, day: dt.date, dims: dict, vector: list[int], lengths=LEVEL_
                 row[i] += v
 
 
+class LocalDate(TruncDate):
+    """The local (installation time zone) date of a moment. On SQLite, for a zone with a
+    fixed offset such as Asia/Shanghai, the built-in date() with that offset instead of
+    Django's Python function per row: a rebuild over millions of rows is several times
+    faster."""
+
+    def as_sqlite(self, compiler, connection, **extra):
+        offset = _fixed_offset(self.get_tzname())
+        if offset is None:
+            return super().as_sqlite(compiler, connection, **extra)
+        sql, params = compiler.compile(self.lhs)
+        return f"date({sql}, '{offset:+d} seconds')", params
+
+
+def _fixed_offset(tzname) -> int | None:
+    """The zone's offset from UTC in seconds if it has been the same all year since 2000."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        zone = ZoneInfo(tzname)
+    except (KeyError, ValueError):
+        return None
+    offsets = {
+        dt.datetime(year, month, 1, tzinfo=zone).utcoffset()
+        for year in (2000, 2026, 2040)
+        for month in (1, 7)
+    }
+    if len(offsets) != 1:
+        return None
+    return int(offsets.pop().total_seconds())
+
+
 def _upsert(rows: dict, *, increment: bool) -> None:
     """Write rows: add to what is there (`increment`) or insert fresh ones."""
     rows = {k: v for k, v in rows.items() if any(v)}
@@ -162,6 +194,9 @@ def _upsert(rows: dict, *, increment: bool) -> None:
     batch = max(1, 900 // len(columns))  # SQLite's limit on bound parameters
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     with connection.cursor() as cursor:
+        if not increment:  # a rebuild's fresh rows: one prepared statement, many rows
+            cursor.executemany(f"INSERT INTO {quote(table)} ({cols}) VALUES {one}", values)
+            return
         for i in range(0, len(values), batch):
             chunk = values[i : i + batch]
             sql = (
@@ -198,7 +233,7 @@ def _events_by_day(case_id, pks: Iterable[int]) -> list[dict]:
         return []
     events = CaseEvent.objects.filter(case_id=case_id, pk__in=pks)
     return list(
-        events.annotate(day=TruncDate("at", tzinfo=_tz()))
+        events.annotate(day=LocalDate("at", tzinfo=_tz()))
         .values("day")
         .annotate(**event_aggregates())
         .order_by()
@@ -344,7 +379,7 @@ def _rebuild_month(month: dt.date) -> int:
             unit = Substr("org_code", 1, length)
             cohort = (
                 Case.objects.filter(reported_at__gte=lower, reported_at__lt=upper)
-                .annotate(rday=TruncDate("reported_at", tzinfo=tz), unit=unit)
+                .annotate(rday=LocalDate("reported_at", tzinfo=tz), unit=unit)
                 .values("rday", "unit", *DIM_FIELDS[1:])
                 .annotate(**cohort_aggregates())
                 .order_by()
@@ -361,7 +396,7 @@ def _rebuild_month(month: dt.date) -> int:
             events = (
                 CaseEvent.objects.filter(at__gte=lower, at__lt=upper, action__in=COUNTED_ACTIONS)
                 .annotate(
-                    eday=TruncDate("at", tzinfo=tz),
+                    eday=LocalDate("at", tzinfo=tz),
                     unit=Substr("case__org_code", 1, length),
                     category_id=F("case__category_id"),
                     kind=F("case__kind"),

@@ -319,3 +319,20 @@ def test_rebuild_command_rebuilds_and_is_audited(world, tree, people, report):
     with pytest.raises(CommandError):
         call_command("rebuild_rollups", "--start", "2026-02-01", "--end", "2026-01-01")
     assert AuditLog.objects.filter(action="cases.rollups_rebuild").count() == 1
+
+
+def test_days_are_beijing_days_in_the_rebuild_too(world, tree, people, report):
+    """23:30 on 31 March and 00:10 on 1 April, Beijing time (15:30 and 16:10 UTC on 31
+    March): two months, in the kept rows and in the rebuilt ones."""
+    clock, *_ = world
+    clock.set(2026, 3, 31, 23, 30)
+    report()
+    clock.set(2026, 4, 1, 0, 10)
+    report()
+    for _ in range(2):
+        march = _month_row(tree.sub.code, dt.date(2026, 3, 1), dims=0)
+        april = _month_row(tree.sub.code, dt.date(2026, 4, 1), dims=0)
+        assert (march.received, april.received) == (1, 1)
+        day = CaseRollup.objects.get(grain="d", dims=0, unit_code=tree.sub.code, day="2026-04-01")
+        assert day.received == 1
+        rollups.rebuild()
