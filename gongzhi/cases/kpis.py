@@ -495,6 +495,54 @@ def case_kpis_by_child(user, *, unit_code: str, start: dt.date, end: dt.date) ->
     ]
 
 
+def case_kpis_at_level(
+    user, *, unit_code: str, level: str, start: dt.date, end: dt.date
+) -> list[KpiReport]:
+    """`case_kpis` for every unit of `level` under `unit_code` (the communities of a
+    district, the grids of a subdistrict …), ordered by code: one rollup GROUP BY on the
+    codes of that length and the two live counts grouped the same way, whatever the
+    number of units. Active units get a row also with nothing in the period; inactive
+    ones only with data. Cases placed above that level (on a community, not a grid) are
+    in no row."""
+    check_period(start, end)
+    unit = _unit(user, unit_code)
+    length = CODE_LENGTH[level]
+    if length <= len(unit.code):
+        return []
+    names = dict(
+        OrgUnit.objects.filter(code__within=unit.code, level=level, is_active=True).values_list(
+            "code", "name"
+        )
+    )
+    stored = {
+        r["unit_code"]: r
+        for r in rollup_rows(
+            Q(unit_code__within=unit.code, unit_code__length=length),
+            RollupDims.TOTAL,
+            start,
+            end,
+            group=("unit_code",),
+        )
+    }
+    now = timezone.now()
+    overdue, pending = _live(unit.code, start, end, now, length)
+    codes = set(names) | {c for c in (*stored, *overdue, *pending) if c and len(c) == length}
+    missing = codes - set(names)
+    if missing:
+        names.update(OrgUnit.objects.filter(code__in=missing).values_list("code", "name"))
+    return [
+        _report(
+            c,
+            names.get(c, c),
+            start,
+            end,
+            now,
+            _counts(stored.get(c, {}), overdue.get(c, 0), pending.get(c, 0)),
+        )
+        for c in sorted(codes)
+    ]
+
+
 def case_kpis_by_department(
     user, *, unit_code: str, start: dt.date, end: dt.date
 ) -> list[KpiReport]:

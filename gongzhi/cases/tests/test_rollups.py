@@ -172,6 +172,15 @@ def _assert_rollups_match(tree, people, clock, periods):
             assert [(r.unit_code, r.counts) for r in children] == [
                 (r.unit_code, r.counts) for r in raw_children
             ], (name, start, end)
+        grids = kpis.case_kpis_at_level(
+            op, unit_code=tree.district.code, level=Level.GRID, start=start, end=end
+        )
+        for row in grids:
+            raw = kpis.raw_case_kpis(
+                op, unit_code=row.unit_code, start=start, end=end, now=clock.now
+            )
+            assert row.counts == raw.counts, (row.unit_code, start, end)
+        assert {r.unit_code for r in grids} >= {tree.grid_a.code, tree.grid_c.code}
         sub = tree.sub.code
         total = kpis.case_kpis(op, unit_code=sub, start=start, end=end).counts
         for by in kpis.BREAKDOWNS:
