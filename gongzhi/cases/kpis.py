@@ -644,17 +644,26 @@ def trend(user, *, unit_code: str, start: dt.date, end: dt.date) -> list[dict]:
     check_period(start, end)
     unit = _unit(user, unit_code)
     monthly = (end - start).days + 1 > 92
-    rows = rollup_rows(Q(unit_code=unit.code), RollupDims.TOTAL, start, end, group=("grain", "day"))
+    if monthly:
+        rows = rollup_rows(
+            Q(unit_code=unit.code), RollupDims.TOTAL, start, end, group=("grain", "day")
+        )
+    else:  # day rows only: a whole month inside the period must still give its days
+        rows = (
+            CaseRollup.objects.filter(
+                unit_code=unit.code, dims=RollupDims.TOTAL, grain="d", day__range=(start, end)
+            )
+            .order_by()
+            .values("grain", "day")
+            .annotate(**_sums())
+        )
     points: dict[dt.date, dict] = {}
     day = start.replace(day=1) if monthly else start
     while day <= end:
         points[day] = {"received": 0, "concluded": 0, "callbacks": 0, "satisfied": 0}
         day = rollups._next_month(day) if monthly else day + dt.timedelta(days=1)
     for r in rows:
-        key = r["day"].replace(day=1) if monthly else r["day"]
-        if r["grain"] == "m" and not monthly:
-            continue  # not used: a period of 92 days or fewer has no month-row parts
-        p = points[key]
+        p = points[r["day"].replace(day=1) if monthly else r["day"]]
         p["received"] += int(r["received"] or 0)
         p["concluded"] += int(r["verified"] or 0) - int(r["reworked"] or 0)
         p["callbacks"] += int(r["callbacks"] or 0)

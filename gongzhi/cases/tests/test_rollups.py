@@ -345,3 +345,17 @@ def test_days_are_beijing_days_in_the_rebuild_too(world, tree, people, report):
         day = CaseRollup.objects.get(grain="d", dims=0, unit_code=tree.sub.code, day="2026-04-01")
         assert day.received == 1
         rollups.rebuild()
+
+
+def test_trend_by_day_over_a_whole_month_has_its_days(world, tree, people, report):
+    clock, *_ = world
+    clock.set(2026, 3, 10, 9)
+    report()
+    march = kpis.trend(
+        people.op_sub, unit_code=tree.sub.code, start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31)
+    )
+    assert len(march) == 31 and march[9]["received"] == 1 and march[9]["day"].day == 10
+    year = kpis.trend(
+        people.op_sub, unit_code=tree.sub.code, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31)
+    )
+    assert [p["received"] for p in year] == [0, 0, 1] + [0] * 9
