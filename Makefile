@@ -19,7 +19,8 @@ $(STAMP): pyproject.toml | $(PY)
 
 # Front-end assets come from the npm registry, pinned in package-lock.json, and are
 # served by the app itself (no CDN). One npm ci makes every file (a grouped target).
-VENDOR_FILES := $(VENDOR)/htmx.min.js $(VENDOR)/leaflet/leaflet.js $(VENDOR)/leaflet/leaflet.css
+VENDOR_FILES := $(VENDOR)/htmx.min.js $(VENDOR)/leaflet/leaflet.js $(VENDOR)/leaflet/leaflet.css \
+	$(VENDOR)/echarts/echarts.min.js
 $(VENDOR_FILES) &: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	mkdir -p $(VENDOR)/leaflet
@@ -27,6 +28,8 @@ $(VENDOR_FILES) &: package.json package-lock.json
 	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(VENDOR)/leaflet/
 	rm -rf $(VENDOR)/leaflet/images
 	cp -R node_modules/leaflet/dist/images $(VENDOR)/leaflet/images
+	mkdir -p $(VENDOR)/echarts
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/echarts.min.js
 	touch $(VENDOR_FILES)
 
 assets: $(VENDOR_FILES)

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "gongzhi.hotline",
     "gongzhi.selfservice",
     "gongzhi.open311",
+    "gongzhi.campaigns",
+    "gongzhi.command",
     "gongzhi.api",
     "gongzhi.web",
 ]

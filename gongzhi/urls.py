@@ -19,6 +19,8 @@ urlpatterns = [
     path("", include("gongzhi.imports.urls")),
     path("", include("gongzhi.notifications.urls")),
     path("", include("gongzhi.cases.urls")),
+    path("", include("gongzhi.command.urls")),
+    path("", include("gongzhi.campaigns.urls")),
     path("", include("gongzhi.hotline.urls")),
     path("", include("gongzhi.selfservice.urls")),
     path("", include("gongzhi.web.urls")),

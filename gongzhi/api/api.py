@@ -5,8 +5,10 @@ from ninja import NinjaAPI, Swagger
 from gongzhi.accounts.api import router as accounts_router
 from gongzhi.api import errors
 from gongzhi.api.auth import ActiveSessionAuth, TokenAuth
+from gongzhi.campaigns.api import router as campaigns_router
 from gongzhi.cases.api import router as cases_router
 from gongzhi.cases.kpi_api import router as kpi_router
+from gongzhi.command.api import router as command_router
 from gongzhi.imports.api import router as imports_router
 from gongzhi.notifications.api import router as notifications_router
 from gongzhi.orgs.api import router as orgs_router
@@ -34,3 +36,5 @@ api.add_router("/imports", imports_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/cases", cases_router)
 api.add_router("/kpis", kpi_router)
+api.add_router("/command", command_router)
+api.add_router("/campaigns", campaigns_router)

@@ -88,6 +88,9 @@ class Perm:
     CASE_SUPERVISE = "cases.supervise"  # 督办 and 提级
     CASE_LEADER_VISIT = "cases.leader_visit"  # record 领导到现场 on a repeat case
     CASE_REVEAL = "cases.reveal"  # see a reporter's phone in full (audited)
+    # The command center.
+    COMMAND_VIEW = "command.view"  # dashboards, wall screen, map, hotspots, monthly report
+    CAMPAIGN_MANAGE = "campaigns.manage"  # open a special campaign 专项治理, add cases, close it
 
 
 _STAFF_READ = {Perm.ORGS_VIEW, Perm.STAFF_VIEW, Perm.DEPARTMENTS_VIEW, Perm.REGISTRY_VIEW}
@@ -107,6 +110,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.AUDIT_VIEW,
             Perm.EXPORT_UNMASKED,
             Perm.CASE_VIEW,
+            Perm.COMMAND_VIEW,
         }
         | _REGISTRY_KEEPER
     ),
@@ -120,10 +124,19 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.CASE_DECIDE,
             Perm.CASE_SUPERVISE,
             Perm.CASE_REVEAL,
+            Perm.COMMAND_VIEW,
+            Perm.CAMPAIGN_MANAGE,
         }
     ),
     Role.LEADER: frozenset(
-        _STAFF_READ | {Perm.AUDIT_VIEW, Perm.CASE_VIEW, Perm.CASE_SUPERVISE, Perm.CASE_LEADER_VISIT}
+        _STAFF_READ
+        | {
+            Perm.AUDIT_VIEW,
+            Perm.CASE_VIEW,
+            Perm.CASE_SUPERVISE,
+            Perm.CASE_LEADER_VISIT,
+            Perm.COMMAND_VIEW,
+        }
     ),
     Role.COMMUNITY_WORKER: frozenset(
         _STAFF_READ
@@ -135,6 +148,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.CASE_HANDLE,
             Perm.CASE_SELF_HANDLE,
             Perm.CASE_REVEAL,
+            Perm.COMMAND_VIEW,
         }
     ),
     Role.GRID_WORKER: frozenset(

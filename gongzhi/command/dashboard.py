@@ -1,0 +1,603 @@
+"""The command center's dashboard: every KPI of a unit for a period beside the previous
+period of equal length, the trend, breakdowns and rankings — all from the case rollups
+(cases.kpis), plus the clock-dependent counts read live from small indexes. Nothing
+here scans cases: the cost does not grow with their number.
+
+And the drill-down: the cases behind a number, one keyset page at a time, filtered the
+way the rollups count (cases.rollups / cases.kpis define each count).
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gongzhi.cases import kpis
+from gongzhi.cases.models import (
+    OPEN_STATES,
+    CaseEvent,
+    Category,
+    RollupDims,
+    State,
+)
+from gongzhi.core.errors import Invalid, NotFound
+from gongzhi.core.permissions import can, scope_for
+from gongzhi.core.roles import CODE_LENGTH, Level, Perm, child_level
+from gongzhi.orgs.models import OrgUnit
+
+# Units a dashboard is drawn for (a grid's figures are a row of its community's ranking).
+PICKABLE = (Level.DISTRICT, Level.SUBDISTRICT, Level.COMMUNITY)
+
+PERIODS = (
+    ("today", gettext_lazy("Today")),
+    ("week", gettext_lazy("This week")),
+    ("month", gettext_lazy("This month")),
+    ("year", gettext_lazy("This year")),
+    ("custom", gettext_lazy("Custom")),
+)
+PERIOD_NAMES = tuple(name for name, _label in PERIODS)
+
+# For each rate: whether a rise is good news, and which drill-down lists its numerator
+# and its denominator.
+RATE_LINKS = {
+    "handling": (True, "handled", "received"),
+    "closure": (True, "closed", "due"),
+    "on_time_closure": (True, "closed_on_time", "due"),
+    "response": (True, "responded_on_time", "response_due"),
+    "resolution": (True, "callbacks_solved", "callbacks"),
+    "satisfaction": (True, "callbacks_satisfied", "callbacks"),
+    "rework": (False, "reworked", "verified"),
+    "repeat": (False, "repeats", "received"),
+}
+
+# The counts shown as cards, with whether a rise is good news (None: neither).
+COUNT_CARDS = (
+    ("received", gettext_lazy("Received"), None),
+    ("handled", gettext_lazy("Handled"), True),
+    ("closed", gettext_lazy("Closed"), True),
+    ("overdue", gettext_lazy("Overdue"), False),
+    ("repeats", gettext_lazy("Repeat problems"), False),
+    ("callbacks", gettext_lazy("Callbacks"), None),
+)
+
+# Ranking columns one may sort by, and whether the best value is the highest.
+SORTS = {
+    "on_time_closure": True,
+    "satisfaction": True,
+    "rework": False,
+    "overdue": False,
+    "received": True,
+}
+RANKING_RATES = ("on_time_closure", "satisfaction", "rework")
+
+
+# -- periods -----------------------------------------------------------------------------
+
+
+def period_for(
+    name: str, today: dt.date, start: dt.date | None = None, end: dt.date | None = None
+) -> tuple[dt.date, dt.date]:
+    """The days of a named period, up to `today` included: today, this week (from
+    Monday), this month, this year; "custom" takes `start` and `end` (checked: not
+    reversed, at most three years). Raises Invalid (code "invalid_period")."""
+    if name == "today":
+        return today, today
+    if name == "week":
+        return today - dt.timedelta(days=today.weekday()), today
+    if name == "month":
+        return today.replace(day=1), today
+    if name == "year":
+        return today.replace(month=1, day=1), today
+    if name == "custom":
+        kpis.check_period(start, end)
+        return start, end
+    message = _("Unknown period.")
+    raise Invalid(message, code="invalid_period", details={"period": [message]})
+
+
+def previous_period(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """The period of the same number of days that ends the day before `start`."""
+    days = (end - start).days
+    last = start - dt.timedelta(days=1)
+    return last - dt.timedelta(days=days), last
+
+
+# -- scope -------------------------------------------------------------------------------
+
+
+def command_unit(user, unit_code: str) -> OrgUnit:
+    """The unit, when the user holds COMMAND_VIEW and CASE_VIEW over all of it; the same
+    NotFound for missing, not theirs, or no command-center access."""
+    code = (unit_code or "").strip()[:24]
+    if not (
+        code
+        and scope_for(user, Perm.COMMAND_VIEW).covers_code(code)
+        and scope_for(user, Perm.CASE_VIEW).covers_code(code)
+    ):
+        raise NotFound(_("The unit does not exist or is outside your area."))
+    unit = OrgUnit.objects.filter(code=code).first()
+    if unit is None:
+        raise NotFound(_("The unit does not exist or is outside your area."))
+    return unit
+
+
+def command_units(user) -> list[OrgUnit]:
+    """The units the user may draw a dashboard for, by code (district first)."""
+    if not can(user, Perm.COMMAND_VIEW):
+        return []
+    command = scope_for(user, Perm.COMMAND_VIEW).q("code")
+    cases = scope_for(user, Perm.CASE_VIEW).q("code")
+    return list(
+        OrgUnit.objects.filter(command, cases, level__in=PICKABLE, is_active=True)
+        .only("code", "name", "level")
+        .order_by("code")[:500]
+    )
+
+
+# -- the figures -------------------------------------------------------------------------
+
+
+def _rate(r: kpis.Rate) -> dict:
+    return {
+        "key": r.key,
+        "label": str(r.label),
+        "numerator": r.numerator,
+        "denominator": r.denominator,
+        "value": r.value,
+        "percent": r.percent,
+    }
+
+
+def _change(now: int, before: int) -> dict:
+    diff = now - before
+    return {
+        "change": diff,
+        "change_percent": round(diff * 100 / before, 1) if before else None,
+    }
+
+
+def _tone(diff, rise_is_good) -> str:
+    """ "good", "bad" or "" for a change, for colouring."""
+    if not diff or rise_is_good is None:
+        return ""
+    return "good" if (diff > 0) == rise_is_good else "bad"
+
+
+def _kpi_cards(report: kpis.KpiReport, before: kpis.KpiReport) -> list[dict]:
+    cards = []
+    for r in report.rates:
+        p = before.rate(r.key)
+        rise_is_good, num_metric, den_metric = RATE_LINKS[r.key]
+        change = None
+        if r.percent is not None and p.percent is not None:
+            change = round(r.percent - p.percent, 1)
+        cards.append(
+            {
+                **_rate(r),
+                "previous": _rate(p),
+                "change_pp": change,
+                "rise_is_good": rise_is_good,
+                "tone": _tone(change, rise_is_good),
+                "numerator_metric": num_metric,
+                "denominator_metric": den_metric,
+            }
+        )
+    return cards
+
+
+def _count_cards(report: kpis.KpiReport, before: kpis.KpiReport) -> list[dict]:
+    cards = []
+    for key, label, rise_is_good in COUNT_CARDS:
+        now, then = report.counts[key], before.counts[key]
+        change = _change(now, then)
+        cards.append(
+            {
+                "key": key,
+                "label": str(label),
+                "value": now,
+                "previous": then,
+                **change,
+                "rise_is_good": rise_is_good,
+                "tone": _tone(change["change"], rise_is_good),
+            }
+        )
+    return cards
+
+
+def _row(code, name, counts: dict, rates) -> dict:
+    by_key = {r.key: r for r in (rates.values() if isinstance(rates, dict) else rates)}
+    return {
+        "code": code,
+        "name": str(name),
+        "received": counts["received"],
+        "handled": counts["handled"],
+        "closed": counts["closed"],
+        "overdue": counts["overdue"],
+        "rates": {k: _rate(by_key[k]) for k in by_key},
+    }
+
+
+def _breakdown_rows(rows: list[dict]) -> list[dict]:
+    return [
+        {**_row(str(r["key"]), r["label"], r["counts"], r["rates"]), "key": r["key"]} for r in rows
+    ]
+
+
+def _fold_groups(by_category: list[dict]) -> list[dict]:
+    """The category breakdown summed into category groups — what
+    `kpis.breakdown(by="category_group")` answers, without reading the rollups again."""
+    categories = {
+        c.pk: c
+        for c in Category.objects.filter(pk__in=[r["key"] for r in by_category]).select_related(
+            "parent"
+        )
+    }
+    groups: dict = {}
+    for r in by_category:
+        c = categories.get(r["key"])
+        key = (c.parent_id or c.pk) if c else r["key"]
+        label = c.parent.name if c and c.parent_id else r["label"]
+        acc = groups.setdefault(key, {"key": key, "label": label, "counts": {}})
+        for name, value in r["counts"].items():
+            acc["counts"][name] = acc["counts"].get(name, 0) + value
+    out = []
+    for g in groups.values():
+        counts = g["counts"]
+        g["rates"] = {
+            k: kpis.Rate.of(k, label, counts[n], counts[d]) for k, label, n, d in kpis.RATES
+        }
+        out.append(g)
+    out.sort(key=lambda g: (-g["counts"]["received"], str(g["label"])))
+    return out
+
+
+def sort_rows(rows: list[dict], key: str, best_first: bool = True) -> list[dict]:
+    """Rows ordered by a ranking column, best first (or worst first); rows without a
+    value (nothing to divide by) always last, then by code."""
+    if key not in SORTS:
+        key = "on_time_closure"
+    high_is_best = SORTS[key]
+    descending = high_is_best if best_first else not high_is_best
+
+    def value(row):
+        return row[key] if key in ("overdue", "received") else row["rates"][key]["value"]
+
+    known = [r for r in rows if value(r) is not None]
+    unknown = [r for r in rows if value(r) is None]
+    known.sort(key=lambda r: r["code"])
+    known.sort(key=value, reverse=descending)
+    return known + sorted(unknown, key=lambda r: r["code"])
+
+
+def _level_ranking(user, unit: OrgUnit, level: str, start, end) -> list[dict]:
+    """The units of `level` under `unit` (e.g. the grids of a subdistrict), from the
+    rollups: one grouped sum, one live count of overdue and of response pending."""
+    length = CODE_LENGTH[level]
+    # Grids are named within their community ("第1网格"): say which community.
+    names = {
+        code: f"{parent} {name}" if level == Level.GRID and parent else name
+        for code, name, parent in OrgUnit.objects.filter(
+            code__within=unit.code, code__length=length, is_active=True
+        )
+        .values_list("code", "name", "parent__name")
+        .order_by()
+    }
+    stored = {
+        r["unit_code"]: r
+        for r in kpis.rollup_rows(
+            Q(unit_code__within=unit.code, unit_code__length=length),
+            RollupDims.TOTAL,
+            start,
+            end,
+            group=("unit_code",),
+        )
+    }
+    # grouped by the first `length` digits of the case's place (kpis._live's int group)
+    overdue, pending = kpis._live(unit.code, start, end, timezone.now(), length)
+    codes = set(names) | set(stored) | {c for c in (*overdue, *pending) if len(c or "") == length}
+    rows = []
+    for code in sorted(codes):
+        counts = kpis._counts(stored.get(code, {}), overdue.get(code, 0), pending.get(code, 0))
+        rates = tuple(kpis.Rate.of(k, label, counts[n], counts[d]) for k, label, n, d in kpis.RATES)
+        rows.append(_row(code, names.get(code, code), counts, rates))
+    return rows
+
+
+LEVEL_PLURAL = {
+    Level.SUBDISTRICT: gettext_lazy("Subdistricts"),
+    Level.COMMUNITY: gettext_lazy("Communities"),
+    Level.GRID: gettext_lazy("Grids"),
+    Level.MICROGRID: gettext_lazy("Micro-grids"),
+}
+
+
+def dashboard_data(
+    user,
+    unit_code: str,
+    start: dt.date,
+    end: dt.date,
+    *,
+    period: str = "custom",
+    sort: str = "on_time_closure",
+    best_first: bool = True,
+) -> dict:
+    """Everything the dashboard shows for `unit_code` over [start, end], JSON-ready
+    (dates as ISO text). Raises NotFound (unit outside the user's command-center area,
+    or no command-center access) and Invalid (code "invalid_period")."""
+    kpis.check_period(start, end)
+    unit = command_unit(user, unit_code)
+    code = unit.code
+    prev_start, prev_end = previous_period(start, end)
+    report = kpis.case_kpis(user, unit_code=code, start=start, end=end)
+    before = kpis.case_kpis(user, unit_code=code, start=prev_start, end=prev_end)
+
+    children_level = child_level(unit.level)
+    children = [
+        _row(r.unit_code, r.unit_name, r.counts, r.rates)
+        for r in kpis.case_kpis_by_child(user, unit_code=code, start=start, end=end)
+    ]
+    rankings = []
+    if children_level:
+        rankings.append(
+            {
+                "key": "children",
+                "level": children_level,
+                "label": str(LEVEL_PLURAL[children_level]),
+                "rows": sort_rows(children, sort, best_first),
+            }
+        )
+        grand = child_level(children_level)
+        if grand and grand != Level.MICROGRID:
+            rows = _level_ranking(user, unit, grand, start, end)
+            rankings.append(
+                {
+                    "key": "grandchildren",
+                    "level": grand,
+                    "label": str(LEVEL_PLURAL[grand]),
+                    "rows": sort_rows(rows, sort, best_first),
+                }
+            )
+    departments = [
+        {**_row(r.unit_code, r.unit_name, r.counts, r.rates), "department": r.unit_code[5:]}
+        for r in kpis.case_kpis_by_department(user, unit_code=code, start=start, end=end)
+    ]
+    rankings.append(
+        {
+            "key": "departments",
+            "level": "department",
+            "label": str(_("Handling departments")),
+            "rows": sort_rows(departments, sort, best_first),
+        }
+    )
+    by_category = kpis.breakdown(user, unit_code=code, start=start, end=end, by="category")
+    breakdowns = {
+        "category_group": _breakdown_rows(_fold_groups(by_category)),
+        "category": _breakdown_rows(by_category),
+        "channel": _breakdown_rows(
+            kpis.breakdown(user, unit_code=code, start=start, end=end, by="channel")
+        ),
+    }
+    trend = [
+        {**p, "day": p["day"].isoformat()}
+        for p in kpis.trend(user, unit_code=code, start=start, end=end)
+    ]
+    counts = report.counts
+    empty = not any(counts.values())
+    return {
+        "unit": {"code": code, "name": unit.name, "level": unit.level},
+        "period": {
+            "name": period,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "days": (end - start).days + 1,
+        },
+        "previous": {"start": prev_start.isoformat(), "end": prev_end.isoformat()},
+        "as_of": report.now.isoformat(),
+        "empty": empty,
+        "counts": dict(counts),
+        "previous_counts": dict(before.counts),
+        "kpis": _kpi_cards(report, before),
+        "count_cards": _count_cards(report, before),
+        "trend": trend,
+        "trend_grain": "month" if (end - start).days + 1 > 92 else "day",
+        "breakdowns": breakdowns,
+        "rankings": rankings,
+        "sort": sort if sort in SORTS else "on_time_closure",
+        "best_first": best_first,
+    }
+
+
+# -- the drill-down ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: object
+    # "cohort": cases reported in the period; "event": cases with such an event in it
+    kind: str = "cohort"
+    # the rollups hold this count: the drill-down can show the number the dashboard did
+    counted: bool = True
+
+
+METRICS = {
+    m.key: m
+    for m in (
+        Metric("received", gettext_lazy("Received")),
+        Metric("rejected", gettext_lazy("Not registered")),
+        Metric("merged", gettext_lazy("Merged")),
+        Metric("handled", gettext_lazy("Handled")),
+        Metric("closed", gettext_lazy("Closed")),
+        Metric("closed_on_time", gettext_lazy("Closed on time")),
+        Metric("closed_late", gettext_lazy("Closed after the deadline"), counted=False),
+        Metric("overdue", gettext_lazy("Overdue")),
+        Metric("due", gettext_lazy("Due (closed or overdue)")),
+        Metric("response_due", gettext_lazy("Contact due")),
+        Metric("responded_on_time", gettext_lazy("Contacted in time")),
+        Metric("repeats", gettext_lazy("Repeat problems")),
+        Metric("callbacks", gettext_lazy("Called back"), "event", counted=False),
+        Metric("callbacks_solved", gettext_lazy("Called back: solved"), "event", counted=False),
+        Metric(
+            "callbacks_satisfied", gettext_lazy("Called back: satisfied"), "event", counted=False
+        ),
+        Metric(
+            "callbacks_unsatisfied",
+            gettext_lazy("Called back: not satisfied"),
+            "event",
+            counted=False,
+        ),
+        Metric("verified", gettext_lazy("Checked"), "event", counted=False),
+        Metric("reworked", gettext_lazy("Sent back for rework"), "event", counted=False),
+    )
+}
+
+NEWEST = ("-reported_at", "-id")
+BY_DEADLINE = ("due_at", "id")
+
+
+def _cohort_q(metric: str, now: dt.datetime) -> Q:
+    """Which cases reported in the period a cohort count holds (as cases.rollups and the
+    live part of cases.kpis count them)."""
+    received = ~Q(state__in=[State.REJECTED, State.MERGED])
+    closed = received & Q(closed_at__isnull=False)
+    overdue = Q(state__in=OPEN_STATES, due_at__lt=now) & (
+        ~Q(state=State.SUSPENDED) | Q(suspended_at__gt=F("due_at"))
+    )
+    return {
+        "received": received,
+        "rejected": Q(state=State.REJECTED),
+        "merged": Q(state=State.MERGED),
+        "handled": received & Q(handled_at__isnull=False),
+        "closed": closed,
+        "closed_on_time": closed & Q(closed_on_time=True),
+        "closed_late": closed & Q(closed_on_time=False),
+        "overdue": overdue,
+        "due": closed | overdue,
+        "response_due": received
+        & Q(respond_by__isnull=False)
+        & (Q(respond_by__lt=now) | Q(responded_at__isnull=False)),
+        "responded_on_time": received
+        & Q(responded_at__isnull=False, responded_at__lte=F("respond_by")),
+        "repeats": received & Q(is_repeat=True),
+    }[metric]
+
+
+def _event_q(metric: str) -> Q:
+    from gongzhi.cases.services import satisfied_ratings
+
+    callback = Q(action="callback")
+    satisfied = Q(data__rating__in=list(satisfied_ratings()))
+    return {
+        "callbacks": callback,
+        "callbacks_solved": callback & Q(data__solved=True),
+        "callbacks_satisfied": callback & satisfied,
+        "callbacks_unsatisfied": callback & ~satisfied,
+        "verified": Q(action__in=("verify_pass", "verify_fail")),
+        "reworked": Q(action="verify_fail"),
+    }[metric]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What narrows a drill-down besides the unit, period and metric."""
+
+    category: int | None = None
+    group: int | None = None
+    channel: str = ""
+    department: int | None = None
+    exact: bool = False  # only cases placed on the unit itself, not on a child
+
+
+def _int(value, name: str) -> int | None:
+    value = (str(value) if value is not None else "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        message = _("Not a valid filter.")
+        raise Invalid(message, code="invalid_filter", details={name: [message]}) from None
+
+
+def filters_from(params) -> Filters:
+    return Filters(
+        category=_int(params.get("category"), "category"),
+        group=_int(params.get("group"), "group"),
+        channel=(params.get("channel") or "").strip()[:16],
+        department=_int(params.get("department"), "department"),
+        exact=(params.get("exact") or "") in ("1", "true"),
+    )
+
+
+def drilldown(user, *, unit_code: str, start: dt.date, end: dt.date, metric: str, filters=None):
+    """The cases behind one dashboard number, scoped: placed within the unit and visible
+    to the user (CASE_VIEW). Returns (queryset, ordering, metric). Cohort metrics hold
+    the cases reported in the period; event metrics the cases with such an event in it
+    (a case called back twice is listed once)."""
+    from gongzhi.cases.selectors import cases_visible_to
+
+    if metric not in METRICS:
+        message = _("Unknown figure.")
+        raise Invalid(message, code="invalid_metric", details={"metric": [message]})
+    kpis.check_period(start, end)
+    unit = command_unit(user, unit_code)
+    filters = filters or Filters()
+    now = timezone.now()
+    lower, upper = kpis.period_bounds(start, end)
+    qs = cases_visible_to(user)
+    qs = qs.filter(org_code=unit.code) if filters.exact else qs.filter(org_code__within=unit.code)
+    spec = METRICS[metric]
+    if spec.kind == "event":
+        events = CaseEvent.objects.filter(
+            _event_q(metric), at__gte=lower, at__lt=upper, at__lte=now
+        ).filter(case__org_code__within=unit.code)
+        qs = qs.filter(pk__in=events.values("case_id"))
+        ordering = NEWEST
+    else:
+        qs = qs.filter(reported_at__gte=lower, reported_at__lt=upper).filter(_cohort_q(metric, now))
+        ordering = BY_DEADLINE if metric == "overdue" else NEWEST
+    if filters.category is not None:
+        qs = qs.filter(category_id=filters.category)
+    if filters.group is not None:
+        qs = qs.filter(Q(category__parent_id=filters.group) | Q(category_id=filters.group))
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.department is not None:
+        qs = qs.filter(department_id=filters.department)
+    return qs, ordering, spec, unit
+
+
+def drilldown_total(
+    user, *, unit_code: str, start: dt.date, end: dt.date, metric: str, filters=None
+) -> int | None:
+    """The number the dashboard showed for this drill-down, from the rollups (the count
+    of cases the list holds), or None when the rollups do not hold it (an event metric,
+    or a combination of filters no rollup set has)."""
+    filters = filters or Filters()
+    spec = METRICS.get(metric)
+    if spec is None or not spec.counted or filters.exact:
+        return None
+    given = [
+        f
+        for f in ("category", "group", "channel", "department")
+        if getattr(filters, f) not in (None, "")
+    ]
+    if len(given) > 1:
+        return None
+    args = {"unit_code": unit_code, "start": start, "end": end}
+    if not given:
+        return kpis.case_kpis(user, **args).counts[metric]
+    if given == ["department"]:
+        for r in kpis.case_kpis_by_department(user, **args):
+            if r.unit_code == f"dept:{filters.department}":
+                return r.counts[metric]
+        return 0
+    by = {"category": "category", "group": "category_group", "channel": "channel"}[given[0]]
+    key = getattr(filters, given[0])
+    for r in kpis.breakdown(user, by=by, **args):
+        if r["key"] == key:
+            return r["counts"][metric]
+    return 0

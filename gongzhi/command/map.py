@@ -1,0 +1,274 @@
+"""The command center's map: the grids of a unit shaded by the cases of a period, and
+the cases themselves as markers, clustered on the server when there are many.
+
+- Grid figures come from the rollups (`kpis.rollup_rows`, one row per grid and day or
+  month) plus one live GROUP BY for the overdue count over `kpis.live_querysets` — the
+  KPI report's `overdue` (open cases received in the period and past their deadline;
+  a suspended case only if it was already late when suspended).
+- Markers: the cases received in the period whose point lies in the map's box. Up to
+  `MAX_MARKERS` come one by one (number, title, state, overdue — nothing about the
+  reporter); beyond that they are counted per cell of a zoom-dependent square
+  (GROUP BY the rounded latitude and longitude), so the answer stays small whatever
+  the number of cases. Two queries at most.
+"""
+
+import datetime as dt
+import math
+
+from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, IntegerField, Q
+from django.db.models.functions import Cast, Floor, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.cases import kpis
+from gongzhi.cases.models import OPEN_STATES, Case, RollupDims, State
+from gongzhi.command.wall import check_unit
+from gongzhi.core.errors import Invalid, NotFound
+from gongzhi.core.roles import CODE_LENGTH, Level
+from gongzhi.orgs import geo
+from gongzhi.orgs.models import OrgUnit
+
+GRID_LENGTH = CODE_LENGTH[Level.GRID]
+MAX_MARKERS = 300
+MAX_ZOOM = 22
+# A cluster cell is about CELL_PIXELS on screen: a degree of longitude is
+# 256 * 2**zoom / 360 pixels in Web Mercator.
+CELL_PIXELS = 80
+METRICS = ("received", "overdue")
+PRESETS = ("today", "week", "month", "year")
+NOT_RECEIVED = (State.REJECTED, State.MERGED)
+
+
+# -- the period -------------------------------------------------------------------
+
+
+def _date(value: str, name: str) -> dt.date:
+    value = (value or "").strip()
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        message = _("Give the period as a start and an end date (YYYY-MM-DD).")
+        raise Invalid(message, code="invalid_period", details={name: [message]}) from None
+
+
+def preset_period(preset: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    if preset == "today":
+        return today, today
+    if preset == "week":
+        return today - dt.timedelta(days=today.weekday()), today
+    if preset == "year":
+        return today.replace(month=1, day=1), today
+    return today.replace(day=1), today
+
+
+def period(start: str | None, end: str | None, preset: str | None = None):
+    """(start, end) from the query: a preset (today, week, month, year), or both dates,
+    or — nothing given — this month so far. Invalid "invalid_period" otherwise."""
+    today = timezone.localdate()
+    if not (start or end):
+        return preset_period(preset if preset in PRESETS else "month", today)
+    first, last = _date(start, "start"), _date(end, "end")
+    kpis.check_period(first, last)
+    return first, last
+
+
+# -- the grids ---------------------------------------------------------------------
+
+
+def _unit(user, unit_code: str) -> OrgUnit:
+    code = check_unit(user, unit_code)
+    unit = OrgUnit.objects.filter(code=code).only("id", "code", "name", "level").first()
+    if unit is None:
+        raise NotFound(_("The unit does not exist or is outside your area."))
+    return unit
+
+
+def _grids_q(code: str) -> Q:
+    """The grids in the unit (the unit itself when it is a grid)."""
+    return Q(code__within=code, level=Level.GRID)
+
+
+def grid_collection(user, unit_code: str) -> dict:
+    """The boundaries of the unit's grids as a GeoJSON FeatureCollection (for the page)."""
+    unit = _unit(user, unit_code)
+    grids = (
+        OrgUnit.objects.filter(_grids_q(unit.code), boundary__isnull=False, is_active=True)
+        .only("id", "code", "name", "level", "boundary", "boundary_bbox")
+        .order_by("code")
+    )
+    return geo.feature_collection(grids)
+
+
+def _overdue_q(now) -> Q:
+    # kpis' definition of overdue (kpis.live_querysets), as a condition per case.
+    return Q(state__in=OPEN_STATES, due_at__lt=now) & (
+        ~Q(state=State.SUSPENDED) | Q(suspended_at__gt=F("due_at"))
+    )
+
+
+def grid_values(user, unit_code: str, start: dt.date, end: dt.date, metric: str) -> dict:
+    """Per grid of the unit: cases received in the period (rollups) and overdue among
+    them now (live), and `value`, the one `metric` names."""
+    if metric not in METRICS:
+        message = _("Choose received or overdue.")
+        raise Invalid(message, code="invalid_metric", details={"metric": [message]})
+    kpis.check_period(start, end)
+    unit = _unit(user, unit_code)
+    now = timezone.now()
+    names = dict(OrgUnit.objects.filter(_grids_q(unit.code)).order_by().values_list("code", "name"))
+    rows = kpis.rollup_rows(
+        Q(unit_code__within=unit.code, unit_code__length=GRID_LENGTH),
+        RollupDims.TOTAL,
+        start,
+        end,
+        group=("unit_code",),
+    )
+    received = {r["unit_code"]: int(r["received"] or 0) for r in rows}
+    late, _pending = kpis.live_querysets(unit.code, start, end, now)
+    overdue = {
+        r["grid_code"]: r["n"]
+        for r in late.annotate(grid_code=Substr("org_code", 1, GRID_LENGTH))
+        .values("grid_code")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    grids = []
+    for code in sorted(set(names) | set(received) | set(overdue)):
+        if len(code) != GRID_LENGTH:
+            continue
+        row = {
+            "code": code,
+            "name": names.get(code, code),
+            "received": received.get(code, 0),
+            "overdue": overdue.get(code, 0),
+        }
+        row["value"] = row[metric]
+        grids.append(row)
+    return {
+        "unit_code": unit.code,
+        "unit_name": unit.name,
+        "start": start,
+        "end": end,
+        "metric": metric,
+        "as_of": now,
+        "max": max((g["value"] for g in grids), default=0),
+        "grids": grids,
+    }
+
+
+# -- the markers -------------------------------------------------------------------
+
+
+def parse_bbox(value: str) -> tuple[float, float, float, float]:
+    """ "west,south,east,north" in WGS-84 degrees (Leaflet's toBBoxString)."""
+    message = _(
+        "The map box must be four numbers: west,south,east,north "
+        "(longitude -180 to 180, latitude -90 to 90)."
+    )
+    try:
+        parts = [float(p) for p in (value or "").split(",")]
+    except ValueError:
+        parts = []
+    if len(parts) != 4 or not all(math.isfinite(p) for p in parts):
+        raise Invalid(message, code="invalid_bbox", details={"bbox": [message]})
+    west, south, east, north = parts
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise Invalid(message, code="invalid_bbox", details={"bbox": [message]})
+    return west, south, east, north
+
+
+def parse_zoom(value) -> int:
+    message = _("The zoom level must be a whole number from 0 to %(n)d.") % {"n": MAX_ZOOM}
+    try:
+        zoom = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise Invalid(message, code="invalid_zoom", details={"zoom": [message]}) from None
+    if not 0 <= zoom <= MAX_ZOOM:
+        raise Invalid(message, code="invalid_zoom", details={"zoom": [message]})
+    return zoom
+
+
+def cell_size(zoom: int) -> float:
+    """The side of a cluster cell in degrees at this zoom."""
+    return 360.0 * CELL_PIXELS / (256 * 2**zoom)
+
+
+def markers(user, unit_code: str, start: dt.date, end: dt.date, bbox: str, zoom) -> dict:
+    """The cases received in the period in the unit and in the box: each one when there
+    are at most MAX_MARKERS, else clusters (see the module docstring)."""
+    kpis.check_period(start, end)
+    west, south, east, north = parse_bbox(bbox)
+    zoom = parse_zoom(zoom)
+    code = check_unit(user, unit_code)
+    now = timezone.now()
+    lower, upper = kpis.period_bounds(start, end)
+    cases = (
+        Case.objects.filter(
+            org_code__within=code,
+            reported_at__gte=lower,
+            reported_at__lt=upper,
+            lng__gte=west,
+            lng__lte=east,
+            lat__gte=south,
+            lat__lte=north,
+        )
+        .exclude(state__in=NOT_RECEIVED)
+        .order_by()
+    )
+    overdue = _overdue_q(now)
+    rows = list(
+        cases.annotate(late=ExpressionWrapper(overdue, output_field=BooleanField()))
+        .values("id", "number", "title", "state", "lat", "lng", "late")
+        .order_by("-reported_at", "-id")[: MAX_MARKERS + 1]
+    )
+    out = {"zoom": zoom, "bbox": [west, south, east, north], "as_of": now}
+    if len(rows) <= MAX_MARKERS:
+        states = dict(State.choices)
+        out.update(
+            kind="markers",
+            total=len(rows),
+            markers=[
+                {
+                    "id": r["id"],
+                    "number": r["number"],
+                    "title": r["title"],
+                    "state": r["state"],
+                    "state_label": str(states.get(r["state"], r["state"])),
+                    "overdue": bool(r["late"]),
+                    "lat": r["lat"],
+                    "lng": r["lng"],
+                }
+                for r in rows
+            ],
+            clusters=[],
+        )
+        return out
+    size = cell_size(zoom)
+    cells = (
+        cases.annotate(
+            cy=Cast(Floor(F("lat") / size), IntegerField()),
+            cx=Cast(Floor(F("lng") / size), IntegerField()),
+        )
+        .values("cy", "cx")
+        .annotate(n=Count("pk"), late=Count("pk", filter=overdue), lat=Avg("lat"), lng=Avg("lng"))
+        .order_by("cy", "cx")
+    )
+    clusters = [
+        {
+            "lat": round(c["lat"], 6),
+            "lng": round(c["lng"], 6),
+            "count": c["n"],
+            "overdue": c["late"],
+            "bounds": [c["cx"] * size, c["cy"] * size, (c["cx"] + 1) * size, (c["cy"] + 1) * size],
+        }
+        for c in cells
+    ]
+    out.update(
+        kind="clusters",
+        total=sum(c["count"] for c in clusters),
+        markers=[],
+        clusters=clusters,
+    )
+    return out

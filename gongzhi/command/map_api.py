@@ -1,0 +1,99 @@
+"""The command center's map over the API (mounted at /api/v1/command).
+
+    GET /map/grids?unit=990101001&start=2026-03-01&end=2026-03-31&metric=received
+    GET /map/markers?unit=990101001&start=…&end=…&bbox=112.3,34.5,112.6,34.7&zoom=14
+
+Dates are local, both days included (a bad or reversed period is a 400
+"invalid_period"); `bbox` is west,south,east,north in WGS-84 degrees ("invalid_bbox"),
+`zoom` a whole number 0–22 ("invalid_zoom"). A unit outside the caller's
+command-center area is the same 404 as a missing one.
+"""
+
+import datetime as dt
+
+from ninja import Query, Router, Schema
+
+from gongzhi.api.schemas import ErrorOut
+from gongzhi.command import map as command_map
+
+router = Router(tags=["command"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+UNIT = Query(..., description="Org unit code (district, subdistrict, community, grid)")
+START = Query(None, description="First day, YYYY-MM-DD (default: this month)")
+END = Query(None, description="Last day, YYYY-MM-DD, at most 3 years after start")
+
+
+class GridOut(Schema):
+    code: str
+    name: str
+    received: int
+    overdue: int
+    value: int
+
+
+class GridsOut(Schema):
+    unit_code: str
+    unit_name: str
+    start: dt.date
+    end: dt.date
+    metric: str
+    as_of: dt.datetime
+    max: int
+    grids: list[GridOut]
+
+
+class MarkerOut(Schema):
+    id: int
+    number: str
+    title: str
+    state: str
+    state_label: str
+    overdue: bool
+    lat: float
+    lng: float
+
+
+class ClusterOut(Schema):
+    lat: float
+    lng: float
+    count: int
+    overdue: int
+    bounds: list[float]
+
+
+class MarkersOut(Schema):
+    kind: str  # "markers" or "clusters"
+    zoom: int
+    bbox: list[float]
+    as_of: dt.datetime
+    total: int
+    markers: list[MarkerOut]
+    clusters: list[ClusterOut]
+
+
+@router.get("/map/grids", response={200: GridsOut, **ERRORS}, url_name="command_map_grids")
+def map_grids(
+    request,
+    unit: str = UNIT,
+    start: str | None = START,
+    end: str | None = END,
+    metric: str = Query("received", description="received or overdue"),
+):
+    """Per grid of the unit: cases received in the period and overdue among them now."""
+    first, last = command_map.period(start, end)
+    return command_map.grid_values(request.auth, unit, first, last, metric)
+
+
+@router.get("/map/markers", response={200: MarkersOut, **ERRORS}, url_name="command_map_markers")
+def map_markers(
+    request,
+    unit: str = UNIT,
+    start: str | None = START,
+    end: str | None = END,
+    bbox: str = Query(..., description="west,south,east,north (WGS-84 degrees)"),
+    zoom: str = Query(..., description="Map zoom level, 0–22"),
+):
+    """The period's cases in the box: each one (at most 300), or clusters with counts."""
+    first, last = command_map.period(start, end)
+    return command_map.markers(request.auth, unit, first, last, bbox, zoom)

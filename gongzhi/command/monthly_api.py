@@ -1,0 +1,199 @@
+"""The monthly report over the API (mounted at /api/v1/command):
+
+    GET /monthly?unit=990101001&month=2026-10        the report as JSON
+    GET /monthly.xlsx?unit=990101001&month=2026-10   the workbook (audited)
+
+A unit outside the caller's command-center area, or a caller without COMMAND_VIEW, is
+the same 404 as a missing unit; a month that is malformed, has not begun or lies before
+the records begin is a 400 with code "invalid_month".
+"""
+
+import datetime as dt
+
+from django.http import HttpResponse
+from ninja import Query, Router, Schema
+
+from gongzhi.api.schemas import ErrorOut
+from gongzhi.cases import kpis
+from gongzhi.command import monthly
+from gongzhi.command.monthly_views import XLSX, content_disposition
+
+router = Router(tags=["command"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+UNIT = Query(..., description="Org unit code (district, subdistrict, community …)")
+MONTH = Query(..., description="The month, YYYY-MM (local calendar month)")
+
+
+class RateOut(Schema):
+    key: str
+    label: str
+    numerator: int
+    denominator: int
+    value: float | None
+
+
+class KpiRowOut(Schema):
+    unit_code: str
+    unit_name: str
+    counts: dict[str, int]
+    rates: list[RateOut]
+
+
+class CommunityOut(KpiRowOut):
+    subdistrict: str
+
+
+class KpiLineOut(Schema):
+    key: str
+    label: str
+    numerator: int
+    denominator: int
+    value: float | None
+    previous: float | None
+    change_points: float | None
+
+
+class CountLineOut(Schema):
+    key: str
+    label: str
+    value: int
+    previous: int
+    change: int
+    change_ratio: float | None
+
+
+class CategoryOut(Schema):
+    key: int
+    label: str
+    received: int
+    share: float | None
+    previous: int
+    change: int
+    change_ratio: float | None
+
+
+class MonthlyOut(Schema):
+    unit_code: str
+    unit_name: str
+    unit_level: str
+    month: str
+    previous_month: str
+    start: dt.date
+    end: dt.date
+    as_of: dt.datetime
+    empty: bool
+    notes: list[str]
+    summary: KpiRowOut
+    previous: KpiRowOut
+    kpis: list[KpiLineOut]
+    counts: list[CountLineOut]
+    child_level: str | None
+    children: list[KpiRowOut]
+    communities: list[CommunityOut]
+    departments: list[KpiRowOut]
+    categories: list[CategoryOut]
+
+
+def _rates(report: kpis.KpiReport) -> list[dict]:
+    return [
+        {
+            "key": r.key,
+            "label": str(r.label),
+            "numerator": r.numerator,
+            "denominator": r.denominator,
+            "value": r.value,
+        }
+        for r in report.rates
+    ]
+
+
+def _row(report: kpis.KpiReport, **extra) -> dict:
+    return {
+        "unit_code": report.unit_code,
+        "unit_name": report.unit_name,
+        "counts": report.counts,
+        "rates": _rates(report),
+        **extra,
+    }
+
+
+def report_out(report: monthly.MonthlyReport) -> dict:
+    return {
+        "unit_code": report.unit_code,
+        "unit_name": report.unit_name,
+        "unit_level": report.unit_level,
+        "month": report.label,
+        "previous_month": report.previous_label,
+        "start": report.start,
+        "end": report.end,
+        "as_of": report.generated_at,
+        "empty": report.is_empty,
+        "notes": report.notes,
+        "summary": _row(report.summary),
+        "previous": _row(report.previous),
+        "kpis": [
+            {
+                "key": line.key,
+                "label": str(line.label),
+                "numerator": line.rate.numerator,
+                "denominator": line.rate.denominator,
+                "value": line.rate.value,
+                "previous": line.previous.value,
+                "change_points": line.change,
+            }
+            for line in report.kpis
+        ],
+        "counts": [
+            {
+                "key": c.key,
+                "label": str(c.label),
+                "value": c.value,
+                "previous": c.previous,
+                "change": c.change,
+                "change_ratio": c.change_ratio,
+            }
+            for c in report.counts
+        ],
+        "child_level": report.child_level,
+        "children": [_row(r) for r in report.children],
+        "communities": [_row(c.report, subdistrict=c.subdistrict) for c in report.communities],
+        "departments": [_row(r) for r in report.departments],
+        "categories": [
+            {
+                "key": c.key,
+                "label": c.label,
+                "received": c.received,
+                "share": c.share,
+                "previous": c.previous,
+                "change": c.change,
+                "change_ratio": c.change_ratio,
+            }
+            for c in report.categories
+        ],
+    }
+
+
+@router.get("/monthly", response={200: MonthlyOut, **ERRORS})
+def monthly_report(request, unit: str = UNIT, month: str = MONTH):
+    """月报: the eight rates of the unit for the month with the month before (环比), the
+    same per child unit (and, for a district, per community), per handling unit, and
+    the top 10 problem categories."""
+    year, number = monthly.parse_month(month)
+    return report_out(monthly.monthly_report(request.auth, unit, year, number))
+
+
+@router.get(
+    "/monthly.xlsx",
+    response={200: None, **ERRORS},
+    openapi_extra={"responses": {200: {"description": "The workbook", "content": {XLSX: {}}}}},
+)
+def monthly_workbook(request, unit: str = UNIT, month: str = MONTH):
+    """The monthly report as an Excel workbook (概览, child units, 承办单位, 问题类别).
+    Each download writes an audit row (command.monthly_export)."""
+    year, number = monthly.parse_month(month)
+    report, data = monthly.monthly_export(request.auth, unit, year, number)
+    response = HttpResponse(data, content_type=XLSX)
+    response.headers["Content-Disposition"] = content_disposition(report)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
