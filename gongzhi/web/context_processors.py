@@ -16,6 +16,8 @@ def navigation(request):
     # (app.css, cases section), so the least used item (departments) drops off there.
     if permissions.can(user, Perm.CASE_VIEW) or permissions.can(user, Perm.CASE_REPORT):
         items.append(("cases", _("Cases"), reverse("cases"), "cases"))
+    if permissions.can(user, Perm.COMMAND_VIEW):
+        items.append(("command", _("Command center"), reverse("command_dashboard"), "chart"))
     if permissions.can(user, Perm.ORGS_VIEW):
         items.append(("area", _("My area"), reverse("area"), "map"))
     if permissions.can(user, Perm.REGISTRY_VIEW):
