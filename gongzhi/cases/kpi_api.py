@@ -10,12 +10,10 @@ a unit outside the caller's area is the same 404 as a missing one.
 import datetime as dt
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from gongzhi.api.schemas import ErrorOut
 from gongzhi.cases import kpis
-from gongzhi.cases.services import Invalid
 
 router = Router(tags=["cases"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -51,17 +49,6 @@ class KpiByChildOut(Schema):
     rows: list[KpiOut]
 
 
-def _date(value: str, name: str) -> dt.date:
-    value = (value or "").strip()
-    try:
-        if len(value) != 10:
-            raise ValueError(value)
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        message = _("Give the period as a start and an end date (YYYY-MM-DD).")
-        raise Invalid(message, code="invalid_period", details={name: [message]}) from None
-
-
 def _out(report: kpis.KpiReport) -> dict:
     return {
         "unit_code": report.unit_code,
@@ -88,7 +75,10 @@ def kpis_for_unit(request, unit: str = UNIT, start: str = START, end: str = END)
     """处置率, 结案率, 按期结案率, 响应率, 解决率, 满意率, 返工率, 重复率 of one unit,
     each with its numerator and denominator, and the counts they are made of."""
     report = kpis.case_kpis(
-        request.auth, unit_code=unit, start=_date(start, "start"), end=_date(end, "end")
+        request.auth,
+        unit_code=unit,
+        start=kpis.parse_date(start, "start"),
+        end=kpis.parse_date(end, "end"),
     )
     return _out(report)
 
@@ -96,7 +86,7 @@ def kpis_for_unit(request, unit: str = UNIT, start: str = START, end: str = END)
 @router.get("/by-child", response={200: KpiByChildOut, **ERRORS})
 def kpis_by_child(request, unit: str = UNIT, start: str = START, end: str = END):
     """The same KPIs for each child unit (the communities of a subdistrict …), for rankings."""
-    first, last, now = _date(start, "start"), _date(end, "end"), timezone.now()
+    first, last, now = kpis.parse_date(start, "start"), kpis.parse_date(end, "end"), timezone.now()
     rows = kpis.case_kpis_by_child(request.auth, unit_code=unit, start=first, end=last)
     return {
         "unit_code": unit.strip(),

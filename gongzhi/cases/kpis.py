@@ -186,6 +186,19 @@ def check_period(start, end) -> None:
         raise Invalid(message, code="invalid_period", details={"end": [message]})
 
 
+def parse_date(value: str | None, name: str) -> dt.date:
+    """A period bound given as text (YYYY-MM-DD), or Invalid (code "invalid_period")
+    naming the field."""
+    value = (value or "").strip()
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        message = _("Give the period as a start and an end date (YYYY-MM-DD).")
+        raise Invalid(message, code="invalid_period", details={name: [message]}) from None
+
+
 def _add_years(day: dt.date, years: int) -> dt.date:
     try:
         return day.replace(year=day.year + years)
@@ -216,6 +229,23 @@ def _unit(user, unit_code: str) -> OrgUnit:
     if unit is None:
         raise NotFound(_("The unit does not exist or is outside your area."))
     return unit
+
+
+def _unit_and_children(user, unit_code: str) -> tuple[str, dict[str, OrgUnit], str | None]:
+    """The unit's code, it and its children by code, and the children's level (None for
+    a unit without a level below it)."""
+    _unit_in_scope(user, unit_code)
+    code = unit_code.strip()
+    units = {
+        u.code: u
+        for u in OrgUnit.objects.filter(Q(code=code) | Q(parent__code=code)).only(
+            "code", "name", "level", "is_active", "parent_id"
+        )
+    }
+    unit = units.get(code)
+    if unit is None:
+        raise NotFound(_("The unit does not exist or is outside your area."))
+    return code, units, child_level(unit.level)
 
 
 # -- the aggregates -----------------------------------------------------------------
@@ -299,18 +329,7 @@ def raw_case_kpis_by_child(
     unit's. A micro-grid has no children: the list is empty.
     """
     check_period(start, end)
-    _unit_in_scope(user, unit_code)
-    code = unit_code.strip()
-    units = {
-        u.code: u
-        for u in OrgUnit.objects.filter(Q(code=code) | Q(parent__code=code)).only(
-            "code", "name", "level", "is_active", "parent_id"
-        )
-    }
-    unit = units.get(code)
-    if unit is None:
-        raise NotFound(_("The unit does not exist or is outside your area."))
-    level = child_level(unit.level)
+    code, units, level = _unit_and_children(user, unit_code)
     if level is None:
         return []
     now = now or timezone.now()
@@ -445,18 +464,7 @@ def case_kpis_by_child(user, *, unit_code: str, start: dt.date, end: dt.date) ->
     """`case_kpis` for each child unit of `unit_code`, ordered by code (see
     `raw_case_kpis_by_child` for which rows there are); from the rollups."""
     check_period(start, end)
-    _unit_in_scope(user, unit_code)
-    code = unit_code.strip()
-    units = {
-        u.code: u
-        for u in OrgUnit.objects.filter(Q(code=code) | Q(parent__code=code)).only(
-            "code", "name", "level", "is_active", "parent_id"
-        )
-    }
-    unit = units.get(code)
-    if unit is None:
-        raise NotFound(_("The unit does not exist or is outside your area."))
-    level = child_level(unit.level)
+    code, units, level = _unit_and_children(user, unit_code)
     if level is None:
         return []
     now = timezone.now()

@@ -553,6 +553,20 @@ ROLLUP_COUNTS = (
 )
 
 
+# What identifies a rollup row, in the order of its key index (every read gives a grain,
+# a set and a unit or a code range, then days).
+ROLLUP_KEY = (
+    "grain",
+    "dims",
+    "unit_code",
+    "day",
+    "category_id",
+    "kind",
+    "channel",
+    "department_id",
+)
+
+
 class CaseRollup(models.Model):
     """Case counts per day (and per month) per org unit, for dashboards and reports that
     must not read millions of cases. Kept by `cases.rollups`, never edited by hand.
@@ -592,19 +606,7 @@ class CaseRollup(models.Model):
         verbose_name_plural = _("case rollups")
         constraints = [
             # Also the index every read uses: grain, set, a unit or a code range, days.
-            models.UniqueConstraint(
-                fields=[
-                    "grain",
-                    "dims",
-                    "unit_code",
-                    "day",
-                    "category_id",
-                    "kind",
-                    "channel",
-                    "department_id",
-                ],
-                name="case_rollup_key",
-            ),
+            models.UniqueConstraint(fields=ROLLUP_KEY, name="case_rollup_key"),
         ]
 
     def __str__(self):

@@ -45,7 +45,15 @@ from django.db.models.functions import Substr, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.cases.models import ROLLUP_COUNTS, Case, CaseEvent, CaseRollup, RollupDims, State
+from gongzhi.cases.models import (
+    ROLLUP_COUNTS,
+    ROLLUP_KEY,
+    Case,
+    CaseEvent,
+    CaseRollup,
+    RollupDims,
+    State,
+)
 from gongzhi.core.errors import Invalid
 from gongzhi.core.roles import CODE_LENGTH
 
@@ -55,16 +63,7 @@ COUNTED_ACTIONS = ("callback", "verify_pass", "verify_fail")
 DIM_FIELDS = ("org_code", "category_id", "kind", "channel", "department_id")
 COHORT_COUNTS = ROLLUP_COUNTS[:9]
 EVENT_COUNTS = ROLLUP_COUNTS[9:]
-KEY_FIELDS = (
-    "grain",
-    "dims",
-    "unit_code",
-    "day",
-    "category_id",
-    "kind",
-    "channel",
-    "department_id",
-)
+KEY_FIELDS = ROLLUP_KEY
 
 
 def _tz():

@@ -17,10 +17,12 @@ from ninja import Field, Query, Router, Schema
 
 from gongzhi.api.pagination import keyset_page
 from gongzhi.api.schemas import ErrorOut
+from gongzhi.cases import kpis
+from gongzhi.cases.kpi_api import RateOut
 from gongzhi.cases.schemas import CaseOut
 from gongzhi.command import dashboard
 from gongzhi.core import permissions
-from gongzhi.core.errors import Invalid, NotFound
+from gongzhi.core.errors import NotFound
 from gongzhi.core.roles import Perm
 
 router = Router(tags=["command"])
@@ -47,17 +49,12 @@ class SpanOut(Schema):
     end: dt.date
 
 
-class RateOut(Schema):
-    key: str
-    label: str
-    numerator: int
-    denominator: int
-    value: float | None
+class RatePercentOut(RateOut):
     percent: float | None
 
 
-class KpiCardOut(RateOut):
-    previous: RateOut
+class KpiCardOut(RatePercentOut):
+    previous: RatePercentOut
     change_pp: float | None = Field(..., description="Change in percentage points")
     rise_is_good: bool
     tone: str = Field(..., description='"good", "bad" or "" (no change)')
@@ -91,7 +88,7 @@ class RowOut(Schema):
     handled: int
     closed: int
     overdue: int
-    rates: dict[str, RateOut]
+    rates: dict[str, RatePercentOut]
 
 
 class BreakdownRowOut(RowOut):
@@ -146,17 +143,6 @@ def _require_command(user) -> None:
         raise NotFound(_("The unit does not exist or is outside your area."))
 
 
-def _date(value: str | None, name: str) -> dt.date:
-    value = (value or "").strip()
-    try:
-        if len(value) != 10:
-            raise ValueError(value)
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        message = _("Give the period as a start and an end date (YYYY-MM-DD).")
-        raise Invalid(message, code="invalid_period", details={name: [message]}) from None
-
-
 @router.get("/dashboard", response={200: DashboardOut, **ERRORS})
 def command_dashboard(
     request,
@@ -175,7 +161,7 @@ def command_dashboard(
     name = period or ("custom" if (start or end) else "month")
     today = timezone.localdate()
     if name == "custom":
-        first, last = _date(start, "start"), _date(end, "end")
+        first, last = kpis.parse_date(start, "start"), kpis.parse_date(end, "end")
         first, last = dashboard.period_for(name, today, first, last)
     else:
         first, last = dashboard.period_for(name, today)
@@ -201,7 +187,7 @@ def command_cases(
 ):
     """The cases behind one dashboard figure, in the caller's area, one keyset page."""
     _require_command(request.auth)
-    first, last = _date(start, "start"), _date(end, "end")
+    first, last = kpis.parse_date(start, "start"), kpis.parse_date(end, "end")
     filters = dashboard.Filters(
         category=category,
         group=group,

@@ -42,17 +42,6 @@ NOT_RECEIVED = (State.REJECTED, State.MERGED)
 # -- the period -------------------------------------------------------------------
 
 
-def _date(value: str, name: str) -> dt.date:
-    value = (value or "").strip()
-    try:
-        if len(value) != 10:
-            raise ValueError(value)
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        message = _("Give the period as a start and an end date (YYYY-MM-DD).")
-        raise Invalid(message, code="invalid_period", details={name: [message]}) from None
-
-
 def preset_period(preset: str, today: dt.date) -> tuple[dt.date, dt.date]:
     if preset == "today":
         return today, today
@@ -69,7 +58,7 @@ def period(start: str | None, end: str | None, preset: str | None = None):
     today = timezone.localdate()
     if not (start or end):
         return preset_period(preset if preset in PRESETS else "month", today)
-    first, last = _date(start, "start"), _date(end, "end")
+    first, last = kpis.parse_date(start, "start"), kpis.parse_date(end, "end")
     kpis.check_period(first, last)
     return first, last
 

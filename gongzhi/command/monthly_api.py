@@ -15,6 +15,7 @@ from ninja import Query, Router, Schema
 
 from gongzhi.api.schemas import ErrorOut
 from gongzhi.cases import kpis
+from gongzhi.cases.kpi_api import RateOut
 from gongzhi.command import monthly
 from gongzhi.command.monthly_views import XLSX, content_disposition
 
@@ -23,14 +24,6 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 UNIT = Query(..., description="Org unit code (district, subdistrict, community …)")
 MONTH = Query(..., description="The month, YYYY-MM (local calendar month)")
-
-
-class RateOut(Schema):
-    key: str
-    label: str
-    numerator: int
-    denominator: int
-    value: float | None
 
 
 class KpiRowOut(Schema):
