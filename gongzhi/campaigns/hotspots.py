@@ -43,9 +43,9 @@ from django.utils.translation import gettext as _
 
 from gongzhi.cases.kpis import period_bounds, rollup_rows
 from gongzhi.cases.models import Case, Category, RollupDims, State
-from gongzhi.core.errors import Invalid, NotFound
-from gongzhi.core.permissions import scope_for
-from gongzhi.core.roles import CODE_LENGTH, Level, Perm
+from gongzhi.command.access import command_unit
+from gongzhi.core.errors import Invalid
+from gongzhi.core.roles import CODE_LENGTH, Level
 from gongzhi.orgs.models import OrgUnit
 from gongzhi.registry.models import Building
 
@@ -157,11 +157,7 @@ def hotspots(
     min_count = _positive(min_count or setting("MIN_COUNT"), "min_count")
     factor = _positive(factor or setting("FACTOR"), "factor", float)
     prior = float(setting("PRIOR"))
-    code = (unit_code or "").strip()
-    if not code or not scope_for(user, Perm.COMMAND_VIEW).covers_code(code):
-        raise NotFound(_("The unit does not exist or is outside your area."))
-    if not OrgUnit.objects.filter(code=code).exists():
-        raise NotFound(_("The unit does not exist or is outside your area."))
+    code = command_unit(user, unit_code).code
     w = window_of(today or timezone.localdate(), window_days, history_weeks)
 
     found: list[Hotspot] = []

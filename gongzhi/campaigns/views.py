@@ -24,14 +24,13 @@ from gongzhi.campaigns.models import CampaignState
 from gongzhi.cases.forms import category_choices
 from gongzhi.cases.models import Category, State
 from gongzhi.cases.selectors import cases_visible_to
+from gongzhi.command.access import PICKABLE, command_units
 from gongzhi.core import permissions
 from gongzhi.core.errors import DomainError, NotFound, PermissionDenied
 from gongzhi.core.roles import Level, Perm
 from gongzhi.orgs.models import OrgUnit
 from gongzhi.orgs.selectors import units_visible_to
 from gongzhi.registry.models import Building
-
-PICKABLE = (Level.DISTRICT, Level.SUBDISTRICT, Level.COMMUNITY)
 
 
 def _reader(user) -> None:
@@ -59,9 +58,7 @@ def _level_label(level: str) -> str:
 def hotspot_page(request):
     user = request.user
     _reader(user)
-    units = list(
-        units_visible_to(user, Perm.COMMAND_VIEW).filter(level__in=PICKABLE).order_by("code")[:500]
-    )
+    units = command_units(user)
     unit_code = (request.GET.get("unit") or (units[0].code if units else "")).strip()[:24]
     found = hs.hotspots(user, unit_code) if unit_code else []
     window_days = int(hs.setting("WINDOW_DAYS"))

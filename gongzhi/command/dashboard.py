@@ -23,13 +23,12 @@ from gongzhi.cases.models import (
     RollupDims,
     State,
 )
-from gongzhi.core.errors import Invalid, NotFound
-from gongzhi.core.permissions import can, scope_for
-from gongzhi.core.roles import CODE_LENGTH, Level, Perm, child_level
+from gongzhi.command.access import command_unit, command_units  # noqa: F401 (re-exported)
+from gongzhi.core.errors import Invalid
+from gongzhi.core.roles import CODE_LENGTH, Level, child_level
 from gongzhi.orgs.models import OrgUnit
 
 # Units a dashboard is drawn for (a grid's figures are a row of its community's ranking).
-PICKABLE = (Level.DISTRICT, Level.SUBDISTRICT, Level.COMMUNITY)
 
 PERIODS = (
     ("today", gettext_lazy("Today")),
@@ -106,35 +105,6 @@ def previous_period(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
 
 
 # -- scope -------------------------------------------------------------------------------
-
-
-def command_unit(user, unit_code: str) -> OrgUnit:
-    """The unit, when the user holds COMMAND_VIEW and CASE_VIEW over all of it; the same
-    NotFound for missing, not theirs, or no command-center access."""
-    code = (unit_code or "").strip()[:24]
-    if not (
-        code
-        and scope_for(user, Perm.COMMAND_VIEW).covers_code(code)
-        and scope_for(user, Perm.CASE_VIEW).covers_code(code)
-    ):
-        raise NotFound(_("The unit does not exist or is outside your area."))
-    unit = OrgUnit.objects.filter(code=code).first()
-    if unit is None:
-        raise NotFound(_("The unit does not exist or is outside your area."))
-    return unit
-
-
-def command_units(user) -> list[OrgUnit]:
-    """The units the user may draw a dashboard for, by code (district first)."""
-    if not can(user, Perm.COMMAND_VIEW):
-        return []
-    command = scope_for(user, Perm.COMMAND_VIEW).q("code")
-    cases = scope_for(user, Perm.CASE_VIEW).q("code")
-    return list(
-        OrgUnit.objects.filter(command, cases, level__in=PICKABLE, is_active=True)
-        .only("code", "name", "level")
-        .order_by("code")[:500]
-    )
 
 
 # -- the figures -------------------------------------------------------------------------

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from gongzhi.cases import kpis
 from gongzhi.cases.models import OPEN_STATES, Case, RollupDims, State
-from gongzhi.command.wall import check_unit
-from gongzhi.core.errors import Invalid, NotFound
+from gongzhi.command.access import command_unit
+from gongzhi.core.errors import Invalid
 from gongzhi.core.roles import CODE_LENGTH, Level
 from gongzhi.orgs import geo
 from gongzhi.orgs.models import OrgUnit
@@ -66,14 +66,6 @@ def period(start: str | None, end: str | None, preset: str | None = None):
 # -- the grids ---------------------------------------------------------------------
 
 
-def _unit(user, unit_code: str) -> OrgUnit:
-    code = check_unit(user, unit_code)
-    unit = OrgUnit.objects.filter(code=code).only("id", "code", "name", "level").first()
-    if unit is None:
-        raise NotFound(_("The unit does not exist or is outside your area."))
-    return unit
-
-
 def _grids_q(code: str) -> Q:
     """The grids in the unit (the unit itself when it is a grid)."""
     return Q(code__within=code, level=Level.GRID)
@@ -81,7 +73,7 @@ def _grids_q(code: str) -> Q:
 
 def grid_collection(user, unit_code: str) -> dict:
     """The boundaries of the unit's grids as a GeoJSON FeatureCollection (for the page)."""
-    unit = _unit(user, unit_code)
+    unit = command_unit(user, unit_code)
     grids = (
         OrgUnit.objects.filter(_grids_q(unit.code), boundary__isnull=False, is_active=True)
         .only("id", "code", "name", "level", "boundary", "boundary_bbox")
@@ -104,7 +96,7 @@ def grid_values(user, unit_code: str, start: dt.date, end: dt.date, metric: str)
         message = _("Choose received or overdue.")
         raise Invalid(message, code="invalid_metric", details={"metric": [message]})
     kpis.check_period(start, end)
-    unit = _unit(user, unit_code)
+    unit = command_unit(user, unit_code)
     now = timezone.now()
     names = dict(OrgUnit.objects.filter(_grids_q(unit.code)).order_by().values_list("code", "name"))
     rows = kpis.rollup_rows(
@@ -190,7 +182,7 @@ def markers(user, unit_code: str, start: dt.date, end: dt.date, bbox: str, zoom)
     kpis.check_period(start, end)
     west, south, east, north = parse_bbox(bbox)
     zoom = parse_zoom(zoom)
-    code = check_unit(user, unit_code)
+    code = command_unit(user, unit_code).code
     now = timezone.now()
     lower, upper = kpis.period_bounds(start, end)
     cases = (

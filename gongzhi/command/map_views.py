@@ -8,14 +8,14 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.command import access
 from gongzhi.command import map as command_map
 from gongzhi.command.wall_views import default_unit
 from gongzhi.core import permissions
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.roles import Level, Perm
-from gongzhi.orgs.selectors import units_visible_to
 
-PICKABLE = (Level.DISTRICT, Level.SUBDISTRICT, Level.COMMUNITY, Level.GRID)
+PICKABLE = (*access.PICKABLE, Level.GRID)
 
 
 @login_required
@@ -23,12 +23,7 @@ def map_page(request):
     user = request.user
     if not permissions.can(user, Perm.COMMAND_VIEW):
         raise NotFound(_("Not found."))
-    units = list(
-        units_visible_to(user, Perm.COMMAND_VIEW)
-        .filter(level__in=PICKABLE, is_active=True)
-        .order_by("code")
-        .only("id", "code", "name", "level", "parent")[:500]
-    )
+    units = access.command_units(user, PICKABLE)
     unit_code = (request.GET.get("unit") or default_unit(user)).strip()[:24]
     preset = request.GET.get("period") or ""
     metric = request.GET.get("metric") if request.GET.get("metric") in command_map.METRICS else ""

@@ -40,10 +40,10 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from gongzhi.cases import kpis
 from gongzhi.cases.models import CaseRollup, RollupDims
+from gongzhi.command.access import command_unit
 from gongzhi.core.audit import audit_record
-from gongzhi.core.errors import Invalid, NotFound
-from gongzhi.core.permissions import scope_for
-from gongzhi.core.roles import CODE_LENGTH, Level, Perm, child_level
+from gongzhi.core.errors import Invalid
+from gongzhi.core.roles import CODE_LENGTH, Level, child_level
 from gongzhi.orgs.models import OrgUnit
 
 TOP_CATEGORIES = 10
@@ -294,18 +294,6 @@ def _check_month(unit_code: str, year, month, today: dt.date) -> tuple[dt.date, 
 # -- the report -------------------------------------------------------------------
 
 
-def _unit(user, unit_code) -> OrgUnit:
-    """The unit, if the user may look at it in the command center; the same 404 for a
-    missing unit, one outside the user's area and a user without COMMAND_VIEW."""
-    code = (unit_code or "").strip()
-    if not code or not scope_for(user, Perm.COMMAND_VIEW).covers_code(code):
-        raise NotFound(_("The unit does not exist or is outside your area."))
-    unit = OrgUnit.objects.filter(code=code).only("code", "name", "level").first()
-    if unit is None:
-        raise NotFound(_("The unit does not exist or is outside your area."))
-    return unit
-
-
 def _communities(user, unit: OrgUnit, start: dt.date, end: dt.date) -> list[CommunityRow]:
     """Every community of a district with its KPIs (kpis.case_kpis_at_level: one rollup
     GROUP BY on community codes, whatever the number of subdistricts), with the name of
@@ -350,7 +338,7 @@ def monthly_report(user, unit_code: str, year: int, month: int) -> "MonthlyRepor
     user has no COMMAND_VIEW at all; Invalid (code "invalid_month") for a month that does
     not exist, has not begun, or lies before the district's records begin. A month with
     nothing in it is a report of zeros with a note saying so."""
-    unit = _unit(user, unit_code)
+    unit = command_unit(user, unit_code)
     today = timezone.localdate()
     start, end = _check_month(unit.code, year, month, today)
     prev_start, prev_end = _month_bounds(*last_month(start))

@@ -16,14 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from gongzhi.command import monthly
+from gongzhi.command.access import command_units
 from gongzhi.core import permissions
 from gongzhi.core.errors import DomainError, NotFound
-from gongzhi.core.roles import Level, Perm
-from gongzhi.orgs.selectors import units_visible_to
+from gongzhi.core.roles import Perm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Units one may pick: down to the community (a grid's figures are its community's row).
-PICKABLE = (Level.DISTRICT, Level.SUBDISTRICT, Level.COMMUNITY)
 
 
 def _require_view(user) -> None:
@@ -45,11 +44,7 @@ def _month(request) -> tuple[str, tuple[int, int]]:
 def monthly_page(request):
     user = request.user
     _require_view(user)
-    units = list(
-        units_visible_to(user, Perm.COMMAND_VIEW)
-        .filter(level__in=PICKABLE, is_active=True)
-        .order_by("code")[:500]
-    )
+    units = command_units(user)
     unit_code = (request.GET.get("unit") or (units[0].code if units else "")).strip()[:24]
     year, month = monthly.last_month()
     month_text = f"{year:04d}-{month:02d}"

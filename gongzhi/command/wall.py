@@ -18,13 +18,11 @@ import datetime as dt
 from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
 from gongzhi.cases import kpis, selectors
 from gongzhi.cases.models import OPEN_STATES, Case, State
-from gongzhi.core.errors import NotFound
-from gongzhi.core.permissions import scope_for
-from gongzhi.core.roles import Perm
+from gongzhi.command.access import command_unit
+from gongzhi.command.map import grid_values
 
 CACHE_SECONDS = 15
 REFRESH_SECONDS = 30
@@ -32,23 +30,11 @@ TREND_DAYS = 30
 TOP_CATEGORIES = 8
 TOP_CHILDREN = 10
 LATEST = 10
-MAX_CODE = 24
 
 
 def check_unit(user, unit_code: str) -> str:
-    """The unit code, stripped, if the user may look at it on the command center's
-    screens (COMMAND_VIEW and CASE_VIEW over the whole unit); else NotFound, the same
-    answer as for a unit that does not exist."""
-    code = (unit_code or "").strip()
-    if (
-        not code
-        or len(code) > MAX_CODE
-        or not code.isdigit()
-        or not scope_for(user, Perm.COMMAND_VIEW).covers_code(code)
-        or not scope_for(user, Perm.CASE_VIEW).covers_code(code)
-    ):
-        raise NotFound(_("The unit does not exist or is outside your area."))
-    return code
+    """The unit's code if the user may look at it (command.access); else NotFound."""
+    return command_unit(user, unit_code).code
 
 
 def cache_key(code: str) -> str:
@@ -106,9 +92,6 @@ def _compute(user, code: str) -> dict:
     )
     categories = kpis.breakdown(user, unit_code=code, start=month_start, end=today, by="category")
     children = kpis.case_kpis_by_child(user, unit_code=code, start=month_start, end=today)
-    # Imported here: command.map uses this module's check_unit.
-    from gongzhi.command.map import grid_values
-
     grids = grid_values(user, code, month_start, today, "received")
 
     return {
