@@ -223,6 +223,13 @@ GONGZHI_SATISFIED_RATINGS = tuple(
     for r in os.environ.get("GONGZHI_SATISFIED_RATINGS", "satisfied,basically").split(",")
     if r.strip()
 )
+# Hotspots 高频共性问题 (campaigns.hotspots): a category in a grid, community or building
+# is a hotspot when its count over the last WINDOW_DAYS is at least MIN_COUNT and at least
+# FACTOR times its usual count (the weekly mean of the HISTORY_WEEKS before, + PRIOR).
+GONGZHI_HOTSPOT_WINDOW_DAYS = int(os.environ.get("GONGZHI_HOTSPOT_WINDOW_DAYS", "7"))
+GONGZHI_HOTSPOT_HISTORY_WEEKS = int(os.environ.get("GONGZHI_HOTSPOT_HISTORY_WEEKS", "8"))
+GONGZHI_HOTSPOT_MIN_COUNT = int(os.environ.get("GONGZHI_HOTSPOT_MIN_COUNT", "3"))
+GONGZHI_HOTSPOT_FACTOR = float(os.environ.get("GONGZHI_HOTSPOT_FACTOR", "2.0"))
 # Open311 GeoReport v2 (gongzhi.open311): when set, a request naming another
 # jurisdiction_id is answered 404; unset, any jurisdiction_id is accepted.
 OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "")
