@@ -40,7 +40,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Substr, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -212,27 +212,34 @@ def _order(key):
 # -- kept current ---------------------------------------------------------------------
 
 
-def _case_counts(case_id) -> tuple[dict | None, dict]:
-    """The case's dimensions and reported day, and its cohort counts as stored now."""
-    rows = list(
-        Case.objects.filter(pk=case_id)
-        .values("pk", "reported_at", *DIM_FIELDS)
-        .annotate(**cohort_aggregates())
-        .order_by()
-    )
-    if not rows:
-        return None, {}
-    row = rows[0]
-    return {f: row[f] for f in ("reported_at", *DIM_FIELDS)}, row
+def case_counts(case: Case) -> tuple[dict, dict]:
+    """The case's reported time and dimensions, and its cohort counts: what
+    `cohort_aggregates()` counts for its row, from the instance in hand (no query). The
+    property test holds the two definitions together: the rows kept through the services
+    must equal the rows a rebuild counts in SQL."""
+    received = case.state not in (State.REJECTED, State.MERGED)
+    closed = received and case.closed_at is not None
+    responded = case.responded_at is not None and case.respond_by is not None
+    counts = {
+        "received": received,
+        "rejected": case.state == State.REJECTED,
+        "merged": case.state == State.MERGED,
+        "handled": received and case.handled_at is not None,
+        "closed": closed,
+        "closed_on_time": closed and case.closed_on_time is True,
+        "repeats": received and bool(case.is_repeat),
+        "response_set": received and case.respond_by is not None,
+        "responded_on_time": received and responded and case.responded_at <= case.respond_by,
+    }
+    dims = {"reported_at": case.reported_at, **{f: getattr(case, f) for f in DIM_FIELDS}}
+    return dims, {name: int(v) for name, v in counts.items()}
 
 
-def _events_by_day(case_id, pks: Iterable[int]) -> list[dict]:
-    pks = list(pks)
-    if not pks:
-        return []
-    events = CaseEvent.objects.filter(case_id=case_id, pk__in=pks)
+def _events_by_day(case_id, which: Q) -> list[dict]:
+    """The counted events of the case that `which` picks, summed per local day."""
     return list(
-        events.annotate(day=LocalDate("at", tzinfo=_tz()))
+        CaseEvent.objects.filter(which, case_id=case_id, action__in=COUNTED_ACTIONS)
+        .annotate(day=LocalDate("at", tzinfo=_tz()))
         .values("day")
         .annotate(**event_aggregates())
         .order_by()
@@ -240,53 +247,42 @@ def _events_by_day(case_id, pks: Iterable[int]) -> list[dict]:
 
 
 class Tracker:
-    """The case as the rollups know it, taken before a change, under the row lock."""
+    """The case as the rollups know it, taken before a change, under the row lock (so
+    no other transaction adds events to it meanwhile: the events after `last_event` are
+    this change's)."""
 
-    def __init__(self, case_id=None):
-        self.case_id = case_id
-        self.before, self.counts = _case_counts(case_id) if case_id else (None, {})
-        self.event_ids = set(
-            CaseEvent.objects.filter(case_id=case_id, action__in=COUNTED_ACTIONS).values_list(
-                "pk", flat=True
-            )
-            if case_id
-            else ()
-        )
+    def __init__(self, case: Case | None = None):
+        self.before, self.counts = case_counts(case) if case is not None else (None, {})
+        self.last_event = 0
+        if case is not None:
+            last = CaseEvent.objects.filter(case_id=case.pk).aggregate(last=Max("pk"))["last"]
+            self.last_event = last or 0
 
-    def apply(self, case_id=None) -> None:
+    def apply(self, case: Case) -> None:
         """Add the difference the change made to the rows, in the caller's transaction."""
-        case_id = case_id or self.case_id
-        after, counts = _case_counts(case_id)
+        after, counts = case_counts(case)
         before, rows = self.before, {}
         if before is not None:
             _add(rows, _day(before["reported_at"]), before, _vector(self.counts, COHORT_COUNTS, -1))
-        if after is None:
-            _upsert(rows, increment=True)
-            return
         _add(rows, _day(after["reported_at"]), after, _vector(counts, COHORT_COUNTS))
         if before is not None and any(before[f] != after[f] for f in DIM_FIELDS):
             # Its place, category or handler changed: its earlier events move with it.
-            for ev in _events_by_day(case_id, self.event_ids):
+            for ev in _events_by_day(case.pk, Q(pk__lte=self.last_event)):
                 _add(rows, ev["day"], before, _vector(ev, EVENT_COUNTS, -1))
                 _add(rows, ev["day"], after, _vector(ev, EVENT_COUNTS))
-        new = CaseEvent.objects.filter(case_id=case_id, action__in=COUNTED_ACTIONS).exclude(
-            pk__in=self.event_ids
-        )
-        new_ids = list(new.values_list("pk", flat=True))
-        if new_ids:
-            for ev in _events_by_day(case_id, new_ids):
-                _add(rows, ev["day"], after, _vector(ev, EVENT_COUNTS))
+        for ev in _events_by_day(case.pk, Q(pk__gt=self.last_event)):
+            _add(rows, ev["day"], after, _vector(ev, EVENT_COUNTS))
         _upsert(rows, increment=True)
 
 
-def track(case_id) -> Tracker:
-    """Take before changing a case (after locking it); call `.apply()` after the change."""
-    return Tracker(case_id)
+def track(case: Case) -> Tracker:
+    """Take before changing a case (after locking it); call `.apply(case)` after."""
+    return Tracker(case)
 
 
-def added(case_id) -> None:
+def added(case: Case) -> None:
     """A case was just created, with whatever events it came with."""
-    Tracker().apply(case_id)
+    Tracker().apply(case)
 
 
 def _day(moment: dt.datetime) -> dt.date:

@@ -490,7 +490,7 @@ def _create(*, stored, actor, key, kind, category, channel, urgency, title, desc
     stored += _store_photos(case, event, cleaned, actor)
     repeats.flag(case)
     audit_record(actor=actor, action="case.report", obj=case, changes={"state": case.state})
-    rollups.added(case.pk)
+    rollups.added(case)
     get_kind(kind)
     return case
 
@@ -568,7 +568,7 @@ def _transition(
     with _files_removed_on_failure(stored), transaction.atomic():
         case = find(version)
         t = CASE_FLOW.check(case, action, actor, authorized=by_reporter, **inputs)
-        tracked = rollups.track(case.pk)
+        tracked = rollups.track(case)
         kind = get_kind(case.kind)
         for guard in kind.guards.get(action, ()):
             reason = guard(case, inputs)
@@ -606,7 +606,7 @@ def _transition(
             after(case, event)
         if kind.on_transition:
             kind.on_transition(case, action, actor, inputs)
-        tracked.apply()
+        tracked.apply(case)
     return case
 
 
@@ -914,7 +914,7 @@ def _escalate_unchecked(case_id, note) -> Case:
     """Escalation that follows from the system's own rule (an unsatisfied callback)."""
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case_id)
-        tracked = rollups.track(case.pk)
+        tracked = rollups.track(case)
         now = timezone.now()
         before = case.state
         data = _escalate_change(note)(case, now)
@@ -932,7 +932,7 @@ def _escalate_unchecked(case_id, note) -> Case:
         kind = get_kind(case.kind)
         if kind.on_transition:
             kind.on_transition(case, "escalate", None, {})
-        tracked.apply()
+        tracked.apply(case)
     return case
 
 
