@@ -20,9 +20,10 @@ passes, without anything being written. Readers count those live from two small
 partial indexes (open cases by deadline; cases awaiting first contact by limit).
 
 **Kept current in the same transaction as every change.** `track(case)` is taken
-under the case's row lock before the change and `apply()`-ed after it: the case's
-counts before and after are read with the same aggregates the rebuild uses, and only
-the difference is added to the rows (one INSERT … ON CONFLICT DO UPDATE, rows in key
+under the case's row lock before the change and `apply(case)`-ed after it: the case's
+counts before and after (read off the instance: `case_counts`, the Python twin of
+`cohort_aggregates`) and the events written meanwhile give the difference added to the
+rows (one INSERT … ON CONFLICT DO UPDATE, rows in key
 order so two transactions never wait on each other in a cycle). A late change to an
 old case — closed in November, reported in March — changes March's rows. When the
 category, place, kind, channel or department of a case changes, its past events move
