@@ -67,7 +67,7 @@ tested against, and the baseline of bench/dashboard.py.
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, Sum, Value
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -422,17 +422,23 @@ def _live(unit_code: str, start, end, now, group: str | int | None = None):
     all (under the key 0)."""
     overdue, pending = live_querysets(unit_code, start, end, now)
     if group is None:
-        expr, key = Value(0), lambda row: 0
+        key = lambda row: 0  # noqa: E731
     elif isinstance(group, int):
-        expr, key = Substr("org_code", 1, group), lambda row: row["org_code"][:group]
+        key = lambda row: row["org_code"][:group]  # noqa: E731
     else:
-        expr, key = F(group), lambda row: row[group]
-    rows = overdue.annotate(g=expr).values("g").annotate(n=Count("pk")).order_by()
-    late = {r["g"]: r["n"] for r in rows}
+        key = lambda row: row[group]  # noqa: E731
+    fields = ("org_code", "reported_at", "category_id", "channel", "kind", "department_id")
+    late: dict = {}
+    if group is None:
+        late[0] = overdue.count()
+    else:
+        # Counted here, not with GROUP BY: grouping by a column lets SQLite's planner walk
+        # that column's index over every case of the period instead of the open ones.
+        for row in overdue.values(*fields):
+            late[key(row)] = late.get(key(row), 0) + 1
     lower, upper = period_bounds(start, end)
     waiting: dict = {}
-    for row in pending.values("org_code", "reported_at", "category_id", "channel", "kind",
-                              "department_id"):  # fmt: skip
+    for row in pending.values(*fields):
         code = row["org_code"]
         if code.startswith(unit_code) and lower <= row["reported_at"] < upper:
             waiting[key(row)] = waiting.get(key(row), 0) + 1

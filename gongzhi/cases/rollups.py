@@ -37,12 +37,10 @@ counted when the callback is made).
 
 import datetime as dt
 import time
-from collections import defaultdict
-from collections.abc import Iterable
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q
-from django.db.models.functions import Substr, TruncDate
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -370,55 +368,85 @@ def _rebuild_month(month: dt.date) -> int:
         CaseRollup.objects.filter(
             Q(grain="d", day__gte=month, day__lte=last) | Q(grain="m", day=month)
         ).delete()
-        rows: dict = {}
-        for length in LEVEL_LENGTHS:
-            unit = Substr("org_code", 1, length)
-            cohort = (
-                Case.objects.filter(reported_at__gte=lower, reported_at__lt=upper)
-                .annotate(rday=LocalDate("reported_at", tzinfo=tz), unit=unit)
-                .values("rday", "unit", *DIM_FIELDS[1:])
-                .annotate(**cohort_aggregates())
-                .order_by()
+        leaf: dict = {}
+        cohort = (
+            Case.objects.filter(reported_at__gte=lower, reported_at__lt=upper)
+            .annotate(rday=LocalDate("reported_at", tzinfo=tz))
+            .values("rday", *DIM_FIELDS)
+            .annotate(**cohort_aggregates())
+            .order_by()
+        )
+        for r in cohort:
+            _add_leaf(leaf, r["rday"], r, _vector(r, COHORT_COUNTS))
+        events = (
+            CaseEvent.objects.filter(at__gte=lower, at__lt=upper, action__in=COUNTED_ACTIONS)
+            .annotate(
+                eday=LocalDate("at", tzinfo=tz),
+                org_code=F("case__org_code"),
+                category_id=F("case__category_id"),
+                kind=F("case__kind"),
+                channel=F("case__channel"),
+                department_id=F("case__department_id"),
             )
-            for r in cohort:
-                if len(r["unit"]) == length:
-                    _add(
-                        rows,
-                        r["rday"],
-                        {**r, "org_code": r["unit"]},
-                        _vector(r, COHORT_COUNTS),
-                        (length,),
-                    )
-            events = (
-                CaseEvent.objects.filter(at__gte=lower, at__lt=upper, action__in=COUNTED_ACTIONS)
-                .annotate(
-                    eday=LocalDate("at", tzinfo=tz),
-                    unit=Substr("case__org_code", 1, length),
-                    category_id=F("case__category_id"),
-                    kind=F("case__kind"),
-                    channel=F("case__channel"),
-                    department_id=F("case__department_id"),
-                )
-                .values("eday", "unit", "category_id", "kind", "channel", "department_id")
-                .annotate(**event_aggregates())
-                .order_by()
-            )
-            for r in events:
-                if len(r["unit"]) == length:
-                    _add(
-                        rows,
-                        r["eday"],
-                        {**r, "org_code": r["unit"]},
-                        _vector(r, EVENT_COUNTS),
-                        (length,),
-                    )
+            .values("eday", *DIM_FIELDS)
+            .annotate(**event_aggregates())
+            .order_by()
+        )
+        for r in events:
+            _add_leaf(leaf, r["eday"], r, _vector(r, EVENT_COUNTS))
+        rows = _roll_up(leaf)
         _upsert(rows, increment=False)
     return sum(1 for v in rows.values() if any(v))
 
 
-def counts_from(rows: Iterable[dict]) -> dict[str, int]:
-    total: dict[str, int] = defaultdict(int)
-    for r in rows:
-        for name in ROLLUP_COUNTS:
-            total[name] += int(r.get(name) or 0)
-    return dict(total)
+def _add_leaf(leaf: dict, day: dt.date, r: dict, vector: list[int]) -> None:
+    key = (
+        day,
+        r["org_code"] or "",
+        r["category_id"] or 0,
+        r["kind"],
+        r["channel"],
+        r["department_id"] or 0,
+    )
+    _sum_into(leaf, key, vector)
+
+
+def _sum_into(into: dict, key, vector: list[int]) -> None:
+    row = into.get(key)
+    if row is None:
+        into[key] = list(vector)
+    else:
+        for i, v in enumerate(vector):
+            row[i] += v
+
+
+def _fold(rows: dict, key) -> dict:
+    out: dict = {}
+    for k, v in rows.items():
+        _sum_into(out, key(k), v)
+    return out
+
+
+def _roll_up(leaf: dict) -> dict:
+    """From counts per (day, org code of the case, category, kind, channel, department)
+    to the rollup rows (`_keys`' scheme): each level folded from the one below it, so
+    the work shrinks level by level instead of repeating per case."""
+    rows: dict = {}
+    deeper: dict = {}
+    for length in sorted(LEVEL_LENGTHS, reverse=True):
+        here = _fold(deeper, lambda k, n=length: (k[0], k[1][:n], *k[2:]))
+        for k, v in leaf.items():
+            if len(k[1]) == length:
+                _sum_into(here, k, v)
+        deeper = here
+        for grain in ("d", "m"):
+            by = here if grain == "d" else _fold(here, lambda k: (k[0].replace(day=1), *k[1:]))
+            full = _fold(by, lambda k: k[:5])
+            for (day, unit, category, kind, channel), v in full.items():
+                rows[(grain, RollupDims.FULL, unit, day, category, kind, channel, 0)] = v
+            for (day, unit), v in _fold(full, lambda k: k[:2]).items():
+                rows[(grain, RollupDims.TOTAL, unit, day, 0, "", "", 0)] = v
+            handled = {k: v for k, v in by.items() if k[5]}
+            for (day, unit, department), v in _fold(handled, lambda k: (k[0], k[1], k[5])).items():
+                rows[(grain, RollupDims.DEPARTMENT, unit, day, 0, "", "", department)] = v
+    return rows
