@@ -41,7 +41,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.cases.kpis import period_bounds, rollup_rows
+from gongzhi.cases.kpis import period_bounds, rollup_rows, units_at
 from gongzhi.cases.models import Case, Category, RollupDims, State
 from gongzhi.command.access import command_unit
 from gongzhi.core.errors import Invalid
@@ -195,7 +195,7 @@ def hotspots(
 def _unit_counts(code: str, w: Window, min_count: int) -> dict[tuple[str, int], list[int]]:
     """{(grid or community code, category id): [recent, history]} for the combinations
     with at least `min_count` cases in the window, from the rollups."""
-    areas = Q(unit_code__within=code) & Q(unit_code__length__in=list(AREA_LENGTHS.values()))
+    areas = units_at(code, *AREA_LENGTHS.values())
     counts: dict[tuple[str, int], list[int]] = {}
     rows = rollup_rows(areas, RollupDims.FULL, w.start, w.today, group=("unit_code", "category_id"))
     for r in rows:

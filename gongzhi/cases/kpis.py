@@ -391,6 +391,15 @@ def _sums() -> dict:
     return {name: Sum(name) for name in ROLLUP_COUNTS}
 
 
+def units_at(unit_code: str, *lengths: int) -> Q:
+    """Rollup rows of the units with codes of these lengths under `unit_code`, named one
+    by one: each an index seek on (grain, set, unit, day), where a code range with a
+    length filter would walk the rows of every deeper level in the range too. (Rows of
+    a code with no org unit — a unit deleted since — are left out.)"""
+    codes = OrgUnit.objects.filter(code__within=unit_code, code__length__in=lengths)
+    return Q(unit_code__in=list(codes.values_list("code", flat=True)))
+
+
 def rollup_rows(unit_q: Q, dims: int, start: dt.date, end: dt.date, group=()):
     """Summed rollup rows of one set over the period, grouped by `group` columns."""
     rows = CaseRollup.objects.filter(unit_q, _period_q(start, end), dims=dims).order_by()
@@ -478,7 +487,9 @@ def case_kpis_by_child(user, *, unit_code: str, start: dt.date, end: dt.date) ->
     stored = {
         r["unit_code"]: r
         for r in rollup_rows(
-            Q(unit_code__within=code) & Q(unit_code__regex=rf"^.{{{length}}}$") | Q(unit_code=code),
+            # The unit and its children by name: index seeks, where a code range would
+            # walk the rows of every deeper level too.
+            Q(unit_code__in=list(units)),
             RollupDims.TOTAL,
             start,
             end,
@@ -531,7 +542,7 @@ def case_kpis_at_level(
     stored = {
         r["unit_code"]: r
         for r in rollup_rows(
-            Q(unit_code__within=unit.code, unit_code__length=length),
+            units_at(unit.code, length),
             RollupDims.TOTAL,
             start,
             end,

@@ -258,7 +258,7 @@ def _level_ranking(user, unit: OrgUnit, level: str, start, end) -> list[dict]:
     stored = {
         r["unit_code"]: r
         for r in kpis.rollup_rows(
-            Q(unit_code__within=unit.code, unit_code__length=length),
+            kpis.units_at(unit.code, length),
             RollupDims.TOTAL,
             start,
             end,

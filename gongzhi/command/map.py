@@ -100,7 +100,7 @@ def grid_values(user, unit_code: str, start: dt.date, end: dt.date, metric: str)
     now = timezone.now()
     names = dict(OrgUnit.objects.filter(_grids_q(unit.code)).order_by().values_list("code", "name"))
     rows = kpis.rollup_rows(
-        Q(unit_code__within=unit.code, unit_code__length=GRID_LENGTH),
+        kpis.units_at(unit.code, GRID_LENGTH),
         RollupDims.TOTAL,
         start,
         end,

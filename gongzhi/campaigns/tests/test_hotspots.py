@@ -127,4 +127,4 @@ def test_hotspots__query_count_does_not_grow(scene, tree, people):
     with CaptureQueriesContext(connection) as ctx:
         found = hotspots(people.op_district, tree.district.code, today=TODAY)
     assert len(found) == 7
-    assert len(ctx.captured_queries) <= 10, [q["sql"] for q in ctx.captured_queries]
+    assert len(ctx.captured_queries) <= 11, [q["sql"] for q in ctx.captured_queries]
