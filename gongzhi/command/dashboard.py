@@ -20,12 +20,11 @@ from gongzhi.cases.models import (
     OPEN_STATES,
     CaseEvent,
     Category,
-    RollupDims,
     State,
 )
 from gongzhi.command.access import command_unit, command_units  # noqa: F401 (re-exported)
 from gongzhi.core.errors import Invalid
-from gongzhi.core.roles import CODE_LENGTH, Level, child_level
+from gongzhi.core.roles import Level, child_level
 from gongzhi.orgs.models import OrgUnit
 
 # Units a dashboard is drawn for (a grid's figures are a row of its community's ranking).
@@ -243,37 +242,26 @@ def sort_rows(rows: list[dict], key: str, best_first: bool = True) -> list[dict]
 
 
 def _level_ranking(user, unit: OrgUnit, level: str, start, end) -> list[dict]:
-    """The units of `level` under `unit` (e.g. the grids of a subdistrict), from the
-    rollups: one grouped sum, one live count of overdue and of response pending."""
-    length = CODE_LENGTH[level]
-    # Grids are named within their community ("第1网格"): say which community.
-    names = {
-        code: f"{parent} {name}" if level == Level.GRID and parent else name
-        for code, name, parent in OrgUnit.objects.filter(
-            code__within=unit.code, code__length=length, is_active=True
+    """The units of `level` under `unit` (e.g. the grids of a subdistrict), from
+    kpis.case_kpis_at_level; grids are named within their community ("第1网格"), so the
+    community is said beside them."""
+    reports = kpis.case_kpis_at_level(user, unit_code=unit.code, level=level, start=start, end=end)
+    parents = {}
+    if level == Level.GRID:
+        parents = dict(
+            OrgUnit.objects.filter(code__in=[r.unit_code for r in reports])
+            .values_list("code", "parent__name")
+            .order_by()
         )
-        .values_list("code", "name", "parent__name")
-        .order_by()
-    }
-    stored = {
-        r["unit_code"]: r
-        for r in kpis.rollup_rows(
-            kpis.units_at(unit.code, length),
-            RollupDims.TOTAL,
-            start,
-            end,
-            group=("unit_code",),
+    return [
+        _row(
+            r.unit_code,
+            f"{parents[r.unit_code]} {r.unit_name}" if parents.get(r.unit_code) else r.unit_name,
+            r.counts,
+            r.rates,
         )
-    }
-    # grouped by the first `length` digits of the case's place (kpis._live's int group)
-    overdue, pending = kpis._live(unit.code, start, end, timezone.now(), length)
-    codes = set(names) | set(stored) | {c for c in (*overdue, *pending) if len(c or "") == length}
-    rows = []
-    for code in sorted(codes):
-        counts = kpis._counts(stored.get(code, {}), overdue.get(code, 0), pending.get(code, 0))
-        rates = tuple(kpis.Rate.of(k, label, counts[n], counts[d]) for k, label, n, d in kpis.RATES)
-        rows.append(_row(code, names.get(code, code), counts, rates))
-    return rows
+        for r in reports
+    ]
 
 
 LEVEL_PLURAL = {
