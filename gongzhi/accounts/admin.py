@@ -73,6 +73,7 @@ class UserAdmin(BaseUserAdmin):
 @admin.register(Position)
 class PositionAdmin(AuditedAdmin):
     list_display = ("user", "role", "org_unit", "department", "title", "is_active")
+    list_select_related = ("user", "org_unit", "department")
     list_filter = ("role", "is_active")
     search_fields = ("user__username", "user__name", "org_code")
     autocomplete_fields = ("user", "org_unit", "department")

@@ -7,7 +7,9 @@ from gongzhi.orgs.admin import AuditedAdmin
 @admin.register(Category)
 class CategoryAdmin(AuditedAdmin):
     list_display = ("code", "name", "parent", "is_public", "sort", "is_active")
-    list_filter = ("parent", "is_public", "is_active")
+    list_select_related = ("parent",)
+    # The groups only (a category's name reads its parent's: one query per choice).
+    list_filter = (("parent", admin.RelatedOnlyFieldListFilter), "is_public", "is_active")
     list_editable = ("is_public", "sort", "is_active")
     search_fields = ("code", "name")
 
@@ -22,6 +24,7 @@ class DeadlinePolicyAdmin(AuditedAdmin):
         "handling_hours",
         "due_soon_share",
     )
+    list_select_related = ("category__parent",)
     list_filter = ("urgency",)
 
 

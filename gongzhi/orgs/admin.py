@@ -26,6 +26,7 @@ class AuditedAdmin(admin.ModelAdmin):
 @admin.register(OrgUnit)
 class OrgUnitAdmin(AuditedAdmin):
     list_display = ("code", "name", "level", "parent", "service_phone", "is_active")
+    list_select_related = ("parent",)
     list_filter = ("level", "is_active")
     search_fields = ("code", "name")
     autocomplete_fields = ("parent",)

@@ -1,0 +1,363 @@
+"""Rows for the query budgets (test_query_budgets.py), made through the app's services.
+
+Each maker adds `count` more rows of one kind and returns one marker per row: a text the
+page or the JSON shows for that row alone (a case number, a name with a three-digit
+serial), so a test can tell the rows were listed. Makers may be called again: the
+serials go on where the last call stopped.
+"""
+
+from collections import defaultdict
+from types import SimpleNamespace
+
+from django.utils import timezone
+from shapely.geometry import box, mapping
+
+from gongzhi.accounts import services as account_services
+from gongzhi.campaigns import services as campaign_services
+from gongzhi.cases import services as case_services
+from gongzhi.cases.models import Category, DeadlinePolicy, Urgency
+from gongzhi.core.roles import Level, Role
+from gongzhi.factories import DepartmentFactory, OrgUnitFactory, PositionFactory, UserFactory
+from gongzhi.hotline.models import HotlineOrder, OutboundEvent, OutboundStatus
+from gongzhi.imports.models import ImportJob, ImportKind, ImportStatus
+from gongzhi.notifications import services as notification_services
+from gongzhi.orgs import geo, locator
+from gongzhi.orgs.models import OrgUnit
+from gongzhi.registry import services as registry_services
+from gongzhi.registry.models import PremisesCategory, Tag
+
+
+class Scene:
+    """The org tree and its people (gongzhi/conftest.py), and makers of listed rows.
+
+    `ids` holds the objects whose id a URL needs (a building, an import job, a case, a
+    campaign); a maker creates its parent on first use."""
+
+    def __init__(self, tree, people):
+        self.tree = tree
+        self.people = people
+        self.serial = defaultdict(int)
+        self.ids = SimpleNamespace()
+        self.public_categories = list(
+            Category.objects.filter(parent__isnull=False, is_active=True, is_public=True).order_by(
+                "sort", "code"
+            )[:2]
+        )
+        self.category = self.public_categories[0]
+
+    def _serials(self, kind: str, count: int) -> range:
+        start = self.serial[kind]
+        self.serial[kind] += count
+        return range(start + 1, start + count + 1)
+
+    # -- cases ------------------------------------------------------------------------
+
+    def _report(self, i: int, actor=None, **kw):
+        if "building_id" not in kw:
+            kw.setdefault("grid_id", self.tree.grid_a.pk)
+        kw.setdefault("category_id", self.category.pk)
+        case, _ = case_services.case_report(
+            actor=actor or self.people.gw_a,
+            title=f"预算案件{i:03d}",
+            description=f"楼道堆放杂物，第{i:03d}件",
+            **kw,
+        )
+        return case
+
+    def cases(self, count: int) -> list[str]:
+        """New cases in grid A, as varied as a list shows them: two categories, each in its
+        own building, every other one dispatched to one of two departments; markers are
+        case numbers."""
+        departments = (self.tree.department, self.tree.department2)
+        numbers = []
+        for i in self._serials("case", count):
+            case = self._report(
+                i,
+                category_id=self.public_categories[i % 2].pk,
+                building_id=self._building(i, "案发楼", located=False).pk,
+            )
+            if i % 2:
+                case_services.case_dispatch(
+                    actor=self.people.op_sub,
+                    case_id=case.pk,
+                    department_id=departments[i // 2 % 2].pk,
+                )
+            numbers.append(case.number)
+        return numbers
+
+    def same_cases(self, count: int) -> list[str]:
+        """New cases alike (grid A, one category, no building): one hotspot of them all."""
+        return [self._report(i).number for i in self._serials("case", count)]
+
+    def located_cases(self, count: int) -> list[str]:
+        """New cases with a point inside grid A (for the map markers)."""
+        return [
+            self._report(i, lng=112.405 + i * 0.0001, lat=34.61).number
+            for i in self._serials("case", count)
+        ]
+
+    def extension_requests(self, count: int) -> list[str]:
+        """Cases dispatched, accepted and waiting for an extension; markers: case numbers."""
+        numbers = []
+        for i in self._serials("case", count):
+            case = self._report(i)
+            case_services.case_dispatch(
+                actor=self.people.op_sub, case_id=case.pk, department_id=self.tree.department.pk
+            )
+            case_services.case_accept(actor=self.people.handler, case_id=case.pk)
+            case_services.case_request_extension(
+                actor=self.people.handler, case_id=case.pk, days=3, reason=f"等待配件{i:03d}"
+            )
+            numbers.append(case.number)
+        return numbers
+
+    def timeline(self, count: int) -> list[str]:
+        """Contact notes on one accepted case (`ids.case`); markers: the notes."""
+        if not hasattr(self.ids, "case"):
+            case = self._report(0)
+            case_services.case_dispatch(
+                actor=self.people.op_sub, case_id=case.pk, department_id=self.tree.department.pk
+            )
+            case_services.case_accept(actor=self.people.handler, case_id=case.pk)
+            self.ids.case = case.pk
+        notes = []
+        for i in self._serials("note", count):
+            note = f"联系记录{i:03d}"
+            case_services.case_contact(actor=self.people.op_sub, case_id=self.ids.case, note=note)
+            notes.append(note)
+        return notes
+
+    def resident_reports(self, count: int) -> list[str]:
+        """Cases reported for a resident's phone (`ids.phone`), which /my/ lists to whoever
+        proves that phone; markers: case numbers."""
+        self.ids.phone = "13912345678"
+        return [
+            self._report(i, reporter_phone=self.ids.phone).number
+            for i in self._serials("case", count)
+        ]
+
+    def hotline_dead_letters(self, count: int) -> list[str]:
+        """12345 orders whose status event the hotline never took; markers: order numbers."""
+        numbers = []
+        for i in self._serials("case", count):
+            order = HotlineOrder.objects.create(case=self._report(i), order_no=f"GD2026{i:05d}")
+            OutboundEvent.objects.create(
+                order=order, event="accepted", status=OutboundStatus.DEAD, attempts=8
+            )
+            numbers.append(order.order_no)
+        return numbers
+
+    def campaigns(self, count: int) -> list[str]:
+        """Campaigns on the subdistrict, each with one case; markers: campaign names."""
+        names = []
+        for i in self._serials("campaign", count):
+            name = f"专项整治{i:03d}"
+            campaign = campaign_services.campaign_open(
+                actor=self.people.op_sub, name=name, unit_code=self.tree.sub.code
+            )
+            campaign_services.campaign_add_cases(
+                actor=self.people.op_sub, campaign_id=campaign.pk, case_ids=[self._report(i).pk]
+            )
+            names.append(name)
+        return names
+
+    def campaign_cases(self, count: int) -> list[str]:
+        """Cases taken into one campaign (`ids.campaign`); markers: case numbers."""
+        if not hasattr(self.ids, "campaign"):
+            self.ids.campaign = campaign_services.campaign_open(
+                actor=self.people.op_sub, name="楼道专项整治", unit_code=self.tree.sub.code
+            ).pk
+        cases = [self._report(i) for i in self._serials("case", count)]
+        campaign_services.campaign_add_cases(
+            actor=self.people.op_sub, campaign_id=self.ids.campaign, case_ids=[c.pk for c in cases]
+        )
+        return [c.number for c in cases]
+
+    def categories(self, count: int) -> list[str]:
+        """Public categories, half of them in a new group; markers: their names."""
+        group, _ = Category.objects.get_or_create(code="YS", defaults={"name": "预算大类"})
+        parents = [self.category.parent, group]
+        return [
+            Category.objects.create(
+                parent=parents[i % 2], code=f"YS{i:03d}", name=f"预算小类{i:03d}"
+            ).name
+            for i in self._serials("category", count)
+        ]
+
+    def deadline_policies(self, count: int) -> list[str]:
+        """Deadline policies of new categories (see categories); markers: category names."""
+        names = self.categories(count)
+        for category in Category.objects.filter(name__in=names):
+            DeadlinePolicy.objects.create(category=category, urgency=Urgency.NORMAL)
+        return names
+
+    # -- the registry -----------------------------------------------------------------
+
+    def _building(self, i: int, prefix: str = "预算楼", located: bool = True):
+        """A building of grid A; `located` ones have a point (cases in a building without
+        one are not compared by distance, so they are never repeats of each other)."""
+        return registry_services.building_save(
+            actor=self.people.gw_a,
+            grid_id=self.tree.grid_a.pk,
+            name=f"{prefix}{i:03d}",
+            address=f"桂园路{i}号",
+            lng=112.405 + i * 0.0001 if located else None,
+            lat=34.61 if located else None,
+        )
+
+    def buildings(self, count: int) -> list[str]:
+        """Buildings in grid A (with a point); markers: their names."""
+        return [self._building(i).name for i in self._serials("building", count)]
+
+    def residents(self, count: int) -> list[str]:
+        """Residents in households of one building of grid A, each tagged; markers: names."""
+        if not hasattr(self.ids, "building"):
+            self.ids.building = self._building(0, "住宅楼").pk
+        tag = Tag.objects.filter(is_active=True).order_by("pk").first()
+        names = []
+        for i in self._serials("resident", count):
+            resident = registry_services.resident_save(
+                actor=self.people.gw_a,
+                data=registry_services.ResidentInput(
+                    name=f"居民{i:03d}",
+                    phone=f"13800{i:06d}",
+                    building_id=self.ids.building,
+                    unit_name="1单元",
+                    room=f"{i:03d}室",
+                    relationship="head",
+                    tag_ids=[tag.pk],
+                ),
+            )
+            names.append(resident.name)
+        return names
+
+    def households(self, count: int) -> list[str]:
+        """Households (one resident each) in one building (`ids.building`); markers: rooms."""
+        self.residents(count)
+        return [
+            f"{i:03d}室"
+            for i in range(self.serial["resident"] - count + 1, self.serial["resident"] + 1)
+        ]
+
+    def premises(self, count: int) -> list[str]:
+        """Shops in grid A; markers: their names."""
+        category = PremisesCategory.objects.filter(is_active=True).order_by("pk").first()
+        return [
+            registry_services.premises_save(
+                actor=self.people.gw_a,
+                grid_id=self.tree.grid_a.pk,
+                name=f"预算商铺{i:03d}",
+                category_id=category.pk,
+                responsible_name="张老板",
+                phone=f"13900{i:06d}",
+            ).name
+            for i in self._serials("premises", count)
+        ]
+
+    def tags(self, count: int) -> list[str]:
+        return [Tag.objects.create(name=f"标签{i:03d}").name for i in self._serials("tag", count)]
+
+    def premises_categories(self, count: int) -> list[str]:
+        return [
+            PremisesCategory.objects.create(name=f"场所{i:03d}").name
+            for i in self._serials("premises_category", count)
+        ]
+
+    def import_jobs(self, count: int) -> list[str]:
+        """Import jobs the grid worker of grid A uploaded; markers: the file names."""
+        return [
+            ImportJob.objects.create(
+                kind=ImportKind.RESIDENTS,
+                status=ImportStatus.DONE,
+                created_by=self.people.gw_a,
+                scope_codes=[self.tree.grid_a.code],
+                filename=f"居民{i:03d}.xlsx",
+            ).filename
+            for i in self._serials("import_job", count)
+        ]
+
+    def import_errors(self, count: int) -> list[str]:
+        """Rows with errors of one checked import job (`ids.job`); markers: the reasons."""
+        if not hasattr(self.ids, "job"):
+            self.ids.job = ImportJob.objects.create(
+                kind=ImportKind.RESIDENTS,
+                status=ImportStatus.VALIDATED,
+                created_by=self.people.gw_a,
+                scope_codes=[self.tree.grid_a.code],
+                filename="居民.xlsx",
+            ).pk
+        job = ImportJob.objects.get(pk=self.ids.job)
+        for i in self._serials("import_error", count):
+            job.errors.append({"row": i + 1, "column": "身份证号", "message": f"校验位错误{i:03d}"})
+        job.error_count = job.error_rows = len(job.errors)
+        job.total_rows = job.error_rows
+        job.save()
+        return [e["message"] for e in job.errors[-count:]]
+
+    # -- org units, people, departments, inbox ------------------------------------------
+
+    def grids(self, count: int) -> list[str]:
+        """Grids under 桂园社区 with a boundary and a case each; markers: their names."""
+        names = []
+        for i in self._serials("grid", count):
+            grid = OrgUnitFactory(
+                code=f"{self.tree.community.code}{100 + i:03d}",
+                name=f"预算网格{i:03d}",
+                level=Level.GRID,
+                parent=self.tree.community,
+            )
+            shape = box(112.50 + i * 0.001, 34.60, 112.5009 + i * 0.001, 34.61)
+            grid.boundary, grid.boundary_bbox = mapping(shape), geo.bbox(shape)
+            grid.boundary_updated_at = timezone.now()
+            grid.save()
+            self._report(i, actor=self.people.op_district, grid_id=grid.pk)
+            names.append(grid.name)
+        locator.invalidate()
+        return names
+
+    def grids_with_buildings(self, count: int) -> list[str]:
+        """New grids (see grids) with a building each, entered by the community worker."""
+        names = self.grids(count)
+        for i in range(self.serial["grid"] - count + 1, self.serial["grid"] + 1):
+            grid = OrgUnit.objects.get(code=f"{self.tree.community.code}{100 + i:03d}")
+            registry_services.building_save(
+                actor=self.people.community_worker, grid_id=grid.pk, name=f"网格楼{i:03d}"
+            )
+        return names
+
+    def positions(self, count: int) -> list[str]:
+        """Grid workers of grid A; markers: their names."""
+        rows = []
+        for i in self._serials("position", count):
+            user = UserFactory(username=f"worker{i:03d}", name=f"网格员{i:03d}")
+            PositionFactory(user=user, role=Role.GRID_WORKER, org_unit=self.tree.grid_a)
+            rows.append(user.name)
+        return rows
+
+    def api_tokens(self, count: int) -> list[str]:
+        """API tokens of the grid worker of grid A; markers: the tokens' names."""
+        return [
+            account_services.api_token_create(
+                actor=self.people.admin, user=self.people.gw_a, name=f"对接系统{i:03d}"
+            )[0].name
+            for i in self._serials("api_token", count)
+        ]
+
+    def departments(self, count: int) -> list[str]:
+        return [
+            DepartmentFactory(
+                code=f"990101-Y{i:03d}", name=f"预算局{i:03d}", district=self.tree.district
+            ).name
+            for i in self._serials("department", count)
+        ]
+
+    def notifications(self, count: int) -> list[str]:
+        """Inbox notifications of the grid worker of grid A; markers: their titles."""
+        titles = []
+        for i in self._serials("notification", count):
+            title = f"新案件提醒{i:03d}"
+            notification_services.notify(
+                recipients=[self.people.gw_a], kind="case", title=title, link="/cases/"
+            )
+            titles.append(title)
+        return titles

@@ -1,0 +1,509 @@
+"""Query budgets for every list endpoint and page (issue 7): an N+1 fails here.
+
+BUDGETS names each GET route that lists rows, who may see it, how to make its rows
+(budget_data.Scene) and the exact number of queries one request costs. Each route is
+requested with 3 rows and again with 30: both counts must equal the budget, so a query
+per row fails, and so does a new query nobody budgeted. NOT_A_LIST names every other
+route that answers GET, with the reason; test_every_get_route_is_budgeted walks the URL
+resolver (and the API's path operations) so a new list route cannot go unbudgeted.
+
+The first request of each client is not counted: it warms what every request shares once
+per process (content types, the session, the org locator). The cache is cleared before
+each counted request, so a cached figure cannot hide the rows added since.
+"""
+
+import inspect
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from gongzhi.orgs import locator
+from gongzhi.registry import pii
+from gongzhi.selfservice import services as selfservice
+from gongzhi.web.tests.budget_data import Scene
+
+FEW, MANY = 3, 30
+
+
+@dataclass(frozen=True)
+class Budget:
+    """One list route: `route` as the resolver spells it (see get_routes), the URL to
+    request (its {names} filled in by _url), the user (an attribute of `people`; ""
+    anonymous; "phone" a resident with a verified phone; "superuser" the admin made a superuser),
+    the Scene maker of its rows, and its budget of queries. `page` is how many rows the
+    first page shows. The rows are found by their markers in the body (the JSON read back
+    unescaped); an aggregate has `total` instead, reading the rows counted from the JSON."""
+
+    route: str
+    url: str
+    user: str
+    rows: str
+    queries: int
+    page: int = MANY
+    total: Callable[[dict], int] | None = None
+
+
+BUDGETS = [
+    # -- JSON API ----------------------------------------------------------------------
+    Budget("api/v1/positions", "/api/v1/positions", "op_district", "positions", 4),
+    Budget("api/v1/orgs/units", "/api/v1/orgs/units?within={community}", "op_sub", "grids", 4),
+    Budget("api/v1/orgs/units/geojson", "/api/v1/orgs/units/geojson", "op_sub", "grids", 4),
+    Budget("api/v1/orgs/departments", "/api/v1/orgs/departments", "op_district", "departments", 4),
+    Budget("api/v1/registry/buildings", "/api/v1/registry/buildings", "gw_a", "buildings", 4),
+    Budget(
+        "api/v1/registry/buildings/<building_id>/households",
+        "/api/v1/registry/buildings/{building}/households",
+        "gw_a",
+        "households",
+        5,
+    ),
+    Budget("api/v1/registry/residents", "/api/v1/registry/residents", "gw_a", "residents", 5),
+    Budget("api/v1/registry/premises", "/api/v1/registry/premises", "gw_a", "premises", 4),
+    Budget(
+        "api/v1/registry/stats",
+        "/api/v1/registry/stats",
+        "community_worker",
+        "grids_with_buildings",
+        9,
+    ),
+    Budget("api/v1/registry/tags", "/api/v1/registry/tags", "gw_a", "tags", 3),
+    Budget(
+        "api/v1/registry/premises-categories",
+        "/api/v1/registry/premises-categories",
+        "gw_a",
+        "premises_categories",
+        3,
+    ),
+    Budget(
+        "api/v1/imports/jobs/<job_id>/errors",
+        "/api/v1/imports/jobs/{job}/errors",
+        "gw_a",
+        "import_errors",
+        3,
+    ),
+    Budget("api/v1/notifications", "/api/v1/notifications", "gw_a", "notifications", 3),
+    Budget(
+        "api/v1/cases/queues",
+        "/api/v1/cases/queues",
+        "op_sub",
+        "cases",
+        14,
+        total=lambda body: next(q["count"] for q in body if q["key"] == "all"),
+    ),
+    Budget("api/v1/cases/categories", "/api/v1/cases/categories", "gw_a", "categories", 4),
+    Budget("api/v1/cases", "/api/v1/cases", "op_sub", "cases", 4),
+    Budget(
+        "api/v1/cases/extension-requests",
+        "/api/v1/cases/extension-requests",
+        "op_sub",
+        "extension_requests",
+        4,
+    ),
+    Budget(
+        "api/v1/kpis",
+        "/api/v1/kpis?unit={sub}&start={first}&end={today}",
+        "op_sub",
+        "cases",
+        7,
+        total=lambda body: body["counts"]["received"],
+    ),
+    Budget(
+        "api/v1/kpis/by-child",
+        "/api/v1/kpis/by-child?unit={community}&start={first}&end={today}",
+        "op_sub",
+        "grids",
+        7,
+    ),
+    Budget(
+        "api/v1/command/dashboard",
+        "/api/v1/command/dashboard?unit={community}",
+        "op_sub",
+        "grids",
+        32,
+    ),
+    Budget(
+        "api/v1/command/cases",
+        "/api/v1/command/cases?unit={sub}&start={first}&end={today}",
+        "op_sub",
+        "cases",
+        9,
+    ),
+    Budget(
+        "api/v1/command/wall",
+        "/api/v1/command/wall?unit={community}",
+        "op_sub",
+        "grids",
+        35,
+        page=8,
+    ),
+    Budget(
+        "api/v1/command/map/grids",
+        "/api/v1/command/map/grids?unit={community}",
+        "op_sub",
+        "grids",
+        8,
+    ),
+    Budget(
+        "api/v1/command/map/markers",
+        "/api/v1/command/map/markers?unit={sub}&bbox=112.3,34.5,112.6,34.7&zoom=18",
+        "op_sub",
+        "located_cases",
+        5,
+    ),
+    Budget(
+        "api/v1/command/monthly",
+        "/api/v1/command/monthly?unit={community}&month={month}",
+        "op_sub",
+        "grids",
+        27,
+    ),
+    Budget(
+        "api/v1/campaigns/hotspots",
+        "/api/v1/campaigns/hotspots?unit={sub}",
+        "op_sub",
+        "same_cases",
+        12,
+        total=lambda body: body["items"][0]["case_total"],
+    ),
+    Budget("api/v1/campaigns", "/api/v1/campaigns", "op_sub", "campaigns", 6),
+    Budget(
+        "api/v1/campaigns/<int:campaign_id>",
+        "/api/v1/campaigns/{campaign}",
+        "op_sub",
+        "campaign_cases",
+        8,
+    ),
+    # -- Open311 -------------------------------------------------------------------------
+    Budget(r"open311/v2/^requests\.(?P<fmt>[^/.]+)$", "/open311/v2/requests.json", "", "cases", 2),
+    Budget(
+        r"open311/v2/^services\.(?P<fmt>[^/.]+)$", "/open311/v2/services.json", "", "categories", 2
+    ),
+    # -- pages ---------------------------------------------------------------------------
+    Budget("", "/", "op_sub", "grids", 19, page=8),
+    Budget("area/map/", "/area/map/", "op_sub", "grids", 6),
+    Budget("area/units/<int:unit_id>/", "/area/units/{grid_a_id}/", "op_sub", "positions", 10),
+    Budget(
+        "area/units/<int:unit_id>/children/",
+        "/area/units/{community_id}/children/",
+        "op_sub",
+        "grids",
+        6,
+    ),
+    Budget("departments/", "/departments/", "op_district", "departments", 5),
+    Budget("registry/", "/registry/", "community_worker", "grids_with_buildings", 11),
+    Budget("registry/residents/", "/registry/residents/", "gw_a", "residents", 7),
+    Budget("registry/buildings/", "/registry/buildings/", "gw_a", "buildings", 5),
+    Budget(
+        "registry/buildings/<int:building_id>/",
+        "/registry/buildings/{building}/",
+        "gw_a",
+        "residents",
+        8,
+    ),
+    Budget("registry/premises/", "/registry/premises/", "gw_a", "premises", 5),
+    Budget("registry/import/", "/registry/import/", "gw_a", "import_jobs", 5, page=20),
+    Budget("registry/import/<int:job_id>/", "/registry/import/{job}/", "gw_a", "import_errors", 5),
+    Budget("inbox/", "/inbox/", "gw_a", "notifications", 5),
+    Budget("cases/", "/cases/?queue=all", "op_sub", "cases", 17),
+    Budget(
+        "cases/new/buildings/", "/cases/new/buildings/?grid_id={grid_a_id}", "gw_a", "buildings", 6
+    ),
+    Budget("cases/extensions/", "/cases/extensions/", "op_sub", "extension_requests", 5),
+    Budget("cases/kpis/", "/cases/kpis/?unit={community}", "op_sub", "grids", 13),
+    Budget("cases/<int:case_id>/", "/cases/{case}/", "op_sub", "timeline", 11),
+    Budget("command/", "/command/?unit={community}", "op_sub", "grids", 34),
+    Budget(
+        "command/cases/",
+        "/command/cases/?unit={sub}&start={first}&end={today}",
+        "op_sub",
+        "cases",
+        11,
+    ),
+    Budget("command/wall/", "/command/wall/?unit={community}", "op_sub", "grids", 38, page=8),
+    Budget("command/map/", "/command/map/?unit={community}", "op_sub", "grids", 7),
+    Budget(
+        "command/monthly/",
+        "/command/monthly/?unit={community}&month={month}",
+        "op_sub",
+        "grids",
+        29,
+    ),
+    Budget("command/hotspots/", "/command/hotspots/?unit={sub}", "op_sub", "same_cases", 15),
+    Budget("campaigns/", "/campaigns/", "op_sub", "campaigns", 7),
+    Budget("campaigns/<int:campaign_id>/", "/campaigns/{campaign}/", "op_sub", "campaign_cases", 9),
+    Budget("hotline/dead-letters/", "/hotline/dead-letters/", "admin", "hotline_dead_letters", 5),
+    Budget("my/reports/", "/my/reports/", "phone", "resident_reports", 2),
+    Budget("my/buildings/", "/my/buildings/?community={community_id}", "", "buildings", 2),
+    # -- Django's admin: the change lists -------------------------------------------------
+    Budget("admin/orgs/orgunit/", "/admin/orgs/orgunit/", "superuser", "grids", 7),
+    Budget("admin/orgs/department/", "/admin/orgs/department/", "superuser", "departments", 8),
+    Budget("admin/accounts/user/", "/admin/accounts/user/", "superuser", "positions", 7),
+    Budget("admin/accounts/position/", "/admin/accounts/position/", "superuser", "positions", 7),
+    Budget("admin/registry/tag/", "/admin/registry/tag/", "superuser", "tags", 7),
+    Budget(
+        "admin/registry/premisescategory/",
+        "/admin/registry/premisescategory/",
+        "superuser",
+        "premises_categories",
+        7,
+    ),
+    Budget("admin/registry/building/", "/admin/registry/building/", "superuser", "buildings", 7),
+    Budget("admin/registry/resident/", "/admin/registry/resident/", "superuser", "residents", 8),
+    Budget("admin/registry/premises/", "/admin/registry/premises/", "superuser", "premises", 8),
+    Budget("admin/imports/importjob/", "/admin/imports/importjob/", "superuser", "import_jobs", 7),
+    Budget(
+        "admin/notifications/notification/",
+        "/admin/notifications/notification/",
+        "superuser",
+        "notifications",
+        8,
+    ),
+    Budget("admin/cases/category/", "/admin/cases/category/", "superuser", "categories", 8),
+    Budget("admin/cases/case/", "/admin/cases/case/", "superuser", "cases", 8),
+    Budget(
+        "admin/hotline/hotlineorder/",
+        "/admin/hotline/hotlineorder/",
+        "superuser",
+        "hotline_dead_letters",
+        8,
+    ),
+    Budget(
+        "admin/hotline/outboundevent/",
+        "/admin/hotline/outboundevent/",
+        "superuser",
+        "hotline_dead_letters",
+        8,
+    ),
+    Budget("admin/campaigns/campaign/", "/admin/campaigns/campaign/", "superuser", "campaigns", 7),
+    Budget(
+        "admin/cases/deadlinepolicy/",
+        "/admin/cases/deadlinepolicy/",
+        "superuser",
+        "deadline_policies",
+        7,
+    ),
+    Budget("admin/accounts/apitoken/", "/admin/accounts/apitoken/", "superuser", "api_tokens", 7),
+    Budget("admin/core/auditlog/", "/admin/core/auditlog/", "superuser", "residents", 11),
+]
+
+NOT_A_LIST = {
+    # the API
+    "api/v1/": "ninja's API root, no content",
+    "api/v1/openapi.json": "the OpenAPI schema, static for a release",
+    "api/v1/docs": "the Swagger page, static",
+    "api/v1/me": "the caller and their own positions (a handful, never a list of others)",
+    "api/v1/orgs/locate": "one unit at a point",
+    "api/v1/orgs/units/<unit_id>": "detail",
+    "api/v1/registry/buildings/<building_id>": "detail",
+    "api/v1/registry/residents/<resident_id>": "detail",
+    "api/v1/registry/premises/<premises_id>": "detail",
+    "api/v1/imports/jobs/<job_id>": "detail (status and progress)",
+    "api/v1/cases/<case_id>": "detail",
+    "api/v1/cases/<case_id>/attachments/<attachment_id>": "download of one photo",
+    "api/v1/cases/<case_id>/attachments/<attachment_id>/thumb": "download of one thumbnail",
+    "api/v1/command/monthly.xlsx": "download (the monthly report's workbook)",
+    # Open311
+    "open311/v2/": "redirect to the discovery document",
+    r"open311/v2/^discovery\.(?P<fmt>[^/.]+)$": "static discovery document",
+    r"open311/v2/^services/(?P<code>[^/.]+)\.(?P<fmt>[^/.]+)$": "detail",
+    r"open311/v2/^requests/(?P<number>[^/.]+)\.(?P<fmt>[^/.]+)$": "detail",
+    r"open311/v2/^tokens/(?P<token>[^/.]+)\.(?P<fmt>[^/.]+)$": "detail",
+    "open311/v2/^(?P<path>.*)$": "the Open311 404",
+    # pages
+    "healthz": "health check",
+    "login/": "form",
+    "account/": "the user's own account",
+    "account/password/": "form",
+    "area/": "the user's scope roots only; their children load through children/",
+    "area/boundaries/import/": "form",
+    "area/units/<int:unit_id>/service-card/": "form",
+    "registry/residents/new/": "form",
+    "registry/residents/<int:resident_id>/": "detail",
+    "registry/residents/<int:resident_id>/edit/": "form",
+    "registry/buildings/new/": "form",
+    "registry/buildings/<int:building_id>/edit/": "form",
+    "registry/premises/new/": "form",
+    "registry/premises/<int:premises_id>/": "detail",
+    "registry/premises/<int:premises_id>/edit/": "form",
+    "registry/import/template/<str:kind>.xlsx": "download (an empty template)",
+    "registry/import/<int:job_id>/progress/": "one job's progress bar",
+    "registry/export/residents.xlsx": "download",
+    "registry/export/buildings.xlsx": "download",
+    "registry/export/premises.xlsx": "download",
+    "inbox/<int:notification_id>/": "marks one read and redirects to its link",
+    "cases/new/": "form",
+    "command/monthly.xlsx": "download (the monthly report's workbook)",
+    "campaigns/new/": "form",
+    "hotline/import/": "upload form",
+    "my/": "the resident's start page",
+    "my/phone/": "form",
+    "my/phone/code/": "form",
+    "my/report/": "form",
+    "my/reports/<int:case_id>/": "detail",
+    "my/reports/<int:case_id>/photos/<int:attachment_id>/": "download of one photo",
+    "my/reports/<int:case_id>/photos/<int:attachment_id>/thumb/": "download of one thumbnail",
+    # Django's admin: its change lists are budgeted above, or here
+    "admin/auth/group/": "Django's groups, unused (roles are positions)",
+    "admin/core/calendarday/": "the holiday calendar: no relation in list_display",
+    "admin/open311/serviceattribute/": "a few rows per category, list_select_related set",
+}
+
+# Django's admin serves a change list per model (budgeted or in NOT_A_LIST like any list)
+# and, around them, pages of one object, forms and redirects, none of them a list.
+ADMIN_CHANGE_LIST = re.compile(r"^admin/\w+/\w+/$")
+
+
+def _admin_but_a_change_list(route: str) -> bool:
+    return route.startswith("admin/") and (
+        route == "admin/password_change/done/" or not ADMIN_CHANGE_LIST.match(route)
+    )
+
+
+# -- the routes that answer GET ----------------------------------------------------------
+
+
+def _methods(callback) -> list[str] | None:
+    """The methods a view accepts when a require_http_methods decorator says so (found in
+    the closures down the __wrapped__ chain), a class-based view's handlers, else None."""
+    view_class = getattr(callback, "view_class", None)
+    if view_class is not None:
+        return [m.upper() for m in view_class.http_method_names if hasattr(view_class, m)]
+    f = callback
+    while f is not None:
+        if inspect.isfunction(f):
+            found = inspect.getclosurevars(f).nonlocals.get("request_method_list")
+            if found is not None:
+                return list(found)
+        f = getattr(f, "__wrapped__", None)
+    return None
+
+
+def _answers_get(callback) -> bool:
+    if inspect.isfunction(callback) and callback.__name__ == "sync_view_wrapper":
+        # django-ninja: one URL pattern per path, serving each operation's methods.
+        path_view = inspect.getclosurevars(callback).nonlocals["self"]
+        return any("GET" in op.methods for op in path_view.operations)
+    methods = _methods(callback)
+    return methods is None or "GET" in methods
+
+
+def get_routes() -> set[str]:
+    """Every route of the URL conf answering GET, spelled as its nested patterns joined."""
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                yield prefix + str(p.pattern), p.callback
+
+    return {
+        route for route, callback in walk(get_resolver().url_patterns) if _answers_get(callback)
+    }
+
+
+def test_every_get_route_is_budgeted():
+    routes = {r for r in get_routes() if not _admin_but_a_change_list(r)}
+    budgeted = {b.route for b in BUDGETS}
+    assert len(budgeted) == len(BUDGETS), "a route is budgeted twice"
+    assert not budgeted & set(NOT_A_LIST), budgeted & set(NOT_A_LIST)
+    assert routes - budgeted - set(NOT_A_LIST) == set(), "list routes without a budget"
+    assert (budgeted | set(NOT_A_LIST)) - routes == set(), "stale entries (no such GET route)"
+    assert "api/v1/cases" in routes and "api/v1/cases/<case_id>/register" not in routes
+
+
+# -- the budgets -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def scene(tree, people, settings, tmp_path):
+    """The rows' makers; photos in the test's folder, and the point locator (a per-process
+    cache of boundaries, which Scene.grids adds to) rebuilt after."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    yield Scene(tree, people)
+    locator.invalidate()
+
+
+def _client(scene, user: str) -> Client:
+    client = Client()
+    if user == "phone":
+        session = client.session
+        selfservice.remember(session, pii.seal_phone(scene.ids.phone))
+        session.save()
+        client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    elif user == "superuser":
+        scene.people.admin.is_superuser = True
+        scene.people.admin.save()
+        client.force_login(scene.people.admin)
+    elif user:
+        client.force_login(getattr(scene.people, user))
+    return client
+
+
+def _url(budget: Budget, scene: Scene) -> str:
+    today = timezone.localdate()
+    tree = scene.tree
+    values = {
+        "today": today.isoformat(),
+        "first": today.replace(day=1).isoformat(),
+        "month": today.strftime("%Y-%m"),
+        "district": tree.district.code,
+        "sub": tree.sub.code,
+        "community": tree.community.code,
+        "community_id": tree.community.pk,
+        "grid_a_id": tree.grid_a.pk,
+        **vars(scene.ids),
+    }
+    return budget.url.format(**values)
+
+
+def _rows_seen(budget: Budget, response, markers: list[str]) -> int:
+    if budget.total is not None:
+        return budget.total(response.json())
+    if response["Content-Type"].startswith("application/json"):
+        text = json.dumps(response.json(), ensure_ascii=False)
+    else:
+        text = response.content.decode()
+    return sum(marker in text for marker in markers)
+
+
+def _count(budget: Budget, client: Client, url: str, markers: list[str]):
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code, response.content[:300])
+    return len(queries), _rows_seen(budget, response, markers), queries
+
+
+def _sql(queries) -> str:
+    """The statements, their column lists cut, so a repeated one reads at a glance."""
+    return "\n".join(
+        re.sub(r"^SELECT .*? FROM ", "SELECT … FROM ", q["sql"])[:300]
+        for q in queries.captured_queries
+    )
+
+
+@pytest.mark.parametrize("budget", [pytest.param(b, id=b.url.split("?")[0]) for b in BUDGETS])
+def test_query_budget(budget, scene):
+    """3 rows, then 30: the same queries, exactly the budget, every row listed."""
+    make = getattr(scene, budget.rows)
+    markers = make(FEW)
+    client = _client(scene, budget.user)
+    url = _url(budget, scene)
+    client.get(url)
+    few, seen_few, _ = _count(budget, client, url, markers)
+    markers += make(MANY - FEW)
+    many, seen_many, many_sql = _count(budget, client, url, markers)
+    assert (seen_few, seen_many) == (FEW, min(MANY, budget.page))
+    assert few == many, f"{few} → {many} queries:\n{_sql(many_sql)}"
+    assert many == budget.queries, f"{many} queries:\n{_sql(many_sql)}"
