@@ -111,7 +111,16 @@ def queue_list(request):
     """The lists that matter to the caller's roles, most urgent first, with their sizes."""
     keys = selectors.queues_for(request.auth)
     counts = selectors.queue_counts(request.auth, keys)
-    return [{"key": k, "label": str(selectors.QUEUES[k].label), "count": counts[k]} for k in keys]
+    cap = selectors.COUNT_CAP
+    return [
+        {
+            "key": k,
+            "label": str(selectors.QUEUES[k].label),
+            "count": min(counts[k], cap),
+            "more": counts[k] > cap,
+        }
+        for k in keys
+    ]
 
 
 @router.get("", response={200: CasePage, **ERRORS})
@@ -134,7 +143,9 @@ def case_list(
         qs = qs.filter(number__startswith=text.upper())
     elif text:
         qs = qs.filter(Q(title__contains=text) | Q(address__contains=text))
-    rows, next_cursor = keyset_page(qs, ordering=spec.ordering, cursor=cursor, limit=limit)
+    rows, next_cursor = keyset_page(
+        selectors.for_list(qs), ordering=spec.ordering, cursor=cursor, limit=limit
+    )
     return {"items": rows, "next_cursor": next_cursor}
 
 

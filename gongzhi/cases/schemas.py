@@ -28,7 +28,8 @@ class CategoryGroupOut(CategoryOut):
 class QueueOut(Schema):
     key: str
     label: str
-    count: int
+    count: int = Field(..., description="Cases in the queue, at most 1000")
+    more: bool = Field(..., description="The queue holds more than `count` (counting stops)")
 
 
 # -- cases ----------------------------------------------------------------------------

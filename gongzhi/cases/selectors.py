@@ -25,21 +25,59 @@ from gongzhi.core.permissions import facts_of, scope_for
 from gongzhi.core.roles import Perm, Role
 
 
-def _visible_q(user) -> Q:
+def _visible_q(user, *, own: bool = True) -> Q:
+    """The cases `user` may see: those of their area (units, departments) and, with
+    `own`, those they reported anywhere."""
     scope = scope_for(user, Perm.CASE_VIEW)
     if scope.everything:
         # Q() | Q(x) is Q(x) in Django: OR-ing "everything" with anything narrows it.
         return Q()
     q = scope.q("org_code", "department")
-    if getattr(user, "is_authenticated", False) and user.is_active:
+    if own and getattr(user, "is_authenticated", False) and user.is_active:
         q |= Q(reported_by=user)
     return q
 
 
-def cases_visible_to(user) -> QuerySet[Case]:
-    return Case.objects.filter(_visible_q(user)).select_related(
+def cases_visible_to(user, *, own: bool = True) -> QuerySet[Case]:
+    return Case.objects.filter(_visible_q(user, own=own)).select_related(
         "category__parent", "grid", "department"
     )
+
+
+# What a list never shows: the unit's boundary (GeoJSON, kilobytes a grid and more for a
+# community, the union of its grids) and its introduction; a list joins its grid (and the
+# page the grid's community and subdistrict) for their names only.
+_HEAVY_UNIT_FIELDS = ("boundary", "boundary_bbox", "introduction")
+
+
+def without_unit_shapes(qs: QuerySet[Case], *units: str) -> QuerySet[Case]:
+    """`qs` with the heavy columns of the joined units `units` ("grid", "grid__parent"…)
+    left unread."""
+    return qs.defer(*(f"{unit}__{field}" for unit in units for field in _HEAVY_UNIT_FIELDS))
+
+
+# The columns a list row shows (CaseOut, cases/_row.html and its marks, the deadline
+# clock): a page of 50 reads and converts these, not the ~60 columns of each case and
+# the timestamps of its category, grid and department. A field read outside this set
+# costs a query per row, which the query-budget tests catch.
+LIST_FIELDS = (
+    "id", "number", "kind", "channel", "category", "urgency", "title", "state",
+    "grid", "org_code", "address", "reported_at", "due_at", "due_soon_at",
+    "closed_at", "closed_on_time", "supervision_level", "escalation_level", "is_repeat",
+    "repeat_count", "needs_leader_visit", "leader_visited_at", "self_handled",
+    "department", "reporter_phone_masked", "version",
+    "category__name", "category__parent", "category__parent__name",
+    "grid__name", "grid__level", "grid__parent", "department__name",
+)  # fmt: skip
+
+
+def for_list(qs: QuerySet[Case], *units: str) -> QuerySet[Case]:
+    """`qs` reading only what a list row shows; `units` are further joined units whose
+    names and levels the row shows too (the page's "community grid" place)."""
+    extra = [f"{u}__{f}" for u in units for f in ("name", "level", "parent")]
+    if units:  # select_related() with no names would follow every non-null key instead
+        qs = qs.select_related(*units)
+    return qs.only(*LIST_FIELDS, *extra)
 
 
 def case_for(user, pk) -> Case:
@@ -113,6 +151,7 @@ QUEUES = {
 }
 
 _RUNNING = [s for s in OPEN_STATES if s != State.SUSPENDED]
+OWN_QUEUES = ("all", "mine")
 
 
 def queue(user, key: str, *, now=None, within: str = "") -> tuple[QuerySet[Case], Queue]:
@@ -120,7 +159,11 @@ def queue(user, key: str, *, now=None, within: str = "") -> tuple[QuerySet[Case]
     if key not in QUEUES:
         raise NotFound(_("Unknown list."))
     now = now or timezone.now()
-    qs = cases_visible_to(user)
+    # The work queues hold the cases of the caller's area. "All" and "mine" also hold
+    # what the caller reported elsewhere; an operator who registers the hotline's calls
+    # has reported tens of thousands of cases, and OR-ing those into every queue made
+    # each list read them all.
+    qs = without_unit_shapes(cases_visible_to(user, own=key in OWN_QUEUES), "grid")
     if within:
         qs = qs.filter(org_code__within=within)
     filters = {
@@ -146,10 +189,21 @@ def queue(user, key: str, *, now=None, within: str = "") -> tuple[QuerySet[Case]
     return qs.filter(filters[key]), QUEUES[key]
 
 
+# Counting stops here: a tab says "1000+" rather than count the million cases of "all"
+# (or a district's whole callback backlog) on every visit to a list.
+COUNT_CAP = 1000
+
+
 def queue_counts(user, keys, *, now=None) -> dict[str, int]:
-    """How many cases each queue holds (for the tabs and the workbench)."""
+    """How many cases each queue holds (for the tabs and the workbench), up to
+    COUNT_CAP + 1: more than COUNT_CAP means "more than that"."""
     now = now or timezone.now()
-    return {key: queue(user, key, now=now)[0].count() for key in keys}
+    return {key: queue(user, key, now=now)[0].order_by()[: COUNT_CAP + 1].count() for key in keys}
+
+
+def count_label(n: int) -> str:
+    """A queue count as a tab shows it: "1000+" past the cap."""
+    return f"{COUNT_CAP}+" if n > COUNT_CAP else str(n)
 
 
 def queues_for(user) -> list[str]:

@@ -142,7 +142,9 @@ def case_list(request):
     if q:
         qs = qs.filter(number=q.upper()) if NUMBER.match(q) else qs.filter(title__contains=q)
     rows, next_cursor = _page(
-        qs.select_related("grid__parent__parent"), queue.ordering, request.GET.get("cursor")
+        selectors.for_list(qs, "grid__parent", "grid__parent__parent"),
+        queue.ordering,
+        request.GET.get("cursor"),
     )
     for case in rows:
         case.clock = clock_of(case, now)
@@ -157,7 +159,7 @@ def case_list(request):
                 {
                     "key": k,
                     "label": selectors.QUEUES[k].label,
-                    "count": counts[k],
+                    "count": selectors.count_label(counts[k]),
                     "tone": ALERT_QUEUES.get(k, "") if counts[k] else "",
                 }
                 for k in keys

@@ -174,7 +174,7 @@ def _cases_panel(user) -> Panel | None:
         {
             "key": k,
             "label": cases.QUEUES[k].label,
-            "count": counts[k],
+            "count": cases.count_label(counts[k]),
             "alert": k in _ALERT_QUEUES and counts[k] > 0,
         }
         for k in keys
