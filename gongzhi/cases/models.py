@@ -367,6 +367,9 @@ class Case(models.Model):
             # Repeat detection: same category, recent.
             models.Index(fields=["category", "reported_at"], name="case_category_recent"),
             models.Index(fields=["building", "reported_at"], name="case_building_recent"),
+            # Repeat detection: earlier cases of the category within 50 m (a band of
+            # latitude, the longitude filtered), whatever the number of cases a year.
+            models.Index(fields=["category", "lat"], name="case_category_lat"),
             # Dashboards: cases whose first-contact limit has not passed and who have not
             # been contacted yet (neither a success nor a failure of 响应率 yet).
             models.Index(
