@@ -146,3 +146,16 @@ def test_settings__a_leader_at_the_first_repeat(people, report, again, settings)
     report(reporter_phone=PHONE)
     case = again(reporter_phone=PHONE)
     assert case.needs_leader_visit and notified(people.leader, "case.repeat_leader") == 1
+
+
+def test_near_in_several_ways__each_earlier_case_once_in_time_order(people, tree, report, again):
+    """A case near earlier ones by phone, by building and by point: the candidates are the
+    union of the three reads, each case once, oldest first (the first of the chain)."""
+    building = Building.objects.create(grid=tree.grid_a, org_code=tree.grid_a.code, name="5号楼")
+    by_phone = report(reporter_phone=PHONE, grid_id=tree.grid_a.pk)
+    by_point = again(lng=HERE[0], lat=HERE[1])
+    by_all = again(reporter_phone=PHONE, building_id=building.pk, lng=M30[0], lat=M30[1])
+    assert by_all.repeat_of == by_phone
+    probe = again(reporter_phone=PHONE, building_id=building.pk, lng=M30[0], lat=M30[1])
+    found = list(repeats.candidates(fresh(probe)))
+    assert [c.pk for c in found] == [by_phone.pk, by_point.pk, by_all.pk]

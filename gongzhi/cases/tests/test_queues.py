@@ -1,6 +1,8 @@
-"""Queue counts stop at a cap: the tabs and the workbench say "N+" instead of counting
-every case of a district on each visit."""
+"""The queues: work queues hold the caller's area; "all" and "mine" also what the caller
+reported elsewhere. Counts stop at a cap: the tabs and the workbench say "N+" instead of
+counting every case of a district on each visit."""
 
+from gongzhi.accounts.models import Position, User
 from gongzhi.cases import selectors
 
 
@@ -36,3 +38,22 @@ def test_queue_counts__below_the_cap_are_exact(people, report, login):
     queues = {q["key"]: q for q in client.get("/api/v1/cases/queues").json()}
     assert queues["new"]["count"] == 3 and queues["new"]["more"] is False
     assert "<b>3</b>" in client.get("/cases/?queue=new").content.decode()
+
+
+def test_work_queues_hold_the_area__all_and_mine_also_what_i_reported_elsewhere(
+    people, tree, report
+):
+    """A grid worker moved from grid B to grid A keeps the cases they reported in B."""
+    mine_elsewhere = report(actor=people.gw_a, grid_id=tree.grid_a.pk)
+    at_home = report(actor=people.gw_b, grid_id=tree.grid_b.pk)
+    Position.objects.filter(user=people.gw_a).update(
+        org_unit=tree.grid_b, org_code=tree.grid_b.code
+    )
+    moved = User.objects.get(pk=people.gw_a.pk)
+
+    def ids(key):
+        return set(selectors.queue(moved, key)[0].values_list("pk", flat=True))
+
+    assert ids("all") == {mine_elsewhere.pk, at_home.pk}
+    assert ids("mine") == {mine_elsewhere.pk}
+    assert ids("new") == {at_home.pk}  # a work queue: grid B's cases only
