@@ -58,14 +58,16 @@ CASE_NUMBER_PREFIX = re.compile(r"SJ\d{1,13}")
 # -- helpers ---------------------------------------------------------------------------
 
 
-def case_detail_out(user, case: Case) -> Case:
+def case_detail_out(user, case: Case, *, new: bool = False) -> Case:
     """`case` with what the detail adds for `user`: its timeline, the actions `user` may
     take now and the extension request waiting for a decision (a fixed number of queries,
-    however long the timeline)."""
+    however long the timeline; a case created by this request has no request to read)."""
     case.api_events = selectors.timeline(case)
     case.api_actions = CASE_FLOW.available(case, user)
     case.api_pending_extension = (
-        case.extension_requests.filter(status=RequestStatus.PENDING)
+        None
+        if new
+        else case.extension_requests.filter(status=RequestStatus.PENDING)
         .select_related("requested_by")
         .first()
     )
@@ -187,7 +189,7 @@ def _report(request, fields: dict, photos=()) -> Status:
         photos=photos or (),
         **fields,
     )
-    return Status(201 if created else 200, case_detail_out(request.auth, case))
+    return Status(201 if created else 200, case_detail_out(request.auth, case, new=created))
 
 
 @router.post(

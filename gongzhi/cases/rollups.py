@@ -280,8 +280,13 @@ def track(case: Case) -> Tracker:
 
 
 def added(case: Case) -> None:
-    """A case was just created, with whatever events it came with."""
-    Tracker().apply(case)
+    """A case was just created. Its events are its report (or self-handling) and perhaps
+    a repeat mark, none of them counted here: only its cohort counts are added, with no
+    query for events."""
+    after, counts = case_counts(case)
+    rows: dict = {}
+    _add(rows, _day(after["reported_at"]), after, _vector(counts, COHORT_COUNTS))
+    _upsert(rows, increment=True)
 
 
 def _day(moment: dt.datetime) -> dt.date:

@@ -15,8 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
@@ -74,11 +73,24 @@ def next_number(day: dt.date) -> str:
     try: the insert ignores the conflict (no error, no aborted transaction on
     PostgreSQL), and the update then waits for the other's row lock, so each gets its
     own number."""
-    if not CaseCounter.objects.filter(day=day).update(last=F("last") + 1):
+    last = _bump_counter(day)
+    if last is None:
         CaseCounter.objects.bulk_create([CaseCounter(day=day, last=0)], ignore_conflicts=True)
-        CaseCounter.objects.filter(day=day).update(last=F("last") + 1)
-    last = CaseCounter.objects.get(day=day).last
+        last = _bump_counter(day)
     return f"SJ{day:%Y%m%d}{last:06d}"
+
+
+def _bump_counter(day: dt.date) -> int | None:
+    """The day's next sequence number, or None when the day has no row yet: one
+    UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35), not an update and a read."""
+    table, day_, last = map(connection.ops.quote_name, (CaseCounter._meta.db_table, "day", "last"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {last} = {last} + 1 WHERE {day_} = %s RETURNING {last}",
+            [connection.ops.adapt_datefield_value(day)],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _clean_photos(photos: Iterable) -> list[images.CleanImage]:
