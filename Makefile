@@ -6,7 +6,7 @@ PORT ?= 8000
 VENDOR := gongzhi/web/static/vendor
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install assets messages lint check-migrations openapi clean
+.PHONY: demo test bench install assets messages lint check-migrations openapi clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,17 @@ demo: install
 
 test: install
 	$(PY) -m pytest
+
+# Every benchmark with its baseline (docs/performance.md), not part of the tests. Data sets
+# are generated on first use. E.g. make bench DATA=100k DB=sqlite ONLY=lists,repeats
+DATA ?= 100k,1m
+DB ?= sqlite,postgres
+SOAK ?= 5
+INTAKE ?= 60
+ONLY ?= lists,dashboard,repeats,intake,soak,locator,import
+bench: install
+	$(PY) bench/run.py --data $(DATA) --db $(DB) --only $(ONLY) --soak-minutes $(SOAK) \
+		--intake-seconds $(INTAKE)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -44,37 +44,18 @@ Importable: `run(data=[...], db=...)` returns the measurements; `main()` prints 
 import argparse
 import datetime as dt
 import json
-import os
-import platform
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-DISTRICT, SUBDISTRICT = "990101", "990101001"
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import DISTRICT, SUBDISTRICT, machine, setup_django, timed  # noqa: E402
+
 SCREENS, REFRESH_S = 50, 30
-
-
-def _setup_django(db: str, label: str) -> None:
-    name = f"gongzhi_bench_{label}"
-    var_dir = ROOT / "var" / "bench" / name
-    if db == "sqlite":
-        file = var_dir / "gongzhi.sqlite3"
-        if not file.exists():
-            raise SystemExit(f"{file} does not exist: run bench/generate.py first")
-        os.environ["DATABASE_URL"] = f"sqlite:///{file}"
-    else:
-        os.environ["DATABASE_URL"] = f"{PG_SERVER}/{name}"
-    os.environ["GONGZHI_VAR_DIR"] = str(var_dir)
-    os.environ["DEBUG"] = "0"  # no query log kept in memory
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongzhi.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+BASE = "baseline SQL (7 groupings + previous total)"
+MONTH_BASE = "baseline SQL, last month (district)"
 
 
 # -- the baseline: plain SQL over the cases --------------------------------------------
@@ -205,22 +186,9 @@ def baseline(statements: dict, code: str, start: dt.date, end: dt.date, now) -> 
 # -- timing ------------------------------------------------------------------------------
 
 
-def timed(fn, repeat: int, warm: int = 2) -> dict:
-    for _ in range(warm):
-        fn()
-    runs = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - t0)
-    runs.sort()
-    p95 = runs[min(len(runs) - 1, max(0, round(0.95 * len(runs)) - 1))]
-    return {"median": statistics.median(runs), "p95": p95, "min": runs[0]}
-
-
 def child(db: str, label: str, repeat: int, period: tuple[str, str] | None = None) -> dict:
     """Measure every path on one database (in this process)."""
-    _setup_django(db, label)
+    setup_django(db, label)
     from django.db import connection
     from django.utils import timezone
 
@@ -240,6 +208,10 @@ def child(db: str, label: str, repeat: int, period: tuple[str, str] | None = Non
         from gongzhi.command import wall
     except ImportError:
         wall = None
+    try:
+        from gongzhi.command import monthly
+    except ImportError:
+        monthly = None
     from django.core.cache import cache
 
     user = User.objects.get(username="op_d1")  # operator at the district
@@ -277,6 +249,24 @@ def child(db: str, label: str, repeat: int, period: tuple[str, str] | None = Non
         ("kpis.raw_case_kpis (raw cases)", lambda: kpis.raw_case_kpis(user, **sub)),
     ]  # fmt: skip
     statements = baseline_statements(connection.vendor)
+    if monthly is not None and not period:
+        year, month = monthly.last_month(today)
+        m_start = dt.date(year, month, 1)
+        m_end = (m_start + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1)
+        paths += [
+            (
+                "monthly_report(district, last month)",
+                lambda: monthly.monthly_report(user, DISTRICT, year, month),
+            ),
+            (
+                "monthly_report + xlsx (district)",
+                lambda: monthly.monthly_xlsx(monthly.monthly_report(user, DISTRICT, year, month)),
+            ),
+            (
+                MONTH_BASE,
+                lambda: baseline(statements, DISTRICT, m_start, m_end, timezone.now()),
+            ),
+        ]
     paths.append(
         (
             "baseline SQL (7 groupings + previous total)",
@@ -332,15 +322,12 @@ def run(data: list[str], db: str = "sqlite", repeat: int = 15, period=None) -> l
     return out
 
 
-def machine() -> str:
-    return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs (nproc), "
-        f"Python {platform.python_version()}"
-    )
+def base_of(path: str) -> str:
+    """The baseline a path is compared with: the monthly report with the month's SQL."""
+    return MONTH_BASE if path.startswith("monthly") or path == MONTH_BASE else BASE
 
 
 def report(results: list[dict], db: str, repeat: int) -> str:
-    base_name = "baseline SQL (7 groupings + previous total)"
     lines = [
         f"Command center reads, {db}, warm, median and p95 of {repeat} runs; {machine()}",
     ]
@@ -366,7 +353,7 @@ def report(results: list[dict], db: str, repeat: int) -> str:
         row = f"{name:<46}"
         for r in results:
             p = r["paths"][name]
-            ratio = p["median"] / r["paths"][base_name]["median"]
+            ratio = p["median"] / r["paths"][base_of(name)]["median"]
             row += f" {p['median'] * 1000:>12.1f} {p['p95'] * 1000:>8.1f} {ratio:>7.3f}"
         if len(results) > 1:
             growth = results[-1]["paths"][name]["median"] / results[0]["paths"][name]["median"]
@@ -406,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
     period = (args.start, args.end) if args.start and args.end else None
     results = run(args.data.split(","), db=args.db, repeat=args.repeat, period=period)
     print(
-        json.dumps(results, default=str, indent=1)
+        json.dumps(results, default=str)
         if args.json
         else report(results, args.db, args.repeat)
     )

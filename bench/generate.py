@@ -1236,6 +1236,10 @@ def run(cases: int, *, residents: int = 0, db: str = "sqlite", name: str | None 
     t_all = time.perf_counter()
     t = time.perf_counter()
     where = setup(db, name, path)
+    # Written when everything below is done: bench/run.py generates a data set again
+    # when its marker is missing (a run that was stopped half-way).
+    marker = Path(os.environ["GONGZHI_VAR_DIR"]) / f"generated-{db}.json"
+    marker.unlink(missing_ok=True)
     timings["migrate"] = time.perf_counter() - t
     print(f"database: {where} (migrated in {timings['migrate']:.1f} s)", flush=True)
 
@@ -1324,7 +1328,10 @@ def run(cases: int, *, residents: int = 0, db: str = "sqlite", name: str | None 
     timings["total"] = time.perf_counter() - t_all
     print(f"total: {timings['total']:.1f} s (generation without rollups "
           f"{timings['generate']:.1f} s)", flush=True)  # fmt: skip
-    return {"where": where, "db": db, "name": name, "timings": timings, "counts": counts}
+    result = {"where": where, "db": db, "name": name, "timings": timings, "counts": counts,
+              "seed": seed, "rollups": "rollup rows" in counts}  # fmt: skip
+    marker.write_text(json.dumps(result, indent=1))
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -283,16 +283,17 @@ def run(rows: int = 100_000, *, plain: bool = False, keep: bool = False) -> dict
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _print(m: dict) -> None:
+def report(m: dict) -> str:
     rows = m["rows"]
     b, o = m["baseline"], m["ours"]
-    print(
+    out = []
+    out.append(
         f"import_residents: {rows:,} rows ({'required columns' if m['plain'] else 'all columns'}), "
         f"{m['file_mb']:.1f} MB xlsx generated in {m['generated_s']:.1f} s; "
         f"Python {platform.python_version()}, SQLite, {platform.machine()}"
     )
     line = "{:<44} {:>9} {:>11} {:>8}"
-    print(line.format("", "seconds", "rows/s", "× base"))
+    out.append(line.format("", "seconds", "rows/s", "× base"))
     entries = [
         ("baseline: calamine read", b["read"], None),
         ("baseline: bare bulk_create", b["write"], None),
@@ -302,7 +303,7 @@ def _print(m: dict) -> None:
         ("ours total (end to end)", o["total"], o["total"] / b["total"]),
     ]
     for label, seconds, ratio in entries:
-        print(
+        out.append(
             line.format(
                 label,
                 f"{seconds:.2f}",
@@ -312,12 +313,13 @@ def _print(m: dict) -> None:
         )
     ratio = o["total"] / b["total"]
     verdict = "OK" if ratio <= TARGET else "OVER TARGET"
-    print(f"ratio ours / baseline: {ratio:.2f} (target ≤ {TARGET:.0f}) {verdict}")
-    print(
+    out.append(f"ratio ours / baseline: {ratio:.2f} (target ≤ {TARGET:.0f}) {verdict}")
+    out.append(
         f"peak memory (VmHWM): baseline {b['started_mb']:.0f} → {b['peak_mb']:.0f} MB; "
         f"ours {o['started_mb']:.0f} → {o['checked_mb']:.0f} MB after phase 1 → "
         f"{o['peak_mb']:.0f} MB at the end"
     )
+    return "\n".join(out)
 
 
 def main(argv=None) -> None:
@@ -325,6 +327,7 @@ def main(argv=None) -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--plain", action="store_true", help="required columns and phone only")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    parser.add_argument("--json", action="store_true", help="print the measurements as JSON")
     parser.add_argument("--child", choices=["baseline", "ours"], help=argparse.SUPPRESS)
     parser.add_argument("--var", help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
@@ -336,7 +339,8 @@ def main(argv=None) -> None:
         result["peak_mb"] = _peak_mb()
         print(json.dumps(result))
         return
-    _print(run(args.rows, plain=args.plain, keep=args.keep))
+    result = run(args.rows, plain=args.plain, keep=args.keep)
+    print(json.dumps(result) if args.json else report(result))
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ Importable: `run(grids=…, points=…)` returns the measurements; `main()` prin
 """
 
 import argparse
+import json
 import math
 import os
 import platform
@@ -30,7 +31,7 @@ import random
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import shapely
@@ -244,9 +245,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--db", action="store_true", help="also time the DB-backed module path (scratch SQLite)"
     )
+    parser.add_argument("--json", action="store_true", help="print the measurements as JSON")
     args = parser.parse_args(argv)
     result = run(grids=args.grids, points=args.points, repeat=args.repeat, db=args.db)
-    print(report(result))
+    print(json.dumps(asdict(result)) if args.json else report(result))
     return 0 if min(result.ratio(s) for _, s in result.rows[1:]) >= TARGET else 1
 
 
