@@ -392,11 +392,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     period = (args.start, args.end) if args.start and args.end else None
     results = run(args.data.split(","), db=args.db, repeat=args.repeat, period=period)
-    print(
-        json.dumps(results, default=str)
-        if args.json
-        else report(results, args.db, args.repeat)
-    )
+    print(json.dumps(results, default=str) if args.json else report(results, args.db, args.repeat))
     return 0
 
 
