@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from gongzhi.cases.models import (
     OPEN_STATES,
+    RUNNING_STATES,
     Case,
     CaseEvent,
     ExtensionRequest,
@@ -150,7 +151,7 @@ QUEUES = {
     ]
 }
 
-_RUNNING = [s for s in OPEN_STATES if s != State.SUSPENDED]
+_RUNNING = list(RUNNING_STATES)
 OWN_QUEUES = ("all", "mine")
 
 
