@@ -47,3 +47,22 @@ class Within(Lookup):
 # `code__length=12`: the codes of one level (a unit's children are its codes of the
 # next level's length).
 OrgCodeField.register_lookup(Length)
+
+
+@models.CharField.register_lookup
+class Among(Lookup):
+    """`state__among=("registered", "handled")`: IN with the values written into the
+    statement instead of bound. SQLite uses a partial index only when the query repeats
+    the index's condition, and it cannot see through bound parameters: the overdue board
+    of a district at a million cases reads 51 index entries instead of sorting 20,000
+    rows. Only for fixed sets of identifiers from the code (checked), never for input."""
+
+    lookup_name = "among"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = [str(v) for v in self.rhs]
+        if not values or not all(v.isidentifier() and v.isascii() for v in values):
+            raise ValueError(f"among takes identifiers from the code, not {self.rhs!r}")
+        return f"{lhs} IN ({', '.join(repr(v) for v in values)})", lhs_params
