@@ -1,9 +1,11 @@
 """What the benchmarks share: where the generated databases are, Django set up on one of
 them, timing with median and p95, and a line saying what machine ran them."""
 
+import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -61,3 +63,20 @@ def machine() -> str:
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs (nproc), "
         f"Python {platform.python_version()}"
     )
+
+
+def children(script: str, data: list[str], db: str, *args: str) -> list[dict]:
+    """Run `script --child <label> --db <db> *args` once per data set, each in a process of
+    its own (Django is set up once per process, on one database), and collect the JSON
+    each prints last."""
+    out = []
+    for label in data:
+        proc = subprocess.run(
+            [sys.executable, script, "--child", label, "--db", db, *args],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        out.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    return out

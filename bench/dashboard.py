@@ -44,14 +44,13 @@ Importable: `run(data=[...], db=...)` returns the measurements; `main()` prints 
 import argparse
 import datetime as dt
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import DISTRICT, SUBDISTRICT, machine, setup_django, timed  # noqa: E402
+from common import DISTRICT, SUBDISTRICT, children, machine, setup_django, timed  # noqa: E402
 
 SCREENS, REFRESH_S = 50, 30
 BASE = "baseline SQL (7 groupings + previous total)"
@@ -308,18 +307,8 @@ def child(db: str, label: str, repeat: int, period: tuple[str, str] | None = Non
 
 
 def run(data: list[str], db: str = "sqlite", repeat: int = 15, period=None) -> list[dict]:
-    out = []
-    for label in data:
-        proc = subprocess.run(
-            [sys.executable, __file__, "--child", label, "--db", db, "--repeat", str(repeat)]
-            + (["--start", period[0], "--end", period[1]] if period else []),
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-        )
-        out.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-    return out
+    dates = ["--start", period[0], "--end", period[1]] if period else []
+    return children(__file__, data, db, "--repeat", str(repeat), *dates)
 
 
 def base_of(path: str) -> str:

@@ -153,11 +153,29 @@ def backend_pids(name: str):
         yield lambda: [row[0] for row in conn.execute(sql, (name,))]
 
 
-def cpu_per_request(out: dict, result, app: CpuMeter, db: CpuMeter) -> None:
-    """Server-side CPU per answered request of the whole run (warmup included)."""
+def load_through_gunicorn(app: str, make_request, args, *, python, env, cwd, database) -> dict:
+    """`args.clients` clients for `args.seconds` against `app` under gunicorn: the load's
+    summary with the server-side CPU per answered request of the whole run (warmup
+    included) in the app's workers and in its database's backends."""
+    with (
+        gunicorn(app, python=python, env=env, cwd=cwd, workers=args.workers) as server,
+        backend_pids(database) as pids,
+        CpuMeter(server.worker_pids) as app_cpu,
+        CpuMeter(pids) as db_cpu,
+    ):
+        result = run_load(
+            make_request,
+            base_url=server.url,
+            clients=args.clients,
+            seconds=args.seconds,
+            warmup=WARMUP,
+        )
+    out = result.summary()
     answered = sum(result.all_statuses.values()) or 1
-    out["app_cpu_ms_per_req"] = round(app.seconds * 1000 / answered, 2)
-    out["db_cpu_ms_per_req"] = round(db.seconds * 1000 / answered, 2)
+    out["app_cpu_ms_per_req"] = round(app_cpu.seconds * 1000 / answered, 2)
+    out["db_cpu_ms_per_req"] = round(db_cpu.seconds * 1000 / answered, 2)
+    out["created_201"] = result.all_statuses.get(201, 0)
+    return out
 
 
 def case_rows(url: str) -> dict:
@@ -336,32 +354,19 @@ def run_gongzhi(world: World, args) -> dict:
 
     var_dir = tempfile.mkdtemp(prefix="gongzhi-intake-var-")
     try:
-        with (
-            gunicorn(
-                "gongzhi.wsgi:application",
-                python=sys.executable,
-                env=gongzhi_env(var_dir),
-                cwd=str(ROOT),
-                workers=args.workers,
-            ) as server,
-            backend_pids(INTAKE_DB) as pids,
-            CpuMeter(server.worker_pids) as app,
-            CpuMeter(pids) as db,
-        ):
-            result = run_load(
-                make_request,
-                base_url=server.url,
-                clients=args.clients,
-                seconds=args.seconds,
-                warmup=WARMUP,
-            )
+        out = load_through_gunicorn(
+            "gongzhi.wsgi:application",
+            make_request,
+            args,
+            python=sys.executable,
+            env=gongzhi_env(var_dir),
+            cwd=str(ROOT),
+            database=INTAKE_DB,
+        )
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)
     after = case_rows(db_url(INTAKE_DB))
-    out = result.summary()
-    cpu_per_request(out, result, app, db)
     out["created_in_db"] = after["cases"] - before["cases"]
-    out["created_201"] = result.all_statuses.get(201, 0)
     out["rows_per_case"] = per_case(before, after)
     return out
 
@@ -612,26 +617,17 @@ def run_helpdesk(args) -> dict:
             {201},
         )
 
-    with (
-        gunicorn(
-            "wsgi:application", python=python, env=env, cwd=str(HELPDESK_DIR), workers=args.workers
-        ) as server,
-        backend_pids(HELPDESK_DB) as pids,
-        CpuMeter(server.worker_pids) as app,
-        CpuMeter(pids) as db,
-    ):
-        result = run_load(
-            make_request,
-            base_url=server.url,
-            clients=args.clients,
-            seconds=args.seconds,
-            warmup=WARMUP,
-        )
-    out = result.summary()
-    cpu_per_request(out, result, app, db)
+    out = load_through_gunicorn(
+        "wsgi:application",
+        make_request,
+        args,
+        python=python,
+        env=env,
+        cwd=str(HELPDESK_DIR),
+        database=HELPDESK_DB,
+    )
     out["created_in_db"] = scalar(db_url(HELPDESK_DB), "SELECT count(*) FROM helpdesk_ticket")
     out["created_in_db"] -= before
-    out["created_201"] = result.all_statuses.get(201, 0)
     return out
 
 

@@ -30,14 +30,13 @@ at 1M no more than 1.5 × its p95 at 100k.
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import DISTRICT, SUBDISTRICT, machine, setup_django, timed  # noqa: E402
+from common import DISTRICT, SUBDISTRICT, children, machine, setup_django, timed  # noqa: E402
 
 PAGE = 50
 OPEN_RUNNING = ("registered", "dispatched", "in_progress", "handled")
@@ -176,17 +175,7 @@ def child(db: str, label: str, repeat: int) -> dict:
 
 
 def run(data: list[str], db: str = "sqlite", repeat: int = 50) -> list[dict]:
-    out = []
-    for label in data:
-        proc = subprocess.run(
-            [sys.executable, __file__, "--child", label, "--db", db, "--repeat", str(repeat)],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-        )
-        out.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-    return out
+    return children(__file__, data, db, "--repeat", str(repeat))
 
 
 def report(results: list[dict], db: str, repeat: int) -> str:

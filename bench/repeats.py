@@ -25,7 +25,6 @@ import argparse
 import json
 import math
 import random
-import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -33,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import machine, setup_django  # noqa: E402
+from common import children, machine, setup_django  # noqa: E402
 
 OTHER_WORDS = [
     "楼道堆放杂物影响通行，请尽快清理",
@@ -145,17 +144,7 @@ def child(db: str, label: str, samples: int) -> dict:
 
 
 def run(data: list[str], db: str = "sqlite", samples: int = 200) -> list[dict]:
-    out = []
-    for label in data:
-        proc = subprocess.run(
-            [sys.executable, __file__, "--child", label, "--db", db, "--cases", str(samples)],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-        )
-        out.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-    return out
+    return children(__file__, data, db, "--cases", str(samples))
 
 
 def report(results: list[dict], db: str) -> str:
