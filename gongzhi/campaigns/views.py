@@ -312,14 +312,20 @@ def _refused(request, campaign_id, exc: DomainError, *, add_form=None, close_for
     )
 
 
-@login_required
-@require_POST
-def campaign_add(request, campaign_id):
-    user = request.user
+def _managed(user, campaign_id):
+    """The campaign `user` changes: one they may read (else 404) and manage (else 403)."""
     _reader(user)
     campaign = selectors.campaign_for(user, campaign_id)
     if not selectors.may_manage(user, campaign):
         raise permissions_denied()
+    return campaign
+
+
+@login_required
+@require_POST
+def campaign_add(request, campaign_id):
+    user = request.user
+    campaign = _managed(user, campaign_id)
     form = f.AddCasesForm(request.POST)
     if not form.is_valid():
         return _detail(request, campaign.pk, add_form=form, status=400)
@@ -339,10 +345,7 @@ def campaign_add(request, campaign_id):
 @require_POST
 def campaign_remove(request, campaign_id, case_id):
     user = request.user
-    _reader(user)
-    campaign = selectors.campaign_for(user, campaign_id)
-    if not selectors.may_manage(user, campaign):
-        raise permissions_denied()
+    campaign = _managed(user, campaign_id)
     try:
         services.campaign_remove_case(actor=user, campaign_id=campaign.pk, case_id=case_id)
     except DomainError as exc:
@@ -358,10 +361,7 @@ def campaign_remove(request, campaign_id, case_id):
 @require_POST
 def campaign_close(request, campaign_id):
     user = request.user
-    _reader(user)
-    campaign = selectors.campaign_for(user, campaign_id)
-    if not selectors.may_manage(user, campaign):
-        raise permissions_denied()
+    campaign = _managed(user, campaign_id)
     form = f.CloseForm(request.POST)
     if not form.is_valid():
         return _detail(request, campaign.pk, close_form=form, status=400)
