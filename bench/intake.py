@@ -674,7 +674,7 @@ def report(results: dict) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", choices=["100k", "1m"], default="100k")
+    parser.add_argument("--data", default="100k", help="the generated data set to copy")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument(
