@@ -433,7 +433,11 @@ def main() -> None:
     parser.add_argument("--data", default="100k", help="the generated data set to copy")
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--minutes", type=float, default=30)
-    parser.add_argument("--warmup", type=float, default=2, help="minutes, within --minutes")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        help="minutes, within --minutes (default: 2, or a quarter of a short run)",
+    )
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=None, help="default: one per core")
     parser.add_argument("--sample-seconds", type=float, default=30)
@@ -441,6 +445,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print one JSON dict at the end")
     args = parser.parse_args()
+    if args.warmup is None:
+        args.warmup = min(2.0, args.minutes / 4)
     if args.warmup >= args.minutes:
         parser.error("--warmup must be shorter than --minutes")
     result = run(args)
