@@ -45,21 +45,10 @@ def cases_visible_to(user, *, own: bool = True) -> QuerySet[Case]:
     )
 
 
-# What a list never shows: the unit's boundary (GeoJSON, kilobytes a grid and more for a
-# community, the union of its grids) and its introduction; a list joins its grid (and the
-# page the grid's community and subdistrict) for their names only.
-_HEAVY_UNIT_FIELDS = ("boundary", "boundary_bbox", "introduction")
-
-
-def without_unit_shapes(qs: QuerySet[Case], *units: str) -> QuerySet[Case]:
-    """`qs` with the heavy columns of the joined units `units` ("grid", "grid__parent"…)
-    left unread."""
-    return qs.defer(*(f"{unit}__{field}" for unit in units for field in _HEAVY_UNIT_FIELDS))
-
-
 # The columns a list row shows (CaseOut, cases/_row.html and its marks, the deadline
-# clock): a page of 50 reads and converts these, not the ~60 columns of each case and
-# the timestamps of its category, grid and department. A field read outside this set
+# clock): a page of 50 reads and converts these, not the ~60 columns of each case, the
+# timestamps of its category, grid and department, or the units' boundary GeoJSON
+# (kilobytes a grid, more for a community: the union of its grids). A field read outside this set
 # costs a query per row, which the query-budget tests catch.
 LIST_FIELDS = (
     "id", "number", "kind", "channel", "category", "urgency", "title", "state",
@@ -163,7 +152,7 @@ def queue(user, key: str, *, now=None, within: str = "") -> tuple[QuerySet[Case]
     # what the caller reported elsewhere; an operator who registers the hotline's calls
     # has reported tens of thousands of cases, and OR-ing those into every queue made
     # each list read them all.
-    qs = without_unit_shapes(cases_visible_to(user, own=key in OWN_QUEUES), "grid")
+    qs = cases_visible_to(user, own=key in OWN_QUEUES)
     if within:
         qs = qs.filter(org_code__within=within)
     filters = {
