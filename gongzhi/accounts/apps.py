@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from gongzhi.accounts import demo
-        from gongzhi.core.registry import register_audit_actions, register_demo_step
+        from gongzhi.core.manifest import register_audit_actions, register_demo_step
 
         register_demo_step(20, "accounts", demo.run)
         register_audit_actions(

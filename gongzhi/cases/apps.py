@@ -10,7 +10,7 @@ class CasesConfig(AppConfig):
     def ready(self):
         from gongzhi.cases import demo
         from gongzhi.cases.workflow import CASE_FLOW
-        from gongzhi.core.registry import register_audit_actions, register_demo_step
+        from gongzhi.core.manifest import register_audit_actions, register_demo_step
 
         register_demo_step(40, "cases", demo.run)
         # Every action of the lifecycle is audited as "case.<action>", labelled as its button.

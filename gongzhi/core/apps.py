@@ -8,6 +8,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from gongzhi.core.registry import register_audit_actions
+        from gongzhi.core.manifest import register_audit_actions
 
         register_audit_actions({"core.calendar_changed": _("changed the working-day calendar")})

@@ -85,6 +85,6 @@ class AuditLog(models.Model):
 
     @property
     def action_label(self) -> str:
-        from gongzhi.core.registry import audit_action_label
+        from gongzhi.core.manifest import audit_action_label
 
         return audit_action_label(self.action)

@@ -9,7 +9,7 @@ class HotlineConfig(AppConfig):
 
     def ready(self):
         from gongzhi.cases.kinds import CaseKind, register_kind
-        from gongzhi.core.registry import register_audit_actions
+        from gongzhi.core.manifest import register_audit_actions
         from gongzhi.hotline import services, tasks  # noqa: F401 (registers the tasks)
         from gongzhi.hotline.models import HotlineOrder
 

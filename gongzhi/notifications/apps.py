@@ -8,7 +8,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        from gongzhi.core.registry import register_audit_actions
+        from gongzhi.core.manifest import register_audit_actions
         from gongzhi.notifications import tasks  # noqa: F401 (registers the tasks)
 
         register_audit_actions({"notifications.queued": _("Notification queued")})

@@ -8,7 +8,7 @@ class OrgsConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self):
-        from gongzhi.core.registry import register_audit_actions, register_demo_step
+        from gongzhi.core.manifest import register_audit_actions, register_demo_step
         from gongzhi.orgs import demo
 
         register_demo_step(10, "orgs", demo.run)

@@ -8,7 +8,7 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Places and people")
 
     def ready(self):
-        from gongzhi.core.registry import register_audit_actions, register_demo_step
+        from gongzhi.core.manifest import register_audit_actions, register_demo_step
         from gongzhi.registry import demo
 
         register_demo_step(30, "registry", demo.run)

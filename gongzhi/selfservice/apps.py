@@ -9,7 +9,7 @@ class SelfServiceConfig(AppConfig):
 
     def ready(self):
         from gongzhi.cases import services as case_services
-        from gongzhi.core.registry import register_audit_actions
+        from gongzhi.core.manifest import register_audit_actions
 
         register_audit_actions(
             {

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from gongzhi.core.registry import demo_steps
+from gongzhi.core.manifest import demo_steps
 
 
 class Command(BaseCommand):
