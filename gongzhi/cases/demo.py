@@ -49,7 +49,7 @@ from gongzhi.cases.models import (
     Supervision,
     Urgency,
 )
-from gongzhi.cases.services import _due_soon
+from gongzhi.cases.services.clock import _due_soon
 from gongzhi.core.calendar import work_calendar
 from gongzhi.core.deadlines import add_working_days, resume_deadline
 from gongzhi.core.roles import CODE_LENGTH, Level, Role

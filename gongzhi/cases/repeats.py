@@ -15,6 +15,7 @@ from django.conf import settings
 from rapidfuzz import fuzz
 
 from gongzhi.cases.models import Case, State, Supervision
+from gongzhi.cases.recipients import leaders_over, notify_case
 
 EARTH_RADIUS_M = 6_371_000
 
@@ -149,9 +150,7 @@ def _tell(case: Case, first: Case) -> None:
         data={"first": first.number, "count": first.repeat_count},
     )
     if case.needs_leader_visit:
-        from gongzhi.cases.services import _notify_case, leaders_over
-
-        _notify_case(
+        notify_case(
             case,
             leaders_over(case.org_code),
             "case.repeat_leader",

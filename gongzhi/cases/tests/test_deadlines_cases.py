@@ -73,7 +73,7 @@ def test_the_same_deadline_from_the_policy_and_from_set_deadlines(registered, ca
     limits = policies.limits_for(category, Urgency.NORMAL)
     assert policies.deadlines(at(2026, 9, 30, 16), limits, cal) == (at(2026, 9, 30, 17), DUE)
     case = Case(category=category, urgency=Urgency.NORMAL)
-    services._set_deadlines(case, at(2026, 9, 30, 16))
+    services.set_deadlines(case, at(2026, 9, 30, 16))
     assert (case.respond_by, case.due_at, case.due_soon_at) == (at(2026, 9, 30, 17), DUE, DUE_SOON)
 
 

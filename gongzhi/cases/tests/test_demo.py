@@ -23,6 +23,7 @@ from gongzhi.cases.models import (
     RequestStatus,
     State,
 )
+from gongzhi.cases.services import clock
 from gongzhi.cases.workflow import CASE_FLOW
 from gongzhi.core import calendar, crypto, permissions
 from gongzhi.core.roles import Perm
@@ -164,7 +165,7 @@ def test_demo_cases__deadlines_follow_the_policies_and_the_calendar(small_demo):
         limits = policies.limits_for(case.category, case.urgency)
         respond_by, due = policies.deadlines(case.registered_at, limits, cal)
         assert (case.respond_by, case.due_at) == (respond_by, due), case.number
-        soon = services._due_soon(case.registered_at, due, limits.due_soon_share, cal, limits)
+        soon = clock._due_soon(case.registered_at, due, limits.due_soon_share, cal, limits)
         assert case.due_soon_at == soon
         checked += 1
     assert checked > 100

@@ -1,0 +1,323 @@
+"""Intake: a problem becomes a case (number, place, category, reporter, photos, the
+repeat check, the kind's details), once per Idempotency-Key."""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.cases import repeats, rollups
+from gongzhi.cases.kinds import get_kind
+from gongzhi.cases.models import (
+    Case,
+    CaseAttachment,
+    CaseCounter,
+    Category,
+    Channel,
+    State,
+    Urgency,
+)
+from gongzhi.cases.services.clock import set_deadlines
+from gongzhi.cases.services.common import (
+    MAX_DESCRIPTION,
+    clean_choice,
+    clean_idempotency_key,
+    clean_photos,
+    files_removed_on_failure,
+    store_photos,
+)
+from gongzhi.cases.services.transition import write_event
+from gongzhi.core import permissions
+from gongzhi.core.audit import audit_record
+from gongzhi.core.errors import Invalid, NotFound, PermissionDenied, raise_if
+from gongzhi.core.roles import Level, Perm
+from gongzhi.orgs import locator
+from gongzhi.orgs.models import OrgUnit
+from gongzhi.registry import pii
+from gongzhi.registry.models import Building, Resident
+from gongzhi.registry.services import clean_location, clean_text
+from gongzhi.registry.validation import FieldError, clean_phone
+
+
+def next_number(day: dt.date) -> str:
+    """SJ + yyyymmdd + a 6-digit sequence of the day. Call inside a transaction.
+
+    The first case of a day creates the day's row. Two first reports at once may both
+    try: the insert ignores the conflict (no error, no aborted transaction on
+    PostgreSQL), and the update then waits for the other's row lock, so each gets its
+    own number."""
+    last = _bump_counter(day)
+    if last is None:
+        CaseCounter.objects.bulk_create([CaseCounter(day=day, last=0)], ignore_conflicts=True)
+        last = _bump_counter(day)
+    return f"SJ{day:%Y%m%d}{last:06d}"
+
+
+def _bump_counter(day: dt.date) -> int | None:
+    """The day's next sequence number, or None when the day has no row yet: one
+    UPDATE … RETURNING (PostgreSQL, SQLite ≥ 3.35), not an update and a read."""
+    table, day_, last = map(connection.ops.quote_name, (CaseCounter._meta.db_table, "day", "last"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {last} = {last} + 1 WHERE {day_} = %s RETURNING {last}",
+            [connection.ops.adapt_datefield_value(day)],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+@dataclass(frozen=True)
+class Place:
+    grid: OrgUnit
+    building: Building | None
+    lng: float | None
+    lat: float | None
+    address: str
+
+
+def grid_of(pk) -> OrgUnit | None:
+    try:
+        return OrgUnit.objects.get(pk=int(pk), level__in=(Level.GRID, Level.MICROGRID))
+    except (OrgUnit.DoesNotExist, TypeError, ValueError):
+        return None
+
+
+def place_of(actor, perm, *, grid_id, building_id, lng, lat, crs, address, public=False) -> Place:
+    """Where the problem is: the grid is chosen, or the building's, or found from the point.
+    A grid or building outside the actor's area is the same 404 as a missing one.
+
+    public=True (a resident's report): no actor and no scope; any grid of the tree is
+    allowed, and a point outside every grid is still refused."""
+
+    def allowed(obj) -> bool:
+        return public or permissions.can(actor, perm, obj)
+
+    errors: dict[str, list[str]] = {}
+    lng, lat = clean_location(lng, lat, crs, errors)
+    address = clean_text(address, 200, "address", errors)
+    raise_if(errors)
+    building = None
+    if building_id not in (None, ""):
+        try:
+            building = Building.objects.select_related("grid").get(pk=int(building_id))
+        except (Building.DoesNotExist, TypeError, ValueError):
+            building = None
+        if building is None or not allowed(building):
+            raise NotFound(_("The building does not exist or is outside your area."))
+    if grid_id not in (None, ""):
+        grid = grid_of(grid_id)
+        if grid is None or not allowed(grid):
+            raise NotFound(_("The grid does not exist or is outside your area."))
+    elif building is not None:
+        grid = building.grid
+    elif lng is not None:
+        code = locator.locate(lng, lat)
+        grid = OrgUnit.objects.filter(code=code).first() if code else None
+        if grid is None:
+            raise Invalid(
+                _("The location is in no grid; choose the grid."),
+                code="outside_grids",
+                details={"location": [_("The location is in no grid; choose the grid.")]},
+            )
+        if not allowed(grid):
+            raise Invalid(
+                _("The location is outside your area."),
+                code="outside_area",
+                details={"location": [_("The location is outside your area.")]},
+            )
+    else:
+        raise Invalid(
+            _("Give the location: a point, a building or the grid."),
+            details={"location": [_("Give the location: a point, a building or the grid.")]},
+        )
+    if building is not None:
+        if lng is None and building.lng is not None:
+            lng, lat = building.lng, building.lat
+        address = address or building.address or building.name
+    return Place(grid, building, lng, lat, address)
+
+
+def clean_category(category_id) -> Category:
+    try:
+        category = Category.objects.select_related("parent").get(
+            pk=int(category_id), is_active=True
+        )
+    except (Category.DoesNotExist, TypeError, ValueError):
+        raise Invalid(
+            _("Choose a category."), details={"category_id": [_("Choose a category.")]}
+        ) from None
+    if category.parent_id is None:
+        raise Invalid(
+            _("Choose a category within the group."),
+            details={"category_id": [_("Choose a category within the group.")]},
+        )
+    return category
+
+
+def case_report(
+    *,
+    actor,
+    category_id,
+    title: str = "",
+    description: str = "",
+    channel: str = Channel.GRID_WORKER,
+    urgency: str = Urgency.NORMAL,
+    lng=None,
+    lat=None,
+    crs: str = "wgs84",
+    building_id=None,
+    grid_id=None,
+    address: str = "",
+    reporter_resident_id=None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    photos: Iterable = (),
+    idempotency_key: str | None = None,
+    self_handle: bool = False,
+    result: str = "",
+    kind: str = "general",
+) -> tuple[Case, bool]:
+    """Take in a problem. Returns (case, created): a retried request with the same
+    Idempotency-Key returns the case the first one made, and created=False."""
+    if not permissions.can(actor, Perm.CASE_REPORT):
+        raise PermissionDenied(_("You may not report cases."))
+    key = clean_idempotency_key(idempotency_key)
+    if key:
+        earlier = Case.objects.filter(reported_by=actor, idempotency_key=key).first()
+        if earlier is not None:
+            return earlier, False
+    get_kind(kind)
+    errors: dict[str, list[str]] = {}
+    category = clean_category(category_id)
+    channel = clean_choice(channel, Channel.choices, "channel", errors)
+    urgency = clean_choice(urgency, Urgency.choices, "urgency", errors, Urgency.NORMAL)
+    description = clean_text(description, MAX_DESCRIPTION, "description", errors)
+    title = clean_text(title, 100, "title", errors)
+    reporter_name = clean_text(reporter_name, 50, "reporter_name", errors)
+    try:
+        phone = clean_phone(reporter_phone)
+    except FieldError as exc:
+        errors.setdefault("reporter_phone", []).append(str(exc))
+        phone = ""
+    if self_handle:
+        result = clean_text(result, MAX_DESCRIPTION, "result", errors, required=True)
+    if not (title or description):
+        errors.setdefault("description", []).append(_("Describe the problem."))
+    raise_if(errors)
+    place = place_of(
+        actor,
+        Perm.CASE_REPORT,
+        grid_id=grid_id,
+        building_id=building_id,
+        lng=lng,
+        lat=lat,
+        crs=crs,
+        address=address,
+    )
+    if self_handle and not permissions.can(actor, Perm.CASE_SELF_HANDLE, place.grid):
+        raise PermissionDenied(_("You may not handle cases on the spot here."))
+    resident = None
+    if reporter_resident_id not in (None, ""):
+        try:
+            resident = Resident.objects.get(pk=int(reporter_resident_id))
+        except (Resident.DoesNotExist, TypeError, ValueError):
+            resident = None
+        if resident is None or not permissions.can(actor, Perm.REGISTRY_VIEW, resident):
+            raise NotFound(_("The resident does not exist or is outside your area."))
+        reporter_name = reporter_name or resident.name
+    cleaned = clean_photos(photos)
+    title = title or f"{category.name}：{(description or place.address)[:30]}"
+
+    stored: list[CaseAttachment] = []
+    try:
+        with files_removed_on_failure(stored), transaction.atomic():
+            case = create(
+                stored=stored,
+                actor=actor,
+                key=key,
+                kind=kind,
+                category=category,
+                channel=channel,
+                urgency=urgency,
+                title=title,
+                description=description,
+                place=place,
+                resident=resident,
+                reporter_name=reporter_name,
+                phone=phone,
+                cleaned=cleaned,
+                self_handle=self_handle,
+                result=result,
+            )
+    except IntegrityError:
+        # The same key raced another request of the same client: that one won.
+        earlier = (
+            Case.objects.filter(reported_by=actor, idempotency_key=key).first() if key else None
+        )
+        if earlier is None:
+            raise
+        return earlier, False
+    return case, True
+
+
+def create(*, stored, actor, key, kind, category, channel, urgency, title, description, place,
+            resident, reporter_name, phone, cleaned, self_handle, result,
+            actor_name=None) -> Case:  # fmt: skip
+    now = timezone.now()
+    sealed = pii.seal_phone(phone)
+    case = Case(
+        number=next_number(timezone.localdate(now)),
+        kind=kind,
+        channel=channel,
+        category=category,
+        urgency=urgency,
+        title=title,
+        description=description,
+        state=State.REPORTED,
+        org_code=place.grid.code,
+        grid=place.grid,
+        building=place.building,
+        address=place.address,
+        lng=place.lng,
+        lat=place.lat,
+        reporter_resident=resident,
+        reporter_name=reporter_name,
+        reporter_phone_enc=sealed["phone_enc"],
+        reporter_phone_hash=sealed["phone_hash"],
+        reporter_phone_masked=sealed["phone_masked"],
+        reported_by=actor,
+        reported_at=now,
+        idempotency_key=key,
+    )
+    if self_handle:
+        # 自行处置: found and fixed on the spot; the command center still verifies it.
+        case.state = State.HANDLED
+        case.registered_at = case.accepted_at = case.handled_at = case.responded_at = now
+        case.assignee_code = place.grid.code
+        case.handler = actor
+        case.self_handled = True
+        case.result = result
+        set_deadlines(case, now)
+    case.save()
+    event = write_event(
+        case,
+        actor,
+        "self_handle" if self_handle else "report",
+        "",
+        note=result if self_handle else "",
+        data={"channel": channel},
+        at=now,
+        actor_name=actor_name,
+    )
+    stored += store_photos(case, event, cleaned, actor)
+    repeats.flag(case)
+    audit_record(actor=actor, action="case.report", obj=case, changes={"state": case.state})
+    rollups.added(case)
+    get_kind(kind)
+    return case
+
+
+# -- the lifecycle -----------------------------------------------------------------

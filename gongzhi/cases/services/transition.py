@@ -1,0 +1,205 @@
+"""The one transition path: every change of a case goes through `transition()`.
+
+It reads the case through the actor's scope (missing and not yours are the same 404),
+locks the row, refuses a stale `version`, asks the transition table (cases.workflow) and
+the case's kind whether the move is allowed, then writes the case, a timeline row, the
+photos, an audit row, the notifications (`after`), the kind's hook and the rollups, all
+or nothing. Three callers, one path:
+
+- staff (`actor` a user): scope, permission, state and guards;
+- the reporter (`reporter_phone_hash`, actor None): the case is found by the verified
+  phone's hash; the table is asked with authorized=True (state and guards still hold);
+- the system (`system=True`, actor None): a move that follows from the system's own
+  rule (an unsatisfied callback escalates); state and guards hold, no scope.
+"""
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.cases import rollups, selectors
+from gongzhi.cases.kinds import get_kind
+from gongzhi.cases.models import Case, CaseAttachment, CaseEvent
+from gongzhi.cases.services.common import (
+    Stale,
+    clean_photos,
+    files_removed_on_failure,
+    store_photos,
+)
+from gongzhi.cases.workflow import CASE_FLOW
+from gongzhi.core.audit import audit_record
+from gongzhi.core.errors import Invalid, NotFound
+from gongzhi.core.workflow import GuardFailed
+
+Change = Callable[[Case, dt.datetime], dict[str, Any] | None]
+After = Callable[[Case, CaseEvent], None]
+
+
+def resident_name(phone_masked_or_phone: str) -> str:
+    """How a resident appears on the timeline: 居民（尾号1234）, never the full number."""
+    digits = "".join(c for c in phone_masked_or_phone if c.isdigit())
+    return _("Resident (number ending %(last4)s)") % {"last4": digits[-4:]}
+
+
+def write_event(
+    case, actor, action, from_state, note="", data=None, at=None, actor_name=None
+) -> CaseEvent:
+    """`actor_name` names an actor without an account (a resident: "居民（尾号1234）")."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return CaseEvent.objects.create(
+        case=case,
+        at=at or timezone.now(),
+        actor=user,
+        actor_name=(actor_name or (user.get_display_name() if user else _("System")))[:150],
+        action=action,
+        from_state=from_state,
+        to_state=case.state,
+        note=note,
+        data=data or {},
+    )
+
+
+def case_event_add(
+    *, case: Case, actor, action: str, note: str = "", data: dict | None = None
+) -> CaseEvent:
+    """A timeline row of a kind's own (a mediation session, a re-inspection, a 12345 order
+    number), inside the caller's transaction, beside the loop's own rows. The state does
+    not change; the label comes from the kind's `event_labels`. Call it from a kind's
+    hook or action service, where the case is already locked."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("case_event_add runs inside the transaction that changed the case")
+    return write_event(case, actor, action, case.state, note=note, data=data)
+
+
+def _version(version) -> int | None:
+    if version in (None, ""):
+        return None
+    try:
+        return int(version)
+    except (TypeError, ValueError):
+        message = _("The version must be a whole number.")
+        raise Invalid(message, details={"version": [message]}) from None
+
+
+def _locked(actor, case_id, version) -> Case:
+    version = _version(version)
+    case = selectors.case_for(actor, case_id)
+    return _lock(case.pk, version)
+
+
+def _lock(pk: int, version: int | None = None) -> Case:
+    # OF self: the nullable join to the category's group cannot be locked on PostgreSQL.
+    case = (
+        Case.objects.select_for_update(of=("self",)).select_related("category__parent").get(pk=pk)
+    )
+    if version is not None and version != case.version:
+        raise Stale(
+            _("Someone else has already changed this case; reload it and try again."),
+            details={"version": case.version},
+        )
+    return case
+
+
+def reporter_case(phone_hash: str, case_id) -> Case:
+    """The reporter's own case, locked; another's or a missing one is the same 404."""
+    try:
+        pk = int(case_id)
+    except (TypeError, ValueError):
+        pk = None
+    case = None
+    if phone_hash and pk is not None:
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("category__parent")
+            .filter(pk=pk, reporter_phone_hash=phone_hash)
+            .first()
+        )
+    if case is None:
+        raise NotFound(_("The case does not exist."))
+    return case
+
+
+def transition(
+    actor,
+    case_id,
+    action: str,
+    *,
+    version=None,
+    note: str = "",
+    photos: Iterable = (),
+    inputs: dict[str, Any] | None = None,
+    change: Change | None = None,
+    after: After | None = None,
+    reporter_phone_hash: str | None = None,
+    system: bool = False,
+) -> Case:
+    """Check and take one action on a case, in one transaction (see the module's doc)."""
+    inputs = inputs or {}
+    by_reporter = reporter_phone_hash is not None
+    authorized = by_reporter or system
+
+    def find(lock_version):
+        if by_reporter:
+            return reporter_case(reporter_phone_hash, case_id)
+        if system:
+            return _lock(case_id)
+        return _locked(actor, case_id, lock_version)
+
+    cleaned = []
+    if photos:
+        # Photos are decoded before the row is locked (it takes a while), but not for
+        # someone who may not take the action at all: a case out of sight stays a 404
+        # and an illegal move a 409, whatever was uploaded. Checked again under the lock.
+        with transaction.atomic():
+            seen = find(None) if authorized else selectors.case_for(actor, case_id)
+            CASE_FLOW.check(seen, action, actor, authorized=authorized, **inputs)
+        cleaned = clean_photos(photos)
+    stored: list[CaseAttachment] = []
+    with files_removed_on_failure(stored), transaction.atomic():
+        case = find(version)
+        t = CASE_FLOW.check(case, action, actor, authorized=authorized, **inputs)
+        tracked = rollups.track(case)
+        kind = get_kind(case.kind)
+        for guard in kind.guards.get(action, ()):
+            reason = guard(case, inputs)
+            if reason:
+                raise GuardFailed(reason, details={"action": action})
+        now = timezone.now()
+        before = case.state
+        data = (change(case, now) if change else None) or {}
+        if t.target:
+            case.state = t.target
+        case.version += 1
+        case.save()
+        event = write_event(
+            case,
+            actor,
+            action,
+            before,
+            note=note,
+            data=data,
+            at=now,
+            actor_name=resident_name(case.reporter_phone_masked) if by_reporter else None,
+        )
+        stored += store_photos(case, event, cleaned, actor)
+        audit_record(
+            actor=actor,
+            action=f"case.{action}",
+            obj=case,
+            changes={
+                "state": [before, case.state],
+                **({"note": note} if note else {}),
+                **({"by": "reporter"} if by_reporter else {}),
+                **({"by": "system", **data} if system else {}),
+            },
+        )
+        if after:
+            after(case, event)
+        if kind.on_transition:
+            kind.on_transition(case, action, actor, inputs)
+        tracked.apply(case)
+    return case
