@@ -7,43 +7,39 @@ that version with the next action and a change made by someone else in between i
 refused with 409 "stale" instead of being overwritten.
 """
 
+import json
 import re
 from functools import wraps
 
 from django.db.models import Prefetch, Q
 from django.http import FileResponse, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Status, UploadedFile
+from ninja import File, Form, Query, Router, Status, UploadedFile
 from ninja.decorators import decorate_view
+from ninja.errors import ValidationError
+from pydantic import ValidationError as PydanticValidationError
 
 from gongzhi.api.pagination import keyset_page
 from gongzhi.api.schemas import ErrorOut
-from gongzhi.cases import selectors, services
+from gongzhi.cases import actions, selectors, services
+from gongzhi.cases.kinds import get_kind, kinds
 from gongzhi.cases.models import Case, CaseAttachment, Category, RequestStatus
 from gongzhi.cases.schemas import (
-    CallbackIn,
     CaseDetailOut,
     CaseIn,
     CasePage,
     CategoryGroupOut,
     DecideIn,
-    DispatchIn,
     ExtensionIn,
     ExtensionRequestOut,
     ExtensionRequestPage,
-    HandleForm,
-    MergeIn,
+    KindOut,
     NoteIn,
     PhoneOut,
-    ProgressForm,
     QueueOut,
-    ReasonIn,
-    RegisterIn,
-    SuperviseIn,
-    VerifyIn,
 )
 from gongzhi.cases.workflow import CASE_FLOW
-from gongzhi.core.errors import NotFound
+from gongzhi.core.errors import Invalid, NotFound
 from gongzhi.core.images import MAX_UPLOAD_BYTES
 
 router = Router(tags=["cases"])
@@ -51,6 +47,7 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 UPLOAD_ERRORS = {**ERRORS, 413: ErrorOut}
 # Nine photos at the largest size each may have, plus the form fields around them.
 MAX_MULTIPART_BYTES = services.MAX_PHOTOS * MAX_UPLOAD_BYTES + 1024 * 1024
+KIND_FILTERS = Query(None, description="A kind's list filter, name:value (repeatable)")
 CASE_NUMBER = re.compile(r"SJ\d{14}")
 CASE_NUMBER_PREFIX = re.compile(r"SJ\d{1,13}")
 
@@ -63,6 +60,7 @@ def case_detail_out(user, case: Case, *, new: bool = False) -> Case:
     take now and the extension request waiting for a decision (a fixed number of queries,
     however long the timeline; a case created by this request has no request to read)."""
     case.api_events = selectors.timeline(case)
+    case.api_details = get_kind(case.kind).details(case)
     case.api_actions = CASE_FLOW.available(case, user)
     case.api_pending_extension = (
         None
@@ -108,6 +106,21 @@ def category_list(request):
     )
 
 
+@router.get("/kinds", response={200: list[KindOut], **ERRORS})
+def kind_list(request):
+    """The kinds of case, with their own actions and list filters."""
+    return [
+        {
+            "code": k.code,
+            "label": str(k.label),
+            "reportable": k.reportable,
+            "actions": [{"action": a.name, "label": str(a.label)} for a in k.actions],
+            "filters": [{"name": n, "label": str(x.label)} for n, x in k.list_filters.items()],
+        }
+        for k in kinds()
+    ]
+
+
 @router.get("/queues", response={200: list[QueueOut], **ERRORS})
 def queue_list(request):
     """The lists that matter to the caller's roles, most urgent first, with their sizes."""
@@ -131,13 +144,16 @@ def case_list(
     queue: str = "all",
     within: str | None = None,
     q: str | None = None,
+    kind: str | None = None,
+    f: list[str] = KIND_FILTERS,
     limit: int | None = None,
     cursor: str | None = None,
 ):
     """One queue (see /cases/queues) in the caller's area, in the queue's order; `within`
     narrows it to an org unit, `q` finds a case number (or its beginning) or words of the
-    title or address."""
+    title or address, `kind` to one kind of case and `f` by that kind's filters."""
     qs, spec = selectors.queue(request.auth, queue, within=(within or "").strip())
+    qs = selectors.of_kind(qs, kind, f or ())
     text = (q or "").strip()
     if CASE_NUMBER.fullmatch(text.upper()):
         qs = qs.filter(number=text.upper())
@@ -227,155 +243,90 @@ def _done(request, case: Case) -> Case:
     return case_detail_out(request.auth, case)
 
 
-@router.post("/{case_id}/register", response={200: CaseDetailOut, **ERRORS})
-def case_register(request, case_id: int, payload: RegisterIn):
-    """立案: the deadlines start now; category, urgency and grid may be corrected."""
+# -- actions: one endpoint per action of the catalogue (cases.actions) --------------------
+
+
+def _json_endpoint(action: actions.Action):
+    def endpoint(request, case_id: int, payload: action.schema):
+        data = payload.dict()
+        version = data.pop("version", None)
+        return _done(
+            request, action.run(actor=request.auth, case_id=case_id, version=version, **data)
+        )
+
+    return endpoint
+
+
+def _photo_endpoint(action: actions.Action):
+    @decorate_view(refuse_oversized)
+    def endpoint(
+        request,
+        case_id: int,
+        payload: Form[action.schema],
+        photos: File[list[UploadedFile]] = None,
+    ):
+        data = payload.dict()
+        version = data.pop("version", None)
+        case = action.run(
+            actor=request.auth, case_id=case_id, version=version, photos=photos or (), **data
+        )
+        return _done(request, case)
+
+    return endpoint
+
+
+for _action in actions.CORE:
+    if not _action.api:
+        continue
+    _make = _photo_endpoint if _action.photos else _json_endpoint
+    router.post(
+        f"/{{case_id}}/{_action.url_path}",
+        response={200: CaseDetailOut, **(UPLOAD_ERRORS if _action.photos else ERRORS)},
+        operation_id=f"gongzhi_cases_api_case_{_action.name}",
+        summary=_action.summary,
+        description=_action.description,
+    )(_make(_action))
+
+
+@router.post(
+    "/{case_id}/actions/{name}",
+    response={200: CaseDetailOut, **ERRORS, 422: ErrorOut},
+    openapi_extra={
+        "requestBody": {
+            "content": {"application/json": {"schema": {"type": "object"}}},
+            "required": False,
+        }
+    },
+)
+def case_action(request, case_id: int, name: str):
+    """Any action of the catalogue by its name — the loop's (register, dispatch, verify …)
+    and a kind's own (GET /cases/{id} lists what the caller may take now under
+    `actions`). The JSON body holds the action's input, `version` included; photos go
+    through the action's own multipart endpoint."""
+    action = actions.get(name)
+    if action is None:
+        raise NotFound(_("Unknown action “%(action)s”.") % {"action": name})
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise Invalid(_("The request body must be a JSON object."), code="bad_request")
+    try:
+        payload = action.schema.model_validate(body)
+    except PydanticValidationError as exc:
+        raise ValidationError(exc.errors(include_url=False)) from None
+    data = payload.dict()
+    version = data.pop("version", None)
+    return _done(request, action.run(actor=request.auth, case_id=case_id, version=version, **data))
+
+
+@router.post("/{case_id}/claim", response={200: CaseDetailOut, **ERRORS})
+def case_claim(request, case_id: int, payload: NoteIn):
+    """认领: take a case from its kind's board (kinds that allow people only): it is
+    dispatched to the caller and accepted in one step."""
     return _done(
-        request, services.case_register(actor=request.auth, case_id=case_id, **payload.dict())
-    )
-
-
-@router.post("/{case_id}/reject", response={200: CaseDetailOut, **ERRORS})
-def case_reject(request, case_id: int, payload: ReasonIn):
-    """不予立案, with the reason."""
-    return _done(
-        request, services.case_reject(actor=request.auth, case_id=case_id, **payload.dict())
-    )
-
-
-@router.post("/{case_id}/dispatch", response={200: CaseDetailOut, **ERRORS})
-def case_dispatch(request, case_id: int, payload: DispatchIn):
-    """派遣 to a department or to the community or grid the case is in."""
-    return _done(
-        request, services.case_dispatch(actor=request.auth, case_id=case_id, **payload.dict())
-    )
-
-
-@router.post("/{case_id}/accept", response={200: CaseDetailOut, **ERRORS})
-def case_accept(request, case_id: int, payload: NoteIn):
-    """签收 by the handling unit."""
-    return _done(
-        request, services.case_accept(actor=request.auth, case_id=case_id, **payload.dict())
-    )
-
-
-@router.post("/{case_id}/return", response={200: CaseDetailOut, **ERRORS})
-def case_return(request, case_id: int, payload: ReasonIn):
-    """退回 to the dispatcher, with the reason."""
-    return _done(
-        request, services.case_return(actor=request.auth, case_id=case_id, **payload.dict())
-    )
-
-
-@router.post("/{case_id}/progress", response={200: CaseDetailOut, **UPLOAD_ERRORS})
-@decorate_view(refuse_oversized)
-def case_progress(
-    request, case_id: int, payload: Form[ProgressForm], photos: File[list[UploadedFile]] = None
-):
-    """A progress note while handling, with up to 9 photos (multipart/form-data)."""
-    case = services.case_progress(
-        actor=request.auth,
-        case_id=case_id,
-        version=payload.version,
-        note=payload.note,
-        photos=photos or (),
-    )
-    return _done(request, case)
-
-
-@router.post("/{case_id}/contact", response={200: CaseDetailOut, **ERRORS})
-def case_contact(request, case_id: int, payload: NoteIn):
-    """Contact with the reporter (the first one stops the one-hour clock)."""
-    return _done(
-        request, services.case_contact(actor=request.auth, case_id=case_id, **payload.dict())
-    )
-
-
-@router.post("/{case_id}/handle", response={200: CaseDetailOut, **UPLOAD_ERRORS})
-@decorate_view(refuse_oversized)
-def case_handle(
-    request, case_id: int, payload: Form[HandleForm], photos: File[list[UploadedFile]] = None
-):
-    """处置完毕: the result, with up to 9 photos as evidence (multipart/form-data)."""
-    case = services.case_handle(
-        actor=request.auth,
-        case_id=case_id,
-        version=payload.version,
-        result=payload.result,
-        photos=photos or (),
-    )
-    return _done(request, case)
-
-
-@router.post("/{case_id}/verify", response={200: CaseDetailOut, **ERRORS})
-def case_verify(request, case_id: int, payload: VerifyIn):
-    """核查: passed closes the case; not passed sends it back to handling (返工, note required)."""
-    return _done(
-        request, services.case_verify(actor=request.auth, case_id=case_id, **payload.dict())
-    )
-
-
-@router.post("/{case_id}/callback", response={200: CaseDetailOut, **ERRORS})
-def case_callback(request, case_id: int, payload: CallbackIn):
-    """回访: solved or not, and the rating; "unsatisfied" escalates the case one level up."""
-    return _done(
-        request, services.case_callback(actor=request.auth, case_id=case_id, **payload.dict())
-    )
-
-
-@router.post("/{case_id}/escalate", response={200: CaseDetailOut, **ERRORS})
-def case_escalate(request, case_id: int, payload: NoteIn):
-    """提级办理: reopened one level up and supervised (note required)."""
-    return _done(
-        request, services.case_escalate(actor=request.auth, case_id=case_id, **payload.dict())
-    )
-
-
-@router.post("/{case_id}/supervise", response={200: CaseDetailOut, **ERRORS})
-def case_supervise(request, case_id: int, payload: SuperviseIn):
-    """督办 at a level (0 lifts it), with a note."""
-    return _done(
-        request, services.case_supervise(actor=request.auth, case_id=case_id, **payload.dict())
-    )
-
-
-@router.post("/{case_id}/leader-visit", response={200: CaseDetailOut, **ERRORS})
-def case_leader_visit(request, case_id: int, payload: NoteIn):
-    """领导到现场: the on-site visit a repeat problem needs before it can close."""
-    return _done(
-        request, services.case_leader_visit(actor=request.auth, case_id=case_id, **payload.dict())
-    )
-
-
-@router.post("/{case_id}/suspend", response={200: CaseDetailOut, **ERRORS})
-def case_suspend(request, case_id: int, payload: ReasonIn):
-    """挂起: the clock stops until the case is resumed."""
-    return _done(
-        request, services.case_suspend(actor=request.auth, case_id=case_id, **payload.dict())
-    )
-
-
-@router.post("/{case_id}/resume", response={200: CaseDetailOut, **ERRORS})
-def case_resume(request, case_id: int, payload: NoteIn):
-    """The clock runs again with the time that was left."""
-    return _done(
-        request, services.case_resume(actor=request.auth, case_id=case_id, **payload.dict())
-    )
-
-
-@router.post("/{case_id}/merge", response={200: CaseDetailOut, **ERRORS})
-def case_merge(request, case_id: int, payload: MergeIn):
-    """并案: this duplicate joins the target case and stops."""
-    return _done(
-        request, services.case_merge(actor=request.auth, case_id=case_id, **payload.dict())
-    )
-
-
-@router.post("/{case_id}/reopen", response={200: CaseDetailOut, **ERRORS})
-def case_reopen(request, case_id: int, payload: ReasonIn):
-    """A closed or rejected case is registered again, with new deadlines."""
-    return _done(
-        request, services.case_reopen(actor=request.auth, case_id=case_id, **payload.dict())
+        request, services.case_claim(actor=request.auth, case_id=case_id, **payload.dict())
     )
 
 

@@ -187,10 +187,20 @@ class RegisterForm(ActionForm):
 
 class DispatchForm(ActionForm):
     target = forms.ChoiceField(label=_("Handling unit"))
+    person = forms.CharField(
+        label=_("Or a person: their username"),
+        required=False,
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
     note = _note()
 
-    def __init__(self, *args, departments=(), units=(), **kwargs):
+    def __init__(self, *args, departments=(), units=(), people=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if not people:
+            del self.fields["person"]
+        else:
+            self.fields["target"].required = False
         choices: list = [("", _("Choose the handling unit"))]
         if departments:
             choices.append((_("Departments"), [(f"d:{d.pk}", d.name) for d in departments]))
@@ -203,7 +213,19 @@ class DispatchForm(ActionForm):
             )
         self.fields["target"].choices = choices
 
+    def clean(self):
+        data = super().clean()
+        if "person" in self.fields and not data.get("target") and not data.get("person"):
+            self.add_error("target", _("Choose a handling unit."))
+        return data
+
     def target_ids(self) -> dict:
+        person = (self.cleaned_data.get("person") or "").strip()
+        if person and not self.cleaned_data.get("target"):
+            from gongzhi.accounts.models import User
+
+            found = User.objects.filter(username=person, is_active=True).first()
+            return {"user_id": found.pk if found else 0}
         kind, _sep, pk = self.cleaned_data["target"].partition(":")
         return {"department_id": pk} if kind == "d" else {"unit_id": pk}
 

@@ -254,6 +254,16 @@ class Case(models.Model):
         related_name="cases",
     )
     assignee_code = OrgCodeField(_("handling org unit"), blank=True)
+    # A person handling it (a volunteer, a partner's contact, a mediator), for the kinds
+    # that allow people (CaseKind.assignable / claimable): dispatched to them or claimed.
+    assignee_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handling person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("handler"),
@@ -372,6 +382,11 @@ class Case(models.Model):
                 condition=~models.Q(assignee_code=""),
             ),
             models.Index(
+                fields=["assignee_user", "state", "due_at"],
+                name="case_person_queue",
+                condition=models.Q(assignee_user__isnull=False),
+            ),
+            models.Index(
                 fields=["org_code", "supervision_level"],
                 name="case_supervised",
                 condition=models.Q(supervision_level__gt=0),
@@ -423,6 +438,16 @@ class Case(models.Model):
         if perm == Perm.CASE_HANDLE:
             return _Target(self.assignee_code or None, self.department_id)
         return self
+
+    def grants(self, user, perm: str) -> bool:
+        """The person a case is assigned to handles it, whatever roles they hold."""
+        from gongzhi.core.roles import Perm
+
+        return (
+            perm == Perm.CASE_HANDLE
+            and self.assignee_user_id is not None
+            and getattr(user, "pk", None) == self.assignee_user_id
+        )
 
 
 class _Target:

@@ -24,7 +24,10 @@ def ancestor_codes(code: str) -> list[str]:
 
 
 def handlers_of(case: Case) -> list:
-    """Who handles the case now: the department's handlers, or the workers of the unit."""
+    """Who handles the case now: the person it is assigned to, the department's
+    handlers, or the workers of the unit."""
+    if case.assignee_user_id:
+        return [case.assignee_user] if case.assignee_user.is_active else []
     if case.department_id:
         return [
             p.user

@@ -140,7 +140,8 @@ class EventOut(Schema):
 class ActionOut(Schema):
     """An action the caller may take now. Its endpoint is POST /cases/{id}/<action> (with
     "-" for "_"), except verify_pass and verify_fail (/verify with passed), request_extension
-    (/extension-requests) and decide_extension (/extension-requests/{request_id}/decide)."""
+    (/extension-requests) and decide_extension (/extension-requests/{request_id}/decide);
+    any of them, and a kind's own actions, also as POST /cases/{id}/actions/<action>."""
 
     action: str = Field(..., description="register, dispatch, verify_pass …")
     label: str
@@ -210,6 +211,10 @@ class CaseDetailOut(CaseOut):
     repeat_count: int
     repeat_of: str | None = Field(None, description="The number of the earlier case")
     merged_into: str | None = Field(None, description="The number of the case it joined")
+    assignee_user_id: int | None = Field(
+        None, description="The person handling it (kinds that allow people)"
+    )
+    details: dict | None = Field(None, description="The kind's own details (kinds that have some)")
     events: list[EventOut] = Field(..., description="The timeline, oldest first")
     actions: list[ActionOut] = Field(..., description="What the caller may do now")
     pending_extension: ExtensionRequestOut | None = None
@@ -223,6 +228,10 @@ class CaseDetailOut(CaseOut):
     @staticmethod
     def resolve_actions(obj):
         return [{"action": t.action, "label": str(t.label or t.action)} for t in obj.api_actions]
+
+    @staticmethod
+    def resolve_details(obj):
+        return obj.api_details
 
     @staticmethod
     def resolve_pending_extension(obj):
@@ -259,6 +268,8 @@ class CaseIn(Schema):
     reporter_phone: str = Field("", max_length=32)
     self_handle: bool = Field(False, description="自行处置: reported and handled on the spot")
     result: str = Field("", max_length=2000, description="With self_handle: what was done")
+    kind: str = Field("general", max_length=32, description="The kind of case (GET /cases/kinds)")
+    details: dict | None = Field(None, description="The kind's own details, by its schema")
 
 
 class VersionIn(Schema):
@@ -282,6 +293,7 @@ class RegisterIn(NoteIn):
 class DispatchIn(NoteIn):
     department_id: int | None = Field(None, description="A department, or …")
     unit_id: int | None = Field(None, description="… the community or grid the case is in")
+    user_id: int | None = Field(None, description="… or a person (kinds that allow people)")
 
 
 class ProgressForm(VersionIn):
@@ -321,3 +333,18 @@ class MergeIn(NoteIn):
 
 class PhoneOut(Schema):
     phone: str
+
+
+class ListFilterOut(Schema):
+    name: str
+    label: str
+
+
+class KindOut(Schema):
+    """A kind of case: its actions beyond the loop's and the filters its lists take."""
+
+    code: str
+    label: str
+    reportable: bool
+    actions: list[ActionOut]
+    filters: list[ListFilterOut]

@@ -21,7 +21,7 @@ from gongzhi.cases.models import (
     RequestStatus,
     State,
 )
-from gongzhi.core.errors import NotFound
+from gongzhi.core.errors import Invalid, NotFound
 from gongzhi.core.permissions import facts_of, scope_for
 from gongzhi.core.roles import Perm, Role
 
@@ -35,7 +35,7 @@ def _visible_q(user, *, own: bool = True) -> Q:
         return Q()
     q = scope.q("org_code", "department")
     if own and getattr(user, "is_authenticated", False) and user.is_active:
-        q |= Q(reported_by=user)
+        q |= Q(reported_by=user) | Q(assignee_user=user)
     return q
 
 
@@ -240,3 +240,29 @@ def extension_request_for(user, pk) -> ExtensionRequest:
         )
     except (ExtensionRequest.DoesNotExist, TypeError, ValueError):
         raise NotFound(_("The request does not exist or is outside your area.")) from None
+
+
+MAX_FILTERS = 5
+
+
+def of_kind(qs: QuerySet[Case], kind: str | None, filters=()) -> QuerySet[Case]:
+    """`qs` narrowed to one kind of case and by that kind's own list filters
+    ("name:value"); an unknown kind or filter is a 400, never an empty list."""
+    from gongzhi.cases.kinds import get_kind
+
+    kind = (kind or "").strip()
+    if not kind:
+        if filters:
+            raise Invalid(_("Choose the kind of case the filters belong to."), code="bad_filter")
+        return qs
+    spec = get_kind(kind)
+    qs = qs.filter(kind=spec.code)
+    if len(filters) > MAX_FILTERS:
+        raise Invalid(_("At most %(n)d filters.") % {"n": MAX_FILTERS}, code="bad_filter")
+    for item in filters:
+        name, _sep, value = str(item).partition(":")
+        found = spec.list_filters.get(name)
+        if found is None or not value:
+            raise Invalid(_("Unknown filter “%(name)s”.") % {"name": name[:40]}, code="bad_filter")
+        qs = found.apply(qs, value[:100])
+    return qs

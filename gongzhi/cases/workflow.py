@@ -164,4 +164,14 @@ CASE_FLOW = (
         authorized_only=True,
         label=_("Reporter added information"),
     )
+    # 认领: a person takes a case from its kind's board (CaseKind.claimable decides who),
+    # dispatched and accepted in one step; never offered on the case page.
+    .add(
+        "claim",
+        (State.REPORTED, State.REGISTERED),
+        State.IN_PROGRESS,
+        perm="cases.claim",  # held by no role: the kind's claimable() proves the right
+        authorized_only=True,
+        label=_("Claim"),
+    )
 )

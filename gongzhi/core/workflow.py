@@ -105,7 +105,7 @@ class Workflow:
             )
         if t.authorized_only and not authorized:
             raise PermissionDenied(_("You may not “%(action)s”.") % {"action": t.label or t.action})
-        if not authorized and t.perm and not permissions.can(actor, t.perm, _target(obj, t.perm)):
+        if not authorized and t.perm and not _may(actor, t.perm, obj):
             raise PermissionDenied(_("You may not “%(action)s”.") % {"action": t.label or t.action})
         for guard in t.guards:
             reason = guard(obj, inputs)
@@ -121,8 +121,17 @@ class Workflow:
             for t in self.transitions
             if state in t.sources
             and not t.authorized_only
-            and (not t.perm or permissions.can(actor, t.perm, _target(obj, t.perm)))
+            and (not t.perm or _may(actor, t.perm, obj))
         ]
+
+
+def _may(actor, perm: str, obj) -> bool:
+    """The object may grant a permission itself (a case its assigned person), else the
+    one resolver decides."""
+    grants = getattr(obj, "grants", None)
+    if grants is not None and grants(actor, perm):
+        return True
+    return permissions.can(actor, perm, _target(obj, perm))
 
 
 def _target(obj, perm: str):

@@ -18,6 +18,11 @@ class HotlineConfig(AppConfig):
                 code=services.KIND,
                 label=_("12345 work order"),
                 detail_model=HotlineOrder,
+                details_schema=services.OrderDetails,
+                create_details=services.order_details_create,
+                details_out=services.order_details_out,
+                details_template="hotline/_case_details.html",
+                reportable=False,  # orders come in through the signed exchange only
                 on_transition=services.on_case_transition,
             )
         )

@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from ninja import Field, Schema
 
 from gongzhi.accounts.models import Position, User
 from gongzhi.cases import services as case_services
@@ -344,7 +345,7 @@ def order_receive(data, *, source: str = "webhook") -> tuple[Case, bool]:
             case, _created = case_services.case_report(
                 actor=gateway,
                 kind=KIND,
-                channel=Channel.HOTLINE,
+                via=Channel.HOTLINE,
                 category_id=category.pk,
                 urgency=order.urgency,
                 title=order.title,
@@ -357,14 +358,13 @@ def order_receive(data, *, source: str = "webhook") -> tuple[Case, bool]:
                 address=order.address,
                 reporter_name=order.contact_name,
                 reporter_phone=phone,
-            )
-            HotlineOrder.objects.create(
-                case=case,
-                order_no=order.order_no,
-                hotline_deadline=order.deadline,
-                hotline_category=order.category,
-                payload=_masked_payload(data),
-                source=source,
+                details=OrderDetails(
+                    order_no=order.order_no,
+                    hotline_deadline=order.deadline,
+                    hotline_category=order.category,
+                    payload=_masked_payload(data),
+                    source=source,
+                ),
             )
             note = _("12345 work order %(no)s.") % {"no": order.order_no}
             if order.deadline:
@@ -439,6 +439,40 @@ def event_payload(order: HotlineOrder, case: Case, action: str, event_name: str)
         if case.callback_rating:
             payload["rating"] = case.callback_rating
     return payload
+
+
+# -- the kind's manifest (hotline.apps registers it) ------------------------------------
+
+
+class OrderDetails(Schema):
+    """A 12345 order as the exchange hands it to intake (never from a client: the kind is
+    not reportable)."""
+
+    order_no: str = Field(..., max_length=40)
+    hotline_deadline: dt.datetime | None = None
+    hotline_category: str = Field("", max_length=100)
+    payload: dict = Field(default_factory=dict)
+    source: str = Field("webhook", max_length=16)
+
+
+def order_details_create(*, case: Case, details: OrderDetails, actor) -> HotlineOrder:
+    """Intake's hook, in its transaction: the order row beside the case (its unique order
+    number makes a second push of the same order fail the whole intake)."""
+    return HotlineOrder.objects.create(case=case, **details.dict())
+
+
+def order_details_out(case: Case) -> dict | None:
+    """The order on the case page and in the case API; the payload stays with the admin."""
+    order = HotlineOrder.objects.filter(case=case).first()
+    if order is None:
+        return None
+    return {
+        "order_no": order.order_no,
+        "hotline_deadline": iso(order.hotline_deadline),
+        "hotline_category": order.hotline_category,
+        "source": order.source,
+        "received_at": iso(order.received_at),
+    }
 
 
 def on_case_transition(case: Case, action: str, actor, inputs) -> None:

@@ -33,6 +33,7 @@ from gongzhi.cases.services.escalation import (
 from gongzhi.cases.services.handling import (
     case_accept,
     case_callback,
+    case_claim,
     case_contact,
     case_dispatch,
     case_handle,
@@ -70,6 +71,7 @@ __all__ = [
     "case_add_info_by_reporter",
     "case_callback",
     "case_callback_by_reporter",
+    "case_claim",
     "case_contact",
     "case_decide_extension",
     "case_dispatch",

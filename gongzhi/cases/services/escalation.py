@@ -20,6 +20,7 @@ def reopen_fields(case: Case, now) -> None:
     case.callback_rating = ""
     case.department = None
     case.assignee_code = ""
+    case.assignee_user = None
     case.handler = None
     case.accepted_at = None
     case.suspended_at = None

@@ -4,11 +4,13 @@ contact, handle, verify, callback, merge, reopen; and the audited phone reveal."
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.models import User
 from gongzhi.cases import selectors
+from gongzhi.cases.kinds import get_kind
 from gongzhi.cases.models import Case, Rating, State, Urgency
 from gongzhi.cases.recipients import handlers_of, notify_case, operators_over
 from gongzhi.cases.services.clock import set_deadlines
-from gongzhi.cases.services.common import MAX_DESCRIPTION, clean_choice, clean_note, iso
+from gongzhi.cases.services.common import MAX_DESCRIPTION, Stale, clean_choice, clean_note, iso
 from gongzhi.cases.services.escalation import escalate_unsatisfied, reopen_fields
 from gongzhi.cases.services.intake import clean_category, grid_of
 from gongzhi.cases.services.transition import transition, write_event
@@ -66,12 +68,28 @@ def case_reject(*, actor, case_id, version=None, reason=""):
     return transition(actor, case_id, "reject", version=version, note=reason)
 
 
-def _dispatch_target(actor, case: Case, department_id, unit_id):
-    if (department_id in (None, "")) == (unit_id in (None, "")):
+def _person(case: Case, user_id):
+    """A person the case's kind lets handle it (CaseKind.assignable), or the same 404 as a
+    missing one."""
+    kind = get_kind(case.kind)
+    try:
+        person = User.objects.get(pk=int(user_id), is_active=True)
+    except (User.DoesNotExist, TypeError, ValueError):
+        person = None
+    if person is None or kind.assignable is None or not kind.assignable(person, case):
+        raise NotFound(_("The person does not exist or may not handle this case."))
+    return person
+
+
+def _dispatch_target(actor, case: Case, department_id, unit_id, user_id=None):
+    given = [x for x in (department_id, unit_id, user_id) if x not in (None, "")]
+    if len(given) != 1:
         raise Invalid(
             _("Choose one handling unit: a department or a community or grid."),
             details={"department_id": [_("Choose a handling unit.")]},
         )
+    if user_id not in (None, ""):
+        return None, "", _person(case, user_id)
     if department_id not in (None, ""):
         try:
             dept = Department.objects.select_related("district").get(
@@ -81,7 +99,7 @@ def _dispatch_target(actor, case: Case, department_id, unit_id):
             dept = None
         if dept is None or not case.org_code.startswith(dept.district.code):
             raise NotFound(_("The department does not exist or is outside your area."))
-        return dept, ""
+        return dept, "", None
     try:
         unit = OrgUnit.objects.get(
             pk=int(unit_id), level__in=(Level.COMMUNITY, Level.GRID, Level.MICROGRID)
@@ -95,17 +113,20 @@ def _dispatch_target(actor, case: Case, department_id, unit_id):
             _("A community or grid handles only the cases in its own area."),
             details={"unit_id": [_("A community or grid handles only the cases in its own area.")]},
         )
-    return None, unit.code
+    return None, unit.code, None
 
 
-def case_dispatch(*, actor, case_id, version=None, department_id=None, unit_id=None, note=""):
-    """派遣 to a department, or to the community or grid the case is in. A report not yet
-    registered is registered in the same step."""
+def case_dispatch(
+    *, actor, case_id, version=None, department_id=None, unit_id=None, user_id=None, note=""
+):
+    """派遣 to a department, or to the community or grid the case is in, or (for the kinds
+    that allow people) to a person. A report not yet registered is registered in the same
+    step."""
     errors: dict[str, list[str]] = {}
     note = clean_note(note, errors)
     raise_if(errors)
     visible = selectors.case_for(actor, case_id)
-    dept, code = _dispatch_target(actor, visible, department_id, unit_id)
+    dept, code, person = _dispatch_target(actor, visible, department_id, unit_id, user_id)
 
     def change(case, now):
         if case.registered_at is None:
@@ -113,10 +134,14 @@ def case_dispatch(*, actor, case_id, version=None, department_id=None, unit_id=N
             set_deadlines(case, now)
         case.department = dept
         case.assignee_code = code
+        case.assignee_user = person
         case.handler = None
         case.dispatched_at = now
         case.accepted_at = None
-        return {"department": str(dept) if dept else "", "unit": code}
+        data = {"department": str(dept) if dept else "", "unit": code}
+        if person is not None:
+            data["person"] = person.get_display_name()
+        return data
 
     def after(case, event):
         notify_case(
@@ -152,8 +177,11 @@ def case_return(*, actor, case_id, version=None, reason=""):
 
     def change(case, now):
         data = {"department": str(case.department or ""), "unit": case.assignee_code}
+        if case.assignee_user_id:
+            data["person"] = case.assignee_user.get_display_name()
         case.department = None
         case.assignee_code = ""
+        case.assignee_user = None
         case.handler = None
         case.accepted_at = None
         return data
@@ -343,3 +371,46 @@ def case_reveal_phone(*, actor, case_id) -> str:
 
 
 # -- reminders ---------------------------------------------------------------------
+
+
+def case_claim(*, actor, case_id, version=None, note=""):
+    """认领: a person takes a case from its kind's board (a volunteer a micro-wish) — it is
+    dispatched to them and accepted in one step, with the deadlines, the return and the
+    overdue of any handling. Only kinds with `claimable` allow it, and only for the people
+    it names; a case one may not claim is the same 404 as a missing one. Two claims at
+    once: the row lock lets one in, the other finds the case taken (409)."""
+    errors: dict[str, list[str]] = {}
+    note = clean_note(note, errors)
+    raise_if(errors)
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied(_("Sign in to claim."))
+
+    def locate(lock_version):
+        try:
+            case = Case.objects.select_for_update(of=("self",)).get(pk=int(case_id))
+        except (Case.DoesNotExist, TypeError, ValueError):
+            case = None
+        claimable = get_kind(case.kind).claimable if case is not None else None
+        if case is None or claimable is None or not claimable(actor, case):
+            raise NotFound(_("The case does not exist or is outside your area."))
+        if lock_version not in (None, "") and int(lock_version) != case.version:
+            raise Stale(
+                _("Someone else has already changed this case; reload it and try again."),
+                details={"version": case.version},
+            )
+        return case
+
+    def change(case, now):
+        if case.registered_at is None:
+            case.registered_at = now
+            set_deadlines(case, now)
+        case.department = None
+        case.assignee_code = ""
+        case.assignee_user = actor
+        case.handler = actor
+        case.dispatched_at = case.accepted_at = now
+        return {"person": actor.get_display_name()}
+
+    return transition(
+        actor, case_id, "claim", version=version, note=note, change=change, locate=locate
+    )

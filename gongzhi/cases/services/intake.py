@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from pydantic import ValidationError as PydanticValidationError
 
 from gongzhi.cases import repeats, rollups
 from gongzhi.cases.kinds import get_kind
@@ -33,7 +34,7 @@ from gongzhi.cases.services.transition import write_event
 from gongzhi.core import permissions
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Invalid, NotFound, PermissionDenied, raise_if
-from gongzhi.core.roles import Level, Perm
+from gongzhi.core.roles import Level, Perm, Role
 from gongzhi.orgs import locator
 from gongzhi.orgs.models import OrgUnit
 from gongzhi.registry import pii
@@ -163,7 +164,7 @@ def case_report(
     category_id,
     title: str = "",
     description: str = "",
-    channel: str = Channel.GRID_WORKER,
+    channel: str = "",
     urgency: str = Urgency.NORMAL,
     lng=None,
     lat=None,
@@ -179,6 +180,8 @@ def case_report(
     self_handle: bool = False,
     result: str = "",
     kind: str = "general",
+    details: dict | None = None,
+    via: str | None = None,
 ) -> tuple[Case, bool]:
     """Take in a problem. Returns (case, created): a retried request with the same
     Idempotency-Key returns the case the first one made, and created=False."""
@@ -189,10 +192,17 @@ def case_report(
         earlier = Case.objects.filter(reported_by=actor, idempotency_key=key).first()
         if earlier is not None:
             return earlier, False
-    get_kind(kind)
+    kind_ = get_kind(kind)
+    if not kind_.reportable and via is None:
+        message = _("Cases of this kind come in through their own way in.")
+        raise Invalid(message, code="unknown_kind", details={"kind": [message]})
     errors: dict[str, list[str]] = {}
     category = clean_category(category_id)
-    channel = clean_choice(channel, Channel.choices, "channel", errors)
+    # A channel that does not exist is refused whoever sends it; a real one is then
+    # decided from the reporter's role (channel_for).
+    if channel:
+        clean_choice(channel, Channel.choices, "channel", errors)
+    channel = via or channel_for(actor, channel)
     urgency = clean_choice(urgency, Urgency.choices, "urgency", errors, Urgency.NORMAL)
     description = clean_text(description, MAX_DESCRIPTION, "description", errors)
     title = clean_text(title, 100, "title", errors)
@@ -207,6 +217,7 @@ def case_report(
     if not (title or description):
         errors.setdefault("description", []).append(_("Describe the problem."))
     raise_if(errors)
+    cleaned_details = clean_details(kind_, details, trusted=via is not None)
     place = place_of(
         actor,
         Perm.CASE_REPORT,
@@ -251,6 +262,7 @@ def case_report(
                 cleaned=cleaned,
                 self_handle=self_handle,
                 result=result,
+                details=cleaned_details,
             )
     except IntegrityError:
         # The same key raced another request of the same client: that one won.
@@ -265,7 +277,7 @@ def case_report(
 
 def create(*, stored, actor, key, kind, category, channel, urgency, title, description, place,
             resident, reporter_name, phone, cleaned, self_handle, result,
-            actor_name=None) -> Case:  # fmt: skip
+            actor_name=None, details=None) -> Case:  # fmt: skip
     now = timezone.now()
     sealed = pii.seal_phone(phone)
     case = Case(
@@ -315,9 +327,54 @@ def create(*, stored, actor, key, kind, category, channel, urgency, title, descr
     stored += store_photos(case, event, cleaned, actor)
     repeats.flag(case)
     audit_record(actor=actor, action="case.report", obj=case, changes={"state": case.state})
+    kind_ = get_kind(kind)
+    if kind_.create_details is not None:
+        kind_.create_details(case=case, details=details, actor=actor)
     rollups.added(case)
-    get_kind(kind)
     return case
+
+
+# The channels a field worker may name (a report from a patrol or a door-to-door visit);
+# anything else they send is their role's own channel.
+FIELD_CHANNELS = (Channel.GRID_WORKER, Channel.PATROL, Channel.VISIT)
+
+
+def channel_for(actor, requested: str) -> str:
+    """How the report came in, decided here from the reporter's role, not by the client:
+    the command center registers calls, walk-ins and the hotline and says which; a grid
+    or community worker reports from the grid (or a patrol, a visit); a building head
+    passes on residents' reports; anyone else is "other". Entry points that know the
+    channel themselves (Open311, the 12345 exchange) pass `via` to case_report."""
+    if permissions.can(actor, Perm.CASE_TRIAGE):
+        return requested or Channel.PHONE
+    roles = permissions.roles_of(actor)
+    if roles & {Role.GRID_WORKER, Role.COMMUNITY_WORKER}:
+        return requested if requested in FIELD_CHANNELS else Channel.GRID_WORKER
+    if Role.BUILDING_HEAD in roles:
+        return Channel.RESIDENT
+    return Channel.OTHER
+
+
+def clean_details(kind, details, *, trusted: bool = False):
+    """The kind's details checked against its schema before anything is written: a
+    missing or malformed field is a 400 naming it. A kind without details takes none.
+    `trusted` callers (an entry point of our own) may pass the schema instance itself."""
+    schema = kind.details_schema
+    if schema is None:
+        if details:
+            message = _("This kind of case takes no details.")
+            raise Invalid(message, details={"details": [message]})
+        return None
+    if trusted and isinstance(details, schema):
+        return details
+    try:
+        return schema.model_validate(details or {})
+    except PydanticValidationError as exc:
+        fields: dict[str, list[str]] = {}
+        for e in exc.errors():
+            name = ".".join(str(p) for p in e.get("loc", ())) or "details"
+            fields.setdefault(f"details.{name}", []).append(str(e.get("msg", "")))
+        raise Invalid(_("The details are not valid."), details=fields) from None
 
 
 # -- the lifecycle -----------------------------------------------------------------

@@ -1,0 +1,132 @@
+"""Reporting a problem on a phone: camera, location, grid or building, 自行处置."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from gongzhi.cases import forms as f
+from gongzhi.cases import services
+from gongzhi.cases.views.common import form_errors
+from gongzhi.core import permissions
+from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.roles import Level, Perm
+from gongzhi.orgs import selectors as orgs
+from gongzhi.registry import selectors as registry
+
+MAX_BUILDINGS = 300  # more than this in a select is useless on a phone: choose the grid first
+
+
+def _report_grids(user) -> list:
+    return list(
+        orgs.units_visible_to(user, Perm.CASE_REPORT)
+        .filter(level__in=(Level.GRID, Level.MICROGRID), is_active=True)
+        .order_by("code")
+    )
+
+
+def _buildings(user, grid_id=None) -> list:
+    """Buildings to choose from: those of the chosen grid, or all of the user's area when
+    there are few (a grid worker's); none when the area is large (choose the grid first)."""
+    if not permissions.can(user, Perm.REGISTRY_VIEW):
+        return []
+    qs = registry.buildings_visible_to(user).select_related(None).only("id", "name", "org_code")
+    if grid_id:
+        grid = orgs.unit_for(user, grid_id, Perm.CASE_REPORT)
+        return list(qs.filter(org_code__within=grid.code).order_by("name")[:MAX_BUILDINGS])
+    rows = list(qs.order_by("name")[: MAX_BUILDINGS + 1])
+    return rows if len(rows) <= MAX_BUILDINGS else []
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_new(request):
+    """Report a problem: on a phone, with the camera and the location."""
+    user = request.user
+    if not permissions.can(user, Perm.CASE_REPORT):
+        raise NotFound(_("Not found."))
+    grid_id = request.POST.get("grid_id") if request.method == "POST" else None
+    try:
+        buildings = _buildings(user, grid_id or None)
+    except NotFound:
+        buildings = []
+    choose_channel = permissions.can(user, Perm.CASE_TRIAGE)
+    form = f.CaseReportForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"idempotency_key": uuid.uuid4().hex},
+        grids=_report_grids(user),
+        buildings=buildings,
+        can_self_handle=permissions.can(user, Perm.CASE_SELF_HANDLE),
+        choose_channel=choose_channel,
+    )
+    form.fields["grid_id"].widget.attrs.update(
+        {
+            "hx-get": reverse("case_new_buildings"),
+            "hx-target": "#id_building_id",
+            "hx-trigger": "change",
+            "hx-swap": "innerHTML",
+        }
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            case, created = services.case_report(
+                actor=user,
+                category_id=d["category_id"],
+                title=d["title"],
+                description=d["description"],
+                channel=d.get("channel") or "",
+                urgency=d["urgency"],
+                lng=d["lng"],
+                lat=d["lat"],
+                crs=d["crs"] or "wgs84",
+                grid_id=d["grid_id"],
+                building_id=d["building_id"],
+                address=d["address"],
+                reporter_name=d["reporter_name"],
+                reporter_phone=d["reporter_phone"],
+                photos=d["photos"],
+                idempotency_key=d["idempotency_key"] or None,
+                self_handle=bool(d.get("self_handle")),
+                result=d.get("result", ""),
+            )
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            form_errors(form, exc)
+        else:
+            if created:
+                messages.success(
+                    request, _("Reported. The case number is %(n)s.") % {"n": case.number}
+                )
+            else:
+                messages.info(
+                    request,
+                    _("This report was already received as case %(n)s.") % {"n": case.number},
+                )
+            return redirect("case_detail", case_id=case.pk)
+    return render(
+        request,
+        "cases/new.html",
+        {"form": form, "active_nav": "cases"},
+        status=400 if form.errors or form.location_errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def case_new_buildings(request):
+    """The building options of one grid (htmx swaps them into the report form)."""
+    if not permissions.can(request.user, Perm.CASE_REPORT):
+        raise NotFound(_("Not found."))
+    grid_id = request.GET.get("grid_id") or None
+    return render(
+        request,
+        "cases/_building_options.html",
+        {"choices": f.building_choices(_buildings(request.user, grid_id))},
+    )
