@@ -84,6 +84,11 @@ def register_kind(kind: CaseKind) -> None:
     if kind.code in _kinds:
         unregister_kind(kind.code)
     _kinds[kind.code] = kind
+    if kind.demo is not None:
+        from gongzhi.core.manifest import register_demo_step
+
+        # After the loop's own demo (40): a kind's demo reports through the real services.
+        register_demo_step(45, f"kind:{kind.code}", kind.demo)
     if kind.actions:
         from gongzhi.cases import actions
 
@@ -97,6 +102,10 @@ def unregister_kind(code: str) -> None:
     if code == GENERAL.code:
         return
     kind = _kinds.pop(code, None)
+    if kind is not None and kind.demo is not None:
+        from gongzhi.core.manifest import unregister_demo_step
+
+        unregister_demo_step(f"kind:{code}")
     if kind is not None and kind.actions:
         from gongzhi.cases import actions
 

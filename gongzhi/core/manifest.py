@@ -23,6 +23,10 @@ def register_demo_step(order: int, name: str, run) -> None:
     _demo_steps[name] = DemoStep(order, name, run)
 
 
+def unregister_demo_step(name: str) -> None:
+    _demo_steps.pop(name, None)
+
+
 def demo_steps() -> list[DemoStep]:
     return sorted(_demo_steps.values(), key=lambda s: s.order)
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from gongzhi.cases import forms as f
 from gongzhi.cases import services
+from gongzhi.cases.kinds import GENERAL, get_kind
 from gongzhi.cases.views.common import form_errors
 from gongzhi.core import permissions
 from gongzhi.core.errors import DomainError, NotFound
@@ -42,6 +43,19 @@ def _buildings(user, grid_id=None) -> list:
     return rows if len(rows) <= MAX_BUILDINGS else []
 
 
+def _reportable_kind(code):
+    """The kind the form reports (`?kind=`; the general problem by default)."""
+    if not code:
+        return GENERAL
+    try:
+        kind = get_kind(str(code)[:32])
+    except DomainError:
+        raise NotFound(_("Not found.")) from None
+    if not kind.reportable:
+        raise NotFound(_("Not found."))
+    return kind
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_new(request):
@@ -55,6 +69,12 @@ def case_new(request):
     except NotFound:
         buildings = []
     choose_channel = permissions.can(user, Perm.CASE_TRIAGE)
+    kind = _reportable_kind(request.POST.get("kind") or request.GET.get("kind"))
+    details_form = (
+        kind.details_form(request.POST or None, prefix="details")
+        if kind.details_form is not None
+        else None
+    )
     form = f.CaseReportForm(
         request.POST or None,
         request.FILES or None,
@@ -72,7 +92,8 @@ def case_new(request):
             "hx-swap": "innerHTML",
         }
     )
-    if request.method == "POST" and form.is_valid():
+    details_ok = details_form is None or not details_form.is_bound or details_form.is_valid()
+    if request.method == "POST" and form.is_valid() and details_ok:
         d = form.cleaned_data
         try:
             case, created = services.case_report(
@@ -94,6 +115,8 @@ def case_new(request):
                 idempotency_key=d["idempotency_key"] or None,
                 self_handle=bool(d.get("self_handle")),
                 result=d.get("result", ""),
+                kind=kind.code,
+                details=details_form.cleaned_data if details_form is not None else None,
             )
         except DomainError as exc:
             if exc.status == 404:
@@ -113,8 +136,13 @@ def case_new(request):
     return render(
         request,
         "cases/new.html",
-        {"form": form, "active_nav": "cases"},
-        status=400 if form.errors or form.location_errors else 200,
+        {
+            "form": form,
+            "kind": kind if kind.code != GENERAL.code else None,
+            "details_form": details_form,
+            "active_nav": "cases",
+        },
+        status=400 if form.errors or form.location_errors or not details_ok else 200,
     )
 
 
