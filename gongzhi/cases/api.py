@@ -16,8 +16,6 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status, UploadedFile
 from ninja.decorators import decorate_view
 
-from gongzhi.api.pagination import keyset_page
-from gongzhi.api.schemas import ErrorOut
 from gongzhi.cases import selectors, services
 from gongzhi.cases.models import Case, CaseAttachment, Category, RequestStatus
 from gongzhi.cases.schemas import (
@@ -44,6 +42,8 @@ from gongzhi.cases.schemas import (
 )
 from gongzhi.cases.workflow import CASE_FLOW
 from gongzhi.core.errors import NotFound
+from gongzhi.core.http.pagination import keyset_page
+from gongzhi.core.http.schemas import ErrorOut
 from gongzhi.core.images import MAX_UPLOAD_BYTES
 
 router = Router(tags=["cases"])

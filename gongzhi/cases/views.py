@@ -29,13 +29,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gongzhi.api.pagination import keyset_page
 from gongzhi.cases import forms as f
 from gongzhi.cases import selectors, services
 from gongzhi.cases.models import Case, Channel, Rating, RequestStatus, State, Supervision
 from gongzhi.cases.workflow import CASE_FLOW
 from gongzhi.core import permissions
 from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.http.pagination import keyset_page
 from gongzhi.core.roles import CODE_LENGTH, Level, Perm, Role
 from gongzhi.orgs import selectors as orgs
 from gongzhi.registry import selectors as registry

@@ -8,9 +8,9 @@ from django.views.decorators.http import require_http_methods
 from gongzhi.accounts.selectors import position_counts_by_role, positions_visible_to
 from gongzhi.core import permissions
 from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.http.error_page import domain_error_page
 from gongzhi.core.roles import Level, Perm
 from gongzhi.orgs import geo, selectors, services
-from gongzhi.web.http import domain_error_page
 
 
 @login_required
