@@ -57,9 +57,11 @@ bench: install
 	$(PY) bench/run.py --data $(DATA) --db $(DB) --only $(ONLY) --soak-minutes $(SOAK) \
 		--intake-seconds $(INTAKE)
 
+# ruff, then the layers (import-linter's contracts in pyproject.toml).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 check-migrations: install
 	$(PY) manage.py makemigrations --check --dry-run

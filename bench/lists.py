@@ -96,9 +96,9 @@ def child(db: str, label: str, repeat: int) -> dict:
     from django.utils import timezone
 
     from gongzhi.accounts.models import User
-    from gongzhi.api.pagination import keyset_page
     from gongzhi.cases import selectors
     from gongzhi.cases.models import Case
+    from gongzhi.core.http.pagination import keyset_page
     from gongzhi.core.permissions import facts_of
 
     setup_test_environment()  # the test client's response.context, ALLOWED_HOSTS

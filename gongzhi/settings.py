@@ -77,7 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gongzhi.core.middleware.RequestContextMiddleware",
-    "gongzhi.web.http.DomainErrorMiddleware",
+    "gongzhi.core.http.error_page.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "gongzhi.urls"

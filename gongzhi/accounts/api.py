@@ -2,8 +2,8 @@ from ninja import Router, Status
 
 from gongzhi.accounts import selectors, services
 from gongzhi.accounts.schemas import MeOut, PositionCreateIn, PositionOut, PositionPage
-from gongzhi.api.pagination import keyset_page
-from gongzhi.api.schemas import ErrorOut
+from gongzhi.core.http.pagination import keyset_page
+from gongzhi.core.http.schemas import ErrorOut
 from gongzhi.core.permissions import roles_of, scope_for
 from gongzhi.core.roles import Perm
 

@@ -8,10 +8,17 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from gongzhi.accounts import demo
-        from gongzhi.core.manifest import register_audit_actions, register_demo_step
+        from gongzhi.accounts import demo, views
+        from gongzhi.core.manifest import (
+            register_audit_actions,
+            register_demo_step,
+            register_unit_panel,
+        )
 
         register_demo_step(20, "accounts", demo.run)
+        register_unit_panel(
+            10, "people", "accounts/_unit_people.html", context=views.unit_people_panel
+        )
         register_audit_actions(
             {
                 "accounts.login": _("signed in"),

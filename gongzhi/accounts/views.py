@@ -6,9 +6,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from gongzhi.accounts import services
+from gongzhi.accounts import selectors, services
 from gongzhi.accounts.forms import LoginForm, PasswordChangeForm
 from gongzhi.core.errors import DomainError
+from gongzhi.core.roles import Role
 
 
 class LoginView(auth_views.LoginView):
@@ -48,3 +49,15 @@ def password_change(request):
             messages.success(request, _("Your password has been changed."))
             return redirect("account")
     return render(request, "accounts/password_change.html", {"form": form})
+
+
+def unit_people_panel(user, unit) -> dict:
+    """The org unit page's panel of people in positions there (registered in apps.py), and
+    its grid workers among the unit's figures."""
+    grid_workers = selectors.position_counts_by_role(unit).get(Role.GRID_WORKER, 0)
+    return {
+        "figures": [(grid_workers, _("Grid workers"))],
+        "positions": selectors.positions_visible_to(user)
+        .filter(org_code=unit.code)
+        .order_by("role", "id"),
+    }

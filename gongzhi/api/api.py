@@ -3,12 +3,12 @@
 from ninja import NinjaAPI, Swagger
 
 from gongzhi.accounts.api import router as accounts_router
-from gongzhi.api import errors
 from gongzhi.api.auth import ActiveSessionAuth, TokenAuth
 from gongzhi.campaigns.api import router as campaigns_router
 from gongzhi.cases.api import router as cases_router
 from gongzhi.cases.kpi_api import router as kpi_router
 from gongzhi.command.api import router as command_router
+from gongzhi.core.http import api_errors
 from gongzhi.imports.api import router as imports_router
 from gongzhi.notifications.api import router as notifications_router
 from gongzhi.orgs.api import router as orgs_router
@@ -28,7 +28,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
     urls_namespace="api",
 )
-errors.install(api)
+api_errors.install(api)
 api.add_router("", accounts_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("/registry", registry_router)

@@ -20,11 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from gongzhi.api.schemas import ErrorOut
 from gongzhi.campaigns import hotspots as hs
 from gongzhi.campaigns import selectors, services
 from gongzhi.campaigns.models import Campaign, CampaignState
 from gongzhi.core.errors import NotFound
+from gongzhi.core.http.schemas import ErrorOut
 
 router = Router(tags=["campaigns"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}

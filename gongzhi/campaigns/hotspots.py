@@ -43,9 +43,9 @@ from django.utils.translation import gettext as _
 
 from gongzhi.cases.kpis import period_bounds, rollup_rows, units_at
 from gongzhi.cases.models import Case, Category, RollupDims, State
-from gongzhi.command.access import command_unit
 from gongzhi.core.errors import Invalid
 from gongzhi.core.roles import CODE_LENGTH, Level
+from gongzhi.orgs.access import command_unit
 from gongzhi.orgs.models import OrgUnit
 from gongzhi.registry.models import Building
 

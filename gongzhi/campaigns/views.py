@@ -24,10 +24,10 @@ from gongzhi.campaigns.models import CampaignState
 from gongzhi.cases.forms import category_choices
 from gongzhi.cases.models import Category, State
 from gongzhi.cases.selectors import cases_visible_to
-from gongzhi.command.access import PICKABLE, command_units
 from gongzhi.core import permissions
 from gongzhi.core.errors import DomainError, NotFound, PermissionDenied
 from gongzhi.core.roles import Level, Perm
+from gongzhi.orgs.access import PICKABLE, command_units
 from gongzhi.orgs.models import OrgUnit
 from gongzhi.orgs.selectors import units_visible_to
 from gongzhi.registry.models import Building

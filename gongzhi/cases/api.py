@@ -19,8 +19,6 @@ from ninja.decorators import decorate_view
 from ninja.errors import ValidationError
 from pydantic import ValidationError as PydanticValidationError
 
-from gongzhi.api.pagination import keyset_page
-from gongzhi.api.schemas import ErrorOut
 from gongzhi.cases import actions, selectors, services
 from gongzhi.cases.kinds import get_kind, kinds
 from gongzhi.cases.models import Case, CaseAttachment, Category, RequestStatus
@@ -40,6 +38,8 @@ from gongzhi.cases.schemas import (
 )
 from gongzhi.cases.workflow import CASE_FLOW
 from gongzhi.core.errors import Invalid, NotFound
+from gongzhi.core.http.pagination import keyset_page
+from gongzhi.core.http.schemas import ErrorOut
 from gongzhi.core.images import MAX_UPLOAD_BYTES
 
 router = Router(tags=["cases"])

@@ -12,8 +12,8 @@ import datetime as dt
 from django.utils import timezone
 from ninja import Query, Router, Schema
 
-from gongzhi.api.schemas import ErrorOut
 from gongzhi.cases import kpis
+from gongzhi.core.http.schemas import ErrorOut
 
 router = Router(tags=["cases"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}

@@ -22,9 +22,9 @@ from gongzhi.cases.models import (
     Category,
     State,
 )
-from gongzhi.command.access import command_unit, command_units  # noqa: F401 (re-exported)
 from gongzhi.core.errors import Invalid
 from gongzhi.core.roles import Level, child_level
+from gongzhi.orgs.access import command_unit, command_units  # noqa: F401 (re-exported)
 from gongzhi.orgs.models import OrgUnit
 
 # Units a dashboard is drawn for (a grid's figures are a row of its community's ranking).

@@ -15,14 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from gongzhi.api.pagination import keyset_page
-from gongzhi.api.schemas import ErrorOut
 from gongzhi.cases import kpis
 from gongzhi.cases.kpi_api import RateOut
 from gongzhi.cases.schemas import CaseOut
 from gongzhi.command import dashboard
 from gongzhi.core import permissions
 from gongzhi.core.errors import NotFound
+from gongzhi.core.http.pagination import keyset_page
+from gongzhi.core.http.schemas import ErrorOut
 from gongzhi.core.roles import Perm
 
 router = Router(tags=["command"])

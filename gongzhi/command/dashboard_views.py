@@ -11,11 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from gongzhi.api.pagination import keyset_page
 from gongzhi.cases.views import clock_of, place_label
 from gongzhi.command import dashboard
 from gongzhi.core import permissions
 from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.http.pagination import keyset_page
 from gongzhi.core.roles import Perm
 
 PAGE = 30

@@ -22,10 +22,10 @@ from django.utils.translation import gettext as _
 
 from gongzhi.cases import kpis
 from gongzhi.cases.models import OPEN_STATES, Case, RollupDims, State
-from gongzhi.command.access import command_unit
 from gongzhi.core.errors import Invalid
 from gongzhi.core.roles import CODE_LENGTH, Level
 from gongzhi.orgs import geo
+from gongzhi.orgs.access import command_unit
 from gongzhi.orgs.models import OrgUnit
 
 GRID_LENGTH = CODE_LENGTH[Level.GRID]

@@ -13,8 +13,8 @@ import datetime as dt
 
 from ninja import Query, Router, Schema
 
-from gongzhi.api.schemas import ErrorOut
 from gongzhi.command import map as command_map
+from gongzhi.core.http.schemas import ErrorOut
 
 router = Router(tags=["command"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}

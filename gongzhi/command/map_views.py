@@ -8,12 +8,12 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.command import access
 from gongzhi.command import map as command_map
 from gongzhi.command.wall_views import default_unit
 from gongzhi.core import permissions
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.roles import Level, Perm
+from gongzhi.orgs import access
 
 PICKABLE = (*access.PICKABLE, Level.GRID)
 

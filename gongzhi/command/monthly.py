@@ -40,10 +40,10 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from gongzhi.cases import kpis
 from gongzhi.cases.models import CaseRollup, RollupDims
-from gongzhi.command.access import command_unit
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Invalid
 from gongzhi.core.roles import CODE_LENGTH, Level, child_level
+from gongzhi.orgs.access import command_unit
 from gongzhi.orgs.models import OrgUnit
 
 TOP_CATEGORIES = 10

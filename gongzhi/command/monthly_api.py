@@ -13,11 +13,11 @@ import datetime as dt
 from django.http import HttpResponse
 from ninja import Query, Router, Schema
 
-from gongzhi.api.schemas import ErrorOut
 from gongzhi.cases import kpis
 from gongzhi.cases.kpi_api import RateOut
 from gongzhi.command import monthly
 from gongzhi.command.monthly_views import XLSX, content_disposition
+from gongzhi.core.http.schemas import ErrorOut
 
 router = Router(tags=["command"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}

@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from gongzhi.command import monthly
-from gongzhi.command.access import command_units
 from gongzhi.core import permissions
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.roles import Perm
+from gongzhi.orgs.access import command_units
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Units one may pick: down to the community (a grid's figures are its community's row).

@@ -21,8 +21,8 @@ from django.utils import timezone, translation
 
 from gongzhi.cases import kpis, selectors
 from gongzhi.cases.models import OPEN_STATES, Case, State
-from gongzhi.command.access import command_unit
 from gongzhi.command.map import grid_values
+from gongzhi.orgs.access import command_unit
 
 CACHE_SECONDS = 15
 REFRESH_SECONDS = 30

@@ -10,8 +10,8 @@ from typing import Any
 
 from ninja import Query, Router
 
-from gongzhi.api.schemas import ErrorOut
 from gongzhi.command import wall
+from gongzhi.core.http.schemas import ErrorOut
 
 router = Router(tags=["command"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Status, UploadedFile
 from ninja.decorators import decorate_view
 
-from gongzhi.api.schemas import ErrorOut
 from gongzhi.core.errors import DomainError
+from gongzhi.core.http.schemas import ErrorOut
 from gongzhi.imports import selectors, services
 from gongzhi.imports.models import ImportKind
 from gongzhi.imports.schemas import ImportErrorPage, ImportJobOut

@@ -30,9 +30,9 @@ from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, DomainError, PermissionDenied
 from gongzhi.core.roles import Perm
 from gongzhi.imports.formats import FORMATS
-from gongzhi.imports.kinds import KINDS, Result
 from gongzhi.imports.models import ImportJob, ImportKind, ImportStatus
 from gongzhi.imports.reader import FileRefused, FileTooLarge, extension_of, open_table, sniff
+from gongzhi.imports.sheets import SHEETS, Result
 
 log = logging.getLogger(__name__)
 
@@ -170,12 +170,12 @@ def _path(job: ImportJob) -> str:
     return path
 
 
-def _kind_for(job: ImportJob, present: set[str]):
+def _sheet_for(job: ImportJob, present: set[str]):
     actor = job.created_by
     scope = permissions.scope_for(actor, Perm.REGISTRY_EDIT)
     if scope.is_empty:
         raise FileRefused(_("You may no longer import into the registry."), code="permission_lost")
-    return KINDS[job.kind](actor=actor, scope=scope, present=present)
+    return SHEETS[job.kind](actor=actor, scope=scope, present=present)
 
 
 def import_job_validate(*, job_id: int) -> None:
@@ -191,9 +191,9 @@ def import_job_validate(*, job_id: int) -> None:
     try:
         with open_table(_path(job), FORMATS[job.kind], job.filename) as table:
             ImportJob.objects.filter(pk=job_id).update(estimated_rows=table.estimated_rows)
-            kind = _kind_for(job, table.present)
+            sheet = _sheet_for(job, table.present)
             for batch in _batches(table.rows()):
-                report.add(kind.check(batch))
+                report.add(sheet.check(batch))
                 ImportJob.objects.filter(pk=job_id).update(
                     processed_rows=report.rows, heartbeat_at=timezone.now()
                 )
@@ -230,12 +230,12 @@ def import_job_run(*, job_id: int) -> None:
     position = 0
     try:
         with open_table(_path(job), FORMATS[job.kind], job.filename) as table:
-            kind = _kind_for(job, table.present)
+            sheet = _sheet_for(job, table.present)
             for batch in _batches(table.rows()):
                 end = position + len(batch)
                 if end <= job.processed_rows:
-                    report.add(kind.check(batch))  # written by an earlier run
-                elif not _write_batch(job, kind, batch, end, report):
+                    report.add(sheet.check(batch))  # written by an earlier run
+                elif not _write_batch(job, sheet, batch, end, report):
                     return  # another run finished or stopped the job
                 position = end
     except FileRefused as exc:
@@ -244,7 +244,7 @@ def import_job_run(*, job_id: int) -> None:
     _finish(job, report)
 
 
-def _write_batch(job: ImportJob, kind, batch, end: int, report: _Report) -> bool:
+def _write_batch(job: ImportJob, sheet, batch, end: int, report: _Report) -> bool:
     with transaction.atomic():
         # The row lock (PostgreSQL) or the write lock (SQLite, IMMEDIATE) serialises
         # two runs of the same job: the second sees the first's checkpoint.
@@ -256,10 +256,10 @@ def _write_batch(job: ImportJob, kind, batch, end: int, report: _Report) -> bool
         )
         if state is None or state[0] != ImportStatus.IMPORTING:
             return False
-        results = kind.check(batch)
+        results = sheet.check(batch)
         created = updated = 0
         if state[1] < end:
-            created, updated = kind.write_batch([r for r in results if r.ok])
+            created, updated = sheet.write_batch([r for r in results if r.ok])
             ImportJob.objects.filter(pk=job.pk).update(
                 processed_rows=end,
                 created_count=F("created_count") + created,

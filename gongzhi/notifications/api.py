@@ -3,8 +3,8 @@ notification is the 404 of a missing one."""
 
 from ninja import Router
 
-from gongzhi.api.pagination import keyset_page
-from gongzhi.api.schemas import ErrorOut
+from gongzhi.core.http.pagination import keyset_page
+from gongzhi.core.http.schemas import ErrorOut
 from gongzhi.notifications import selectors, services
 from gongzhi.notifications.schemas import NotificationOut, NotificationPage, ReadAllOut
 

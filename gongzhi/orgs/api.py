@@ -3,9 +3,9 @@ from typing import Annotated
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from gongzhi.api.pagination import keyset_page
-from gongzhi.api.schemas import ErrorOut
 from gongzhi.core.errors import DomainError
+from gongzhi.core.http.pagination import keyset_page
+from gongzhi.core.http.schemas import ErrorOut
 from gongzhi.core.roles import Level, Perm
 from gongzhi.orgs import geo, selectors, services
 from gongzhi.orgs.schemas import (

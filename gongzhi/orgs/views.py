@@ -5,12 +5,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from gongzhi.accounts.selectors import position_counts_by_role, positions_visible_to
 from gongzhi.core import permissions
 from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.http.error_page import domain_error_page
+from gongzhi.core.manifest import unit_panels
 from gongzhi.core.roles import Level, Perm
 from gongzhi.orgs import geo, selectors, services
-from gongzhi.web.http import domain_error_page
 
 
 @login_required
@@ -88,10 +88,11 @@ def unit_detail(request, unit_id):
         "ancestors": selectors.unit_ancestors(unit),
         "children": selectors.units_visible_to(request.user).filter(parent=unit).order_by("code"),
         "counts": selectors.unit_counts(unit),
-        "role_counts": position_counts_by_role(unit),
-        "positions": positions_visible_to(request.user)
-        .filter(org_code=unit.code)
-        .order_by("role", "id"),
+        # What other apps show about the unit (the people in positions: accounts).
+        "panels": [
+            {"template": p.template, "figures": [], **p.context(request.user, unit)}
+            for p in unit_panels()
+        ],
         "can_edit_profile": permissions.can(request.user, Perm.ORGS_EDIT_PROFILE, unit),
     }
     return render(request, "orgs/unit_detail.html", context)

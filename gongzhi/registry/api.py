@@ -3,8 +3,8 @@ to those allowed and audits it."""
 
 from ninja import Router, Status
 
-from gongzhi.api.pagination import keyset_page
-from gongzhi.api.schemas import ErrorOut
+from gongzhi.core.http.pagination import keyset_page
+from gongzhi.core.http.schemas import ErrorOut
 from gongzhi.registry import selectors, services
 from gongzhi.registry.models import PremisesCategory, Tag
 from gongzhi.registry.schemas import (

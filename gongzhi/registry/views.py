@@ -4,9 +4,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gongzhi.api.pagination import keyset_page
 from gongzhi.core import permissions
 from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.http.pagination import keyset_page
 from gongzhi.core.roles import Perm
 from gongzhi.registry import selectors, services
 from gongzhi.registry.forms import (

@@ -5,8 +5,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from gongzhi.core.http.error_page import domain_error_page
 from gongzhi.web import workbench
-from gongzhi.web.http import domain_error_page
 
 
 @login_required

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 
-from gongzhi.api.pagination import keyset_page
 from gongzhi.cases.models import Case, State
 from gongzhi.core import permissions
 from gongzhi.core.errors import DomainError
+from gongzhi.core.http.pagination import keyset_page
 from gongzhi.core.roles import Level, Perm
 
 PAGE = 30

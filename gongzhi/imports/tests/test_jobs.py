@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from gongzhi.core.errors import Conflict, NotFound, PermissionDenied
 from gongzhi.core.models import AuditLog
 from gongzhi.imports import selectors, services, tasks
-from gongzhi.imports.kinds.residents import ResidentsKind
 from gongzhi.imports.models import ImportJob
+from gongzhi.imports.sheets.residents import ResidentsSheet
 from gongzhi.imports.tests.conftest import id_number, xlsx
 from gongzhi.registry.models import Resident
 
@@ -44,11 +44,11 @@ def test_run_task__run_again_writes_nothing_twice(people, tree, jobs):
     assert AuditLog.objects.filter(action="registry.imported").count() == 1
 
 
-_WRITE = ResidentsKind.write_batch
+_WRITE = ResidentsSheet.write_batch
 
 
 def _failing_writes(monkeypatch, fails):
-    """Make ResidentsKind.write_batch raise on the calls numbered in `fails` (from 1)."""
+    """Make ResidentsSheet.write_batch raise on the calls numbered in `fails` (from 1)."""
     real_write = _WRITE
     calls = []
 
@@ -58,7 +58,7 @@ def _failing_writes(monkeypatch, fails):
             raise RuntimeError("the worker died")
         return real_write(self, results)
 
-    monkeypatch.setattr(ResidentsKind, "write_batch", write)
+    monkeypatch.setattr(ResidentsSheet, "write_batch", write)
     return calls
 
 

@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.imports.formats import RELATIONSHIPS, RESIDENCE_TYPES, RESIDENTS, TAG_SEPARATORS
-from gongzhi.imports.kinds.base import Kind, Result, clean_text
-from gongzhi.imports.kinds.households import HouseholdIndex
 from gongzhi.imports.reader import echo
+from gongzhi.imports.sheets.base import Result, Sheet, clean_text
+from gongzhi.imports.sheets.households import HouseholdIndex
 from gongzhi.registry.models import ResidenceType, Resident, Tag
 from gongzhi.registry.services import ResidentInput, resident_clean
 
@@ -31,7 +31,7 @@ _ALWAYS = (
 _SPLIT = str.maketrans(dict.fromkeys(TAG_SEPARATORS, "、"))
 
 
-class ResidentsKind(Kind):
+class ResidentsSheet(Sheet):
     fmt = RESIDENTS
 
     def __init__(self, **kwargs):

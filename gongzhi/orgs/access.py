@@ -1,5 +1,8 @@
-"""Who may look at which unit in the command center: one answer for every page and API
-of it (dashboard, wall screen, map, monthly report, hotspots, campaigns)."""
+"""Who may look at which unit's figures in the command center: one answer for every page
+and API of it (dashboard, wall screen, map, monthly report) and for campaigns and hotspots.
+
+It lives in `orgs`, below both `command` and `campaigns`, so neither imports the other for
+it; it needs only the org tree and the permissions in `core`."""
 
 from django.utils.translation import gettext as _
 

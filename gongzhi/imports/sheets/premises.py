@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.imports.formats import PREMISES
-from gongzhi.imports.kinds.base import Kind, Result, clean_text
 from gongzhi.imports.reader import echo
+from gongzhi.imports.sheets.base import Result, Sheet, clean_text
 from gongzhi.registry import pii
 from gongzhi.registry.models import Premises, PremisesCategory
 from gongzhi.registry.validation import FieldError, clean_phone, clean_uscc
@@ -19,7 +19,7 @@ from gongzhi.registry.validation import FieldError, clean_phone, clean_uscc
 _PHONE_FIELDS = ("phone_enc", "phone_hash", "phone_masked")
 
 
-class PremisesKind(Kind):
+class PremisesSheet(Sheet):
     fmt = PREMISES
 
     def __init__(self, **kwargs):

@@ -1,4 +1,4 @@
-"""What every kind shares: grid resolution in the actor's area, in-file duplicates,
+"""What every kind of sheet shares: grid resolution in the actor's area, in-file duplicates,
 building lookups, errors named by column.
 
 The rules are the registry's: text lengths and locations through
@@ -21,7 +21,7 @@ from gongzhi.orgs.models import OrgUnit
 from gongzhi.registry.models import Building
 from gongzhi.registry.services import clean_location, clean_text
 
-__all__ = ["Kind", "Result", "clean_location", "clean_text"]
+__all__ = ["Result", "Sheet", "clean_location", "clean_text"]
 
 
 @dataclass(slots=True)
@@ -37,7 +37,7 @@ class Result:
         return not self.errors
 
 
-class Kind:
+class Sheet:
     fmt: Format
     # Keys of registry error dicts that are not column keys.
     error_columns: dict[str, str] = {"location": "lng"}

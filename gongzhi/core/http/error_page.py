@@ -1,4 +1,8 @@
-"""How pages answer a refused operation: the Chinese error page with the service's message."""
+"""How pages answer a refused operation: the Chinese error page with the service's message.
+
+The template, web/error.html, lives with the layout of the pages it extends (like every
+app's templates); rendering finds it by name, so nothing here imports `web`.
+"""
 
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _

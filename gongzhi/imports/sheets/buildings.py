@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.imports.formats import BUILDINGS
-from gongzhi.imports.kinds.base import Kind, Result, clean_text
+from gongzhi.imports.sheets.base import Result, Sheet, clean_text
 from gongzhi.registry.models import Building
 
 
@@ -22,7 +22,7 @@ def clean_floors(value: str, errors: dict) -> int | None:
     return floors
 
 
-class BuildingsKind(Kind):
+class BuildingsSheet(Sheet):
     fmt = BUILDINGS
 
     def clean_batch(self, rows):

@@ -1,7 +1,7 @@
 """户: created by (building, unit, room); a row for a registered one changes nothing."""
 
 from gongzhi.imports.formats import HOUSEHOLDS
-from gongzhi.imports.kinds.base import Kind, Result, clean_text
+from gongzhi.imports.sheets.base import Result, Sheet, clean_text
 from gongzhi.registry.models import Household
 
 
@@ -53,7 +53,7 @@ class HouseholdIndex:
         return found, len(missing)
 
 
-class HouseholdsKind(Kind):
+class HouseholdsSheet(Sheet):
     fmt = HOUSEHOLDS
 
     def __init__(self, **kwargs):
