@@ -309,6 +309,7 @@ NOT_A_LIST = {
     "api/v1/registry/premises/<premises_id>": "detail",
     "api/v1/imports/jobs/<job_id>": "detail (status and progress)",
     "api/v1/cases/<case_id>": "detail",
+    "api/v1/cases/kinds": "the registered kinds of case: code, not data (a handful)",
     "api/v1/cases/<case_id>/attachments/<attachment_id>": "download of one photo",
     "api/v1/cases/<case_id>/attachments/<attachment_id>/thumb": "download of one thumbnail",
     "api/v1/command/monthly.xlsx": "download (the monthly report's workbook)",
