@@ -217,7 +217,7 @@ def test_every_registered_kind_keeps_the_manifest(kind):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_volunteers_claim_at_once_one_wins(wish_kind, people, tree, category, report):
     case, _ = services.case_report(
         actor=people.gw_a, category_id=category.pk, description="收音机", grid_id=tree.grid_a.pk,
