@@ -33,7 +33,7 @@ LATEST = 10
 
 
 def check_unit(user, unit_code: str) -> str:
-    """The unit's code if the user may look at it (command.access); else NotFound."""
+    """The unit's code if the user may look at it (orgs.access); else NotFound."""
     return command_unit(user, unit_code).code
 
 
