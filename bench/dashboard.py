@@ -19,7 +19,7 @@ today. Every path runs twice to warm up, then --repeat times; median and p95 are
   and served from its cache), when gongzhi.command exists; and the parts in
   cases.kpis, which read the rollups: case_kpis, case_kpis_by_child,
   case_kpis_by_department, breakdown(by=category, channel), trend;
-- the old path: `kpis.raw_case_kpis` (one aggregate over the period's cases and one
+- the old path: `kpis_raw.raw_case_kpis` (one aggregate over the period's cases and one
   over its timeline events);
 - baseline: the numbers the dashboard shows, straight from the cases table, in plain
   SQL — for the current and the previous period in total, and for the current one by
@@ -151,7 +151,7 @@ def baseline(statements: dict, code: str, start: dt.date, end: dt.date, now) -> 
     length; returns {grouping: {key: counts}} for the current period."""
     from django.db import connection
 
-    from gongzhi.cases.kpis import period_bounds
+    from gongzhi.cases.periods import period_bounds
 
     length = end - start + dt.timedelta(days=1)
     result = {}
@@ -192,7 +192,7 @@ def child(db: str, label: str, repeat: int, period: tuple[str, str] | None = Non
     from django.utils import timezone
 
     from gongzhi.accounts.models import User
-    from gongzhi.cases import kpis
+    from gongzhi.cases import kpis, kpis_raw
     from gongzhi.cases.models import Case, CaseEvent
 
     try:
@@ -245,7 +245,7 @@ def child(db: str, label: str, repeat: int, period: tuple[str, str] | None = Non
         ("kpis.breakdown(category) (rollups)", lambda: kpis.breakdown(user, by="category", **sub)),
         ("kpis.breakdown(channel) (rollups)", lambda: kpis.breakdown(user, by="channel", **sub)),
         ("kpis.trend (rollups)", lambda: kpis.trend(user, **sub)),
-        ("kpis.raw_case_kpis (raw cases)", lambda: kpis.raw_case_kpis(user, **sub)),
+        ("kpis_raw.raw_case_kpis (raw cases)", lambda: kpis_raw.raw_case_kpis(user, **sub)),
     ]  # fmt: skip
     statements = baseline_statements(connection.vendor)
     if monthly is not None and not period:
@@ -283,7 +283,7 @@ def child(db: str, label: str, repeat: int, period: tuple[str, str] | None = Non
     base = baseline(statements, SUBDISTRICT, start, today, timezone.now())
     total = base[("current", "total")].get("", {})
     ours = kpis.case_kpis(user, **sub).counts
-    raw = kpis.raw_case_kpis(user, **sub).counts
+    raw = kpis_raw.raw_case_kpis(user, **sub).counts
     mismatch = {
         k: (total[k], ours.get(k), raw.get(k)) for k in total if k in ours and total[k] != ours[k]
     }

@@ -21,7 +21,7 @@ from gongzhi.campaigns import hotspots
 from gongzhi.campaigns.models import Campaign, CampaignCase
 from gongzhi.cases.kpis import Rate, period_bounds
 from gongzhi.cases.models import OPEN_STATES, Case, CaseRollup, RollupDims, State
-from gongzhi.cases.services import satisfied_ratings
+from gongzhi.cases.statistics import satisfied_ratings
 from gongzhi.core.errors import NotFound
 from gongzhi.core.permissions import can, scope_for
 from gongzhi.core.roles import Perm

@@ -8,11 +8,12 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self):
-        from gongzhi.cases import demo
+        from gongzhi.cases import demo, statistics
         from gongzhi.cases.workflow import CASE_FLOW
         from gongzhi.core.manifest import register_audit_actions, register_demo_step
 
         register_demo_step(40, "cases", demo.run)
+        statistics.register()
         # Every action of the lifecycle is audited as "case.<action>", labelled as its button.
         register_audit_actions(
             {

@@ -67,6 +67,9 @@ class CaseKind:
     # to nobody: a general problem goes to a department or an org unit.
     assignable: Callable[[Any, Any], bool] | None = None  # (user, case) -> bool
     claimable: Callable[[Any, Any], bool] | None = None  # (user, case) -> bool
+    # Its counts and rates (core.manifest.Count / Rate), e.g. 调解成功率: registered with
+    # the kind, then in every report, the rollups and the drill-downs.
+    statistics: tuple = ()
 
     def details(self, case) -> dict | None:
         """The kind's details of `case` as the API and the page show them."""
@@ -94,6 +97,10 @@ def register_kind(kind: CaseKind) -> None:
 
         for action in kind.actions:
             actions.register_kind_action(kind.code, action)
+    if kind.statistics:
+        from gongzhi.core.manifest import register_statistics
+
+        register_statistics(*kind.statistics)
 
 
 def unregister_kind(code: str) -> None:
@@ -111,6 +118,10 @@ def unregister_kind(code: str) -> None:
 
         for action in kind.actions:
             actions.unregister_kind_action(kind.code, action)
+    if kind is not None and kind.statistics:
+        from gongzhi.core.manifest import unregister_statistics
+
+        unregister_statistics(*(s.key for s in kind.statistics))
 
 
 def get_kind(code: str) -> CaseKind:

@@ -12,7 +12,7 @@ import datetime as dt
 from django.utils import timezone
 from ninja import Query, Router, Schema
 
-from gongzhi.cases import kpis
+from gongzhi.cases import kpis, periods
 from gongzhi.core.http.schemas import ErrorOut
 
 router = Router(tags=["cases"])
@@ -77,8 +77,8 @@ def kpis_for_unit(request, unit: str = UNIT, start: str = START, end: str = END)
     report = kpis.case_kpis(
         request.auth,
         unit_code=unit,
-        start=kpis.parse_date(start, "start"),
-        end=kpis.parse_date(end, "end"),
+        start=periods.parse_date(start, "start"),
+        end=periods.parse_date(end, "end"),
     )
     return _out(report)
 
@@ -86,7 +86,11 @@ def kpis_for_unit(request, unit: str = UNIT, start: str = START, end: str = END)
 @router.get("/by-child", response={200: KpiByChildOut, **ERRORS})
 def kpis_by_child(request, unit: str = UNIT, start: str = START, end: str = END):
     """The same KPIs for each child unit (the communities of a subdistrict …), for rankings."""
-    first, last, now = kpis.parse_date(start, "start"), kpis.parse_date(end, "end"), timezone.now()
+    first, last, now = (
+        periods.parse_date(start, "start"),
+        periods.parse_date(end, "end"),
+        timezone.now(),
+    )
     rows = kpis.case_kpis_by_child(request.auth, unit_code=unit, start=first, end=last)
     return {
         "unit_code": unit.strip(),

@@ -43,7 +43,7 @@ not counted.
   callbacks rated satisfied / callbacks, over the "callback" events (data {"solved",
   "rating"}). A case called back twice (reopened or escalated after an unsatisfied
   callback, then called back again) counts twice. Satisfied ratings are
-  `services.satisfied_ratings()` (setting GONGZHI_SATISFIED_RATINGS; 满意 and 基本满意 by
+  `statistics.satisfied_ratings()` (setting GONGZHI_SATISFIED_RATINGS; 满意 and 基本满意 by
   default), read when the report is taken.
 - 返工率 rework = verifications that failed (a "verify_fail" event in the period: the
   case is sent back, 返工) / verifications made in the period ("verify_pass" and
@@ -52,6 +52,11 @@ not counted.
   exceeds 100%. Counted per event so that it adds up from daily rows.
 
 A rate whose denominator is 0 has no value (None), not 0%.
+
+Every count and rate is registered (`cases.statistics` for these; another app registers
+its own, e.g. 调解成功率, in its AppConfig.ready()): a report holds every registered
+count and rate, in the order they were registered, and nothing here names them but the
+three clock-dependent counts (overdue, due, response due) read live.
 
 Two paths compute the same counts. `case_kpis`, `case_kpis_by_child`,
 `case_kpis_by_department`, `breakdown` and `trend` — what pages and the API call — read
@@ -67,32 +72,28 @@ tested against, and the baseline of bench/dashboard.py.
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import Substr
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from gongzhi.cases import rollups
+from gongzhi.cases import rollups, statistics
 from gongzhi.cases.models import (
-    OPEN_STATES,
     ROLLUP_COUNTS,
     Case,
-    CaseEvent,
     CaseRollup,
+    CaseRollupCount,
     Category,
     Channel,
     RollupDims,
     State,
 )
-from gongzhi.cases.services import Invalid
-from gongzhi.core.errors import NotFound
+from gongzhi.cases.periods import check_period, period_bounds
+from gongzhi.core import manifest
+from gongzhi.core.errors import Invalid, NotFound
 from gongzhi.core.permissions import scope_for
 from gongzhi.core.roles import CODE_LENGTH, Perm, child_level
 from gongzhi.orgs.models import Department, OrgUnit
-
-MAX_PERIOD_YEARS = 3
 
 
 @dataclass(frozen=True)
@@ -116,39 +117,22 @@ class Rate:
         return None if self.value is None else round(self.value * 100, 1)
 
 
-# (key, label, numerator count, denominator count), in the order reports show them.
-RATES = (
-    ("handling", gettext_lazy("Handling rate"), "handled", "received"),  # 处置率
-    ("closure", gettext_lazy("Closure rate"), "closed", "due"),  # 结案率
-    # 按期结案率
-    ("on_time_closure", gettext_lazy("On-time closure rate"), "closed_on_time", "due"),
-    ("response", gettext_lazy("Response rate"), "responded_on_time", "response_due"),  # 响应率
-    ("resolution", gettext_lazy("Resolution rate"), "solved", "callbacks"),  # 解决率
-    ("satisfaction", gettext_lazy("Satisfaction rate"), "satisfied", "callbacks"),  # 满意率
-    ("rework", gettext_lazy("Rework rate"), "reworked", "verified"),  # 返工率
-    ("repeat", gettext_lazy("Repeat rate"), "repeats", "received"),  # 重复率
-)
+def rate_keys() -> list[str]:
+    """The registered rates' keys, in the order reports show them."""
+    return [r.key for r in manifest.rates()]
 
-CASE_COUNTS = (
-    "received",
-    "rejected",
-    "merged",
-    "handled",
-    "closed",
-    "closed_on_time",
-    "overdue",
-    "due",
-    "response_due",
-    "responded_on_time",
-    "repeats",
-)
-EVENT_COUNTS = ("callbacks", "solved", "satisfied", "verified", "reworked")
+
+def rates_of(counts: dict) -> tuple[Rate, ...]:
+    return tuple(
+        Rate.of(r.key, r.label, counts.get(r.numerator, 0), counts.get(r.denominator, 0))
+        for r in manifest.rates()
+    )
 
 
 @dataclass(frozen=True)
 class KpiReport:
-    """The KPIs of one unit over one period, as of `now`. `counts` holds every count the
-    rates are made of (keys: CASE_COUNTS + EVENT_COUNTS); `rates` follows RATES' order."""
+    """The KPIs of one unit over one period, as of `now`. `counts` holds every reported
+    count (the registered ones); `rates` every registered rate, in their order."""
 
     unit_code: str
     unit_name: str
@@ -166,53 +150,6 @@ class KpiReport:
 
 
 # -- period and unit ----------------------------------------------------------------
-
-
-def check_period(start, end) -> None:
-    """Refuse a period that is not two dates, runs backwards, or is longer than 3 years."""
-    if not (
-        isinstance(start, dt.date)
-        and isinstance(end, dt.date)
-        and not isinstance(start, dt.datetime)
-        and not isinstance(end, dt.datetime)
-    ):
-        message = _("Give the period as a start and an end date (YYYY-MM-DD).")
-        raise Invalid(message, code="invalid_period", details={"start": [message]})
-    if start > end:
-        message = _("The period starts after it ends.")
-        raise Invalid(message, code="invalid_period", details={"end": [message]})
-    if end >= _add_years(start, MAX_PERIOD_YEARS):
-        message = _("A period is at most %(n)d years.") % {"n": MAX_PERIOD_YEARS}
-        raise Invalid(message, code="invalid_period", details={"end": [message]})
-
-
-def parse_date(value: str | None, name: str) -> dt.date:
-    """A period bound given as text (YYYY-MM-DD), or Invalid (code "invalid_period")
-    naming the field."""
-    value = (value or "").strip()
-    try:
-        if len(value) != 10:
-            raise ValueError(value)
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        message = _("Give the period as a start and an end date (YYYY-MM-DD).")
-        raise Invalid(message, code="invalid_period", details={name: [message]}) from None
-
-
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
-def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """[start 00:00, the day after end 00:00) in the installation's time zone (Asia/Shanghai)."""
-    tz = timezone.get_default_timezone()
-    return (
-        timezone.make_aware(dt.datetime.combine(start, dt.time.min), tz),
-        timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min), tz),
-    )
 
 
 def _unit_in_scope(user, unit_code: str) -> None:
@@ -251,112 +188,9 @@ def _unit_and_children(user, unit_code: str) -> tuple[str, dict[str, OrgUnit], s
 # -- the aggregates -----------------------------------------------------------------
 
 
-def _case_aggregates(now: dt.datetime) -> dict:
-    received = ~Q(state__in=[State.REJECTED, State.MERGED])
-    closed = Q(closed_at__lte=now)
-    # The clock of a suspended case is stopped: it is overdue only if it already was.
-    overdue = (
-        ~closed & Q(due_at__lt=now) & (~Q(state=State.SUSPENDED) | Q(suspended_at__gt=F("due_at")))
-    )
-    # `~closed` is also true when closed_at is NULL: Django's negation keeps NULL rows.
-    response_due = Q(respond_by__isnull=False) & (Q(respond_by__lt=now) | Q(responded_at__lte=now))
-    return {
-        "received": Count("pk", filter=received),
-        "rejected": Count("pk", filter=Q(state=State.REJECTED)),
-        "merged": Count("pk", filter=Q(state=State.MERGED)),
-        "handled": Count("pk", filter=received & Q(handled_at__lte=now)),
-        "closed": Count("pk", filter=received & closed),
-        "closed_on_time": Count("pk", filter=received & closed & Q(closed_on_time=True)),
-        "overdue": Count("pk", filter=received & overdue),
-        "due": Count("pk", filter=received & (closed | overdue)),
-        "response_due": Count("pk", filter=received & response_due),
-        "responded_on_time": Count(
-            "pk",
-            filter=received & Q(responded_at__lte=now) & Q(responded_at__lte=F("respond_by")),
-        ),
-        "repeats": Count("pk", filter=received & Q(is_repeat=True)),
-    }
-
-
-def _cases(unit_code, lower, upper):
-    return Case.objects.filter(
-        org_code__within=unit_code, reported_at__gte=lower, reported_at__lt=upper
-    ).order_by()
-
-
-def _events(unit_code, lower, upper, now):
-    return CaseEvent.objects.filter(
-        action__in=rollups.COUNTED_ACTIONS,
-        at__gte=lower,
-        at__lt=upper,
-        at__lte=now,
-        case__org_code__within=unit_code,
-    ).order_by()
-
-
 def _report(unit_code, unit_name, start, end, now, counts) -> KpiReport:
-    counts = {key: int(counts.get(key) or 0) for key in (*CASE_COUNTS, *EVENT_COUNTS)}
-    rates = tuple(Rate.of(key, label, counts[num], counts[den]) for key, label, num, den in RATES)
-    return KpiReport(unit_code, unit_name, start, end, now, counts, rates)
-
-
-# -- the reports --------------------------------------------------------------------
-
-
-def raw_case_kpis(user, *, unit_code: str, start: dt.date, end: dt.date, now=None) -> KpiReport:
-    """The KPIs of `unit_code` over [start, end] as of `now` (see the module docstring).
-    Raises NotFound for a unit outside the user's scope and Invalid (code
-    "invalid_period") for a bad period."""
-    check_period(start, end)
-    unit = _unit(user, unit_code)
-    now = now or timezone.now()
-    lower, upper = period_bounds(start, end)
-    counts = _cases(unit.code, lower, upper).aggregate(**_case_aggregates(now))
-    counts.update(_events(unit.code, lower, upper, now).aggregate(**rollups.event_aggregates()))
-    return _report(unit.code, unit.name, start, end, now, counts)
-
-
-def raw_case_kpis_by_child(
-    user, *, unit_code: str, start: dt.date, end: dt.date, now=None
-) -> list[KpiReport]:
-    """The same KPIs for each child unit of `unit_code` (the communities of a
-    subdistrict, the grids of a community …), ordered by code, for rankings.
-
-    Every child unit gets a row, also with nothing in the period (its rates are None);
-    an inactive child only when it has cases or events in the period. Cases placed on
-    the unit itself rather than on a child (a grid's cases outside its micro-grids) get
-    a row of their own, with the unit's code and name. The rows' counts add up to the
-    unit's. A micro-grid has no children: the list is empty.
-    """
-    check_period(start, end)
-    code, units, level = _unit_and_children(user, unit_code)
-    if level is None:
-        return []
-    now = now or timezone.now()
-    lower, upper = period_bounds(start, end)
-    length = CODE_LENGTH[level]
-
-    by_code: dict[str, dict] = {c: {} for c, u in units.items() if c != code and u.is_active}
-    case_rows = (
-        _cases(code, lower, upper)
-        .annotate(child=Substr("org_code", 1, length))
-        .values("child")
-        .annotate(**_case_aggregates(now))
-    )
-    for row in case_rows:
-        by_code.setdefault(row.pop("child"), {}).update(row)
-    event_rows = (
-        _events(code, lower, upper, now)
-        .annotate(child=Substr("case__org_code", 1, length))
-        .values("child")
-        .annotate(**rollups.event_aggregates())
-    )
-    for row in event_rows:
-        by_code.setdefault(row.pop("child"), {}).update(row)
-    return [
-        _report(c, units[c].name if c in units else c, start, end, now, counts)
-        for c, counts in sorted(by_code.items())
-    ]
+    counts = {c.key: int(counts.get(c.key) or 0) for c in statistics.reported()}
+    return KpiReport(unit_code, unit_name, start, end, now, counts, rates_of(counts))
 
 
 # -- the same reports from the rollups (what pages and the API read) ------------------
@@ -400,12 +234,39 @@ def units_at(unit_code: str, *lengths: int) -> Q:
     return Q(unit_code__in=list(codes.values_list("code", flat=True)))
 
 
-def rollup_rows(unit_q: Q, dims: int, start: dt.date, end: dt.date, group=()):
-    """Summed rollup rows of one set over the period, grouped by `group` columns."""
-    rows = CaseRollup.objects.filter(unit_q, _period_q(start, end), dims=dims).order_by()
-    if group:
-        return rows.values(*group).annotate(**_sums())
-    return [rows.aggregate(**_sums())]
+def rollup_query(unit_q: Q, dims: int, start: dt.date, end: dt.date):
+    """The CaseRollup rows of one set covering the period (an index seek on its key)."""
+    return CaseRollup.objects.filter(unit_q, _period_q(start, end), dims=dims).order_by()
+
+
+def rollup_rows(unit_q: Q, dims: int, start: dt.date, end: dt.date, group=()) -> list[dict]:
+    """Summed rollup rows of one set over the period, grouped by `group` columns: the
+    loop's counts from CaseRollup, the registered ones folded in from CaseRollupCount (one
+    more small GROUP BY, only when an app registered a count)."""
+    period = _period_q(start, end)
+    rows = rollup_query(unit_q, dims, start, end)
+    out = list(rows.values(*group).annotate(**_sums())) if group else [rows.aggregate(**_sums())]
+    registered = rollups.layout()[len(ROLLUP_COUNTS) :]
+    if not registered:
+        return out
+    by_key = {tuple(r[g] for g in group): r for r in out}
+    extra = (
+        CaseRollupCount.objects.filter(unit_q, period, dims=dims, metric__in=registered)
+        .order_by()
+        .values(*group, "metric")
+        .annotate(n=Sum("value"))
+    )
+    for r in extra:
+        key = tuple(r[g] for g in group)
+        row = by_key.get(key)
+        if row is None:
+            row = by_key[key] = {
+                **dict(zip(group, key, strict=True)),
+                **dict.fromkeys(ROLLUP_COUNTS),
+            }
+            out.append(row)
+        row[r["metric"]] = r["n"]
+    return out
 
 
 def live_querysets(unit_code: str, start, end, now):
@@ -416,9 +277,7 @@ def live_querysets(unit_code: str, start, end, now):
     asked with the area and period, SQLite's planner would pick the period index)."""
     lower, upper = period_bounds(start, end)
     place = Q(org_code__within=unit_code, reported_at__gte=lower, reported_at__lt=upper)
-    overdue = Case.objects.filter(place, state__in=OPEN_STATES, due_at__lt=now).filter(
-        ~Q(state=State.SUSPENDED) | Q(suspended_at__gt=F("due_at"))
-    )
+    overdue = Case.objects.filter(place).filter(statistics.open_overdue(now))
     pending = Case.objects.filter(
         respond_by__gte=now, responded_at__isnull=True, respond_by__isnull=False
     ).exclude(state__in=[State.REJECTED, State.MERGED])
@@ -455,7 +314,7 @@ def _live(unit_code: str, start, end, now, group: str | int | None = None):
 
 
 def _counts(stored: dict, overdue: int, pending: int) -> dict:
-    counts = {name: int(stored.get(name) or 0) for name in ROLLUP_COUNTS}
+    counts = {name: int(stored.get(name) or 0) for name in rollups.layout()}
     counts["overdue"] = overdue
     counts["due"] = counts["closed"] + overdue
     counts["response_due"] = counts["response_set"] - pending
@@ -498,13 +357,14 @@ def case_kpis_by_child(user, *, unit_code: str, start: dt.date, end: dt.date) ->
     }
     overdue, pending = _live(code, start, end, now, length)
     # Cases placed on the unit itself, not on a child: what its children do not add up to.
+    stored_keys = rollups.layout()
     itself = dict(stored.pop(code, {}))
     for row in stored.values():
-        for name in ROLLUP_COUNTS:
-            itself[name] = int(itself.get(name) or 0) - int(row[name] or 0)
+        for name in stored_keys:
+            itself[name] = int(itself.get(name) or 0) - int(row.get(name) or 0)
     codes = {c for c, u in units.items() if c != code and u.is_active} | set(stored)
     codes |= {c for c in (*overdue, *pending) if c != code}
-    if any(itself.get(n) for n in ROLLUP_COUNTS) or overdue.get(code) or pending.get(code):
+    if any(itself.get(n) for n in stored_keys) or overdue.get(code) or pending.get(code):
         stored[code] = itself
         codes.add(code)
     return [
@@ -589,7 +449,7 @@ def case_kpis_by_department(
     }
     overdue, pending = _live(unit.code, start, end, now, "department_id")
     # A department whose counts all went back to 0 (the case moved on) is not listed.
-    ids = {i for i, r in stored.items() if any(r[n] for n in ROLLUP_COUNTS)}
+    ids = {i for i, r in stored.items() if any(r.get(n) for n in rollups.layout())}
     ids = {i for i in (*ids, *overdue, *pending) if i}
     names = dict(Department.objects.filter(pk__in=ids).values_list("pk", "name"))
     reports = [
@@ -623,6 +483,7 @@ def breakdown(user, *, unit_code: str, start: dt.date, end: dt.date, by: str) ->
     overdue, pending = _live(unit.code, start, end, now, column)
     labels, fold = _labels(by, {r[column] for r in stored} | set(overdue) | set(pending))
     groups: dict = {}
+    stored_keys = rollups.layout()
     for key in {r[column] for r in stored} | set(overdue) | set(pending):
         target = fold.get(key, key)
         acc = groups.setdefault(target, {"stored": {}, "overdue": 0, "pending": 0})
@@ -630,12 +491,12 @@ def breakdown(user, *, unit_code: str, start: dt.date, end: dt.date, by: str) ->
         acc["pending"] += pending.get(key, 0)
     for r in stored:
         acc = groups[fold.get(r[column], r[column])]["stored"]
-        for name in ROLLUP_COUNTS:
-            acc[name] = acc.get(name, 0) + int(r[name] or 0)
+        for name in stored_keys:
+            acc[name] = acc.get(name, 0) + int(r.get(name) or 0)
     out = []
     for key, acc in groups.items():
         counts = _counts(acc["stored"], acc["overdue"], acc["pending"])
-        rates = {k: Rate.of(k, label, counts[n], counts[d]) for k, label, n, d in RATES}
+        rates = {r.key: r for r in rates_of(counts)}
         out.append(
             {"key": key, "label": labels.get(key, str(key)), "counts": counts, "rates": rates}
         )
@@ -694,3 +555,14 @@ def trend(user, *, unit_code: str, start: dt.date, end: dt.date) -> list[dict]:
         p["callbacks"] += int(r["callbacks"] or 0)
         p["satisfied"] += int(r["satisfied"] or 0)
     return [{"day": d, **p} for d, p in points.items()]
+
+
+def first_data_month(unit_code: str) -> dt.date | None:
+    """The first month with any rollup row in the unit's district: data begins there.
+    (One index lookup on the rollup key: grain, dims, unit_code, day.)"""
+    return (
+        CaseRollup.objects.filter(grain="m", dims=RollupDims.TOTAL, unit_code=unit_code[:6])
+        .order_by("day")
+        .values_list("day", flat=True)
+        .first()
+    )

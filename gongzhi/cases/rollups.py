@@ -7,13 +7,18 @@ every unit above its place — district, subdistrict, community, grid, micro-gri
 the figures of a subdistrict for a year are twelve month rows, whatever the number of
 cases behind them, and a ranking of its 200 grids is 200 × 12 rows.
 
-What a row counts (the KPI definitions are in `cases.kpis`):
+What a row counts is registered (core.manifest.Count; the loop's own in
+`cases.statistics`, cases.kpis explains each rate):
 
-- on the day a case was reported (Asia/Shanghai), what has become of it so far:
-  received (not rejected, not merged), rejected, merged, handled, closed, closed on
-  time, repeats, response set (a first-contact limit was set), responded on time;
-- on the day of each timeline event: callbacks, solved, satisfied (callback events),
-  verified (verify_pass + verify_fail) and reworked (verify_fail).
+- on the day a case was reported (Asia/Shanghai), what has become of it so far — the
+  "cases" counts: received (not rejected, not merged), rejected, merged, handled,
+  closed, closed on time, repeats, response set, responded on time;
+- on the day of each timeline event — the "events" counts: callbacks, solved,
+  satisfied (callback events), verified (verify_pass + verify_fail), reworked.
+
+The loop's counts are CaseRollup's columns; a count another app registers (a kind's
+调解成功率 needs two) is kept in CaseRollupCount rows of the same key plus its name,
+by the same code: no column, no migration, and no extra row while it is zero.
 
 What depends on the clock is not stored: a case becomes overdue, or its contact limit
 passes, without anything being written. Readers count those live from two small
@@ -39,29 +44,27 @@ import datetime as dt
 import time
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import F, Max, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.cases import statistics
 from gongzhi.cases.models import (
     ROLLUP_COUNTS,
     ROLLUP_KEY,
     Case,
     CaseEvent,
     CaseRollup,
+    CaseRollupCount,
     RollupDims,
-    State,
 )
 from gongzhi.core.errors import Invalid
 from gongzhi.core.roles import CODE_LENGTH
 
 LEVEL_LENGTHS = tuple(sorted(set(CODE_LENGTH.values())))
-COUNTED_ACTIONS = ("callback", "verify_pass", "verify_fail")
 # The case fields that decide which rows a case's counts go to.
 DIM_FIELDS = ("org_code", "category_id", "kind", "channel", "department_id")
-COHORT_COUNTS = ROLLUP_COUNTS[:9]
-EVENT_COUNTS = ROLLUP_COUNTS[9:]
 KEY_FIELDS = ROLLUP_KEY
 
 
@@ -69,40 +72,32 @@ def _tz():
     return timezone.get_default_timezone()
 
 
-# -- the one definition of each count -------------------------------------------------
+# -- what is counted (the definitions are registered: cases.statistics) -----------------
+
+
+def layout() -> tuple[str, ...]:
+    """Every stored count: CaseRollup's own columns first, then the counts apps
+    registered, kept in CaseRollupCount rows (no column, no migration)."""
+    keys = [c.key for c in (*statistics.stored("cases"), *statistics.stored("events"))]
+    return (*ROLLUP_COUNTS, *(k for k in keys if k not in ROLLUP_COUNTS))
+
+
+def cohort_keys() -> tuple[str, ...]:
+    return tuple(c.key for c in statistics.stored("cases"))
+
+
+def event_keys() -> tuple[str, ...]:
+    return tuple(c.key for c in statistics.stored("events"))
 
 
 def cohort_aggregates() -> dict:
-    """Counts over cases, for the day each was reported."""
-    received = ~Q(state__in=[State.REJECTED, State.MERGED])
-    closed = received & Q(closed_at__isnull=False)
-    return {
-        "received": Count("pk", filter=received),
-        "rejected": Count("pk", filter=Q(state=State.REJECTED)),
-        "merged": Count("pk", filter=Q(state=State.MERGED)),
-        "handled": Count("pk", filter=received & Q(handled_at__isnull=False)),
-        "closed": Count("pk", filter=closed),
-        "closed_on_time": Count("pk", filter=closed & Q(closed_on_time=True)),
-        "repeats": Count("pk", filter=received & Q(is_repeat=True)),
-        "response_set": Count("pk", filter=received & Q(respond_by__isnull=False)),
-        "responded_on_time": Count(
-            "pk", filter=received & Q(responded_at__isnull=False, responded_at__lte=F("respond_by"))
-        ),
-    }
+    """Counts over cases, for the day each was reported (as recorded so far)."""
+    return statistics.aggregates("cases")
 
 
 def event_aggregates() -> dict:
     """Counts over timeline events, for the day each happened."""
-    from gongzhi.cases.services import satisfied_ratings
-
-    callback = Q(action="callback")
-    return {
-        "callbacks": Count("pk", filter=callback),
-        "solved": Count("pk", filter=callback & Q(data__solved=True)),
-        "satisfied": Count("pk", filter=callback & Q(data__rating__in=list(satisfied_ratings()))),
-        "verified": Count("pk", filter=Q(action__in=("verify_pass", "verify_fail"))),
-        "reworked": Count("pk", filter=Q(action="verify_fail")),
-    }
+    return statistics.aggregates("events")
 
 
 # -- from counts to rows --------------------------------------------------------------
@@ -125,9 +120,9 @@ def _keys(day: dt.date, dims: dict, unit_lengths):
                 yield (grain, RollupDims.DEPARTMENT, unit, period, 0, "", "", department)
 
 
-def _vector(counts: dict, names, sign: int = 1) -> list[int]:
-    """The counts named `names` as a full row vector (ROLLUP_COUNTS' order)."""
-    return [sign * int(counts.get(n) or 0) if n in names else 0 for n in ROLLUP_COUNTS]
+def _vector(counts: dict, names, keys: tuple[str, ...], sign: int = 1) -> list[int]:
+    """The counts named `names` as a full row vector (in `layout()`'s order, `keys`)."""
+    return [sign * int(counts.get(n) or 0) if n in names else 0 for n in keys]
 
 
 def _add(into: dict, day: dt.date, dims: dict, vector: list[int], lengths=LEVEL_LENGTHS) -> None:
@@ -174,18 +169,33 @@ def _fixed_offset(tzname) -> int | None:
     return int(offsets.pop().total_seconds())
 
 
-def _upsert(rows: dict, *, increment: bool) -> None:
-    """Write rows: add to what is there (`increment`) or insert fresh ones."""
-    rows = {k: v for k, v in rows.items() if any(v)}
+def _upsert(rows: dict, keys: tuple[str, ...], *, increment: bool) -> None:
+    """Write rows (vectors in `keys`' order): the loop's counts to CaseRollup's columns,
+    the registered ones to a CaseRollupCount row each; add to what is there
+    (`increment`) or insert fresh ones."""
+    width = len(ROLLUP_COUNTS)
+    own = {k: v[:width] for k, v in rows.items() if any(v[:width])}
+    registered = {
+        (*k, metric): [value]
+        for k, v in rows.items()
+        for metric, value in zip(keys[width:], v[width:], strict=True)
+        if value
+    }
+    _write(CaseRollup, own, ROLLUP_COUNTS, increment=increment)
+    _write(CaseRollupCount, registered, ("value",), increment=increment, metric=True)
+
+
+def _write(model, rows: dict, counts: tuple[str, ...], *, increment: bool, metric=False) -> None:
     if not rows:
         return
-    table = CaseRollup._meta.db_table
-    columns = (*KEY_FIELDS, *ROLLUP_COUNTS)
+    table = model._meta.db_table
+    key_fields = (*KEY_FIELDS, "metric") if metric else KEY_FIELDS
+    columns = (*key_fields, *counts)
     quote = connection.ops.quote_name
     cols = ", ".join(quote(c) for c in columns)
-    conflict = ", ".join(quote(c) for c in KEY_FIELDS)
+    conflict = ", ".join(quote(c) for c in key_fields)
     sets = ", ".join(
-        f"{quote(c)} = {quote(table)}.{quote(c)} + excluded.{quote(c)}" for c in ROLLUP_COUNTS
+        f"{quote(c)} = {quote(table)}.{quote(c)} + excluded.{quote(c)}" for c in counts
     )
     tail = f" ON CONFLICT ({conflict}) DO UPDATE SET {sets}" if increment else ""
     values = [(*k, *v) for k, v in sorted(rows.items(), key=lambda kv: _order(kv[0]))]
@@ -204,8 +214,8 @@ def _upsert(rows: dict, *, increment: bool) -> None:
 
 
 def _order(key):
-    grain, dims, unit, day, category, kind, channel, department = key
-    return (grain, int(dims), unit, day, category, kind, channel, department)
+    grain, dims, *rest = key
+    return (grain, int(dims), *rest)
 
 
 # -- kept current ---------------------------------------------------------------------
@@ -216,28 +226,14 @@ def case_counts(case: Case) -> tuple[dict, dict]:
     `cohort_aggregates()` counts for its row, from the instance in hand (no query). The
     property test holds the two definitions together: the rows kept through the services
     must equal the rows a rebuild counts in SQL."""
-    received = case.state not in (State.REJECTED, State.MERGED)
-    closed = received and case.closed_at is not None
-    responded = case.responded_at is not None and case.respond_by is not None
-    counts = {
-        "received": received,
-        "rejected": case.state == State.REJECTED,
-        "merged": case.state == State.MERGED,
-        "handled": received and case.handled_at is not None,
-        "closed": closed,
-        "closed_on_time": closed and case.closed_on_time is True,
-        "repeats": received and bool(case.is_repeat),
-        "response_set": received and case.respond_by is not None,
-        "responded_on_time": received and responded and case.responded_at <= case.respond_by,
-    }
     dims = {"reported_at": case.reported_at, **{f: getattr(case, f) for f in DIM_FIELDS}}
-    return dims, {name: int(v) for name, v in counts.items()}
+    return dims, statistics.of_case(case)
 
 
 def _events_by_day(case_id, which: Q) -> list[dict]:
     """The counted events of the case that `which` picks, summed per local day."""
     return list(
-        CaseEvent.objects.filter(which, case_id=case_id, action__in=COUNTED_ACTIONS)
+        CaseEvent.objects.filter(which, case_id=case_id, action__in=statistics.counted_actions())
         .annotate(day=LocalDate("at", tzinfo=_tz()))
         .values("day")
         .annotate(**event_aggregates())
@@ -261,17 +257,18 @@ class Tracker:
         """Add the difference the change made to the rows, in the caller's transaction."""
         after, counts = case_counts(case)
         before, rows = self.before, {}
+        keys, cohort, events = layout(), cohort_keys(), event_keys()
         if before is not None:
-            _add(rows, _day(before["reported_at"]), before, _vector(self.counts, COHORT_COUNTS, -1))
-        _add(rows, _day(after["reported_at"]), after, _vector(counts, COHORT_COUNTS))
+            _add(rows, _day(before["reported_at"]), before, _vector(self.counts, cohort, keys, -1))
+        _add(rows, _day(after["reported_at"]), after, _vector(counts, cohort, keys))
         if before is not None and any(before[f] != after[f] for f in DIM_FIELDS):
             # Its place, category or handler changed: its earlier events move with it.
             for ev in _events_by_day(case.pk, Q(pk__lte=self.last_event)):
-                _add(rows, ev["day"], before, _vector(ev, EVENT_COUNTS, -1))
-                _add(rows, ev["day"], after, _vector(ev, EVENT_COUNTS))
+                _add(rows, ev["day"], before, _vector(ev, events, keys, -1))
+                _add(rows, ev["day"], after, _vector(ev, events, keys))
         for ev in _events_by_day(case.pk, Q(pk__gt=self.last_event)):
-            _add(rows, ev["day"], after, _vector(ev, EVENT_COUNTS))
-        _upsert(rows, increment=True)
+            _add(rows, ev["day"], after, _vector(ev, events, keys))
+        _upsert(rows, keys, increment=True)
 
 
 def track(case: Case) -> Tracker:
@@ -285,8 +282,9 @@ def added(case: Case) -> None:
     query for events."""
     after, counts = case_counts(case)
     rows: dict = {}
-    _add(rows, _day(after["reported_at"]), after, _vector(counts, COHORT_COUNTS))
-    _upsert(rows, increment=True)
+    keys = layout()
+    _add(rows, _day(after["reported_at"]), after, _vector(counts, cohort_keys(), keys))
+    _upsert(rows, keys, increment=True)
 
 
 def _day(moment: dt.datetime) -> dt.date:
@@ -370,10 +368,10 @@ def _rebuild_month(month: dt.date) -> int:
             with connection.cursor() as cursor:
                 table = connection.ops.quote_name(CaseRollup._meta.db_table)
                 cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
-        CaseRollup.objects.filter(
-            Q(grain="d", day__gte=month, day__lte=last) | Q(grain="m", day=month)
-        ).delete()
-        leaf: dict = {}
+        period = Q(grain="d", day__gte=month, day__lte=last) | Q(grain="m", day=month)
+        CaseRollup.objects.filter(period).delete()
+        CaseRollupCount.objects.filter(period).delete()
+        keys, leaf = layout(), {}
         cohort = (
             Case.objects.filter(reported_at__gte=lower, reported_at__lt=upper)
             .annotate(rday=LocalDate("reported_at", tzinfo=tz))
@@ -382,9 +380,11 @@ def _rebuild_month(month: dt.date) -> int:
             .order_by()
         )
         for r in cohort:
-            _add_leaf(leaf, r["rday"], r, _vector(r, COHORT_COUNTS))
+            _add_leaf(leaf, r["rday"], r, _vector(r, cohort_keys(), keys))
         events = (
-            CaseEvent.objects.filter(at__gte=lower, at__lt=upper, action__in=COUNTED_ACTIONS)
+            CaseEvent.objects.filter(
+                at__gte=lower, at__lt=upper, action__in=statistics.counted_actions()
+            )
             .annotate(
                 eday=LocalDate("at", tzinfo=tz),
                 org_code=F("case__org_code"),
@@ -398,9 +398,9 @@ def _rebuild_month(month: dt.date) -> int:
             .order_by()
         )
         for r in events:
-            _add_leaf(leaf, r["eday"], r, _vector(r, EVENT_COUNTS))
+            _add_leaf(leaf, r["eday"], r, _vector(r, event_keys(), keys))
         rows = _roll_up(leaf)
-        _upsert(rows, increment=False)
+        _upsert(rows, keys, increment=False)
     return sum(1 for v in rows.values() if any(v))
 
 

@@ -266,3 +266,30 @@ def of_kind(qs: QuerySet[Case], kind: str | None, filters=()) -> QuerySet[Case]:
             raise Invalid(_("Unknown filter “%(name)s”.") % {"name": name[:40]}, code="bad_filter")
         qs = found.apply(qs, value[:100])
     return qs
+
+
+# -- the command center's reads of a whole unit (its scope checked by orgs.access) ----------
+
+
+def received_in(unit_code: str, lower, upper) -> QuerySet[Case]:
+    """The cases placed within the unit, reported in [lower, upper), received (not
+    rejected, not merged): what the map draws. The caller has checked the unit."""
+    return (
+        Case.objects.filter(
+            org_code__within=unit_code, reported_at__gte=lower, reported_at__lt=upper
+        )
+        .exclude(state__in=(State.REJECTED, State.MERGED))
+        .order_by()
+    )
+
+
+def latest_reported(unit_code: str, since, limit: int) -> list[dict]:
+    """The `limit` cases last reported within the unit since `since`, merged ones left
+    out: number, title, category, state, deadline — nothing about who reported them (the
+    wall shows them). The caller has checked the unit."""
+    return list(
+        Case.objects.filter(org_code__within=unit_code, reported_at__gte=since)
+        .filter(~Q(state=State.MERGED))
+        .order_by("-reported_at", "-id")
+        .values("id", "number", "title", "state", "reported_at", "due_at", "category__name")[:limit]
+    )

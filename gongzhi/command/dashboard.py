@@ -10,18 +10,14 @@ way the rollups count (cases.rollups / cases.kpis define each count).
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gongzhi.cases import kpis
-from gongzhi.cases.models import (
-    OPEN_STATES,
-    CaseEvent,
-    Category,
-    State,
-)
+from gongzhi.cases import kpis, periods, statistics
+from gongzhi.cases.models import CaseEvent, Category
+from gongzhi.core import manifest
 from gongzhi.core.errors import Invalid
 from gongzhi.core.roles import Level, child_level
 from gongzhi.orgs.access import command_unit, command_units  # noqa: F401 (re-exported)
@@ -37,19 +33,6 @@ PERIODS = (
     ("custom", gettext_lazy("Custom")),
 )
 PERIOD_NAMES = tuple(name for name, _label in PERIODS)
-
-# For each rate: whether a rise is good news, and which drill-down lists its numerator
-# and its denominator.
-RATE_LINKS = {
-    "handling": (True, "handled", "received"),
-    "closure": (True, "closed", "due"),
-    "on_time_closure": (True, "closed_on_time", "due"),
-    "response": (True, "responded_on_time", "response_due"),
-    "resolution": (True, "callbacks_solved", "callbacks"),
-    "satisfaction": (True, "callbacks_satisfied", "callbacks"),
-    "rework": (False, "reworked", "verified"),
-    "repeat": (False, "repeats", "received"),
-}
 
 # The counts shown as cards, with whether a rise is good news (None: neither).
 COUNT_CARDS = (
@@ -90,7 +73,7 @@ def period_for(
     if name == "year":
         return today.replace(month=1, day=1), today
     if name == "custom":
-        kpis.check_period(start, end)
+        periods.check_period(start, end)
         return start, end
     message = _("Unknown period.")
     raise Invalid(message, code="invalid_period", details={"period": [message]})
@@ -139,7 +122,7 @@ def _kpi_cards(report: kpis.KpiReport, before: kpis.KpiReport) -> list[dict]:
     cards = []
     for r in report.rates:
         p = before.rate(r.key)
-        rise_is_good, num_metric, den_metric = RATE_LINKS[r.key]
+        rise_is_good, num_metric, den_metric = rate_links(r.key)
         change = None
         if r.percent is not None and p.percent is not None:
             change = round(r.percent - p.percent, 1)
@@ -215,9 +198,7 @@ def _fold_groups(by_category: list[dict]) -> list[dict]:
     out = []
     for g in groups.values():
         counts = g["counts"]
-        g["rates"] = {
-            k: kpis.Rate.of(k, label, counts[n], counts[d]) for k, label, n, d in kpis.RATES
-        }
+        g["rates"] = {r.key: r for r in kpis.rates_of(counts)}
         out.append(g)
     out.sort(key=lambda g: (-g["counts"]["received"], str(g["label"])))
     return out
@@ -285,7 +266,7 @@ def dashboard_data(
     """Everything the dashboard shows for `unit_code` over [start, end], JSON-ready
     (dates as ISO text). Raises NotFound (unit outside the user's command-center area,
     or no command-center access) and Invalid (code "invalid_period")."""
-    kpis.check_period(start, end)
+    periods.check_period(start, end)
     unit = command_unit(user, unit_code)
     code = unit.code
     prev_start, prev_end = previous_period(start, end)
@@ -381,81 +362,25 @@ class Metric:
     counted: bool = True
 
 
-METRICS = {
-    m.key: m
-    for m in (
-        Metric("received", gettext_lazy("Received")),
-        Metric("rejected", gettext_lazy("Not registered")),
-        Metric("merged", gettext_lazy("Merged")),
-        Metric("handled", gettext_lazy("Handled")),
-        Metric("closed", gettext_lazy("Closed")),
-        Metric("closed_on_time", gettext_lazy("Closed on time")),
-        Metric("closed_late", gettext_lazy("Closed after the deadline"), counted=False),
-        Metric("overdue", gettext_lazy("Overdue")),
-        Metric("due", gettext_lazy("Due (closed or overdue)")),
-        Metric("response_due", gettext_lazy("Contact due")),
-        Metric("responded_on_time", gettext_lazy("Contacted in time")),
-        Metric("repeats", gettext_lazy("Repeat problems")),
-        Metric("callbacks", gettext_lazy("Called back"), "event", counted=False),
-        Metric("callbacks_solved", gettext_lazy("Called back: solved"), "event", counted=False),
-        Metric(
-            "callbacks_satisfied", gettext_lazy("Called back: satisfied"), "event", counted=False
-        ),
-        Metric(
-            "callbacks_unsatisfied",
-            gettext_lazy("Called back: not satisfied"),
-            "event",
-            counted=False,
-        ),
-        Metric("verified", gettext_lazy("Checked"), "event", counted=False),
-        Metric("reworked", gettext_lazy("Sent back for rework"), "event", counted=False),
-    )
-}
+def metric_of(key: str) -> Metric | None:
+    """The drill-down behind a registered count (or a rate's numerator link), or None."""
+    try:
+        count = statistics.count(key)
+    except KeyError:
+        return None
+    cohort = count.source == "cases"
+    return Metric(key, count.label, "cohort" if cohort else "event", cohort and count.reported)
+
+
+def rate_links(key: str) -> tuple[bool, str, str]:
+    """Of a registered rate: whether a rise is good news, and the drill-downs of its
+    numerator and its denominator."""
+    r = next(r for r in manifest.rates() if r.key == key)
+    return r.rise_is_good, r.numerator_list or r.numerator, r.denominator_list or r.denominator
+
 
 NEWEST = ("-reported_at", "-id")
 BY_DEADLINE = ("due_at", "id")
-
-
-def _cohort_q(metric: str, now: dt.datetime) -> Q:
-    """Which cases reported in the period a cohort count holds (as cases.rollups and the
-    live part of cases.kpis count them)."""
-    received = ~Q(state__in=[State.REJECTED, State.MERGED])
-    closed = received & Q(closed_at__isnull=False)
-    overdue = Q(state__in=OPEN_STATES, due_at__lt=now) & (
-        ~Q(state=State.SUSPENDED) | Q(suspended_at__gt=F("due_at"))
-    )
-    return {
-        "received": received,
-        "rejected": Q(state=State.REJECTED),
-        "merged": Q(state=State.MERGED),
-        "handled": received & Q(handled_at__isnull=False),
-        "closed": closed,
-        "closed_on_time": closed & Q(closed_on_time=True),
-        "closed_late": closed & Q(closed_on_time=False),
-        "overdue": overdue,
-        "due": closed | overdue,
-        "response_due": received
-        & Q(respond_by__isnull=False)
-        & (Q(respond_by__lt=now) | Q(responded_at__isnull=False)),
-        "responded_on_time": received
-        & Q(responded_at__isnull=False, responded_at__lte=F("respond_by")),
-        "repeats": received & Q(is_repeat=True),
-    }[metric]
-
-
-def _event_q(metric: str) -> Q:
-    from gongzhi.cases.services import satisfied_ratings
-
-    callback = Q(action="callback")
-    satisfied = Q(data__rating__in=list(satisfied_ratings()))
-    return {
-        "callbacks": callback,
-        "callbacks_solved": callback & Q(data__solved=True),
-        "callbacks_satisfied": callback & satisfied,
-        "callbacks_unsatisfied": callback & ~satisfied,
-        "verified": Q(action__in=("verify_pass", "verify_fail")),
-        "reworked": Q(action="verify_fail"),
-    }[metric]
 
 
 @dataclass(frozen=True)
@@ -497,25 +422,26 @@ def drilldown(user, *, unit_code: str, start: dt.date, end: dt.date, metric: str
     (a case called back twice is listed once)."""
     from gongzhi.cases.selectors import cases_visible_to
 
-    if metric not in METRICS:
+    spec = metric_of(metric)
+    if spec is None:
         message = _("Unknown figure.")
         raise Invalid(message, code="invalid_metric", details={"metric": [message]})
-    kpis.check_period(start, end)
+    periods.check_period(start, end)
     unit = command_unit(user, unit_code)
     filters = filters or Filters()
     now = timezone.now()
-    lower, upper = kpis.period_bounds(start, end)
+    lower, upper = periods.period_bounds(start, end)
     qs = cases_visible_to(user)
     qs = qs.filter(org_code=unit.code) if filters.exact else qs.filter(org_code__within=unit.code)
-    spec = METRICS[metric]
+    where = statistics.count(metric).where(now)
     if spec.kind == "event":
-        events = CaseEvent.objects.filter(
-            _event_q(metric), at__gte=lower, at__lt=upper, at__lte=now
-        ).filter(case__org_code__within=unit.code)
+        events = CaseEvent.objects.filter(where, at__gte=lower, at__lt=upper, at__lte=now).filter(
+            case__org_code__within=unit.code
+        )
         qs = qs.filter(pk__in=events.values("case_id"))
         ordering = NEWEST
     else:
-        qs = qs.filter(reported_at__gte=lower, reported_at__lt=upper).filter(_cohort_q(metric, now))
+        qs = qs.filter(reported_at__gte=lower, reported_at__lt=upper).filter(where)
         ordering = BY_DEADLINE if metric == "overdue" else NEWEST
     if filters.category is not None:
         qs = qs.filter(category_id=filters.category)
@@ -535,7 +461,7 @@ def drilldown_total(
     of cases the list holds), or None when the rollups do not hold it (an event metric,
     or a combination of filters no rollup set has)."""
     filters = filters or Filters()
-    spec = METRICS.get(metric)
+    spec = metric_of(metric)
     if spec is None or not spec.counted or filters.exact:
         return None
     given = [

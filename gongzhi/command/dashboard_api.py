@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from gongzhi.cases import kpis
+from gongzhi.cases import periods
 from gongzhi.cases.kpi_api import RateOut
 from gongzhi.cases.schemas import CaseOut
 from gongzhi.command import dashboard
@@ -161,7 +161,7 @@ def command_dashboard(
     name = period or ("custom" if (start or end) else "month")
     today = timezone.localdate()
     if name == "custom":
-        first, last = kpis.parse_date(start, "start"), kpis.parse_date(end, "end")
+        first, last = periods.parse_date(start, "start"), periods.parse_date(end, "end")
         first, last = dashboard.period_for(name, today, first, last)
     else:
         first, last = dashboard.period_for(name, today)
@@ -187,7 +187,7 @@ def command_cases(
 ):
     """The cases behind one dashboard figure, in the caller's area, one keyset page."""
     _require_command(request.auth)
-    first, last = kpis.parse_date(start, "start"), kpis.parse_date(end, "end")
+    first, last = periods.parse_date(start, "start"), periods.parse_date(end, "end")
     filters = dashboard.Filters(
         category=category,
         group=group,

@@ -20,8 +20,8 @@ from django.db.models.functions import Cast, Floor, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.cases import kpis
-from gongzhi.cases.models import OPEN_STATES, Case, RollupDims, State
+from gongzhi.cases import kpis, periods, selectors, statistics
+from gongzhi.cases.models import RollupDims, State
 from gongzhi.core.errors import Invalid
 from gongzhi.core.roles import CODE_LENGTH, Level
 from gongzhi.orgs import geo
@@ -36,7 +36,6 @@ MAX_ZOOM = 22
 CELL_PIXELS = 80
 METRICS = ("received", "overdue")
 PRESETS = ("today", "week", "month", "year")
-NOT_RECEIVED = (State.REJECTED, State.MERGED)
 
 
 # -- the period -------------------------------------------------------------------
@@ -58,8 +57,8 @@ def period(start: str | None, end: str | None, preset: str | None = None):
     today = timezone.localdate()
     if not (start or end):
         return preset_period(preset if preset in PRESETS else "month", today)
-    first, last = kpis.parse_date(start, "start"), kpis.parse_date(end, "end")
-    kpis.check_period(first, last)
+    first, last = periods.parse_date(start, "start"), periods.parse_date(end, "end")
+    periods.check_period(first, last)
     return first, last
 
 
@@ -82,20 +81,13 @@ def grid_collection(user, unit_code: str) -> dict:
     return geo.feature_collection(grids)
 
 
-def _overdue_q(now) -> Q:
-    # kpis' definition of overdue (kpis.live_querysets), as a condition per case.
-    return Q(state__in=OPEN_STATES, due_at__lt=now) & (
-        ~Q(state=State.SUSPENDED) | Q(suspended_at__gt=F("due_at"))
-    )
-
-
 def grid_values(user, unit_code: str, start: dt.date, end: dt.date, metric: str) -> dict:
     """Per grid of the unit: cases received in the period (rollups) and overdue among
     them now (live), and `value`, the one `metric` names."""
     if metric not in METRICS:
         message = _("Choose received or overdue.")
         raise Invalid(message, code="invalid_metric", details={"metric": [message]})
-    kpis.check_period(start, end)
+    periods.check_period(start, end)
     unit = command_unit(user, unit_code)
     now = timezone.now()
     names = dict(OrgUnit.objects.filter(_grids_q(unit.code)).order_by().values_list("code", "name"))
@@ -179,26 +171,16 @@ def cell_size(zoom: int) -> float:
 def markers(user, unit_code: str, start: dt.date, end: dt.date, bbox: str, zoom) -> dict:
     """The cases received in the period in the unit and in the box: each one when there
     are at most MAX_MARKERS, else clusters (see the module docstring)."""
-    kpis.check_period(start, end)
+    periods.check_period(start, end)
     west, south, east, north = parse_bbox(bbox)
     zoom = parse_zoom(zoom)
     code = command_unit(user, unit_code).code
     now = timezone.now()
-    lower, upper = kpis.period_bounds(start, end)
-    cases = (
-        Case.objects.filter(
-            org_code__within=code,
-            reported_at__gte=lower,
-            reported_at__lt=upper,
-            lng__gte=west,
-            lng__lte=east,
-            lat__gte=south,
-            lat__lte=north,
-        )
-        .exclude(state__in=NOT_RECEIVED)
-        .order_by()
+    lower, upper = periods.period_bounds(start, end)
+    cases = selectors.received_in(code, lower, upper).filter(
+        lng__gte=west, lng__lte=east, lat__gte=south, lat__lte=north
     )
-    overdue = _overdue_q(now)
+    overdue = statistics.open_overdue(now)
     rows = list(
         cases.annotate(late=ExpressionWrapper(overdue, output_field=BooleanField()))
         .values("id", "number", "title", "state", "lat", "lng", "late")

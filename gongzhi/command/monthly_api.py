@@ -15,7 +15,7 @@ from ninja import Query, Router, Schema
 
 from gongzhi.cases import kpis
 from gongzhi.cases.kpi_api import RateOut
-from gongzhi.command import monthly
+from gongzhi.command import monthly, monthly_xlsx
 from gongzhi.command.monthly_views import XLSX, content_disposition
 from gongzhi.core.http.schemas import ErrorOut
 
@@ -185,7 +185,7 @@ def monthly_workbook(request, unit: str = UNIT, month: str = MONTH):
     """The monthly report as an Excel workbook (概览, child units, 承办单位, 问题类别).
     Each download writes an audit row (command.monthly_export)."""
     year, number = monthly.parse_month(month)
-    report, data = monthly.monthly_export(request.auth, unit, year, number)
+    report, data = monthly_xlsx.monthly_export(request.auth, unit, year, number)
     response = HttpResponse(data, content_type=XLSX)
     response.headers["Content-Disposition"] = content_disposition(report)
     response.headers["Cache-Control"] = "private, no-store"

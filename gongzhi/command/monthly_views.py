@@ -15,7 +15,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from gongzhi.command import monthly
+from gongzhi.command import monthly, monthly_xlsx
 from gongzhi.core import permissions
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.roles import Perm
@@ -67,7 +67,7 @@ def monthly_page(request):
             "max_month": "{:04d}-{:02d}".format(*_this_month()),
             "report": report,
             "print_title": _print_title(report),
-            "columns": monthly.COLUMNS,
+            "columns": monthly.columns(),
             "error": error,
             "active_nav": "command",
         },
@@ -91,7 +91,7 @@ def _this_month() -> tuple[int, int]:
 def content_disposition(report) -> str:
     """An ASCII name for old clients, the Chinese one (RFC 5987 filename*) for the rest."""
     ascii_name = f"monthly-{report.unit_code}-{report.label}.xlsx"
-    utf8 = content_disposition_header(True, monthly.filename(report)).split("; ", 1)[1]
+    utf8 = content_disposition_header(True, monthly_xlsx.filename(report)).split("; ", 1)[1]
     return f'attachment; filename="{ascii_name}"; {utf8}'
 
 
@@ -102,7 +102,7 @@ def monthly_download(request):
     _require_view(request.user)
     _text, (year, month) = _month(request)
     unit_code = (request.GET.get("unit") or "").strip()[:24]
-    report, data = monthly.monthly_export(request.user, unit_code, year, month)
+    report, data = monthly_xlsx.monthly_export(request.user, unit_code, year, month)
     response = HttpResponse(data, content_type=XLSX)
     response.headers["Content-Disposition"] = content_disposition(report)
     response.headers["Cache-Control"] = "private, no-store"

@@ -16,11 +16,10 @@ outside it.
 import datetime as dt
 
 from django.core.cache import cache
-from django.db.models import Q
 from django.utils import timezone, translation
 
 from gongzhi.cases import kpis, selectors
-from gongzhi.cases.models import OPEN_STATES, Case, State
+from gongzhi.cases.models import OPEN_STATES, State
 from gongzhi.command.map import grid_values
 from gongzhi.orgs.access import command_unit
 
@@ -165,14 +164,7 @@ def _latest(code: str, now) -> list[dict]:
     """The ten cases last reported in the unit (last 30 days, merged ones left out):
     number, title, category, grid, state — nothing about who reported them."""
     since = now - dt.timedelta(days=TREND_DAYS)
-    rows = (
-        Case.objects.filter(org_code__within=code, reported_at__gte=since)
-        .filter(~Q(state=State.MERGED))
-        .order_by("-reported_at", "-id")
-        .values("id", "number", "title", "state", "reported_at", "due_at", "category__name")[
-            :LATEST
-        ]
-    )
+    rows = selectors.latest_reported(code, since, LATEST)
     states = dict(State.choices)
     running = {s for s in OPEN_STATES if s != State.SUSPENDED}  # as the overdue queue
     out = []

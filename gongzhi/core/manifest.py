@@ -61,3 +61,90 @@ def register_unit_panel(order: int, name: str, template: str, context) -> None:
 
 def unit_panels() -> list[UnitPanel]:
     return sorted(_unit_panels.values(), key=lambda p: p.order)
+
+
+# -- statistics ------------------------------------------------------------------------
+#
+# A count is defined once, by the app that owns its records, and every reader — the
+# KPI API and page, the command center's dashboard, wall and monthly report, the xlsx
+# workbook, the drill-down lists, the rollups that keep them fast — takes it from here.
+
+
+@dataclass(frozen=True)
+class Count:
+    """A count of cases (`source` "cases": the cases reported in a period, counted on
+    the day each was reported) or of timeline events ("events": counted on the day each
+    happened, for the cases of the unit). `where(now)` is the condition, a Q over the
+    case or the event; `now` None means "as recorded so far" (what the rollups keep),
+    a moment means "as of then" (the raw reference and the drill-downs).
+
+    A stored count (`stored`, the default) is kept in the rollups: a "cases" count needs
+    `of_case(case)`, the same condition on an instance (the rollups are kept current
+    from the case in hand), and an "events" count names the timeline `actions` it can
+    count. A count that is not stored is read live (it depends on the clock) or only
+    lists cases (a drill-down)."""
+
+    key: str
+    label: Any
+    source: str  # "cases" | "events"
+    where: Callable[[Any], Any]
+    of_case: Callable[[Any], bool] | None = None
+    actions: tuple[str, ...] = ()
+    stored: bool = True
+    reported: bool = True  # among a report's counts (False: a drill-down list only)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """numerator / denominator, two registered counts. `rise_is_good`: whether a rise is
+    good news (for colouring); `numerator_list` / `denominator_list`: the drill-down
+    that lists each side (default: the count itself); `column`: shown in the tables of
+    the monthly report and its workbook."""
+
+    key: str
+    label: Any
+    numerator: str
+    denominator: str
+    rise_is_good: bool = True
+    numerator_list: str = ""
+    denominator_list: str = ""
+    column: bool = True
+
+
+_counts: dict[str, Count] = {}
+_rates: dict[str, Rate] = {}
+
+
+def register_statistics(*items: Count | Rate) -> None:
+    """Register counts and rates, in the order reports show them. A rate's counts must
+    be registered first; a key is registered once."""
+    for item in items:
+        if item.key in _counts or item.key in _rates:
+            raise ValueError(f"statistic {item.key!r} is already registered")
+        if isinstance(item, Count):
+            if item.source not in ("cases", "events"):
+                raise ValueError(f"count {item.key!r}: source is 'cases' or 'events'")
+            if item.stored and item.source == "cases" and item.of_case is None:
+                raise ValueError(f"count {item.key!r}: a stored case count needs of_case")
+            if item.stored and item.source == "events" and not item.actions:
+                raise ValueError(f"count {item.key!r}: a stored event count names its actions")
+            _counts[item.key] = item
+        else:
+            missing = {item.numerator, item.denominator} - set(_counts)
+            if missing:
+                raise ValueError(f"rate {item.key!r}: unknown counts {sorted(missing)}")
+            _rates[item.key] = item
+
+
+def unregister_statistics(*keys: str) -> None:
+    for key in keys:
+        _counts.pop(key, None)
+        _rates.pop(key, None)
+
+
+def counts() -> list[Count]:
+    return list(_counts.values())
+
+
+def rates() -> list[Rate]:
+    return list(_rates.values())

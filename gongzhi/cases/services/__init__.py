@@ -22,7 +22,6 @@ from gongzhi.cases.services.common import (
     MAX_NOTE,
     MAX_PHOTOS,
     Stale,
-    satisfied_ratings,  # moves to the KPI definitions
 )
 from gongzhi.cases.services.escalation import (
     case_escalate,
@@ -101,7 +100,6 @@ __all__ = [
     "operators_over",
     "remind_due",
     "resident_name",
-    "satisfied_ratings",
     "set_deadlines",
     "transition",
 ]

@@ -104,10 +104,3 @@ def clean_note(note, errors, *, required=False, name="note") -> str:
 def iso(value):
     """A moment for the timeline's data, in local time like every deadline there."""
     return local(value).isoformat() if value else None
-
-
-def satisfied_ratings() -> tuple[str, ...]:
-    """The ratings counted as satisfied (满意率): 满意 and 基本满意 unless configured."""
-    from django.conf import settings
-
-    return tuple(getattr(settings, "GONGZHI_SATISFIED_RATINGS", ("satisfied", "basically")))

@@ -7,6 +7,7 @@ model), a volunteer claims it from the kind's board, and "deliver" (送达) is i
 action. A real kind lives in its own app and registers in AppConfig.ready()."""
 
 from django import forms
+from django.db.models import Q
 from ninja import Field, Schema
 
 from gongzhi.cases import services
@@ -15,6 +16,7 @@ from gongzhi.cases.forms import ActionForm
 from gongzhi.cases.kinds import CaseKind, ListFilter
 from gongzhi.cases.models import State
 from gongzhi.cases.schemas import VersionIn
+from gongzhi.core.manifest import Count, Rate
 from gongzhi.core.roles import Perm
 
 CODE = "example_wish"
@@ -82,6 +84,23 @@ DELIVER = Action(
 )
 
 
+# Its statistics: wishes received (cases of the kind, on the day reported), deliveries
+# (its own action, on the day done) and 心愿送达率, kept in the rollups with no migration.
+NOT_RECEIVED = (State.REJECTED, State.MERGED)
+WISHES = Count(
+    "example_wishes",
+    "心愿（示例）",
+    "cases",
+    lambda now=None: Q(kind=CODE) & ~Q(state__in=NOT_RECEIVED),
+    of_case=lambda case: case.kind == CODE and case.state not in NOT_RECEIVED,
+)
+DELIVERED = Count(
+    "example_delivered", "送达（示例）", "events", lambda now=None: Q(action="deliver"),
+    actions=("deliver",),
+)  # fmt: skip
+DELIVERY_RATE = Rate("example_delivery", "心愿送达率（示例）", DELIVERED.key, WISHES.key)
+
+
 def demo(log):
     log("example wishes: none in the demo district")
 
@@ -99,4 +118,5 @@ KIND = CaseKind(
     demo=demo,
     assignable=is_volunteer,
     claimable=is_volunteer,
+    statistics=(WISHES, DELIVERED, DELIVERY_RATE),
 )

@@ -2,20 +2,27 @@
 touching cases/, command/ or api/: intake with its details (API and page), the details
 on the case page and in the case API, its own action as a button and as
 POST /cases/{id}/actions/<name>, its own timeline rows with their labels, its list
-filter, its demo step, and people as assignees (dispatched or claimed) with the loop's
-accept / return / deadline semantics. Every registered kind passes the manifest checks."""
+filter, its demo step, people as assignees (dispatched or claimed) with the loop's
+accept / return / deadline semantics, and its registered counts and rate in the KPI API,
+the dashboard, its drill-down, the monthly report and workbook, and the rollups (kept
+and rebuilt alike). Every registered kind passes the manifest checks."""
 
+import io
 import threading
 
 import pytest
 from django.db import connection
+from django.utils import timezone
+from python_calamine import CalamineWorkbook
 
 from gongzhi.accounts.models import User
-from gongzhi.cases import actions, services
+from gongzhi.cases import actions, kpis, rollups, services
 from gongzhi.cases.kinds import kinds, register_kind, unregister_kind
 from gongzhi.cases.models import Case, CaseEvent, State
 from gongzhi.cases.tests import kind_example as ex
 from gongzhi.cases.workflow import CASE_FLOW
+from gongzhi.command import monthly, monthly_xlsx
+from gongzhi.core import manifest
 from gongzhi.core.errors import NotFound
 from gongzhi.core.manifest import demo_steps
 from gongzhi.core.models import AuditLog
@@ -196,6 +203,75 @@ def test_lists_filter_by_kind_and_its_filters(wish_kind, people, tree, category,
     kinds_out = {k["code"]: k for k in client.get(f"{API}/kinds").json()}
     assert kinds_out[ex.CODE]["actions"] == [{"action": "deliver", "label": "送达"}]
     assert kinds_out["hotline_order"]["reportable"] is False
+
+
+def _delivered(client, people, login, volunteer, tree, category) -> int:
+    case_id = _wish(client, tree, category).json()["id"]
+    services.case_register(actor=people.op_sub, case_id=case_id)
+    vol = login(volunteer)
+    version = vol.post(f"{API}/{case_id}/claim", {}, content_type="application/json").json()
+    r = vol.post(
+        f"{API}/{case_id}/actions/deliver",
+        {"version": version["version"], "note": "送到了"},
+        content_type="application/json",
+    )
+    assert r.status_code == 200, r.content
+    return case_id
+
+
+def test_the_kinds_rate_is_in_every_report_and_kept_in_the_rollups(
+    wish_kind, people, tree, category, login, volunteer
+):
+    gw = login(people.gw_a)
+    case_id = _delivered(gw, people, login, volunteer, tree, category)
+    _wish(gw, tree, category)  # a second wish, not yet delivered
+    today = timezone.localdate().isoformat()
+    op = login(people.op_sub)
+    # The KPI API: its counts and its rate, with the numbers behind it.
+    body = op.get(f"/api/v1/kpis?unit={tree.sub.code}&start={today}&end={today}").json()
+    assert body["counts"]["example_wishes"] == 2 and body["counts"]["example_delivered"] == 1
+    rate = next(r for r in body["rates"] if r["key"] == ex.DELIVERY_RATE.key)
+    assert (rate["numerator"], rate["denominator"], rate["value"]) == (1, 2, 0.5)
+    assert rate["label"] == "心愿送达率（示例）"
+    # The rollups hold what a rebuild from the records counts, in rows of their own.
+    day = {
+        "unit_code": tree.grid_a.code,
+        "start": timezone.localdate(),
+        "end": timezone.localdate(),
+    }
+    kept = kpis.case_kpis(people.op_sub, **day).counts
+    rollups.rebuild()
+    rebuilt = kpis.case_kpis(people.op_sub, **day).counts
+    assert kept == rebuilt and rebuilt["example_delivered"] == 1
+    # The dashboard: a card with its drill-downs, and the list behind the numerator.
+    dash = op.get(f"/api/v1/command/dashboard?unit={tree.sub.code}&period=today").json()
+    card = next(k for k in dash["kpis"] if k["key"] == ex.DELIVERY_RATE.key)
+    assert card["numerator_metric"] == "example_delivered" and card["percent"] == 50.0
+    listed = op.get(
+        f"/api/v1/command/cases?unit={tree.sub.code}&start={today}&end={today}"
+        "&metric=example_delivered"
+    ).json()
+    assert [c["id"] for c in listed["items"]] == [case_id]
+    page = op.get(f"/command/?unit={tree.sub.code}&period=today").content.decode()
+    card = page[page.index(f'data-kpi="{ex.DELIVERY_RATE.key}"') :][:900]
+    assert "心愿送达率（示例）" in card and "50.0%" in card
+    assert 'metric=example_delivered" class="nd-num">1</a>' in card
+    # The monthly report and its workbook: a column of the per-unit tables.
+    now = timezone.localdate()
+    report = monthly.monthly_report(people.op_sub, tree.sub.code, now.year, now.month)
+    assert ex.DELIVERY_RATE.key in [k for k, _label, _kind in monthly.columns()]
+    assert any(line.key == ex.DELIVERY_RATE.key for line in report.kpis)
+    book = CalamineWorkbook.from_filelike(io.BytesIO(monthly_xlsx.monthly_xlsx(report)))
+    text = str([book.get_sheet_by_name(n).to_python() for n in book.sheet_names])
+    assert "心愿送达率（示例）" in text
+
+
+def test_the_kinds_statistics_come_and_go_with_it(db):
+    register_kind(ex.KIND)
+    assert ex.DELIVERY_RATE.key in [r.key for r in manifest.rates()]
+    unregister_kind(ex.CODE)
+    assert ex.DELIVERY_RATE.key not in [r.key for r in manifest.rates()]
+    assert "example_wishes" not in [c.key for c in manifest.counts()]
 
 
 def test_the_demo_step_and_the_transitions_come_and_go_with_the_kind(db):

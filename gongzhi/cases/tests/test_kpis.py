@@ -23,7 +23,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 
 from gongzhi.accounts.models import User
-from gongzhi.cases import kpis, rollups, services
+from gongzhi.cases import kpis, kpis_raw, rollups, services
 from gongzhi.cases.models import Case, CaseEvent, State
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.roles import Level
@@ -198,7 +198,7 @@ def rates(report) -> dict:
 
 
 def test_case_kpis__subdistrict_matches_the_hand_count(scenario, people, tree):
-    report = kpis.raw_case_kpis(people.op_sub, unit_code=tree.sub.code, now=NOW, **MARCH)
+    report = kpis_raw.raw_case_kpis(people.op_sub, unit_code=tree.sub.code, now=NOW, **MARCH)
 
     assert report.unit_code == "990101001" and report.unit_name == "明德路街道"
     assert report.counts == {
@@ -262,7 +262,7 @@ def test_case_kpis__subdistrict_matches_the_hand_count(scenario, people, tree):
 
 
 def test_case_kpis__one_grid(scenario, people, tree):
-    report = kpis.raw_case_kpis(people.gw_a, unit_code=tree.grid_a.code, now=NOW, **MARCH)
+    report = kpis_raw.raw_case_kpis(people.gw_a, unit_code=tree.grid_a.code, now=NOW, **MARCH)
     assert rates(report) == {
         "handling": (5, 10),  # A1 A2 A3 A5 A9 / A1 … A10
         "closure": (3, 6),  # A1 A2 A9 / + overdue A3 A5 A7
@@ -277,7 +277,9 @@ def test_case_kpis__one_grid(scenario, people, tree):
 
 
 def test_case_kpis__the_district_adds_the_other_subdistrict(scenario, people, tree):
-    report = kpis.raw_case_kpis(people.op_district, unit_code=tree.district.code, now=NOW, **MARCH)
+    report = kpis_raw.raw_case_kpis(
+        people.op_district, unit_code=tree.district.code, now=NOW, **MARCH
+    )
     # X: received, handled, closed on time, contacted on time, called back solved but
     # unsatisfied, handled in March.
     assert rates(report) == {
@@ -294,7 +296,7 @@ def test_case_kpis__the_district_adds_the_other_subdistrict(scenario, people, tr
 
 def test_case_kpis__satisfied_ratings_follow_the_setting(scenario, people, tree, settings):
     settings.GONGZHI_SATISFIED_RATINGS = ("satisfied",)
-    report = kpis.raw_case_kpis(people.op_sub, unit_code=tree.sub.code, now=NOW, **MARCH)
+    report = kpis_raw.raw_case_kpis(people.op_sub, unit_code=tree.sub.code, now=NOW, **MARCH)
     # only 满意: A1, C1 (2nd), O1 — not A2 or C3 (基本满意)
     assert rates(report)["satisfaction"] == (3, 6)
     assert rates(report)["resolution"] == (4, 6)
@@ -303,7 +305,7 @@ def test_case_kpis__satisfied_ratings_follow_the_setting(scenario, people, tree,
 def test_case_kpis__now_decides_what_has_happened(scenario, people, tree):
     """Taken on 1 April 12:00: A9 (closed 2 April) is not closed yet but not overdue
     either (due 6 April); A4 is still not due; A10 was not registered yet."""
-    report = kpis.raw_case_kpis(people.op_sub, unit_code=tree.sub.code, now=at(4, 1), **MARCH)
+    report = kpis_raw.raw_case_kpis(people.op_sub, unit_code=tree.sub.code, now=at(4, 1), **MARCH)
     assert rates(report)["closure"] == (4, 8)  # A1 A2 C1 C3 / + A3 A5 A7 C2
     assert rates(report)["on_time_closure"] == (3, 8)
 
@@ -319,9 +321,9 @@ def test_case_kpis__period_boundaries_are_local_days(people, tree, category):
     # 1 April 00:00 in Shanghai is 31 March 16:00 UTC: a UTC day would take it in.
     assert at(4, 1, 0, 0).astimezone(dt.UTC).date() == dt.date(2026, 3, 31)
 
-    report = kpis.raw_case_kpis(people.op_sub, unit_code=tree.sub.code, now=NOW, **MARCH)
+    report = kpis_raw.raw_case_kpis(people.op_sub, unit_code=tree.sub.code, now=NOW, **MARCH)
     assert report.counts["received"] == 3
-    one_day = kpis.raw_case_kpis(
+    one_day = kpis_raw.raw_case_kpis(
         people.op_sub,
         unit_code=tree.sub.code,
         start=dt.date(2026, 4, 1),
@@ -335,7 +337,7 @@ def test_case_kpis__events_on_the_boundaries(people, tree, category):
     case = make_case(category, tree.grid_a, at(2, 1), State.CLOSED)
     event(case, "callback", at(3, 31, 23, 59, 59), solved=True, rating="satisfied")
     event(case, "callback", at(4, 1, 0, 0), solved=False, rating="unsatisfied")
-    report = kpis.raw_case_kpis(people.op_sub, unit_code=tree.sub.code, now=NOW, **MARCH)
+    report = kpis_raw.raw_case_kpis(people.op_sub, unit_code=tree.sub.code, now=NOW, **MARCH)
     assert rates(report)["resolution"] == (1, 1) and rates(report)["satisfaction"] == (1, 1)
 
 
@@ -345,9 +347,9 @@ def test_case_kpis__rework_counts_the_checks_made_in_the_period(people, tree, ca
     case = make_case(category, tree.grid_a, at(2, 20), handled_at=at(2, 27))
     event(case, "handle", at(2, 27))
     event(case, "verify_fail", at(3, 2))
-    report = kpis.raw_case_kpis(people.op_sub, unit_code=tree.sub.code, now=NOW, **MARCH)
+    report = kpis_raw.raw_case_kpis(people.op_sub, unit_code=tree.sub.code, now=NOW, **MARCH)
     assert rates(report)["rework"] == (1, 1)
-    feb = kpis.raw_case_kpis(
+    feb = kpis_raw.raw_case_kpis(
         people.op_sub,
         unit_code=tree.sub.code,
         start=dt.date(2026, 2, 1),
@@ -360,12 +362,12 @@ def test_case_kpis__rework_counts_the_checks_made_in_the_period(people, tree, ca
 def test_case_kpis__events_after_now_do_not_count(people, tree, category):
     case = make_case(category, tree.grid_a, at(3, 2), State.CLOSED)
     event(case, "callback", at(3, 20), solved=True, rating="satisfied")
-    report = kpis.raw_case_kpis(people.op_sub, unit_code=tree.sub.code, now=at(3, 10), **MARCH)
+    report = kpis_raw.raw_case_kpis(people.op_sub, unit_code=tree.sub.code, now=at(3, 10), **MARCH)
     assert rates(report)["satisfaction"] == (0, 0)
 
 
 def test_case_kpis__empty_unit_has_no_rates(scenario, people, tree):
-    report = kpis.raw_case_kpis(people.gw_b, unit_code=tree.grid_b.code, now=NOW, **MARCH)
+    report = kpis_raw.raw_case_kpis(people.gw_b, unit_code=tree.grid_b.code, now=NOW, **MARCH)
     assert set(report.counts.values()) == {0}
     assert all(r.value is None and r.percent is None for r in report.rates)
     assert len(report.rates) == 8
@@ -386,7 +388,7 @@ def test_case_kpis__empty_unit_has_no_rates(scenario, people, tree):
     ],
 )
 def test_case_kpis__units_in_scope(scenario, people, tree, who, unit):
-    report = kpis.raw_case_kpis(
+    report = kpis_raw.raw_case_kpis(
         getattr(people, who), unit_code=getattr(tree, unit).code, now=NOW, **MARCH
     )
     assert report.unit_code == getattr(tree, unit).code
@@ -408,16 +410,16 @@ def test_case_kpis__units_in_scope(scenario, people, tree, who, unit):
 )
 def test_case_kpis__outside_scope_or_missing_is_404(scenario, people, who, unit_code):
     with pytest.raises(NotFound):
-        kpis.raw_case_kpis(getattr(people, who), unit_code=unit_code, now=NOW, **MARCH)
+        kpis_raw.raw_case_kpis(getattr(people, who), unit_code=unit_code, now=NOW, **MARCH)
     with pytest.raises(NotFound):
-        kpis.raw_case_kpis_by_child(getattr(people, who), unit_code=unit_code, now=NOW, **MARCH)
+        kpis_raw.raw_case_kpis_by_child(getattr(people, who), unit_code=unit_code, now=NOW, **MARCH)
 
 
 def test_case_kpis__anonymous_is_404(scenario, tree):
     from django.contrib.auth.models import AnonymousUser
 
     with pytest.raises(NotFound):
-        kpis.raw_case_kpis(AnonymousUser(), unit_code=tree.sub.code, **MARCH)
+        kpis_raw.raw_case_kpis(AnonymousUser(), unit_code=tree.sub.code, **MARCH)
 
 
 @pytest.mark.parametrize(
@@ -432,12 +434,12 @@ def test_case_kpis__anonymous_is_404(scenario, tree):
 )
 def test_case_kpis__bad_period_is_refused(people, tree, start, end):
     with pytest.raises(DomainError) as exc:
-        kpis.raw_case_kpis(people.op_sub, unit_code=tree.sub.code, start=start, end=end)
+        kpis_raw.raw_case_kpis(people.op_sub, unit_code=tree.sub.code, start=start, end=end)
     assert exc.value.code == "invalid_period" and exc.value.status == 400
 
 
 def test_case_kpis__three_years_is_allowed(people, tree):
-    report = kpis.raw_case_kpis(
+    report = kpis_raw.raw_case_kpis(
         people.op_sub, unit_code=tree.sub.code, start=dt.date(2023, 1, 1), end=dt.date(2025, 12, 31)
     )
     assert report.counts["received"] == 0
@@ -447,8 +449,8 @@ def test_case_kpis__three_years_is_allowed(people, tree):
 
 
 def test_case_kpis_by_child__communities_of_the_subdistrict(scenario, people, tree):
-    whole = kpis.raw_case_kpis(people.op_district, unit_code=tree.sub.code, now=NOW, **MARCH)
-    rows = kpis.raw_case_kpis_by_child(
+    whole = kpis_raw.raw_case_kpis(people.op_district, unit_code=tree.sub.code, now=NOW, **MARCH)
+    rows = kpis_raw.raw_case_kpis_by_child(
         people.op_district, unit_code=tree.sub.code, now=NOW, **MARCH
     )
 
@@ -458,7 +460,7 @@ def test_case_kpis_by_child__communities_of_the_subdistrict(scenario, people, tr
     ]
     guiyuan, cuizhu = rows
     assert rates(guiyuan) == rates(
-        kpis.raw_case_kpis(people.op_district, unit_code=tree.community.code, now=NOW, **MARCH)
+        kpis_raw.raw_case_kpis(people.op_district, unit_code=tree.community.code, now=NOW, **MARCH)
     )
     # 翠竹 by hand: C1 C2 C3 (M merged)
     assert rates(cuizhu) == {
@@ -476,8 +478,10 @@ def test_case_kpis_by_child__communities_of_the_subdistrict(scenario, people, tr
 
 
 def test_case_kpis_by_child__subdistricts_of_the_district_sum_up(scenario, people, tree):
-    whole = kpis.raw_case_kpis(people.op_district, unit_code=tree.district.code, now=NOW, **MARCH)
-    rows = kpis.raw_case_kpis_by_child(
+    whole = kpis_raw.raw_case_kpis(
+        people.op_district, unit_code=tree.district.code, now=NOW, **MARCH
+    )
+    rows = kpis_raw.raw_case_kpis_by_child(
         people.op_district, unit_code=tree.district.code, now=NOW, **MARCH
     )
     assert [r.unit_code for r in rows] == ["990101001", "990101002"]
@@ -487,7 +491,7 @@ def test_case_kpis_by_child__subdistricts_of_the_district_sum_up(scenario, peopl
 
 
 def test_case_kpis_by_child__a_child_with_nothing_has_a_row_without_rates(scenario, people, tree):
-    rows = kpis.raw_case_kpis_by_child(
+    rows = kpis_raw.raw_case_kpis_by_child(
         people.community_worker, unit_code=tree.community.code, now=NOW, **MARCH
     )
     assert [r.unit_code for r in rows] == ["990101001001001", "990101001001002"]
@@ -500,18 +504,20 @@ def test_case_kpis_by_child__cases_on_the_grid_itself_get_their_own_row(
     scenario, people, tree, category
 ):
     make_case(category, tree.micro_a1, at(3, 3))
-    rows = kpis.raw_case_kpis_by_child(people.gw_a, unit_code=tree.grid_a.code, now=NOW, **MARCH)
+    rows = kpis_raw.raw_case_kpis_by_child(
+        people.gw_a, unit_code=tree.grid_a.code, now=NOW, **MARCH
+    )
     assert [(r.unit_code, r.counts["received"]) for r in rows] == [
         ("990101001001001", 10),  # on grid A itself
         ("990101001001001001", 1),  # micro-grid A1
     ]
-    assert kpis.raw_case_kpis_by_child(people.gw_a, unit_code=tree.micro_a1.code, **MARCH) == []
+    assert kpis_raw.raw_case_kpis_by_child(people.gw_a, unit_code=tree.micro_a1.code, **MARCH) == []
 
 
 def test_case_kpis_by_child__an_inactive_child_only_with_data(scenario, people, tree):
     tree.grid_b.is_active = False
     tree.grid_b.save()
-    rows = kpis.raw_case_kpis_by_child(
+    rows = kpis_raw.raw_case_kpis_by_child(
         people.community_worker, unit_code=tree.community.code, now=NOW, **MARCH
     )
     assert [r.unit_code for r in rows] == ["990101001001001"]
@@ -529,9 +535,9 @@ def test_case_kpis__three_queries_of_its_own_whatever_the_size(
     user = people.op_district
     kpis.scope_for(user, "cases.view")  # loads and caches the positions
     with django_assert_num_queries(3):
-        kpis.raw_case_kpis(user, unit_code=tree.sub.code, now=NOW, **MARCH)
+        kpis_raw.raw_case_kpis(user, unit_code=tree.sub.code, now=NOW, **MARCH)
     with django_assert_num_queries(3):
-        rows = kpis.raw_case_kpis_by_child(user, unit_code=tree.district.code, now=NOW, **MARCH)
+        rows = kpis_raw.raw_case_kpis_by_child(user, unit_code=tree.district.code, now=NOW, **MARCH)
     assert len(rows) == 2
 
 
@@ -541,7 +547,7 @@ def test_case_kpis__four_queries_for_a_fresh_user(
     """The user's positions (one query), the unit, one aggregate over cases, one over events."""
     user = User.objects.get(pk=people.op_sub.pk)  # positions not cached yet
     with django_assert_max_num_queries(4):
-        kpis.raw_case_kpis(user, unit_code=tree.sub.code, now=NOW, **MARCH)
+        kpis_raw.raw_case_kpis(user, unit_code=tree.sub.code, now=NOW, **MARCH)
 
 
 def _plan(sql: str) -> str:
@@ -560,7 +566,7 @@ def test_case_kpis__aggregates_read_through_indexes(scenario, people, tree):
     (Sequential scans are switched off on PostgreSQL: the tables are tiny here, so this
     proves an index *can* answer, as in test_indexes.)"""
     with CaptureQueriesContext(connection) as ctx:
-        kpis.raw_case_kpis(people.op_sub, unit_code=tree.sub.code, now=NOW, **MARCH)
+        kpis_raw.raw_case_kpis(people.op_sub, unit_code=tree.sub.code, now=NOW, **MARCH)
     case_sql = next(q["sql"] for q in ctx.captured_queries if 'FROM "cases_case"' in q["sql"])
     event_sql = next(q["sql"] for q in ctx.captured_queries if "cases_caseevent" in q["sql"])
     case_plan, event_plan = _plan(case_sql), _plan(event_sql)
@@ -588,7 +594,7 @@ def test_case_kpis__through_the_services(people, tree, dispatched):
     services.case_callback(actor=people.op_sub, case_id=case.pk, solved=True, rating="basically")
 
     today = timezone.localdate()
-    report = kpis.raw_case_kpis(
+    report = kpis_raw.raw_case_kpis(
         people.leader, unit_code=tree.sub.code, start=today - dt.timedelta(days=1), end=today
     )
     assert rates(report) == {
@@ -612,7 +618,7 @@ def test_case_kpis__unsatisfied_callback_escalates_and_counts(people, tree, disp
     services.case_verify(actor=people.op_sub, case_id=case.pk, passed=True)
     services.case_callback(actor=people.op_sub, case_id=case.pk, solved=False, rating="unsatisfied")
     today = timezone.localdate()
-    report = kpis.raw_case_kpis(
+    report = kpis_raw.raw_case_kpis(
         people.op_sub, unit_code=tree.sub.code, start=today - dt.timedelta(days=1), end=today
     )
     # reopened one level up: no longer closed, not yet past its new deadline
@@ -653,7 +659,7 @@ def test_api_kpis__report_with_counts(scenario, people, tree, login):
     assert body["start"] == "2026-03-01" and body["end"] == "2026-03-31"
     assert body["counts"]["received"] == 13 and body["counts"]["rejected"] == 1
     by_key = {r["key"]: r for r in body["rates"]}
-    assert list(by_key) == [k for k, *_ in kpis.RATES]
+    assert list(by_key) == kpis.rate_keys()
     # Taken now (after 10 April), so only what cannot have changed since NOW is checked.
     assert by_key["repeat"] == {
         "key": "repeat",

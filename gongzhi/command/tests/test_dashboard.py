@@ -24,7 +24,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from gongzhi.cases import kpis, services
+from gongzhi.cases import kpis, kpis_raw, services
 from gongzhi.cases.models import Category, Channel
 from gongzhi.cases.tests.conftest import _media, category, dispatched, report  # noqa: F401
 from gongzhi.cases.tests.support import Clock, at
@@ -97,7 +97,7 @@ def test_dashboard_data__equals_the_case_kpis(world, people, tree):
     assert report.counts["overdue"] == 3
     assert report.counts["closed"] == 1
     # and the rollups agree with a count over the cases themselves
-    raw = kpis.raw_case_kpis(people.op_sub, unit_code=tree.sub.code, now=report.now, **APRIL)
+    raw = kpis_raw.raw_case_kpis(people.op_sub, unit_code=tree.sub.code, now=report.now, **APRIL)
     assert _rates(raw) == _rates(report)
     assert data["empty"] is False
     assert data["unit"] == {"code": tree.sub.code, "name": "明德路街道", "level": "subdistrict"}

@@ -30,7 +30,7 @@ from gongzhi.cases import kpis, services
 from gongzhi.cases.models import Category
 from gongzhi.cases.tests.conftest import _media, category, dispatched, report  # noqa: F401
 from gongzhi.cases.tests.support import Clock, at
-from gongzhi.command import monthly
+from gongzhi.command import monthly, monthly_xlsx
 from gongzhi.core.errors import Invalid, NotFound
 from gongzhi.core.models import AuditLog
 from gongzhi.core.roles import Role
@@ -285,7 +285,7 @@ def _table_rows(rows, first_columns):
 
 def _expected_cells(report):
     out = []
-    for key, _label, kind in monthly.COLUMNS:
+    for key, _label, kind in monthly.columns():
         out.append(report.counts[key] if kind == "count" else _value(report.rate(key)))
     return out
 
@@ -293,7 +293,7 @@ def _expected_cells(report):
 def test_monthly_xlsx__sheets_hold_the_kpis(history, people, tree):
     op = people.op_district
     report = monthly.monthly_report(op, tree.district.code, 2026, 10)
-    sheets = _sheets(monthly.monthly_xlsx(report))
+    sheets = _sheets(monthly_xlsx.monthly_xlsx(report))
     names = list(sheets)
     assert len(names) == 5  # overview, subdistricts, communities, handling units, categories
 
@@ -301,7 +301,7 @@ def test_monthly_xlsx__sheets_hold_the_kpis(history, people, tree):
     assert overview[0][0].startswith(f"{tree.district.name} 2026-10")
     expected = kpis.case_kpis(op, unit_code=tree.district.code, **OCTOBER)
     before = kpis.case_kpis(op, unit_code=tree.district.code, **SEPTEMBER)
-    kpi_rows = overview[4 : 4 + len(kpis.RATES)]
+    kpi_rows = overview[4 : 4 + len(kpis.rate_keys())]
     for row, rate in zip(kpi_rows, expected.rates, strict=True):
         assert row[0] == str(rate.label)
         assert row[1:5] == [
@@ -336,12 +336,14 @@ def test_monthly_xlsx__sheets_hold_the_kpis(history, people, tree):
 
 def test_monthly_xlsx__empty_month_says_none(history, people, tree):
     report = monthly.monthly_report(people.op_sub, tree.sub.code, 2026, 11)
-    sheets = _sheets(monthly.monthly_xlsx(report))
+    sheets = _sheets(monthly_xlsx.monthly_xlsx(report))
     names = list(sheets)
     assert len(names) == 4  # overview, communities, handling units, categories
     overview = sheets[names[0]]
-    assert [row[1:3] for row in overview[4 : 4 + len(kpis.RATES)]] == [[0, 0]] * len(kpis.RATES)
-    assert all(row[3] == "—" for row in overview[4 : 4 + len(kpis.RATES)])
+    assert [row[1:3] for row in overview[4 : 4 + len(kpis.rate_keys())]] == [[0, 0]] * len(
+        kpis.rate_keys()
+    )
+    assert all(row[3] == "—" for row in overview[4 : 4 + len(kpis.rate_keys())])
     assert any(report.notes[0] in str(row[0]) for row in overview)
 
 
@@ -426,7 +428,7 @@ def test_monthly_download__workbook_with_chinese_name_and_audit_row(history, peo
     sheets = _sheets(response.content)
     overview = sheets[next(iter(sheets))]
     expected = kpis.case_kpis(op, unit_code=tree.sub.code, **OCTOBER)
-    assert [row[1] for row in overview[4 : 4 + len(kpis.RATES)]] == [
+    assert [row[1] for row in overview[4 : 4 + len(kpis.rate_keys())]] == [
         r.numerator for r in expected.rates
     ]
     log = AuditLog.objects.get(action="command.monthly_export")
@@ -533,7 +535,7 @@ def test_monthly_report__community_worker_gets_the_grids_of_the_community(histor
         (r.unit_code, r.counts) for r in grids
     ]
     assert report.summary.counts["received"] == 1  # O1 in grid A; O2 is in 翠竹
-    sheets = _sheets(monthly.monthly_xlsx(report))
+    sheets = _sheets(monthly_xlsx.monthly_xlsx(report))
     assert len(sheets) == 4
     with pytest.raises(NotFound):  # the community next door
         monthly.monthly_report(worker, tree.community2.code, 2026, 10)
