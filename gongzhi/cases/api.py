@@ -55,11 +55,12 @@ CASE_NUMBER_PREFIX = re.compile(r"SJ\d{1,13}")
 # -- helpers ---------------------------------------------------------------------------
 
 
-def case_detail_out(user, case: Case, *, new: bool = False) -> Case:
+def case_detail_out(user, case: Case, *, new: bool = False, photos: bool = True) -> Case:
     """`case` with what the detail adds for `user`: its timeline, the actions `user` may
     take now and the extension request waiting for a decision (a fixed number of queries,
-    however long the timeline; a case created by this request has no request to read)."""
-    case.api_events = selectors.timeline(case)
+    however long the timeline; a case created by this request has no request to read,
+    nor attachments to read when it came without `photos`)."""
+    case.api_events = selectors.timeline(case, attachments=photos or not new)
     case.api_details = get_kind(case.kind).details(case)
     case.api_actions = CASE_FLOW.available(case, user)
     case.api_pending_extension = (
@@ -205,7 +206,8 @@ def _report(request, fields: dict, photos=()) -> Status:
         photos=photos or (),
         **fields,
     )
-    return Status(201 if created else 200, case_detail_out(request.auth, case, new=created))
+    out = case_detail_out(request.auth, case, new=created, photos=bool(photos))
+    return Status(201 if created else 200, out)
 
 
 @router.post(

@@ -9,9 +9,12 @@ All numbers are settings (GONGZHI_REPEAT_*).
 """
 
 import math
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection
+from django.utils import timezone
 from rapidfuzz import fuzz
 
 from gongzhi.cases.models import Case, State, Supervision
@@ -51,8 +54,10 @@ CANDIDATE_FIELDS = (
 )  # fmt: skip
 
 
-def candidates(case: Case):
-    """Earlier live cases that may be the same problem (before the text comparison).
+def candidates(case: Case, *, rows: bool = False):
+    """Earlier live cases that may be the same problem (before the text comparison), oldest
+    first: Case instances, or (`rows`) dicts of CANDIDATE_FIELDS, which cost a fraction
+    of an instance each (intake compares up to 200 of them).
 
     One indexed read per way of being near — the same phone (its hash index), the same
     building (building, reported_at), the 50 m box (category, lat) — joined by UNION: a
@@ -67,11 +72,12 @@ def candidates(case: Case):
             reported_at__lt=case.reported_at,
         )
         .exclude(state__in=[State.REJECTED, State.MERGED])
-        .exclude(pk=case.pk)
-        # What find_earlier compares, and what flag() follows.
-        .only(*CANDIDATE_FIELDS)
         .order_by()  # the parts of a UNION are not ordered (SQLite refuses it)
     )
+    if case.pk is not None:
+        recent = recent.exclude(pk=case.pk)
+    # What find_earlier compares, and what flag() follows.
+    recent = recent.values(*CANDIDATE_FIELDS) if rows else recent.only(*CANDIDATE_FIELDS)
     near = []
     if case.reporter_phone_hash:
         near.append(recent.filter(reporter_phone_hash=case.reporter_phone_hash))
@@ -92,48 +98,78 @@ def candidates(case: Case):
     return found.order_by("reported_at", "id")[:200]
 
 
-def find_earlier(case: Case) -> Case | None:
-    """The earliest earlier case this one repeats, or None."""
+def _earlier(case: Case) -> dict | None:
+    """The earliest candidate close enough with similar text, as a row, or None."""
     radius = _setting("RADIUS_M", 50)
     threshold = _setting("SIMILARITY", 60)
     text = _text(case)
-    for other in candidates(case):
+    for other in candidates(case, rows=True):
         close = (
-            (case.reporter_phone_hash and other.reporter_phone_hash == case.reporter_phone_hash)
-            or (case.building_id and other.building_id == case.building_id)
+            (case.reporter_phone_hash and other["reporter_phone_hash"] == case.reporter_phone_hash)
+            or (case.building_id and other["building_id"] == case.building_id)
             or (
-                None not in (case.lng, case.lat, other.lng, other.lat)
-                and distance_m(case.lng, case.lat, other.lng, other.lat) <= radius
+                None not in (case.lng, case.lat, other["lng"], other["lat"])
+                and distance_m(case.lng, case.lat, other["lng"], other["lat"]) <= radius
             )
         )
-        if close and similarity(text, _text(other)) >= threshold:
+        if close and similarity(text, f"{other['title']} {other['description']}".strip()) >= (
+            threshold
+        ):
             return other
     return None
 
 
-def flag(case: Case) -> Case | None:
-    """Mark `case` as a repeat of the first case of its chain; at the threshold, it needs a
-    leader on site. Call inside the intake transaction. Returns the first case, or None."""
-    earlier = find_earlier(case)
+def find_earlier(case: Case) -> Case | None:
+    """The earliest earlier case this one repeats, or None (its CANDIDATE_FIELDS only)."""
+    row = _earlier(case)
+    return None if row is None else Case(**{f: row[f] for f in CANDIDATE_FIELDS})
+
+
+@dataclass(frozen=True)
+class First:
+    """The first case of a repeat chain, after counting the new repeat."""
+
+    pk: int
+    number: str
+    repeat_count: int
+
+
+def mark(case: Case) -> First | None:
+    """Before the new case is saved, inside the intake transaction: if it repeats an
+    earlier one, count it on the first case of the chain (one UPDATE … RETURNING, which
+    takes that row's lock) and set the new case's repeat fields, so its INSERT carries
+    them; at the threshold it needs a leader on site. Then `tell()` after the save."""
+    earlier = _earlier(case)
     if earlier is None:
         return None
-    first = earlier.repeat_of or earlier
-    first = Case.objects.select_for_update().get(pk=first.pk)
-    first.repeat_count += 1
-    first.save(update_fields=["repeat_count", "updated_at"])
+    first_pk = earlier["repeat_of_id"] or earlier["id"]
+    quote = connection.ops.quote_name
+    table, count, updated, pk, number = map(
+        quote, (Case._meta.db_table, "repeat_count", "updated_at", "id", "number")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {count} = {count} + 1, {updated} = %s WHERE {pk} = %s "
+            f"RETURNING {count}, {number}",
+            [connection.ops.adapt_datetimefield_value(timezone.now()), first_pk],
+        )
+        repeat_count, first_number = cursor.fetchone()
+    first = First(first_pk, first_number, repeat_count)
     case.is_repeat = True
-    case.repeat_of = first
-    fields = ["is_repeat", "repeat_of", "updated_at"]
+    case.repeat_of_id = first.pk
     if first.repeat_count >= _setting("LEADER_AT", 3):
         case.needs_leader_visit = True
         case.supervision_level = max(case.supervision_level, Supervision.RAISED)
-        fields += ["needs_leader_visit", "supervision_level"]
-    case.save(update_fields=fields)
-    _tell(case, first)
     return first
 
 
-def _tell(case: Case, first: Case) -> None:
+def tell(case: Case, first: First | None) -> None:
+    """After the repeat is saved: its timeline row and, at the threshold, the leaders."""
+    if first is not None:
+        _tell(case, first)
+
+
+def _tell(case: Case, first: First) -> None:
     from django.utils.translation import gettext as _
 
     from gongzhi.cases.models import CaseEvent

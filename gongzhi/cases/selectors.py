@@ -16,6 +16,7 @@ from gongzhi.cases.models import (
     OPEN_STATES,
     RUNNING_STATES,
     Case,
+    CaseAttachment,
     CaseEvent,
     ExtensionRequest,
     RequestStatus,
@@ -84,8 +85,18 @@ def case_by_number(user, number: str) -> Case:
     return case
 
 
-def timeline(case: Case) -> list[CaseEvent]:
-    return list(case.events.select_related("actor").prefetch_related("attachments"))
+def timeline(case: Case, *, attachments: bool = True) -> list[CaseEvent]:
+    """The case's events, oldest first, with their actors and (unless the caller knows
+    there are none: `attachments` False) their photos."""
+    events = case.events.select_related("actor")
+    if not attachments:
+        return [_without_attachments(e) for e in events]
+    return list(events.prefetch_related("attachments"))
+
+
+def _without_attachments(event: CaseEvent) -> CaseEvent:
+    event._prefetched_objects_cache = {"attachments": CaseAttachment.objects.none()}
+    return event
 
 
 def handling_units(user) -> tuple[tuple[int, ...], tuple[str, ...]]:

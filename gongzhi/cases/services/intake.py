@@ -313,6 +313,7 @@ def create(*, stored, actor, key, kind, category, channel, urgency, title, descr
         case.self_handled = True
         case.result = result
         set_deadlines(case, now)
+    first = repeats.mark(case)  # before the INSERT, which then carries the repeat fields
     case.save()
     event = write_event(
         case,
@@ -325,7 +326,7 @@ def create(*, stored, actor, key, kind, category, channel, urgency, title, descr
         actor_name=actor_name,
     )
     stored += store_photos(case, event, cleaned, actor)
-    repeats.flag(case)
+    repeats.tell(case, first)
     audit_record(actor=actor, action="case.report", obj=case, changes={"state": case.state})
     kind_ = get_kind(kind)
     if kind_.create_details is not None:

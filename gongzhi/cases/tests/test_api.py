@@ -61,6 +61,22 @@ def _in_progress(people, dispatched, **kw):
     return services.case_accept(actor=people.handler, case_id=case.pk)
 
 
+def test_a_new_case_is_answered_without_reading_photos_it_did_not_come_with(
+    people, tree, category, login
+):
+    worker = login(people.gw_a)
+    with CaptureQueriesContext(connection) as ctx:
+        created = _post(worker, API, _intake(tree, category))
+    assert created.status_code == 201
+    assert [e["attachments"] for e in created.json()["events"]] == [[]]
+    assert not [q for q in ctx.captured_queries if "cases_caseattachment" in q["sql"]]
+    # With photos, the answer carries them (read back with the timeline).
+    data = _intake(tree, category, title="井盖缺失")
+    with_photo = worker.post(f"{API}/with-photos", {**data, "photos": [_photo()]})
+    assert with_photo.status_code == 201, with_photo.content
+    assert len(with_photo.json()["events"][0]["attachments"]) == 1
+
+
 # -- the whole loop --------------------------------------------------------------------
 
 

@@ -2,7 +2,11 @@
 same reporter phone or building or within 50 m, similar text → a repeat of the first
 case; at the third repeat a leader must go on site. Every number is a setting."""
 
+import re
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from gongzhi.cases import repeats, services
 from gongzhi.cases.models import Category, Supervision
@@ -11,6 +15,7 @@ from gongzhi.core.workflow import GuardFailed
 from gongzhi.registry.models import Building
 
 PHONE = "13812345678"
+WRITES_CASES = re.compile(r'^(INSERT INTO|UPDATE) "cases_case"[ (]')
 # A point in grid A, and points about 30 m and 80 m north of it (1° of latitude is
 # 111.2 km on the haversine's sphere).
 HERE = (112.415, 34.63)
@@ -51,6 +56,22 @@ def test_same_phone_similar_text__a_repeat_of_the_first_case(people, report, aga
     third = again(reporter_phone=PHONE)
     assert third.repeat_of == first and fresh(first).repeat_count == 2
     assert not third.needs_leader_visit
+
+
+def test_a_repeat_is_written_once_and_its_chain_counted_in_one_statement(people, report, again):
+    """The new case's INSERT carries its repeat fields (no second write of it), and the
+    first case of the chain is counted by one UPDATE … RETURNING, which takes its lock."""
+    first = report(reporter_phone=PHONE)
+    with CaptureQueriesContext(connection) as ctx:
+        second = again(reporter_phone=PHONE)
+    case_writes = [
+        q["sql"] for q in ctx.captured_queries if WRITES_CASES.match(q["sql"])
+    ]  # fmt: skip
+    assert len([w for w in case_writes if w.startswith("INSERT")]) == 1, case_writes
+    updates = [w for w in case_writes if w.startswith("UPDATE")]
+    assert len(updates) == 1 and "repeat_count" in updates[0] and "RETURNING" in updates[0]
+    assert fresh(second).is_repeat and fresh(second).repeat_of_id == first.pk
+    assert fresh(first).repeat_count == 1
 
 
 def test_a_different_category_is_not_a_repeat(people, report, again, category):
