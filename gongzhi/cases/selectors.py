@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gongzhi.cases import statistics
 from gongzhi.cases.models import (
     OPEN_STATES,
     RUNNING_STATES,
@@ -304,3 +305,21 @@ def latest_reported(unit_code: str, since, limit: int) -> list[dict]:
         .order_by("-reported_at", "-id")
         .values("id", "number", "title", "state", "reported_at", "due_at", "category__name")[:limit]
     )
+
+
+def counted_in(user, key: str, unit_code: str, lower, upper, now, *, exact=False):
+    """The cases behind a registered count (cases.statistics) for the unit and the period
+    [lower, upper), as of `now`, that `user` may see (CASE_VIEW): a count over cases
+    holds the cases reported in the period; one over events the cases with such an
+    event in it (a case called back twice is listed once). `exact`: only the cases
+    placed on the unit itself, not within it."""
+    count = statistics.count(key)
+    qs = cases_visible_to(user)
+    qs = qs.filter(org_code=unit_code) if exact else qs.filter(org_code__within=unit_code)
+    where = count.where(now)
+    if count.source == "events":
+        events = CaseEvent.objects.filter(where, at__gte=lower, at__lt=upper, at__lte=now).filter(
+            case__org_code__within=unit_code
+        )
+        return qs.filter(pk__in=events.values("case_id"))
+    return qs.filter(reported_at__gte=lower, reported_at__lt=upper).filter(where)

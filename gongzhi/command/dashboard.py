@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gongzhi.cases import kpis, periods, statistics
-from gongzhi.cases.models import CaseEvent, Category
+from gongzhi.cases import kpis, periods, selectors, statistics
+from gongzhi.cases.models import Category
 from gongzhi.core import manifest
 from gongzhi.core.errors import Invalid
 from gongzhi.core.roles import Level, child_level
@@ -420,8 +420,6 @@ def drilldown(user, *, unit_code: str, start: dt.date, end: dt.date, metric: str
     to the user (CASE_VIEW). Returns (queryset, ordering, metric). Cohort metrics hold
     the cases reported in the period; event metrics the cases with such an event in it
     (a case called back twice is listed once)."""
-    from gongzhi.cases.selectors import cases_visible_to
-
     spec = metric_of(metric)
     if spec is None:
         message = _("Unknown figure.")
@@ -431,18 +429,8 @@ def drilldown(user, *, unit_code: str, start: dt.date, end: dt.date, metric: str
     filters = filters or Filters()
     now = timezone.now()
     lower, upper = periods.period_bounds(start, end)
-    qs = cases_visible_to(user)
-    qs = qs.filter(org_code=unit.code) if filters.exact else qs.filter(org_code__within=unit.code)
-    where = statistics.count(metric).where(now)
-    if spec.kind == "event":
-        events = CaseEvent.objects.filter(where, at__gte=lower, at__lt=upper, at__lte=now).filter(
-            case__org_code__within=unit.code
-        )
-        qs = qs.filter(pk__in=events.values("case_id"))
-        ordering = NEWEST
-    else:
-        qs = qs.filter(reported_at__gte=lower, reported_at__lt=upper).filter(where)
-        ordering = BY_DEADLINE if metric == "overdue" else NEWEST
+    qs = selectors.counted_in(user, metric, unit.code, lower, upper, now, exact=filters.exact)
+    ordering = BY_DEADLINE if metric == "overdue" else NEWEST
     if filters.category is not None:
         qs = qs.filter(category_id=filters.category)
     if filters.group is not None:
