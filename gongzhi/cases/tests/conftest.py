@@ -43,3 +43,11 @@ def dispatched(people, tree, report):
         )
 
     return _dispatched
+
+
+@pytest.fixture
+def scenario(tree, people, category):
+    """The hand-counted KPI scenario (kpi_scenario.py)."""
+    from gongzhi.cases.tests.kpi_scenario import build_scenario
+
+    return build_scenario(tree, people, category)
