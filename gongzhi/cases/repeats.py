@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from rapidfuzz import fuzz
 
-from gongzhi.cases.models import Case, State, Supervision
+from gongzhi.cases.models import Case, CaseEvent, State, Supervision
 from gongzhi.cases.recipients import leaders_over, notify_case
 
 EARTH_RADIUS_M = 6_371_000
@@ -94,21 +94,25 @@ def candidates(case: Case):
 
 def find_earlier(case: Case) -> Case | None:
     """The earliest earlier case this one repeats, or None."""
-    radius = _setting("RADIUS_M", 50)
-    threshold = _setting("SIMILARITY", 60)
-    text = _text(case)
     for other in candidates(case):
-        close = (
-            (case.reporter_phone_hash and other.reporter_phone_hash == case.reporter_phone_hash)
-            or (case.building_id and other.building_id == case.building_id)
-            or (
-                None not in (case.lng, case.lat, other.lng, other.lat)
-                and distance_m(case.lng, case.lat, other.lng, other.lat) <= radius
-            )
-        )
-        if close and similarity(text, _text(other)) >= threshold:
+        if same_problem(case, other):
             return other
     return None
+
+
+def same_problem(case: Case, other: Case) -> bool:
+    """Does `case` report the problem of `other`, a candidate (same category, in the
+    window, live)? Near it (the same phone, the same building or within the radius) and
+    told in similar words. In memory: the demo asks it of its own candidates."""
+    close = (
+        (case.reporter_phone_hash and other.reporter_phone_hash == case.reporter_phone_hash)
+        or (case.building_id and other.building_id == case.building_id)
+        or (
+            None not in (case.lng, case.lat, other.lng, other.lat)
+            and distance_m(case.lng, case.lat, other.lng, other.lat) <= _setting("RADIUS_M", 50)
+        )
+    )
+    return bool(close) and similarity(_text(case), _text(other)) >= _setting("SIMILARITY", 60)
 
 
 def flag(case: Case) -> Case | None:
@@ -119,26 +123,30 @@ def flag(case: Case) -> Case | None:
         return None
     first = earlier.repeat_of or earlier
     first = Case.objects.select_for_update().get(pk=first.pk)
-    first.repeat_count += 1
+    event = mark(case, first)
     first.save(update_fields=["repeat_count", "updated_at"])
-    case.is_repeat = True
-    case.repeat_of = first
     fields = ["is_repeat", "repeat_of", "updated_at"]
-    if first.repeat_count >= _setting("LEADER_AT", 3):
-        case.needs_leader_visit = True
-        case.supervision_level = max(case.supervision_level, Supervision.RAISED)
+    if case.needs_leader_visit:
         fields += ["needs_leader_visit", "supervision_level"]
     case.save(update_fields=fields)
+    event.save(force_insert=True)
     _tell(case, first)
     return first
 
 
-def _tell(case: Case, first: Case) -> None:
+def mark(case: Case, first: Case) -> CaseEvent:
+    """In memory: `case` repeats `first`, the first case of its chain, whose count goes
+    up; at the threshold, `case` needs a leader on site. Returns its "repeat" timeline
+    row, not saved."""
     from django.utils.translation import gettext as _
 
-    from gongzhi.cases.models import CaseEvent
-
-    CaseEvent.objects.create(
+    first.repeat_count += 1
+    case.is_repeat = True
+    case.repeat_of = first
+    if first.repeat_count >= _setting("LEADER_AT", 3):
+        case.needs_leader_visit = True
+        case.supervision_level = max(case.supervision_level, Supervision.RAISED)
+    return CaseEvent(
         case=case,
         at=case.reported_at,
         actor=None,
@@ -149,6 +157,11 @@ def _tell(case: Case, first: Case) -> None:
         note=_("Repeat of %(n)s (repeat no. %(k)d)") % {"n": first.number, "k": first.repeat_count},
         data={"first": first.number, "count": first.repeat_count},
     )
+
+
+def _tell(case: Case, first: Case) -> None:
+    from django.utils.translation import gettext as _
+
     if case.needs_leader_visit:
         notify_case(
             case,

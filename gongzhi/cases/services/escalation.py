@@ -7,7 +7,7 @@ from gongzhi.cases.models import Case, Supervision
 from gongzhi.cases.recipients import handlers_of, notify_case, users_at
 from gongzhi.cases.services.clock import set_deadlines
 from gongzhi.cases.services.common import clean_note
-from gongzhi.cases.services.transition import transition
+from gongzhi.cases.services.transition import Change, transition
 from gongzhi.core.errors import raise_if
 from gongzhi.core.roles import CODE_LENGTH, Level, Role
 
@@ -33,7 +33,10 @@ def _escalation_unit_code(case: Case, level: int) -> str:
     return case.org_code[:length]
 
 
-def _escalate_change(note):
+def escalate_change(note: str) -> Change:
+    """提级 at `now`: one level up, supervised by a leader there, reopened with new
+    deadlines."""
+
     def change(case, now):
         case.escalation_level += 1
         case.supervision_level = max(case.supervision_level, Supervision.RAISED)
@@ -68,7 +71,7 @@ def escalate_unsatisfied(case_id, note) -> Case:
         "escalate",
         system=True,
         note=note,
-        change=_escalate_change(note),
+        change=escalate_change(note),
         after=_escalate_after,
     )
 
@@ -84,7 +87,7 @@ def case_escalate(*, actor, case_id, version=None, note=""):
         "escalate",
         version=version,
         note=note,
-        change=_escalate_change(note),
+        change=escalate_change(note),
         after=_escalate_after,
     )
 
@@ -101,13 +104,6 @@ def case_supervise(*, actor, case_id, level, note="", version=None):
         errors.setdefault("level", []).append(_("Choose one of the options."))
     raise_if(errors)
 
-    def change(case, now):
-        data = {"level": [case.supervision_level, level]}
-        case.supervision_level = level
-        case.supervision_note = note[:200]
-        case.supervisor = actor if level else None
-        return data
-
     def after(case, event):
         if level:
             notify_case(
@@ -119,9 +115,21 @@ def case_supervise(*, actor, case_id, level, note="", version=None):
                 note,
             )
 
+    change = supervise_change(level, note, actor)
     return transition(
         actor, case_id, "supervise", version=version, note=note, change=change, after=after
     )
+
+
+def supervise_change(level: int, note: str, supervisor) -> Change:
+    def change(case, now):
+        data = {"level": [case.supervision_level, level]}
+        case.supervision_level = level
+        case.supervision_note = note[:200]
+        case.supervisor = supervisor if level else None
+        return data
+
+    return change
 
 
 def case_leader_visit(*, actor, case_id, version=None, note="", photos=()):
@@ -129,10 +137,14 @@ def case_leader_visit(*, actor, case_id, version=None, note="", photos=()):
     errors: dict[str, list[str]] = {}
     note = clean_note(note, errors, required=True)
     raise_if(errors)
-
-    def change(case, now):
-        case.leader_visited_at = now
-
+    change = leader_visit_change()
     return transition(
         actor, case_id, "leader_visit", version=version, note=note, photos=photos, change=change
     )
+
+
+def leader_visit_change() -> Change:
+    def change(case, now):
+        case.leader_visited_at = now
+
+    return change
