@@ -51,6 +51,11 @@ CANDIDATE_FIELDS = (
 )  # fmt: skip
 
 
+def window() -> timedelta:
+    """How far back an earlier report counts (GONGZHI_REPEAT_DAYS)."""
+    return timedelta(days=_setting("DAYS", 30))
+
+
 def candidates(case: Case):
     """Earlier live cases that may be the same problem (before the text comparison).
 
@@ -58,12 +63,11 @@ def candidates(case: Case):
     building (building, reported_at), the 50 m box (category, lat) — joined by UNION: a
     single OR over them would read every case of the category in the window, which at a
     million cases a year is tens of thousands of rows for each new case."""
-    days = _setting("DAYS", 30)
     radius = _setting("RADIUS_M", 50)
     recent = (
         Case.objects.filter(
             category_id=case.category_id,
-            reported_at__gte=case.reported_at - timedelta(days=days),
+            reported_at__gte=case.reported_at - window(),
             reported_at__lt=case.reported_at,
         )
         .exclude(state__in=[State.REJECTED, State.MERGED])
@@ -104,12 +108,15 @@ def same_problem(case: Case, other: Case) -> bool:
     """Does `case` report the problem of `other`, a candidate (same category, in the
     window, live)? Near it (the same phone, the same building or within the radius) and
     told in similar words. In memory: the demo asks it of its own candidates."""
+    radius = _setting("RADIUS_M", 50)
     close = (
         (case.reporter_phone_hash and other.reporter_phone_hash == case.reporter_phone_hash)
         or (case.building_id and other.building_id == case.building_id)
         or (
             None not in (case.lng, case.lat, other.lng, other.lat)
-            and distance_m(case.lng, case.lat, other.lng, other.lat) <= _setting("RADIUS_M", 50)
+            # No nearer than the latitudes are apart (a cheap exact bound first).
+            and EARTH_RADIUS_M * math.radians(abs(case.lat - other.lat)) <= radius
+            and distance_m(case.lng, case.lat, other.lng, other.lat) <= radius
         )
     )
     return bool(close) and similarity(_text(case), _text(other)) >= _setting("SIMILARITY", 60)

@@ -8,12 +8,21 @@ suspended, extended, supervised, escalated after an unsatisfied callback, merged
 repeated (领导到现场 at the third repeat); and the recent ones still open, some due
 soon and some overdue.
 
-Rows are written in bulk, not through the services (they stamp "now" and would take
-minutes), but every case is walked through the same steps the services take: a
-timeline row for each change with its actor, states and time; deadlines from the
-policies and the working-day calendar; repeats found as intake finds them; case numbers
-that continue the day counters, so cases reported later through the services get the
-next numbers.
+The package by concern: `content` (what people report and what the staff write),
+`world` (the district as the cases find it: places, staff, departments, reporters, the
+desks' hours), `plan` (which cases, where, by whom, when, and each one's fate), `simulate`
+(each case lived through the services' own decisions) and `save` (numbers and bulk
+inserts).
+
+Every move is the services' `transition.decide()` with the change builders the services
+use (deadlines, suspension, extensions, supervision, escalation, ratings, merges), at a
+planned moment in the past and by a planned person, so the table, the kinds' guards and
+the permissions hold as they do for a person; reports come in through intake's
+`taken_in()` and repeats are found and marked by `repeats`. Only the writing differs:
+what was decided is saved in bulk (running every move as its own locked transaction
+stamps "now" and would take minutes), with case numbers that continue the day counters,
+so cases reported later through the services get the next numbers; the rollups are
+rebuilt once at the end.
 
 Skipped when the district already has cases.
 """
@@ -21,8 +30,7 @@ Skipped when the district already has cases.
 from django.db import transaction
 
 from gongzhi.cases import policies, rollups
-from gongzhi.cases.demo import plan, save, world
-from gongzhi.cases.demo.simulate import Sim, find_earlier
+from gongzhi.cases.demo import plan, save, simulate, world
 from gongzhi.cases.demo.world import DISTRICT, World
 from gongzhi.cases.models import OPEN_STATES, Case, State
 
@@ -40,33 +48,19 @@ def run(log, small=False):
         return
     items = plan.make(w, grids)
     numbers, counters = save.number(w, items)
-    by_category: dict[int, list] = {}
-    for item, number in zip(items, numbers, strict=True):
-        if item.fate.merge_into is not None and item.fate.merge_into.sim is None:
-            item.fate.merge_into = None  # planned after its duplicate: cannot merge
-        item.sim = Sim(w, item, number)
-        item.case = item.sim.case
-        item.sim.report()
-        recent = by_category.setdefault(item.category.pk, [])
-        earlier = find_earlier(w, item, recent)
-        if earlier is not None:
-            item.sim.repeat(earlier.first or earlier)
-        recent.append(item)
-        if len(recent) > 400:
-            del recent[:200]
-        item.sim.run()
+    lives = simulate.lives(w, items, numbers)
     with transaction.atomic():
-        save.write(items, counters)
+        save.write(lives, counters)
     rows = rollups.rebuild()  # the rows were written in bulk, past the services
     states: dict[str, int] = {}
-    for it in items:
-        states[it.case.state] = states.get(it.case.state, 0) + 1
-    overdue = sum(1 for it in items if it.case.is_overdue(w.now))
+    for life in lives:
+        states[life.case.state] = states.get(life.case.state, 0) + 1
+    overdue = sum(1 for life in lives if life.case.is_overdue(w.now))
     open_ = sum(n for s, n in states.items() if s in OPEN_STATES)
     log(
         f"演示案件：{len(items)} 件（待立案 {states.get(State.REPORTED, 0)}，办理中 {open_}，"
         f"超期 {overdue}，已结案 {states.get(State.CLOSED, 0)}），"
-        f"时间线 {sum(len(it.sim.events) for it in items)} 条，统计汇总 {rows} 行。"
+        f"时间线 {sum(len(life.events) for life in lives)} 条，统计汇总 {rows} 行。"
     )
 
 

@@ -28,13 +28,12 @@ from gongzhi.cases.demo.world import (
     World,
 )
 from gongzhi.cases.models import (
-    Case,
     Category,
     Channel,
     Rating,
     Urgency,
 )
-from gongzhi.cases.services.clock import _due_soon
+from gongzhi.cases.services.clock import deadlines_from
 from gongzhi.registry.models import Building
 
 
@@ -82,9 +81,7 @@ class Item:
     resident: tuple | None  # (id, name)
     person: Person | None
     fate: Fate
-    case: Case | None = None
-    sim: object = None  # its simulate.Sim
-    first: "Item | None" = None  # the first case of its repeat chain
+    life: object = None  # its simulate.Life, once the simulation starts
 
     @property
     def contactable(self) -> bool:
@@ -290,7 +287,7 @@ def _again(w: World, first: Item, at: dt.datetime, channel=None, same_person=Tru
     item = Item(**{**first.__dict__, "at": at, "channel": channel, "fate": Fate()})
     item.description = w.rnd.choice(AGAIN) + first.description
     item.reported_by, item.resident, item.person = entered, resident, person
-    item.case = item.sim = item.first = None
+    item.life = None
     return item
 
 
@@ -336,12 +333,11 @@ def _natural_fate(w: World, item: Item) -> Fate:
 
 def _due_soon_start(w: World, category, urgency) -> dt.datetime | None:
     """A registration moment whose deadline is due soon now (with a margin either side)."""
-    limits = w.limits(category, urgency)
+    limits = policies.limits_for(category, urgency)
     found = []
     t = w.now - 6 * HOUR
     while t > w.now - 20 * DAY and len(found) < 12:
-        _, due = policies.deadlines(t, limits, w.cal)
-        soon = _due_soon(t, due, limits.due_soon_share, w.cal, limits)
+        _, due, soon = deadlines_from(t, limits)
         if soon <= w.now - 20 * MINUTE and due >= w.now + 2 * HOUR:
             found.append(t)
         t -= 30 * MINUTE

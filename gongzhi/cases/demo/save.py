@@ -11,8 +11,6 @@ from gongzhi.cases.models import (
     ExtensionRequest,
 )
 
-# -- writing it all -----------------------------------------------------------------
-
 
 def number(w: World, items: list[Item]) -> tuple[list[str], dict]:
     """SJ + local date + the day's sequence, continuing the stored counters."""
@@ -27,27 +25,29 @@ def number(w: World, items: list[Item]) -> tuple[list[str], dict]:
     return numbers, {"last": last, "stored": stored}
 
 
-def write(items: list[Item], counters: dict) -> None:
-    cases = [it.case for it in items]
+def write(lives: list, counters: dict) -> None:
+    """What the simulation decided, in bulk: the cases, their links (a repeat to the first
+    case of its chain, a duplicate to the case it was merged into: both earlier cases,
+    whose ids are known only once they are written), the timeline and the extension
+    requests; then the day counters."""
+    cases = [life.case for life in lives]
+    links = [(c, c.repeat_of, c.merged_into) for c in cases if c.is_repeat or c.merged_into]
+    for case, _first, _into in links:
+        case.repeat_of = case.merged_into = None
     Case.objects.bulk_create(cases, batch_size=500)
     ids = dict(Case.objects.filter(org_code__within=DISTRICT).values_list("number", "id"))
     for case in cases:
         case.pk = case.id = ids[case.number]
-    linked = []
-    for it in items:
-        merged = it.sim.merged_into
-        if it.first is not None or merged is not None:
-            it.case.repeat_of_id = it.first.case.pk if it.first is not None else None
-            it.case.merged_into_id = merged.case.pk if merged is not None else None
-            linked.append(it.case)
-    Case.objects.bulk_update(linked, ["repeat_of", "merged_into"], batch_size=500)
+    for case, first, into in links:
+        case.repeat_of, case.merged_into = first, into
+    Case.objects.bulk_update([c for c, *_ in links], ["repeat_of", "merged_into"], batch_size=500)
     events, requests = [], []
-    for it in items:
-        for ev in sorted(it.sim.events, key=lambda e: e.at):
-            ev.case_id = it.case.pk
+    for life in lives:
+        for ev in sorted(life.events, key=lambda e: e.at):
+            ev.case_id = ev.case.pk
             events.append(ev)
-        for req in it.sim.requests:
-            req.case_id = it.case.pk
+        for req in life.requests:
+            req.case_id = req.case.pk
             requests.append(req)
     CaseEvent.objects.bulk_create(events, batch_size=1000)
     ExtensionRequest.objects.bulk_create(requests, batch_size=500)

@@ -1,9 +1,25 @@
-"""Each planned case walked through its life."""
+"""Each planned case lived through the real decisions, side by side in time order.
+
+Every move is `services.transition.decide()` (the transition table, the kind's guards,
+the action's change, the state, the version, the timeline row) with the change builders
+the services use (deadlines from the policies and the working calendar, suspension,
+extensions, supervision, escalation, ratings, merges), taken by the planned person at a
+planned moment in the past. Reports come in through intake's `taken_in()`, and repeats
+are found with `repeats.same_problem()` and marked with `repeats.mark()`. Nothing is
+saved here: the cases, their timeline rows and extension requests are collected for
+`save`.
+
+An agenda takes every case's next step in time order, so that when a case is reported
+the earlier ones are in the state they had at that moment (the repeat check sees what
+intake would have seen), and a duplicate is merged into its target as the target then
+is.
+"""
 
 import contextlib
 import datetime as dt
-
-from django.utils.translation import gettext
+import heapq
+import itertools
+from collections import deque
 
 from gongzhi.cases import policies, repeats
 from gongzhi.cases.demo.content import (
@@ -25,46 +41,121 @@ from gongzhi.cases.demo.content import (
 )
 from gongzhi.cases.demo.plan import Item
 from gongzhi.cases.demo.world import DAY, HOUR, MINUTE, World
-from gongzhi.cases.models import (
-    Case,
-    CaseEvent,
-    ExtensionRequest,
-    Rating,
-    RequestStatus,
-    State,
-    Supervision,
+from gongzhi.cases.models import Case, CaseEvent, ExtensionRequest, Rating, State
+from gongzhi.cases.services.clock import (
+    extension_decided,
+    extension_request,
+    request_extension_change,
+    resume_change,
+    suspend_change,
 )
-from gongzhi.cases.services.clock import _due_soon
-from gongzhi.core.deadlines import add_working_days, resume_deadline
-from gongzhi.core.roles import CODE_LENGTH, Level, Role
+from gongzhi.cases.services.escalation import (
+    escalate_change,
+    leader_visit_change,
+    supervise_change,
+)
+from gongzhi.cases.services.handling import (
+    NOT_MERGEABLE,
+    accept_change,
+    callback_change,
+    close_change,
+    contact_change,
+    dispatch_change,
+    handle_change,
+    merge_change,
+    merged_in_event,
+    register_change,
+    reopen_change,
+    return_change,
+    rework_change,
+)
+from gongzhi.cases.services.intake import taken_in
+from gongzhi.cases.services.transition import decide
+from gongzhi.cases.workflow import CASE_FLOW
+from gongzhi.core.roles import Role
 
-# The states in which a case may be supervised or contacted (cases.workflow).
-SUPERVISABLE = (
-    State.REPORTED,
-    State.REGISTERED,
-    State.DISPATCHED,
-    State.IN_PROGRESS,
-    State.SUSPENDED,
-    State.HANDLED,
-)
-CONTACTABLE = SUPERVISABLE[:-1]
-# Actions that go through the services' _transition (each bumps `version`).
-NOT_TRANSITIONS = {"report", "self_handle", "repeat", "merged_in"}
+
+def _sources(action: str) -> frozenset[str]:
+    return frozenset(s for t in CASE_FLOW.transitions if t.action == action for s in t.sources)
+
+
+CONTACTABLE = _sources("contact")
+SUPERVISABLE = _sources("supervise")
+# The moves that start the handling clock anew (and dispatch, when it registers).
+RESTARTS = {"register", "reopen", "escalate"}
 
 
 class Stop(Exception):
     """The case waits here: the next step lies in the future or will not come."""
 
 
-# -- the lifecycle, as the services would have written it ---------------------------
+class Agenda:
+    """The next step of every case, taken in time order. A process is a generator that
+    yields the moment of its next step and takes the step when it is resumed."""
+
+    def __init__(self):
+        self._heap: list = []
+        self._order = itertools.count()
+
+    def start(self, process) -> None:
+        try:
+            at = next(process)
+        except (StopIteration, Stop):
+            return
+        heapq.heappush(self._heap, (at, next(self._order), process))
+
+    def run(self) -> None:
+        while self._heap:
+            _at, _n, process = heapq.heappop(self._heap)
+            self.start(process)
 
 
-class Sim:
-    """One case walked through its life: fields changed and timeline rows written as
-    cases.services does, at moments chosen in the past."""
+class Intake:
+    """The reports taken in so far, per category, for the repeat check: the live cases of
+    the window before the new one (repeats.candidates in memory), the earliest that
+    repeats.same_problem() accepts."""
 
-    def __init__(self, w: World, item: Item, number: str):
-        self.w, self.item = w, item
+    def __init__(self):
+        self._recent: dict[int, deque[Case]] = {}
+
+    def earlier(self, case: Case) -> Case | None:
+        recent = self._recent.setdefault(case.category_id, deque())
+        since = case.reported_at - repeats.window()
+        while recent and recent[0].reported_at < since:
+            recent.popleft()
+        found = next(
+            (
+                other
+                for other in recent
+                if other.state not in (State.REJECTED, State.MERGED)
+                and repeats.same_problem(case, other)
+            ),
+            None,
+        )
+        recent.append(case)
+        return found
+
+
+def lives(w: World, items: list[Item], numbers: list[str]) -> list["Life"]:
+    """Every planned case lived up to now; the returned lives hold what to save."""
+    agenda, intake = Agenda(), Intake()
+    lives = []
+    for item, number in zip(items, numbers, strict=True):
+        item.life = Life(w, item, number, agenda, intake)
+        lives.append(item.life)
+    with policies.held():
+        for life in lives:
+            agenda.start(life.run())
+        agenda.run()
+    return lives
+
+
+class Life:
+    """One case: its moves, decided as the services decide them, and what they wrote."""
+
+    def __init__(self, w: World, item: Item, number: str, agenda: Agenda, intake: Intake):
+        self.w, self.item, self.agenda, self.intake = w, item, agenda, intake
+        person, resident = item.person, item.resident
         self.case = Case(
             number=number,
             kind="general",
@@ -80,27 +171,35 @@ class Sim:
             address=item.address,
             lng=item.lng,
             lat=item.lat,
-            reporter_resident_id=item.resident[0] if item.resident else None,
-            reporter_name=(
-                item.resident[1] if item.resident else item.person.name if item.person else ""
-            ),
-            reporter_phone_enc=item.person.sealed["phone_enc"] if item.person else "",
-            reporter_phone_hash=item.person.sealed["phone_hash"] if item.person else "",
-            reporter_phone_masked=item.person.sealed["phone_masked"] if item.person else "",
+            reporter_resident_id=resident[0] if resident else None,
+            reporter_name=resident[1] if resident else person.name if person else "",
+            reporter_phone_enc=person.sealed["phone_enc"] if person else "",
+            reporter_phone_hash=person.sealed["phone_hash"] if person else "",
+            reporter_phone_masked=person.sealed["phone_masked"] if person else "",
             reported_by=item.reported_by,
             reported_at=item.at,
         )
         self.events: list[CaseEvent] = []
         self.requests: list[ExtensionRequest] = []
-        self.changes = [(item.at, State.REPORTED)]
         self.last = item.at
         self.round = 0
         self.start = item.at  # when the handling clock last started
-        self.merged_into: Item | None = None
 
     # bookkeeping ----------------------------------------------------------------
 
-    def at(self, t: dt.datetime) -> dt.datetime:
+    def take(self, t, actor, action, *, note="", change=None, **options) -> None:
+        """One move at `t`, decided as the services decide it."""
+        case = self.case
+        unregistered = case.registered_at is None
+        step = decide(case, actor, action, at=t, note=note, change=change, **options)
+        self.events.append(step.event)
+        self.last = max(self.last, t)
+        if action in RESTARTS or (unregistered and case.registered_at):
+            self.start = t
+        if unregistered and case.registered_at and self.item.contactable:
+            self.agenda.start(self.contact())
+
+    def at(self, t):
         if t <= self.last:
             t = self.last + dt.timedelta(seconds=self.w.rnd.randint(20, 300))
         if t > self.w.now:
@@ -110,52 +209,6 @@ class Sim:
     def stall(self, step: str) -> None:
         if self.item.fate.stall == step and self.round == self.item.fate.stall_round:
             raise Stop
-
-    def event(self, t, actor, action, before, note="", data=None, *, side=False) -> CaseEvent:
-        """A timeline row. `side`: written beside the main line, later, at a moment when
-        the case was in state `before` (it changes nothing)."""
-        after = before if side else self.case.state
-        ev = CaseEvent(
-            at=t,
-            actor=actor,
-            actor_name=(actor.get_display_name() if actor else gettext("System"))[:150],
-            action=action,
-            from_state=before,
-            to_state=after,
-            note=note,
-            data=data or {},
-        )
-        self.events.append(ev)
-        if not side:
-            self.last = max(self.last, t)
-            if after != before:
-                self.changes.append((t, after))
-            if action not in NOT_TRANSITIONS:
-                self.case.version += 1
-        return ev
-
-    def move(self, t, actor, action, target, note="", data=None):
-        before = self.case.state
-        if target:
-            self.case.state = target
-        return self.event(t, actor, action, before, note, data)
-
-    def state_at(self, t) -> str:
-        state = self.changes[0][1]
-        for when, s in self.changes:
-            if when > t:
-                break
-            state = s
-        return state
-
-    def set_deadlines(self, start) -> None:
-        case = self.case
-        limits = self.w.limits(case.category, case.urgency)
-        respond_by, due = policies.deadlines(start, limits, self.w.cal)
-        case.respond_by = case.respond_by or respond_by
-        case.due_at = due
-        case.due_soon_at = _due_soon(start, due, limits.due_soon_share, self.w.cal, limits)
-        self.start = start
 
     # actors and timing ----------------------------------------------------------
 
@@ -167,7 +220,7 @@ class Sim:
     def leader(self):
         return self.w.rnd.choice(self.item.grid.leaders) if self.item.grid.leaders else None
 
-    def next(self, t, lo, hi, desk) -> dt.datetime:
+    def next(self, t, lo, hi, desk):
         """A moment `lo`–`hi` after `t`, when `desk` is open (rushed cases: any time)."""
         t = t + self.w.span(lo, hi)
         if not self.item.fate.rush:
@@ -179,53 +232,106 @@ class Sim:
             return self.w.field_hours
         return self.w.office
 
-    # the steps ------------------------------------------------------------------
+    def result(self) -> str:
+        return self.w.rnd.choice(RESULTS.get(self.item.group, RESULTS["01"]))
+
+    # the whole life ---------------------------------------------------------------
+
+    def run(self):
+        """The case's process for the agenda: reported, lived as far as its fate and
+        the present allow, then perhaps supervised for being overdue."""
+        yield self.item.at
+        self.report()
+        with contextlib.suppress(Stop):
+            yield from self.main()
+        yield from self.overdue()
 
     def report(self) -> None:
+        """Taken in as intake takes a case in, and checked for repeats as intake checks."""
         item, case = self.item, self.case
-        if item.fate.self_handle:
-            result = self.w.rnd.choice(RESULTS.get(item.group, RESULTS["01"]))
-            case.state = State.HANDLED
-            case.registered_at = case.accepted_at = case.handled_at = item.at
-            case.responded_at = item.at
-            case.assignee_code = item.org_code
-            case.handler = item.reported_by
-            case.self_handled = True
-            case.result = result
-            self.set_deadlines(item.at)
-            self.event(
-                item.at, item.reported_by, "self_handle", "", result, {"channel": item.channel}
-            )
-            self.changes = [(item.at, State.HANDLED)]
-        else:
-            self.event(item.at, item.reported_by, "report", "", data={"channel": item.channel})
-
-    def repeat(self, first: Item) -> None:
-        """repeats.flag: a repeat of the first case of the chain."""
-        case = self.case
-        first.case.repeat_count += 1
-        self.item.first = first
-        case.is_repeat = True
-        if first.case.repeat_count >= repeats._setting("LEADER_AT", 3):
-            case.needs_leader_visit = True
-            case.supervision_level = max(case.supervision_level, Supervision.RAISED)
-        note = gettext("Repeat of %(n)s (repeat no. %(k)d)") % {
-            "n": first.case.number,
-            "k": first.case.repeat_count,
-        }
-        data = {"first": first.case.number, "count": first.case.repeat_count}
-        self.event(self.item.at, None, "repeat", case.state, note, data)
-
-    def register(self, t) -> None:
-        self.case.registered_at = t
-        self.set_deadlines(t)
-        self.move(
-            t,
-            self.operator,
-            "register",
-            State.REGISTERED,
-            data={"due_at": self.case.due_at.isoformat()},
+        handled = item.fate.self_handle
+        result = self.result() if handled else ""
+        self.events.append(
+            taken_in(case, item.reported_by, at=item.at, self_handle=handled, result=result)
         )
+        earlier = self.intake.earlier(case)
+        if earlier is not None:
+            self.events.append(repeats.mark(case, earlier.repeat_of or earlier))
+
+    def main(self):
+        w, case, fate = self.w, self.case, self.item.fate
+        t = self.item.at
+        if fate.self_handle:
+            yield from self.loop(t)
+            return
+        self.stall("register")
+        if fate.merge_into is not None:
+            t = self.next(t, 10 * MINUTE, 3 * HOUR, w.duty)
+            yield t
+            target = fate.merge_into.life.case
+            if target.state not in NOT_MERGEABLE:
+                operator, note = self.operator, w.rnd.choice(MERGE_NOTES)
+                change = merge_change(target)
+                self.take(t, operator, "merge", note=note, change=change, inputs={"target": target})
+                fate.merge_into.life.events.append(
+                    merged_in_event(target, operator, case, note, at=t)
+                )
+                return
+        if fate.reject:
+            t = self.next(t, 10 * MINUTE, 4 * HOUR, w.duty)
+            yield t
+            self.take(t, self.operator, "reject", note=w.rnd.choice(REJECT_REASONS))
+            if not fate.reopen:
+                return
+            t = self.next(t, DAY, 5 * DAY, w.duty)
+            yield t
+            note = w.rnd.choice(REOPEN_NOTES)
+            self.take(t, self.operator, "reopen", note=note, change=reopen_change())
+        elif not fate.direct or fate.stall == "dispatch":
+            delay = fate.register_delay
+            t = self.at(t + delay) if delay else self.next(t, 5 * MINUTE, 3 * HOUR, w.duty)
+            yield t
+            self.take(t, self.operator, "register", change=register_change())
+        yield from self.loop(t)
+
+    def loop(self, t):
+        """Dispatched, accepted, handled, verified, called back; again one level up after
+        an unsatisfied callback."""
+        w, case, fate = self.w, self.case, self.item.fate
+        while True:
+            if not case.self_handled or self.round > 0:
+                self.stall("dispatch")
+                delay = fate.register_delay if case.registered_at is None else None
+                t = self.at(t + delay) if delay else self.next(t, 10 * MINUTE, 4 * HOUR, w.duty)
+                yield t
+                handler, choice = self.dispatch(t)
+                if fate.supervise and self.round == 0:
+                    t = self.next(t, 30 * MINUTE, DAY, w.duty)
+                    yield t
+                    self.supervise(t, fate.supervise)
+                self.stall("accept")
+                desk = self.desk_of(handler)
+                t = self.next(t, 10 * MINUTE, 6 * HOUR, desk)
+                yield t
+                if fate.returned and self.round == 0:
+                    self.take(
+                        t,
+                        handler,
+                        "return",
+                        note=w.rnd.choice(RETURN_REASONS),
+                        change=return_change(),
+                    )
+                    t = self.next(t, 20 * MINUTE, 4 * HOUR, w.duty)
+                    yield t
+                    handler, _choice = self.dispatch(t, avoid=choice)
+                    desk = self.desk_of(handler)
+                    t = self.next(t, 10 * MINUTE, 6 * HOUR, desk)
+                    yield t
+                self.take(t, handler, "accept", change=accept_change(handler))
+                t = yield from self.handling(t, handler, desk)
+            if (yield from self.verify(t)) is None:
+                return
+            t = self.last
 
     def unit(self, avoid=None):
         """(key, department, org code, handler): where the case goes, by its category."""
@@ -251,41 +357,24 @@ class Sim:
 
     def dispatch(self, t, avoid=None):
         """The handler who will take it, and the key of the unit (to avoid on a return)."""
-        case = self.case
         key, dept, code, handler = self.unit(avoid)
-        if case.registered_at is None:
-            case.registered_at = t
-            self.set_deadlines(t)
-        case.department, case.assignee_code, case.handler = dept, code, None
-        case.dispatched_at, case.accepted_at = t, None
-        data = {"department": str(dept) if dept else "", "unit": code}
-        self.move(
-            t,
-            self.operator,
-            "dispatch",
-            State.DISPATCHED,
-            self.w.rnd.choice(["", "", "请按时限处置。"]),
-            data,
-        )
+        note = self.w.rnd.choice(["", "", "请按时限处置。"])
+        self.take(t, self.operator, "dispatch", note=note, change=dispatch_change(dept, code))
         return handler, key
 
     def supervise(self, t, level, actor=None):
-        case = self.case
         leaders = self.item.grid.leaders
         actor = actor or (self.operator if level == 1 or not leaders else leaders[-1])
         note = self.w.rnd.choice(SUPERVISE_NOTES[level])
-        data = {"level": [case.supervision_level, level]}
-        case.supervision_level, case.supervision_note, case.supervisor = level, note, actor
-        self.move(t, actor, "supervise", None, note, data)
+        self.take(t, actor, "supervise", note=note, change=supervise_change(level, note, actor))
 
     def leader_visit(self, t):
         leader = self.leader()
-        if leader is None:
-            return
-        self.case.leader_visited_at = t
-        self.move(t, leader, "leader_visit", None, self.w.rnd.choice(VISIT_NOTES))
+        if leader is not None:
+            note = self.w.rnd.choice(VISIT_NOTES)
+            self.take(t, leader, "leader_visit", note=note, change=leader_visit_change())
 
-    def handle_at(self, t, late) -> dt.datetime:
+    def handle_at(self, t, late):
         """When the handling unit reports it handled: a share of the time allowed."""
         case, w = self.case, self.w
         share = w.rnd.uniform(1.05, 2.2) if late else w.rnd.betavariate(2, 3) * 0.85 + 0.05
@@ -295,111 +384,87 @@ class Sim:
     def handling(self, t, handler, desk):
         """Accepted → (progress, suspension, extension) → handled."""
         w, case, fate = self.w, self.case, self.item.fate
+        limits = policies.limits_for(case.category, case.urgency)
         if case.needs_leader_visit and fate.leader_visit and not case.leader_visited_at:
             t = self.next(t, HOUR, 2 * DAY, w.office)
+            yield t
             self.leader_visit(t)
         late = fate.late and self.round == 0
         done = self.handle_at(t, late)
         if fate.suspend and self.round == 0:
             t = self.next(t, 2 * HOUR, DAY, w.duty)
-            case.suspended_at = t
-            self.move(t, self.operator, "suspend", State.SUSPENDED, w.rnd.choice(SUSPEND_REASONS))
+            yield t
+            note = w.rnd.choice(SUSPEND_REASONS)
+            self.take(t, self.operator, "suspend", note=note, change=suspend_change())
             self.stall("resume")
             t = self.next(t, DAY, 8 * DAY, w.duty)
-            old = case.due_at
-            case.due_at = resume_deadline(case.due_at, case.suspended_at, t, w.cal)
-            case.due_soon_at = resume_deadline(case.due_soon_at, case.suspended_at, t, w.cal)
-            case.suspended_at = None
-            self.move(
-                t,
-                self.operator,
-                "resume",
-                State.IN_PROGRESS,
-                w.rnd.choice(RESUME_NOTES),
-                {"due_at": [old.isoformat(), case.due_at.isoformat()]},
-            )
+            yield t
+            note = w.rnd.choice(RESUME_NOTES)
+            self.take(t, self.operator, "resume", note=note, change=resume_change())
             done = self.handle_at(t, late)
-        if (
-            fate.extension
-            and self.round == 0
-            and not self.w.limits(case.category, case.urgency).handling_hours
-        ):
+        if fate.extension and self.round == 0 and not limits.handling_hours:
             if fate.rush:
                 t = self.at(t + w.span(HOUR, 6 * HOUR))
             else:
                 t = self.at(max(t + HOUR, t + (case.due_at - t) * w.rnd.uniform(0.3, 0.8)))
+            yield t
             days = w.rnd.choice([2, 3, 3, 5, 7])
             reason = w.rnd.choice(EXTENSION_REASONS)
-            self.move(t, handler, "request_extension", None, reason, {"days": days})
-            request = ExtensionRequest(
-                days=days, reason=reason, requested_by=handler, requested_at=t
-            )
+            change = request_extension_change(days)
+            self.take(t, handler, "request_extension", note=reason, change=change)
+            request = extension_request(case, handler, days, reason, at=t)
             self.requests.append(request)
             self.stall("decide")
             t = self.next(t, HOUR, 20 * HOUR, w.duty)
-            approve = fate.extension == "approved"
-            operator = self.operator
+            yield t
+            approve, operator = fate.extension == "approved", self.operator
             note = "" if approve else "理由不充分，请按原时限办结。"
-            request.status = RequestStatus.APPROVED if approve else RequestStatus.REFUSED
-            request.decided_by, request.decided_at, request.decision_note = operator, t, note
-            data = {"approved": approve, "days": days}
-            if approve:
-                old = case.due_at
-                case.due_at = add_working_days(case.due_at, days, w.cal)
-                case.due_soon_at = add_working_days(case.due_soon_at, days, w.cal)
-                case.extended_days += days
-                data["due_at"] = [old.isoformat(), case.due_at.isoformat()]
-            self.move(t, operator, "decide_extension", None, note, data)
+            change = extension_decided(request, approve=approve, actor=operator, note=note)
+            self.take(t, operator, "decide_extension", note=note, change=change)
             done = self.handle_at(t, late)
         notes = sorted(t + (done - t) * w.rnd.random() for _ in range(w.rnd.choice([0, 1, 1, 2])))
         for moment in notes:
             t = self.at(max(moment, t))
-            self.move(t, handler, "progress", None, w.rnd.choice(PROGRESS_NOTES))
+            yield t
+            self.take(t, handler, "progress", note=w.rnd.choice(PROGRESS_NOTES))
         self.stall("handle")
-        limits = w.limits(case.category, case.urgency)
         t = self.at(done if limits.handling_hours or fate.rush else desk(done))
+        yield t
         self.handled(t, handler)
         return t
 
     def handled(self, t, handler):
-        case = self.case
-        case.result = self.w.rnd.choice(RESULTS.get(self.item.group, RESULTS["01"]))
-        case.handled_at = t
-        self.move(t, handler, "handle", State.HANDLED, case.result)
+        result = self.result()
+        self.take(t, handler, "handle", note=result, change=handle_change(result))
 
     def verify(self, t):
-        """Verified: closed (or sent back first); then called back and maybe escalated."""
+        """Verified: closed (or sent back first); then called back and maybe escalated.
+        Returns the moment of an escalation, or None."""
         w, case, fate = self.w, self.case, self.item.fate
         self.stall("verify")
         t = self.next(t, 20 * MINUTE, 10 * HOUR, w.duty)
+        yield t
         if fate.rework and self.round == 0:
-            case.rework_count += 1
-            self.move(
-                t,
-                self.operator,
-                "verify_fail",
-                State.IN_PROGRESS,
-                w.rnd.choice(FAIL_NOTES),
-                {"rework": case.rework_count},
-            )
+            note = w.rnd.choice(FAIL_NOTES)
+            self.take(t, self.operator, "verify_fail", note=note, change=rework_change())
             handler = case.handler
             t = self.next(t, 4 * HOUR, 2 * DAY, self.desk_of(handler))
+            yield t
             self.handled(t, handler)
             t = self.next(t, 20 * MINUTE, 8 * HOUR, w.duty)
+            yield t
         if case.needs_leader_visit and not case.leader_visited_at:
             if not fate.leader_visit:
                 raise Stop  # waits for the leader
             self.leader_visit(t)
             t = self.next(t, HOUR, DAY, w.duty)
-        case.closed_at = t
-        case.closed_on_time = bool(case.due_at is None or t <= case.due_at)
-        self.move(
-            t, self.operator, "verify_pass", State.CLOSED, data={"on_time": case.closed_on_time}
-        )
+            yield t
+        self.take(t, self.operator, "verify_pass", change=close_change())
         if not self.item.contactable:
             return None
         self.stall("callback")
         t = self.next(t, 2 * HOUR, 3 * DAY, w.duty)
+        yield t
         rating = (fate.rating if self.round == 0 else "") or w.pick(
             [(Rating.SATISFIED, 70), (Rating.BASICALLY, 22), (Rating.UNSATISFIED, 8)]
         )
@@ -411,150 +476,37 @@ class Sim:
             Rating.UNSATISFIED: w.rnd.random() < 0.3,
         }[rating]
         note = w.rnd.choice(CALLBACK_NOTES[rating])
-        case.callback_at, case.callback_solved, case.callback_rating = t, solved, rating
-        self.move(t, self.operator, "callback", None, note, {"solved": solved, "rating": rating})
+        inputs = {"solved": solved, "rating": rating}
+        change = callback_change(solved, rating)
+        self.take(t, self.operator, "callback", note=note, change=change, inputs=inputs)
         if rating != Rating.UNSATISFIED:
             return None
-        self.escalate(t, note)
+        # 不满意件提级办理: the system's own move, as services.escalate_unsatisfied takes it.
+        self.round += 1
+        change = escalate_change(note, lambda code: w.at_code.get((Role.LEADER, code), []))
+        self.take(t, None, "escalate", note=note, change=change, authorized=True, by="system")
         return t
 
-    def escalate(self, t, note):
-        """services._escalate_unchecked: reopened one level up, supervised."""
-        case = self.case
-        case.escalation_level += 1
-        case.supervision_level = max(case.supervision_level, Supervision.RAISED)
-        length = CODE_LENGTH[Level.SUBDISTRICT if case.escalation_level <= 1 else Level.DISTRICT]
-        unit_code = case.org_code[:length]
-        leaders = self.w.at_code.get((Role.LEADER, unit_code), [])
-        case.supervisor = leaders[0] if leaders else case.supervisor
-        case.supervision_note = note[:200]
-        self.reopen_fields(t)
-        self.round += 1
-        self.move(
-            t,
-            None,
-            "escalate",
-            State.REGISTERED,
-            note,
-            {"level": case.escalation_level, "unit": unit_code},
+    # beside the main line ---------------------------------------------------------
+
+    def contact(self):
+        """The first contact with the reporter, minutes (or, late, hours) after the case
+        was registered, if it is still open to it then."""
+        w, case = self.w, self.case
+        late = self.item.fate.late_contact
+        c = case.registered_at + (
+            w.span(65 * MINUTE, 20 * HOUR) if late else w.span(4 * MINUTE, 50 * MINUTE)
         )
-
-    def reopen_fields(self, t):
-        case = self.case
-        case.closed_at = case.closed_on_time = case.callback_at = case.callback_solved = None
-        case.callback_rating = ""
-        case.department, case.assignee_code, case.handler = None, "", None
-        case.accepted_at = case.suspended_at = None
-        self.set_deadlines(t)
-
-    # the whole life --------------------------------------------------------------
-
-    def run(self) -> None:
-        with contextlib.suppress(Stop):
-            self._run()
-        self._after()
-
-    def _run(self) -> None:
-        w, case, fate, item = self.w, self.case, self.item.fate, self.item
-        t = item.at
-        if fate.self_handle:
-            self.loop(t)
+        if c > w.now:
             return
-        self.stall("register")
-        if fate.merge_into is not None:
-            target = fate.merge_into
-            t = self.next(t, 10 * MINUTE, 3 * HOUR, w.duty)
-            if target.sim.state_at(t) not in (State.MERGED, State.REJECTED):
-                self.merged_into = target
-                operator = self.operator
-                note = w.rnd.choice(MERGE_NOTES)
-                self.move(t, operator, "merge", State.MERGED, note, {"into": target.case.number})
-                target.sim.event(
-                    t,
-                    operator,
-                    "merged_in",
-                    target.sim.state_at(t),
-                    note,
-                    {"from": case.number},
-                    side=True,
-                )
-                return
-        if fate.reject:
-            t = self.next(t, 10 * MINUTE, 4 * HOUR, w.duty)
-            self.move(t, self.operator, "reject", State.REJECTED, w.rnd.choice(REJECT_REASONS))
-            if not fate.reopen:
-                return
-            t = self.next(t, DAY, 5 * DAY, w.duty)
-            if case.registered_at is None:
-                case.registered_at = t
-            self.reopen_fields(t)
-            self.move(
-                t,
-                self.operator,
-                "reopen",
-                State.REGISTERED,
-                w.rnd.choice(REOPEN_NOTES),
-                {"due_at": case.due_at.isoformat()},
-            )
-        elif not fate.direct or fate.stall == "dispatch":
-            delay = fate.register_delay
-            t = self.at(t + delay) if delay else self.next(t, 5 * MINUTE, 3 * HOUR, w.duty)
-            self.register(t)
-        self.loop(t)
+        yield c
+        if case.state in CONTACTABLE:
+            note = w.rnd.choice(CONTACT_NOTES)
+            self.take(c, self.operator, "contact", note=note, change=contact_change())
 
-    def loop(self, t) -> None:
-        w, case, fate = self.w, self.case, self.item.fate
-        while True:
-            if not case.self_handled or self.round > 0:
-                self.stall("dispatch")
-                delay = fate.register_delay if case.registered_at is None else None
-                t = self.at(t + delay) if delay else self.next(t, 10 * MINUTE, 4 * HOUR, w.duty)
-                handler, choice = self.dispatch(t)
-                if fate.supervise and self.round == 0:
-                    t = self.next(t, 30 * MINUTE, DAY, w.duty)
-                    self.supervise(t, fate.supervise)
-                self.stall("accept")
-                desk = self.desk_of(handler)
-                t = self.next(t, 10 * MINUTE, 6 * HOUR, desk)
-                if fate.returned and self.round == 0:
-                    note = w.rnd.choice(RETURN_REASONS)
-                    data = {"department": str(case.department or ""), "unit": case.assignee_code}
-                    case.department, case.assignee_code, case.handler = None, "", None
-                    case.accepted_at = None
-                    self.move(t, handler, "return", State.REGISTERED, note, data)
-                    t = self.next(t, 20 * MINUTE, 4 * HOUR, w.duty)
-                    handler, _choice = self.dispatch(t, avoid=choice)
-                    desk = self.desk_of(handler)
-                    t = self.next(t, 10 * MINUTE, 6 * HOUR, desk)
-                case.handler, case.accepted_at = handler, t
-                self.move(t, handler, "accept", State.IN_PROGRESS)
-                t = self.handling(t, handler, desk)
-            if self.verify(t) is None:
-                return
-            t = self.last
-
-    def _after(self) -> None:
-        """Things that happen beside the main line: the first contact with the reporter,
-        and supervision of a case left overdue."""
-        w, case, item = self.w, self.case, self.item
-        if item.contactable and case.registered_at and not case.self_handled:
-            late = item.fate.late_contact
-            c = case.registered_at + (
-                w.span(65 * MINUTE, 20 * HOUR) if late else w.span(4 * MINUTE, 50 * MINUTE)
-            )
-            if c <= w.now and self.state_at(c) in CONTACTABLE:
-                case.responded_at = c
-                data = {"first": True, "on_time": bool(case.respond_by and c <= case.respond_by)}
-                self.case.version += 1
-                self.event(
-                    c,
-                    self.operator,
-                    "contact",
-                    self.state_at(c),
-                    w.rnd.choice(CONTACT_NOTES),
-                    data,
-                    side=True,
-                )
+    def overdue(self):
+        """A case left overdue is often supervised (督办) some hours or days later."""
+        w, case = self.w, self.case
         if (
             case.state in SUPERVISABLE
             and case.state != State.SUSPENDED
@@ -565,36 +517,5 @@ class Sim:
         ):
             t = max(self.last, case.due_at) + w.span(4 * HOUR, 3 * DAY)
             if t <= w.now:
-                level = w.pick([(1, 6), (2, 3), (3, 1)])
-                self.supervise(t, level)
-
-
-# -- repeats, as intake finds them --------------------------------------------------
-
-
-def find_earlier(w: World, item: Item, recent: list[Item]) -> Item | None:
-    """repeats.find_earlier over the cases planned so far."""
-    days = repeats._setting("DAYS", 30)
-    radius = repeats._setting("RADIUS_M", 50)
-    threshold = repeats._setting("SIMILARITY", 60)
-    since = item.at - dt.timedelta(days=days)
-    text = f"{item.title} {item.description}".strip()
-    phone = item.person.sealed["phone_hash"] if item.person else ""
-    for other in recent:
-        if not since <= other.at < item.at:
-            continue
-        if other.sim.state_at(item.at) in (State.REJECTED, State.MERGED):
-            continue
-        other_phone = other.case.reporter_phone_hash
-        close = (
-            (phone and other_phone == phone)
-            or (item.building is not None and other.building == item.building)
-            or (
-                None not in (item.lng, item.lat, other.lng, other.lat)
-                and abs(item.lat - other.lat) < 0.001
-                and repeats.distance_m(item.lng, item.lat, other.lng, other.lat) <= radius
-            )
-        )
-        if close and repeats.similarity(text, f"{other.title} {other.description}") >= threshold:
-            return other
-    return None
+                yield t
+                self.supervise(t, w.pick([(1, 6), (2, 3), (3, 1)]))

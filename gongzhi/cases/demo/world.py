@@ -14,7 +14,6 @@ from shapely import prepared
 from shapely.geometry import shape
 
 from gongzhi.accounts.models import Position
-from gongzhi.cases import policies
 from gongzhi.cases.models import (
     Category,
 )
@@ -66,7 +65,6 @@ class World:
         self.now = timezone.now()
         self.tz = ZoneInfo(settings.TIME_ZONE)
         self.cal = work_calendar()
-        self._limits = {}
         # Filled by load(): who works where, the departments, residents, reporters.
         self.at_code: dict[tuple[str, str], list] = {}
         self.departments: dict[str, Department] = {}
@@ -108,12 +106,6 @@ class World:
         return lo + (hi - lo) * self.rnd.random()
 
     # rules ---------------------------------------------------------------------
-
-    def limits(self, category, urgency):
-        key = (category.pk, urgency)
-        if key not in self._limits:
-            self._limits[key] = policies.limits_for(category, urgency)
-        return self._limits[key]
 
     def pick(self, weighted):
         items, weights = zip(*weighted, strict=True)

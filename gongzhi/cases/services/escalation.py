@@ -1,6 +1,8 @@
 """Escalation and supervision: 提级办理 (by a person, or by the system after an
 unsatisfied callback), 督办 levels, and the leader's on-site visit a repeat problem needs."""
 
+from collections.abc import Callable
+
 from django.utils.translation import gettext as _
 
 from gongzhi.cases.models import Case, Supervision
@@ -33,15 +35,20 @@ def _escalation_unit_code(case: Case, level: int) -> str:
     return case.org_code[:length]
 
 
-def escalate_change(note: str) -> Change:
-    """提级 at `now`: one level up, supervised by a leader there, reopened with new
-    deadlines."""
+def _leaders_at(code: str) -> list:
+    return users_at([code], [Role.LEADER])
+
+
+def escalate_change(note: str, leaders_at: Callable[[str], list] = _leaders_at) -> Change:
+    """提级 at `now`: one level up, supervised by a leader there (the first of
+    `leaders_at(unit code)`; a bulk builder passes the positions it has loaded), reopened
+    with new deadlines."""
 
     def change(case, now):
         case.escalation_level += 1
         case.supervision_level = max(case.supervision_level, Supervision.RAISED)
         unit_code = _escalation_unit_code(case, case.escalation_level)
-        leaders = users_at([unit_code], [Role.LEADER])
+        leaders = leaders_at(unit_code)
         case.supervisor = leaders[0] if leaders else case.supervisor
         case.supervision_note = note[:200]
         reopen_fields(case, now)
