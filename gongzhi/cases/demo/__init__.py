@@ -48,7 +48,7 @@ def run(log, small=False):
         return
     items = plan.make(w, grids)
     numbers, counters = save.number(w, items)
-    lives = simulate.lives(w, items, numbers)
+    lives = simulate.live(w, items, numbers)
     with transaction.atomic():
         save.write(lives, counters)
     rows = rollups.rebuild()  # the rows were written in bulk, past the services

@@ -110,7 +110,7 @@ class Agenda:
             self.start(process)
 
 
-class Intake:
+class Reports:
     """The reports taken in so far, per category, for the repeat check: the live cases of
     the window before the new one (repeats.candidates in memory), the earliest that
     repeats.same_problem() accepts."""
@@ -136,12 +136,12 @@ class Intake:
         return found
 
 
-def lives(w: World, items: list[Item], numbers: list[str]) -> list["Life"]:
+def live(w: World, items: list[Item], numbers: list[str]) -> list["Life"]:
     """Every planned case lived up to now; the returned lives hold what to save."""
-    agenda, intake = Agenda(), Intake()
+    agenda, reports = Agenda(), Reports()
     lives = []
     for item, number in zip(items, numbers, strict=True):
-        item.life = Life(w, item, number, agenda, intake)
+        item.life = Life(w, item, number, agenda, reports)
         lives.append(item.life)
     with policies.held():
         for life in lives:
@@ -153,8 +153,8 @@ def lives(w: World, items: list[Item], numbers: list[str]) -> list["Life"]:
 class Life:
     """One case: its moves, decided as the services decide them, and what they wrote."""
 
-    def __init__(self, w: World, item: Item, number: str, agenda: Agenda, intake: Intake):
-        self.w, self.item, self.agenda, self.intake = w, item, agenda, intake
+    def __init__(self, w: World, item: Item, number: str, agenda: Agenda, reports: Reports):
+        self.w, self.item, self.agenda, self.reports = w, item, agenda, reports
         person, resident = item.person, item.resident
         self.case = Case(
             number=number,
@@ -254,7 +254,7 @@ class Life:
         self.events.append(
             taken_in(case, item.reported_by, at=item.at, self_handle=handled, result=result)
         )
-        earlier = self.intake.earlier(case)
+        earlier = self.reports.earlier(case)
         if earlier is not None:
             self.events.append(repeats.mark(case, earlier.repeat_of or earlier))
 

@@ -87,7 +87,6 @@ class Step:
     saved."""
 
     transition: Transition
-    before: str
     event: CaseEvent
     audit: dict[str, Any]
 
@@ -142,7 +141,7 @@ def decide(
         **({"by": "reporter"} if by_reporter else {}),
         **({"by": "system", **data} if by == "system" else {}),
     }
-    return Step(t, before, event, audit)
+    return Step(t, event, audit)
 
 
 def case_event_add(
