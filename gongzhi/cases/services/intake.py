@@ -275,6 +275,30 @@ def case_report(
     return case, True
 
 
+def taken_in(case: Case, actor, *, at, self_handle=False, result="", actor_name=None):
+    """A new case as intake takes it in at `at`, in memory, and its first timeline row
+    (not saved): reported, or (自行处置) found and fixed on the spot by `actor`, which the
+    command center still verifies."""
+    if self_handle:
+        case.state = State.HANDLED
+        case.registered_at = case.accepted_at = case.handled_at = case.responded_at = at
+        case.assignee_code = case.org_code
+        case.handler = actor
+        case.self_handled = True
+        case.result = result
+        set_deadlines(case, at)
+    return new_event(
+        case,
+        actor,
+        "self_handle" if self_handle else "report",
+        "",
+        note=result if self_handle else "",
+        data={"channel": case.channel},
+        at=at,
+        actor_name=actor_name,
+    )
+
+
 def create(*, stored, actor, key, kind, category, channel, urgency, title, description, place,
             resident, reporter_name, phone, cleaned, self_handle, result,
             actor_name=None, details=None) -> Case:  # fmt: skip
@@ -317,30 +341,6 @@ def create(*, stored, actor, key, kind, category, channel, urgency, title, descr
         kind_.create_details(case=case, details=details, actor=actor)
     rollups.added(case)
     return case
-
-
-def taken_in(case: Case, actor, *, at, self_handle=False, result="", actor_name=None):
-    """A new case as intake takes it in at `at`, in memory, and its first timeline row
-    (not saved): reported, or (自行处置) found and fixed on the spot by `actor`, which the
-    command center still verifies."""
-    if self_handle:
-        case.state = State.HANDLED
-        case.registered_at = case.accepted_at = case.handled_at = case.responded_at = at
-        case.assignee_code = case.org_code
-        case.handler = actor
-        case.self_handled = True
-        case.result = result
-        set_deadlines(case, at)
-    return new_event(
-        case,
-        actor,
-        "self_handle" if self_handle else "report",
-        "",
-        note=result if self_handle else "",
-        data={"channel": case.channel},
-        at=at,
-        actor_name=actor_name,
-    )
 
 
 # The channels a field worker may name (a report from a patrol or a door-to-door visit);
