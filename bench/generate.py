@@ -17,7 +17,7 @@ Builds, in a database of its own (never var/gongzhi.sqlite3, never a test databa
   hours busier than the night), each with its whole timeline as the services write it:
   report (or self_handle), repeat, register, contact, dispatch, accept, suspend, handle,
   verify_fail + handle again, verify_pass, callback, or reject / merge. Categories
-  follow cases.demo's group weights, channels its channel mix (plus Open311 and
+  follow cases.demo.content's group weights, channels its channel mix (plus Open311 and
   other); 12345 cases are mostly of kind "hotline_order" with their work order row.
   Times follow each other (reported < registered < dispatched < accepted < handled <
   closed < callback); deadlines come from the stored policies, working days taken as
@@ -438,9 +438,9 @@ def build_world(rnd: random.Random, fake, writer: Writer, now: int) -> dict:
 
 
 def text_pools(rnd: random.Random, fake, categories) -> dict:
-    """Titles, descriptions and addresses: a pool per category filled from cases.demo's
-    templates (or a generic one), so text costs one lookup a case."""
-    from gongzhi.cases import demo
+    """Titles, descriptions and addresses: a pool per category filled from the demo's
+    templates (cases.demo.content, or a generic one), so text costs one lookup a case."""
+    from gongzhi.cases.demo import content as demo
 
     streets = [fake.street_name() for _ in range(300)]
     pools = []
@@ -507,8 +507,8 @@ def plan_cases(n: int, world: dict, rng: np.random.Generator, now: int) -> dict:
     grid_weight = rng.gamma(2.0, 1.0, n_grids)
     grid = rng.choice(n_grids, size=n, p=grid_weight / grid_weight.sum())
 
-    # What: groups by cases.demo's weights, categories evenly within a group.
-    from gongzhi.cases.demo import GROUP_WEIGHTS
+    # What: groups by cases.demo.content's weights, categories evenly within a group.
+    from gongzhi.cases.demo.content import GROUP_WEIGHTS
 
     groups = [c.parent.code for c in cats]
     per_group = {g: groups.count(g) for g in set(groups)}

@@ -1,6 +1,8 @@
 """Which time limits a case gets, and the deadlines they give. Reads only."""
 
 import datetime as dt
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -22,8 +24,32 @@ class Limits:
 FALLBACK = Limits()
 
 
+_held: ContextVar[dict | None] = ContextVar("held_limits", default=None)
+
+
+@contextmanager
+def held():
+    """Within the block, each category and urgency is looked up once: for a bulk builder
+    (the demo) that asks thousands of times while nobody edits the policies."""
+    token = _held.set({})
+    try:
+        yield
+    finally:
+        _held.reset(token)
+
+
 def limits_for(category: Category | None, urgency: str) -> Limits:
     """The most specific policy: the category's, its group's, else the default one."""
+    memo = _held.get()
+    if memo is None:
+        return _limits_for(category, urgency)
+    key = (category.pk if category else None, urgency)
+    if key not in memo:
+        memo[key] = _limits_for(category, urgency)
+    return memo[key]
+
+
+def _limits_for(category: Category | None, urgency: str) -> Limits:
     chain = [c for c in (category, category.parent if category else None) if c]
     rows = DeadlinePolicy.objects.filter(urgency=urgency).filter(
         Q(category__in=chain) | Q(category__isnull=True)

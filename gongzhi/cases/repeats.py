@@ -9,15 +9,15 @@ All numbers are settings (GONGZHI_REPEAT_*).
 """
 
 import math
-from dataclasses import dataclass
 from datetime import timedelta
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from rapidfuzz import fuzz
 
-from gongzhi.cases.models import Case, State, Supervision
+from gongzhi.cases.models import Case, CaseEvent, State, Supervision
 from gongzhi.cases.recipients import leaders_over, notify_case
 
 EARTH_RADIUS_M = 6_371_000
@@ -54,6 +54,11 @@ CANDIDATE_FIELDS = (
 )  # fmt: skip
 
 
+def window() -> timedelta:
+    """How far back an earlier report counts (GONGZHI_REPEAT_DAYS)."""
+    return timedelta(days=_setting("DAYS", 30))
+
+
 def candidates(case: Case, *, rows: bool = False):
     """Earlier live cases that may be the same problem (before the text comparison), oldest
     first: Case instances, or (`rows`) dicts of CANDIDATE_FIELDS, which cost a fraction
@@ -63,12 +68,11 @@ def candidates(case: Case, *, rows: bool = False):
     building (building, reported_at), the 50 m box (category, lat) — joined by UNION: a
     single OR over them would read every case of the category in the window, which at a
     million cases a year is tens of thousands of rows for each new case."""
-    days = _setting("DAYS", 30)
     radius = _setting("RADIUS_M", 50)
     recent = (
         Case.objects.filter(
             category_id=case.category_id,
-            reported_at__gte=case.reported_at - timedelta(days=days),
+            reported_at__gte=case.reported_at - window(),
             reported_at__lt=case.reported_at,
         )
         .exclude(state__in=[State.REJECTED, State.MERGED])
@@ -98,23 +102,12 @@ def candidates(case: Case, *, rows: bool = False):
     return found.order_by("reported_at", "id")[:200]
 
 
-def _earlier(case: Case) -> dict | None:
-    """The earliest candidate close enough with similar text, as a row, or None."""
-    radius = _setting("RADIUS_M", 50)
-    threshold = _setting("SIMILARITY", 60)
-    text = _text(case)
-    for other in candidates(case, rows=True):
-        close = (
-            (case.reporter_phone_hash and other["reporter_phone_hash"] == case.reporter_phone_hash)
-            or (case.building_id and other["building_id"] == case.building_id)
-            or (
-                None not in (case.lng, case.lat, other["lng"], other["lat"])
-                and distance_m(case.lng, case.lat, other["lng"], other["lat"]) <= radius
-            )
-        )
-        if close and similarity(text, f"{other['title']} {other['description']}".strip()) >= (
-            threshold
-        ):
+def _earlier(case: Case):
+    """The earliest candidate that is the same problem, as a row (attributes of
+    CANDIDATE_FIELDS), or None."""
+    for row in candidates(case, rows=True):
+        other = SimpleNamespace(**row)
+        if same_problem(case, other):
             return other
     return None
 
@@ -122,27 +115,37 @@ def _earlier(case: Case) -> dict | None:
 def find_earlier(case: Case) -> Case | None:
     """The earliest earlier case this one repeats, or None (its CANDIDATE_FIELDS only)."""
     row = _earlier(case)
-    return None if row is None else Case(**{f: row[f] for f in CANDIDATE_FIELDS})
+    return None if row is None else Case(**{f: getattr(row, f) for f in CANDIDATE_FIELDS})
 
 
-@dataclass(frozen=True)
-class First:
-    """The first case of a repeat chain, after counting the new repeat."""
+def same_problem(case: Case, other: Case) -> bool:
+    """Does `case` report the problem of `other`, a candidate (same category, in the
+    window, live)? Near it (the same phone, the same building or within the radius) and
+    told in similar words. In memory: the demo asks it of its own candidates."""
+    radius = _setting("RADIUS_M", 50)
+    close = (
+        (case.reporter_phone_hash and other.reporter_phone_hash == case.reporter_phone_hash)
+        or (case.building_id and other.building_id == case.building_id)
+        or (
+            None not in (case.lng, case.lat, other.lng, other.lat)
+            # No nearer than the latitudes are apart (a cheap exact bound first).
+            and EARTH_RADIUS_M * math.radians(abs(case.lat - other.lat)) <= radius
+            and distance_m(case.lng, case.lat, other.lng, other.lat) <= radius
+        )
+    )
+    return bool(close) and similarity(_text(case), _text(other)) >= _setting("SIMILARITY", 60)
 
-    pk: int
-    number: str
-    repeat_count: int
 
-
-def mark(case: Case) -> First | None:
-    """Before the new case is saved, inside the intake transaction: if it repeats an
-    earlier one, count it on the first case of the chain (one UPDATE … RETURNING, which
-    takes that row's lock) and set the new case's repeat fields, so its INSERT carries
-    them; at the threshold it needs a leader on site. Then `tell()` after the save."""
+def count_repeat(case: Case) -> tuple[Case, CaseEvent] | None:
+    """Intake, before the new case is saved, inside its transaction: if it repeats an
+    earlier case, the first case of the chain counts it (one UPDATE … RETURNING, which
+    takes that row's lock) and `mark()` sets the new case's repeat fields, so its INSERT
+    carries them. Returns (the first case as far as known, the unsaved "repeat" row) for
+    `tell()` after the save, or None."""
     earlier = _earlier(case)
     if earlier is None:
         return None
-    first_pk = earlier["repeat_of_id"] or earlier["id"]
+    first_pk = earlier.repeat_of_id or earlier.id
     quote = connection.ops.quote_name
     table, count, updated, pk, number = map(
         quote, (Case._meta.db_table, "repeat_count", "updated_at", "id", "number")
@@ -154,27 +157,38 @@ def mark(case: Case) -> First | None:
             [connection.ops.adapt_datetimefield_value(timezone.now()), first_pk],
         )
         repeat_count, first_number = cursor.fetchone()
-    first = First(first_pk, first_number, repeat_count)
+    # The first case as the database now has it, for mark()'s count (it adds the one).
+    first = Case(pk=first_pk, number=first_number, repeat_count=repeat_count - 1)
+    event = mark(case, first)
+    case.repeat_of_id = first_pk
+    case._state.fields_cache.pop("repeat_of", None)  # not the stand-in: read it if asked
+    return first, event
+
+
+def tell(case: Case, found: tuple[Case, CaseEvent] | None) -> None:
+    """After the new case is saved: its "repeat" timeline row and, at the threshold, the
+    leaders over its grid."""
+    if found is None:
+        return
+    first, event = found
+    event.case = case
+    event.save(force_insert=True)
+    _tell(case, first)
+
+
+def mark(case: Case, first: Case) -> CaseEvent:
+    """In memory: `case` repeats `first`, the first case of its chain, whose count goes
+    up; at the threshold, `case` needs a leader on site. Returns its "repeat" timeline
+    row, not saved."""
+    from django.utils.translation import gettext as _
+
+    first.repeat_count += 1
     case.is_repeat = True
-    case.repeat_of_id = first.pk
+    case.repeat_of = first
     if first.repeat_count >= _setting("LEADER_AT", 3):
         case.needs_leader_visit = True
         case.supervision_level = max(case.supervision_level, Supervision.RAISED)
-    return first
-
-
-def tell(case: Case, first: First | None) -> None:
-    """After the repeat is saved: its timeline row and, at the threshold, the leaders."""
-    if first is not None:
-        _tell(case, first)
-
-
-def _tell(case: Case, first: First) -> None:
-    from django.utils.translation import gettext as _
-
-    from gongzhi.cases.models import CaseEvent
-
-    CaseEvent.objects.create(
+    return CaseEvent(
         case=case,
         at=case.reported_at,
         actor=None,
@@ -185,6 +199,11 @@ def _tell(case: Case, first: First) -> None:
         note=_("Repeat of %(n)s (repeat no. %(k)d)") % {"n": first.number, "k": first.repeat_count},
         data={"first": first.number, "count": first.repeat_count},
     )
+
+
+def _tell(case: Case, first: Case) -> None:
+    from django.utils.translation import gettext as _
+
     if case.needs_leader_visit:
         notify_case(
             case,

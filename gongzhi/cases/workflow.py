@@ -33,7 +33,8 @@ def _not_called_back(case, inputs):
 
 def _not_merged_into_itself(case, inputs):
     target = inputs.get("target")
-    if target is not None and target.pk == case.pk:
+    # Model equality: the same row, or (unsaved, as in the demo) the same instance.
+    if target is not None and target == case:
         return _("A case cannot be merged into itself.")
     return None
 

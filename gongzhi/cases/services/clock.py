@@ -11,7 +11,7 @@ from gongzhi.cases import policies, selectors
 from gongzhi.cases.models import Case, ExtensionRequest, RequestStatus, State
 from gongzhi.cases.recipients import handlers_of, notify_case, operators_over
 from gongzhi.cases.services.common import MAX_EXTENSION_DAYS, clean_note, iso, local
-from gongzhi.cases.services.transition import transition
+from gongzhi.cases.services.transition import Change, transition
 from gongzhi.core.calendar import work_calendar
 from gongzhi.core.deadlines import (
     add_working_days,
@@ -23,13 +23,21 @@ from gongzhi.core.errors import Conflict, raise_if
 
 
 def set_deadlines(case: Case, start: dt.datetime) -> None:
-    start = local(start)
-    limits = policies.limits_for(case.category, case.urgency)
-    cal = work_calendar()
-    respond_by, due = policies.deadlines(start, limits, cal)
+    """The case's clock starts at `start`: its policy's deadlines (the first contact's
+    only once)."""
+    respond_by, due, soon = deadlines_from(
+        local(start), policies.limits_for(case.category, case.urgency)
+    )
     case.respond_by = case.respond_by or respond_by
     case.due_at = due
-    case.due_soon_at = _due_soon(start, due, limits.due_soon_share, cal, limits)
+    case.due_soon_at = soon
+
+
+def deadlines_from(start: dt.datetime, limits: policies.Limits) -> tuple[dt.datetime, ...]:
+    """(respond by, due, due soon) for a clock started at `start` under `limits`."""
+    cal = work_calendar()
+    respond_by, due = policies.deadlines(start, limits, cal)
+    return respond_by, due, _due_soon(start, due, limits.due_soon_share, cal, limits)
 
 
 def _due_soon(start, due, share, cal, limits=None) -> dt.datetime:
@@ -45,11 +53,15 @@ def case_suspend(*, actor, case_id, version=None, reason=""):
     errors: dict[str, list[str]] = {}
     reason = clean_note(reason, errors, required=True, name="reason")
     raise_if(errors)
+    change = suspend_change()
+    return transition(actor, case_id, "suspend", version=version, note=reason, change=change)
 
+
+def suspend_change() -> Change:
     def change(case, now):
         case.suspended_at = now
 
-    return transition(actor, case_id, "suspend", version=version, note=reason, change=change)
+    return change
 
 
 def case_resume(*, actor, case_id, version=None, note=""):
@@ -57,6 +69,13 @@ def case_resume(*, actor, case_id, version=None, note=""):
     errors: dict[str, list[str]] = {}
     note = clean_note(note, errors)
     raise_if(errors)
+    change = resume_change()
+    return transition(actor, case_id, "resume", version=version, note=note, change=change)
+
+
+def resume_change() -> Change:
+    """The working time left at suspension runs again from `now` (a limit in clock hours:
+    the deadlines move by the clock time stopped)."""
 
     def change(case, now):
         cal = work_calendar()
@@ -78,7 +97,7 @@ def case_resume(*, actor, case_id, version=None, note=""):
         case.suspended_at = None
         return {"due_at": [iso(old), iso(case.due_at)]}
 
-    return transition(actor, case_id, "resume", version=version, note=note, change=change)
+    return change
 
 
 def case_request_extension(*, actor, case_id, days, reason="", version=None):
@@ -99,15 +118,9 @@ def case_request_extension(*, actor, case_id, days, reason="", version=None):
     def after(case, event):
         if case.extension_requests.filter(status=RequestStatus.PENDING).exists():
             raise Conflict(_("An extension request for this case is already waiting."))
-        made.append(
-            ExtensionRequest.objects.create(
-                case=case,
-                days=days,
-                reason=reason,
-                requested_by=actor,
-                requested_at=event.at,
-            )
-        )
+        request = extension_request(case, actor, days, reason, at=event.at)
+        request.save(force_insert=True)
+        made.append(request)
         notify_case(
             case,
             operators_over(case),
@@ -116,19 +129,28 @@ def case_request_extension(*, actor, case_id, days, reason="", version=None):
             reason,
         )
 
-    def change(case, now):
-        return {"days": days}
-
     transition(
         actor,
         case_id,
         "request_extension",
         version=version,
         note=reason,
-        change=change,
+        change=request_extension_change(days),
         after=after,
     )
     return made[0]
+
+
+def request_extension_change(days: int) -> Change:
+    """延期申请: nothing moves until it is decided; the timeline says how many days."""
+    return lambda case, now: {"days": days}
+
+
+def extension_request(case: Case, actor, days: int, reason: str, *, at) -> ExtensionRequest:
+    """The request beside the `request_extension` row, not saved."""
+    return ExtensionRequest(
+        case=case, days=days, reason=reason, requested_by=actor, requested_at=at
+    )
 
 
 def case_decide_extension(*, actor, request_id, approve: bool, note="", version=None):
@@ -143,21 +165,9 @@ def case_decide_extension(*, actor, request_id, approve: bool, note="", version=
         req = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
         if req.status != RequestStatus.PENDING:
             raise Conflict(_("This request has already been decided."))
-        req.status = RequestStatus.APPROVED if approve else RequestStatus.REFUSED
-        req.decided_by = actor
-        req.decided_at = now
-        req.decision_note = note[:200]
+        data = extension_decided(req, approve=approve, actor=actor, note=note)(case, now)
         req.save()
         decided.append(req)
-        data = {"approved": bool(approve), "days": req.days}
-        if approve and case.due_at:
-            cal = work_calendar()
-            old = case.due_at
-            case.due_at = add_working_days(local(case.due_at), req.days, cal)
-            if case.due_soon_at:
-                case.due_soon_at = add_working_days(local(case.due_soon_at), req.days, cal)
-            case.extended_days += req.days
-            data["due_at"] = [iso(old), iso(case.due_at)]
         return data
 
     def after(case, event):
@@ -184,6 +194,29 @@ def case_decide_extension(*, actor, request_id, approve: bool, note="", version=
         after=after,
     )
     return decided[0]
+
+
+def extension_decided(request: ExtensionRequest, *, approve: bool, actor, note: str) -> Change:
+    """The pending `request` decided at `now`; approved, the deadlines move by its working
+    days."""
+
+    def change(case, now):
+        request.status = RequestStatus.APPROVED if approve else RequestStatus.REFUSED
+        request.decided_by = actor
+        request.decided_at = now
+        request.decision_note = note[:200]
+        data = {"approved": bool(approve), "days": request.days}
+        if approve and case.due_at:
+            cal = work_calendar()
+            old = case.due_at
+            case.due_at = add_working_days(local(case.due_at), request.days, cal)
+            if case.due_soon_at:
+                case.due_soon_at = add_working_days(local(case.due_soon_at), request.days, cal)
+            case.extended_days += request.days
+            data["due_at"] = [iso(old), iso(case.due_at)]
+        return data
+
+    return change
 
 
 def remind_due(*, now=None, batch: int = 500) -> int:

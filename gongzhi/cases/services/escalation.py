@@ -1,13 +1,15 @@
 """Escalation and supervision: 提级办理 (by a person, or by the system after an
 unsatisfied callback), 督办 levels, and the leader's on-site visit a repeat problem needs."""
 
+from collections.abc import Callable
+
 from django.utils.translation import gettext as _
 
 from gongzhi.cases.models import Case, Supervision
 from gongzhi.cases.recipients import handlers_of, notify_case, users_at
 from gongzhi.cases.services.clock import set_deadlines
 from gongzhi.cases.services.common import clean_note
-from gongzhi.cases.services.transition import transition
+from gongzhi.cases.services.transition import Change, transition
 from gongzhi.core.errors import raise_if
 from gongzhi.core.roles import CODE_LENGTH, Level, Role
 
@@ -33,12 +35,20 @@ def _escalation_unit_code(case: Case, level: int) -> str:
     return case.org_code[:length]
 
 
-def _escalate_change(note):
+def _leaders_at(code: str) -> list:
+    return users_at([code], [Role.LEADER])
+
+
+def escalate_change(note: str, leaders_at: Callable[[str], list] = _leaders_at) -> Change:
+    """提级 at `now`: one level up, supervised by a leader there (the first of
+    `leaders_at(unit code)`; a bulk builder passes the positions it has loaded), reopened
+    with new deadlines."""
+
     def change(case, now):
         case.escalation_level += 1
         case.supervision_level = max(case.supervision_level, Supervision.RAISED)
         unit_code = _escalation_unit_code(case, case.escalation_level)
-        leaders = users_at([unit_code], [Role.LEADER])
+        leaders = leaders_at(unit_code)
         case.supervisor = leaders[0] if leaders else case.supervisor
         case.supervision_note = note[:200]
         reopen_fields(case, now)
@@ -68,7 +78,7 @@ def escalate_unsatisfied(case_id, note) -> Case:
         "escalate",
         system=True,
         note=note,
-        change=_escalate_change(note),
+        change=escalate_change(note),
         after=_escalate_after,
     )
 
@@ -84,7 +94,7 @@ def case_escalate(*, actor, case_id, version=None, note=""):
         "escalate",
         version=version,
         note=note,
-        change=_escalate_change(note),
+        change=escalate_change(note),
         after=_escalate_after,
     )
 
@@ -101,13 +111,6 @@ def case_supervise(*, actor, case_id, level, note="", version=None):
         errors.setdefault("level", []).append(_("Choose one of the options."))
     raise_if(errors)
 
-    def change(case, now):
-        data = {"level": [case.supervision_level, level]}
-        case.supervision_level = level
-        case.supervision_note = note[:200]
-        case.supervisor = actor if level else None
-        return data
-
     def after(case, event):
         if level:
             notify_case(
@@ -119,9 +122,21 @@ def case_supervise(*, actor, case_id, level, note="", version=None):
                 note,
             )
 
+    change = supervise_change(level, note, actor)
     return transition(
         actor, case_id, "supervise", version=version, note=note, change=change, after=after
     )
+
+
+def supervise_change(level: int, note: str, supervisor) -> Change:
+    def change(case, now):
+        data = {"level": [case.supervision_level, level]}
+        case.supervision_level = level
+        case.supervision_note = note[:200]
+        case.supervisor = supervisor if level else None
+        return data
+
+    return change
 
 
 def case_leader_visit(*, actor, case_id, version=None, note="", photos=()):
@@ -129,10 +144,14 @@ def case_leader_visit(*, actor, case_id, version=None, note="", photos=()):
     errors: dict[str, list[str]] = {}
     note = clean_note(note, errors, required=True)
     raise_if(errors)
-
-    def change(case, now):
-        case.leader_visited_at = now
-
+    change = leader_visit_change()
     return transition(
         actor, case_id, "leader_visit", version=version, note=note, photos=photos, change=change
     )
+
+
+def leader_visit_change() -> Change:
+    def change(case, now):
+        case.leader_visited_at = now
+
+    return change

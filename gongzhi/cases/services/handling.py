@@ -13,7 +13,7 @@ from gongzhi.cases.services.clock import set_deadlines
 from gongzhi.cases.services.common import MAX_DESCRIPTION, Stale, clean_choice, clean_note, iso
 from gongzhi.cases.services.escalation import escalate_unsatisfied, reopen_fields
 from gongzhi.cases.services.intake import clean_category, grid_of
-from gongzhi.cases.services.transition import transition, write_event
+from gongzhi.cases.services.transition import Change, new_event, transition
 from gongzhi.core import crypto, permissions
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Invalid, NotFound, PermissionDenied, raise_if
@@ -40,6 +40,13 @@ def case_register(
         if grid is None or not permissions.can(actor, Perm.CASE_TRIAGE, grid):
             raise NotFound(_("The grid does not exist or is outside your area."))
 
+    change = register_change(grid=grid, category=category, urgency=urgency)
+    return transition(actor, case_id, "register", version=version, note=note, change=change)
+
+
+def register_change(*, grid=None, category=None, urgency=None) -> Change:
+    """立案 at `now`, with the corrections given: the deadlines start."""
+
     def change(case, now):
         data = {}
         if grid is not None and grid.pk != case.grid_id:
@@ -57,7 +64,7 @@ def case_register(
         data["due_at"] = iso(case.due_at)
         return data
 
-    return transition(actor, case_id, "register", version=version, note=note, change=change)
+    return change
 
 
 def case_reject(*, actor, case_id, version=None, reason=""):
@@ -128,21 +135,6 @@ def case_dispatch(
     visible = selectors.case_for(actor, case_id)
     dept, code, person = _dispatch_target(actor, visible, department_id, unit_id, user_id)
 
-    def change(case, now):
-        if case.registered_at is None:
-            case.registered_at = now
-            set_deadlines(case, now)
-        case.department = dept
-        case.assignee_code = code
-        case.assignee_user = person
-        case.handler = None
-        case.dispatched_at = now
-        case.accepted_at = None
-        data = {"department": str(dept) if dept else "", "unit": code}
-        if person is not None:
-            data["person"] = person.get_display_name()
-        return data
-
     def after(case, event):
         notify_case(
             case,
@@ -151,9 +143,32 @@ def case_dispatch(
             _("A case for you: %(n)s") % {"n": case.number},
         )
 
+    change = dispatch_change(dept, code, person)
     return transition(
         actor, case_id, "dispatch", version=version, note=note, change=change, after=after
     )
+
+
+def dispatch_change(department, unit_code: str = "", person=None) -> Change:
+    """派遣 to one of a department, a unit's code or a person; a case not yet registered
+    is registered at the same moment."""
+
+    def change(case, now):
+        if case.registered_at is None:
+            case.registered_at = now
+            set_deadlines(case, now)
+        case.department = department
+        case.assignee_code = unit_code
+        case.assignee_user = person
+        case.handler = None
+        case.dispatched_at = now
+        case.accepted_at = None
+        data = {"department": str(department) if department else "", "unit": unit_code}
+        if person is not None:
+            data["person"] = person.get_display_name()
+        return data
+
+    return change
 
 
 def case_accept(*, actor, case_id, version=None, note=""):
@@ -161,12 +176,16 @@ def case_accept(*, actor, case_id, version=None, note=""):
     errors: dict[str, list[str]] = {}
     note = clean_note(note, errors)
     raise_if(errors)
+    change = accept_change(actor)
+    return transition(actor, case_id, "accept", version=version, note=note, change=change)
 
+
+def accept_change(handler) -> Change:
     def change(case, now):
-        case.handler = actor
+        case.handler = handler
         case.accepted_at = now
 
-    return transition(actor, case_id, "accept", version=version, note=note, change=change)
+    return change
 
 
 def case_return(*, actor, case_id, version=None, reason=""):
@@ -174,6 +193,22 @@ def case_return(*, actor, case_id, version=None, reason=""):
     errors: dict[str, list[str]] = {}
     reason = clean_note(reason, errors, required=True, name="reason")
     raise_if(errors)
+
+    def after(case, event):
+        dispatcher = case.events.filter(action="dispatch").order_by("-at", "-id").first()
+        who = [dispatcher.actor] if dispatcher and dispatcher.actor else operators_over(case)
+        notify_case(
+            case, who, "case.returned", _("Case %(n)s was returned") % {"n": case.number}, reason
+        )
+
+    change = return_change()
+    return transition(
+        actor, case_id, "return", version=version, note=reason, change=change, after=after
+    )
+
+
+def return_change() -> Change:
+    """退回: the case is no one's until it is dispatched again."""
 
     def change(case, now):
         data = {"department": str(case.department or ""), "unit": case.assignee_code}
@@ -186,16 +221,7 @@ def case_return(*, actor, case_id, version=None, reason=""):
         case.accepted_at = None
         return data
 
-    def after(case, event):
-        dispatcher = case.events.filter(action="dispatch").order_by("-at", "-id").first()
-        who = [dispatcher.actor] if dispatcher and dispatcher.actor else operators_over(case)
-        notify_case(
-            case, who, "case.returned", _("Case %(n)s was returned") % {"n": case.number}, reason
-        )
-
-    return transition(
-        actor, case_id, "return", version=version, note=reason, change=change, after=after
-    )
+    return change
 
 
 def case_progress(*, actor, case_id, version=None, note="", photos=()):
@@ -211,6 +237,12 @@ def case_contact(*, actor, case_id, version=None, note=""):
     errors: dict[str, list[str]] = {}
     note = clean_note(note, errors)
     raise_if(errors)
+    change = contact_change()
+    return transition(actor, case_id, "contact", version=version, note=note, change=change)
+
+
+def contact_change() -> Change:
+    """The first contact sets `responded_at` (on time or not); later ones change nothing."""
 
     def change(case, now):
         if case.responded_at is None:
@@ -218,7 +250,7 @@ def case_contact(*, actor, case_id, version=None, note=""):
             return {"first": True, "on_time": bool(case.respond_by and now <= case.respond_by)}
         return {"first": False}
 
-    return transition(actor, case_id, "contact", version=version, note=note, change=change)
+    return change
 
 
 def case_handle(*, actor, case_id, version=None, result="", photos=()):
@@ -226,14 +258,18 @@ def case_handle(*, actor, case_id, version=None, result="", photos=()):
     errors: dict[str, list[str]] = {}
     result = clean_text(result, MAX_DESCRIPTION, "result", errors, required=True)
     raise_if(errors)
+    change = handle_change(result)
+    return transition(
+        actor, case_id, "handle", version=version, note=result, photos=photos, change=change
+    )
 
+
+def handle_change(result: str) -> Change:
     def change(case, now):
         case.result = result
         case.handled_at = now
 
-    return transition(
-        actor, case_id, "handle", version=version, note=result, photos=photos, change=change
-    )
+    return change
 
 
 def case_verify(*, actor, case_id, version=None, passed: bool, note=""):
@@ -242,17 +278,8 @@ def case_verify(*, actor, case_id, version=None, passed: bool, note=""):
     note = clean_note(note, errors, required=not passed)
     raise_if(errors)
     if passed:
-
-        def change(case, now):
-            case.closed_at = now
-            case.closed_on_time = bool(case.due_at is None or now <= case.due_at)
-            return {"on_time": case.closed_on_time}
-
+        change = close_change()
         return transition(actor, case_id, "verify_pass", version=version, note=note, change=change)
-
-    def rework(case, now):
-        case.rework_count += 1
-        return {"rework": case.rework_count}
 
     def after(case, event):
         notify_case(
@@ -263,9 +290,31 @@ def case_verify(*, actor, case_id, version=None, passed: bool, note=""):
             note,
         )
 
+    change = rework_change()
     return transition(
-        actor, case_id, "verify_fail", version=version, note=note, change=rework, after=after
+        actor, case_id, "verify_fail", version=version, note=note, change=change, after=after
     )
+
+
+def close_change() -> Change:
+    """核查通过: closed now, on time or not."""
+
+    def change(case, now):
+        case.closed_at = now
+        case.closed_on_time = bool(case.due_at is None or now <= case.due_at)
+        return {"on_time": case.closed_on_time}
+
+    return change
+
+
+def rework_change() -> Change:
+    """返工: back to the handling unit, counted."""
+
+    def change(case, now):
+        case.rework_count += 1
+        return {"rework": case.rework_count}
+
+    return change
 
 
 def case_callback(*, actor, case_id, solved: bool, rating: str, note="", version=None):
@@ -275,12 +324,7 @@ def case_callback(*, actor, case_id, solved: bool, rating: str, note="", version
     note = clean_note(note, errors)
     clean_choice(rating, Rating.choices, "rating", errors)
     raise_if(errors)
-
-    def change(case, now):
-        case.callback_at = now
-        case.callback_solved = bool(solved)
-        case.callback_rating = rating
-        return {"solved": bool(solved), "rating": rating}
+    change = callback_change(solved, rating)
 
     # The callback and the escalation it calls for land together or not at all.
     with transaction.atomic():
@@ -298,6 +342,22 @@ def case_callback(*, actor, case_id, solved: bool, rating: str, note="", version
     return case
 
 
+def callback_change(solved, rating: str, *, by_reporter: bool = False) -> Change:
+    """回访 at `now`: solved or not, and the rating (an unsatisfied one escalates next)."""
+
+    def change(case, now):
+        case.callback_at = now
+        case.callback_solved = bool(solved)
+        case.callback_rating = rating
+        return {
+            "solved": bool(solved),
+            "rating": rating,
+            **({"by": "reporter"} if by_reporter else {}),
+        }
+
+    return change
+
+
 def case_merge(*, actor, case_id, version=None, target_id, note=""):
     """并案: a duplicate joins the case it duplicates and stops there."""
     errors: dict[str, list[str]] = {}
@@ -306,13 +366,8 @@ def case_merge(*, actor, case_id, version=None, target_id, note=""):
     target = selectors.case_for(actor, target_id)
     source = selectors.case_for(actor, case_id)
 
-    def change(case, now):
-        case.merged_into = target
-        return {"into": target.number}
-
     def after(case, event):
-        data = {"from": case.number}
-        write_event(target, actor, "merged_in", target.state, note=note, data=data, at=event.at)
+        merged_in_event(target, actor, case, note, at=event.at).save(force_insert=True)
 
     with transaction.atomic():
         # Both rows are locked in id order, so merging A into B and B into A at once
@@ -324,7 +379,7 @@ def case_merge(*, actor, case_id, version=None, target_id, note=""):
             .order_by("pk")
         }
         target = locked[target.pk]
-        if target.state in (State.MERGED, State.REJECTED):
+        if target.state in NOT_MERGEABLE:
             message = _("A case can only be merged into a live case.")
             raise Invalid(message, details={"target_id": [message]})
         return transition(
@@ -333,10 +388,26 @@ def case_merge(*, actor, case_id, version=None, target_id, note=""):
             "merge",
             version=version,
             note=note,
-            change=change,
+            change=merge_change(target),
             after=after,
             inputs={"target": target},
         )
+
+
+NOT_MERGEABLE = (State.MERGED, State.REJECTED)  # a duplicate joins only a live case
+
+
+def merge_change(target: Case) -> Change:
+    def change(case, now):
+        case.merged_into = target
+        return {"into": target.number}
+
+    return change
+
+
+def merged_in_event(target: Case, actor, source: Case, note: str, *, at):
+    """The row on the target's timeline beside the merge (its state does not change)."""
+    return new_event(target, actor, "merged_in", target.state, note, {"from": source.number}, at=at)
 
 
 def case_reopen(*, actor, case_id, version=None, reason=""):
@@ -344,6 +415,12 @@ def case_reopen(*, actor, case_id, version=None, reason=""):
     errors: dict[str, list[str]] = {}
     reason = clean_note(reason, errors, required=True, name="reason")
     raise_if(errors)
+    change = reopen_change()
+    return transition(actor, case_id, "reopen", version=version, note=reason, change=change)
+
+
+def reopen_change() -> Change:
+    """重新办理: registered again now, with new deadlines."""
 
     def change(case, now):
         if case.registered_at is None:
@@ -351,7 +428,7 @@ def case_reopen(*, actor, case_id, version=None, reason=""):
         reopen_fields(case, now)
         return {"due_at": iso(case.due_at)}
 
-    return transition(actor, case_id, "reopen", version=version, note=reason, change=change)
+    return change
 
 
 def case_reveal_phone(*, actor, case_id) -> str:
@@ -370,7 +447,7 @@ def case_reveal_phone(*, actor, case_id) -> str:
     return phone
 
 
-# -- reminders ---------------------------------------------------------------------
+# -- people as assignees ------------------------------------------------------------
 
 
 def case_claim(*, actor, case_id, version=None, note=""):
@@ -400,17 +477,24 @@ def case_claim(*, actor, case_id, version=None, note=""):
             )
         return case
 
+    change = claim_change(actor)
+    return transition(
+        actor, case_id, "claim", version=version, note=note, change=change, locate=locate
+    )
+
+
+def claim_change(person) -> Change:
+    """认领: dispatched to `person` and accepted by them at the same moment."""
+
     def change(case, now):
         if case.registered_at is None:
             case.registered_at = now
             set_deadlines(case, now)
         case.department = None
         case.assignee_code = ""
-        case.assignee_user = actor
-        case.handler = actor
+        case.assignee_user = person
+        case.handler = person
         case.dispatched_at = case.accepted_at = now
-        return {"person": actor.get_display_name()}
+        return {"person": person.get_display_name()}
 
-    return transition(
-        actor, case_id, "claim", version=version, note=note, change=change, locate=locate
-    )
+    return change

@@ -30,7 +30,7 @@ from gongzhi.cases.services.common import (
     files_removed_on_failure,
     store_photos,
 )
-from gongzhi.cases.services.transition import write_event
+from gongzhi.cases.services.transition import new_event
 from gongzhi.core import permissions
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Invalid, NotFound, PermissionDenied, raise_if
@@ -275,6 +275,30 @@ def case_report(
     return case, True
 
 
+def taken_in(case: Case, actor, *, at, self_handle=False, result="", actor_name=None):
+    """A new case as intake takes it in at `at`, in memory, and its first timeline row
+    (not saved): reported, or (自行处置) found and fixed on the spot by `actor`, which the
+    command center still verifies."""
+    if self_handle:
+        case.state = State.HANDLED
+        case.registered_at = case.accepted_at = case.handled_at = case.responded_at = at
+        case.assignee_code = case.org_code
+        case.handler = actor
+        case.self_handled = True
+        case.result = result
+        set_deadlines(case, at)
+    return new_event(
+        case,
+        actor,
+        "self_handle" if self_handle else "report",
+        "",
+        note=result if self_handle else "",
+        data={"channel": case.channel},
+        at=at,
+        actor_name=actor_name,
+    )
+
+
 def create(*, stored, actor, key, kind, category, channel, urgency, title, description, place,
             resident, reporter_name, phone, cleaned, self_handle, result,
             actor_name=None, details=None) -> Case:  # fmt: skip
@@ -304,27 +328,12 @@ def create(*, stored, actor, key, kind, category, channel, urgency, title, descr
         reported_at=now,
         idempotency_key=key,
     )
-    if self_handle:
-        # 自行处置: found and fixed on the spot; the command center still verifies it.
-        case.state = State.HANDLED
-        case.registered_at = case.accepted_at = case.handled_at = case.responded_at = now
-        case.assignee_code = place.grid.code
-        case.handler = actor
-        case.self_handled = True
-        case.result = result
-        set_deadlines(case, now)
-    first = repeats.mark(case)  # before the INSERT, which then carries the repeat fields
-    case.save()
-    event = write_event(
-        case,
-        actor,
-        "self_handle" if self_handle else "report",
-        "",
-        note=result if self_handle else "",
-        data={"channel": channel},
-        at=now,
-        actor_name=actor_name,
+    event = taken_in(
+        case, actor, at=now, self_handle=self_handle, result=result, actor_name=actor_name
     )
+    first = repeats.count_repeat(case)  # before the INSERT, which carries the repeat fields
+    case.save()
+    event.save(force_insert=True)
     stored += store_photos(case, event, cleaned, actor)
     repeats.tell(case, first)
     audit_record(actor=actor, action="case.report", obj=case, changes={"state": case.state})

@@ -22,6 +22,7 @@ from gongzhi.cases.services.common import (
     files_removed_on_failure,
 )
 from gongzhi.cases.services.escalation import escalate_unsatisfied
+from gongzhi.cases.services.handling import callback_change
 from gongzhi.cases.services.intake import clean_category, create, place_of
 from gongzhi.cases.services.transition import resident_name, transition
 from gongzhi.core import crypto
@@ -154,12 +155,6 @@ def case_callback_by_reporter(*, phone_hash: str, case_id, solved: bool, rating:
     clean_choice(rating, Rating.choices, "rating", errors)
     raise_if(errors)
 
-    def change(case, now):
-        case.callback_at = now
-        case.callback_solved = bool(solved)
-        case.callback_rating = rating
-        return {"solved": bool(solved), "rating": rating, "by": "reporter"}
-
     with transaction.atomic():
         case = transition(
             None,
@@ -167,7 +162,7 @@ def case_callback_by_reporter(*, phone_hash: str, case_id, solved: bool, rating:
             "callback",
             reporter_phone_hash=phone_hash,
             note=note,
-            change=change,
+            change=callback_change(solved, rating, by_reporter=True),
             inputs={"solved": solved, "rating": rating},
         )
         if rating == Rating.UNSATISFIED:

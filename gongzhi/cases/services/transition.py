@@ -11,10 +11,18 @@ or nothing. Three callers, one path:
   phone's hash; the table is asked with authorized=True (state and guards still hold);
 - the system (`system=True`, actor None): a move that follows from the system's own
   rule (an unsatisfied callback escalates); state and guards hold, no scope.
+
+The move itself (the table, the kind's guards, the action's change at a given moment,
+the state, the version, the timeline row and the audit changes) is `decide()`, which
+touches no database: `transition()` takes it under the lock and saves what it decided;
+the demo takes it with moments in the past and saves what it decided in bulk. An
+action's change is a module-level builder (`handling.dispatch_change(…)`,
+`clock.resume_change()` …) that both use.
 """
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -33,7 +41,7 @@ from gongzhi.cases.services.common import (
 from gongzhi.cases.workflow import CASE_FLOW
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Invalid, NotFound
-from gongzhi.core.workflow import GuardFailed
+from gongzhi.core.workflow import GuardFailed, Transition
 
 Change = Callable[[Case, dt.datetime], dict[str, Any] | None]
 After = Callable[[Case, CaseEvent], None]
@@ -45,14 +53,13 @@ def resident_name(phone_masked_or_phone: str) -> str:
     return _("Resident (number ending %(last4)s)") % {"last4": digits[-4:]}
 
 
-def write_event(
-    case, actor, action, from_state, note="", data=None, at=None, actor_name=None
-) -> CaseEvent:
-    """`actor_name` names an actor without an account (a resident: "居民（尾号1234）")."""
+def new_event(case, actor, action, from_state, note="", data=None, *, at, actor_name=None):
+    """A timeline row, not saved. `actor_name` names an actor without an account (a
+    resident: "居民（尾号1234）")."""
     user = actor if getattr(actor, "is_authenticated", False) else None
-    return CaseEvent.objects.create(
+    return CaseEvent(
         case=case,
-        at=at or timezone.now(),
+        at=at,
         actor=user,
         actor_name=(actor_name or (user.get_display_name() if user else _("System")))[:150],
         action=action,
@@ -61,6 +68,80 @@ def write_event(
         note=note,
         data=data or {},
     )
+
+
+def write_event(
+    case, actor, action, from_state, note="", data=None, at=None, actor_name=None
+) -> CaseEvent:
+    event = new_event(
+        case, actor, action, from_state, note, data, at=at or timezone.now(), actor_name=actor_name
+    )
+    event.save(force_insert=True)
+    return event
+
+
+@dataclass
+class Step:
+    """What `decide()` made of a move, in memory: the case is changed (the change's fields,
+    the state, the version); the timeline row and the audit row's changes are built, not
+    saved."""
+
+    transition: Transition
+    event: CaseEvent
+    audit: dict[str, Any]
+
+
+def decide(
+    case: Case,
+    actor,
+    action: str,
+    *,
+    at: dt.datetime,
+    note: str = "",
+    change: Change | None = None,
+    inputs: dict[str, Any] | None = None,
+    authorized: bool = False,
+    by: str | None = None,
+    checked: Transition | None = None,
+) -> Step:
+    """The move itself, without the database: the transition table and the kind's guards
+    say whether `actor` may take `action` now (else a DomainError, the case untouched);
+    then `change(case, at)` sets the action's fields, the state follows the table and the
+    version goes up. `transition()` calls it under the row lock and saves what it
+    decided; the demo calls it with moments in the past and saves in bulk.
+
+    `by`: "reporter" (the verified phone; the timeline names the resident) or "system"
+    (a move that follows from the system's rule), which also mark the audit row.
+    `checked`: the table's answer when the caller has just asked it for this case."""
+    inputs = inputs or {}
+    t = checked or CASE_FLOW.check(case, action, actor, authorized=authorized, **inputs)
+    for guard in get_kind(case.kind).guards.get(action, ()):
+        reason = guard(case, inputs)
+        if reason:
+            raise GuardFailed(reason, details={"action": action})
+    before = case.state
+    data = (change(case, at) if change else None) or {}
+    if t.target:
+        case.state = t.target
+    case.version += 1
+    by_reporter = by == "reporter"
+    event = new_event(
+        case,
+        actor,
+        action,
+        before,
+        note=note,
+        data=data,
+        at=at,
+        actor_name=resident_name(case.reporter_phone_masked) if by_reporter else None,
+    )
+    audit = {
+        "state": [before, case.state],
+        **({"note": note} if note else {}),
+        **({"by": "reporter"} if by_reporter else {}),
+        **({"by": "system", **data} if by == "system" else {}),
+    }
+    return Step(t, event, audit)
 
 
 def case_event_add(
@@ -170,39 +251,23 @@ def transition(
         t = CASE_FLOW.check(case, action, actor, authorized=authorized, **inputs)
         tracked = rollups.track(case)
         kind = get_kind(case.kind)
-        for guard in kind.guards.get(action, ()):
-            reason = guard(case, inputs)
-            if reason:
-                raise GuardFailed(reason, details={"action": action})
-        now = timezone.now()
-        before = case.state
-        data = (change(case, now) if change else None) or {}
-        if t.target:
-            case.state = t.target
-        case.version += 1
-        case.save()
-        event = write_event(
+        step = decide(
             case,
             actor,
             action,
-            before,
+            at=timezone.now(),
             note=note,
-            data=data,
-            at=now,
-            actor_name=resident_name(case.reporter_phone_masked) if by_reporter else None,
+            change=change,
+            inputs=inputs,
+            authorized=authorized,
+            by="reporter" if by_reporter else "system" if system else None,
+            checked=t,
         )
+        case.save()
+        event = step.event
+        event.save(force_insert=True)
         stored += store_photos(case, event, cleaned, actor)
-        audit_record(
-            actor=actor,
-            action=f"case.{action}",
-            obj=case,
-            changes={
-                "state": [before, case.state],
-                **({"note": note} if note else {}),
-                **({"by": "reporter"} if by_reporter else {}),
-                **({"by": "system", **data} if system else {}),
-            },
-        )
+        audit_record(actor=actor, action=f"case.{action}", obj=case, changes=step.audit)
         if after:
             after(case, event)
         if kind.on_transition:

@@ -2,6 +2,7 @@
 the services can carry on from."""
 
 import datetime as dt
+import importlib
 import itertools
 import re
 from collections import Counter
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from gongzhi.accounts.models import User
 from gongzhi.cases import policies, selectors, services
+from gongzhi.cases.demo import simulate
 from gongzhi.cases.models import (
     Case,
     CaseCounter,
@@ -315,3 +317,38 @@ def test_demo_cases__the_services_carry_on_from_the_demo(small_demo):
     )
     assert created and new.number == f"SJ{today:%Y%m%d}{before + 1:06d}"
     assert Case.objects.filter(number=new.number).count() == 1
+
+
+def test_demo_cases__every_move_is_taken_by_the_services_decide(db, monkeypatch):
+    # The demo drives the services' own decide() (the table, the kind's guards, the
+    # action's change, state and version), not a copy of the lifecycle: every timeline
+    # row it writes, but intake's (report, self_handle, repeat) and the merge's row on
+    # its target, is an event decide() returned, and the same calls serve the services.
+    decided = []
+
+    def spy(case, actor, action, **options):
+        step = real(case, actor, action, **options)
+        decided.append(step)
+        return step
+
+    real = simulate.decide
+    monkeypatch.setattr(simulate, "decide", spy)
+    calendar.forget()
+    call_command("demo", small=True, stdout=StringIO())
+    calendar.forget()
+    rows = CaseEvent.objects.exclude(action__in={"report", "self_handle", *SIDE_ACTIONS})
+    assert decided and {s.event.pk for s in decided} == set(rows.values_list("pk", flat=True))
+    per_case = Counter(s.event.case_id for s in decided)
+    for pk, version in Case.objects.values_list("pk", "version"):
+        assert version == 1 + per_case[pk]
+
+    # (services exports the function transition, which hides its module's name)
+    monkeypatch.setattr(importlib.import_module("gongzhi.cases.services.transition"), "decide", spy)
+    decided.clear()
+    case = Case.objects.filter(state=State.REGISTERED, escalation_level=0).first()
+    services.case_dispatch(
+        actor=_user("jiedao"),
+        case_id=case.pk,
+        department_id=Department.objects.get(code="990101-CG").pk,
+    )
+    assert [(s.event.case_id, s.event.action) for s in decided] == [(case.pk, "dispatch")]

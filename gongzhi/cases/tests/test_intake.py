@@ -330,7 +330,7 @@ def test_a_failed_action_leaves_no_photo_files(people, tree, dispatched, setting
     """Photo files are written before the rows commit; when a later step of the same
     transaction fails, the rows roll back and the files are removed too."""
     from gongzhi.cases.kinds import CaseKind, register_kind, unregister_kind
-    from gongzhi.cases.tests.test_api import _photo
+    from gongzhi.cases.tests.api_support import photo
 
     settings.MEDIA_ROOT = tmp_path
 
@@ -344,7 +344,7 @@ def test_a_failed_action_leaves_no_photo_files(people, tree, dispatched, setting
         services.case_accept(actor=people.handler, case_id=case.pk)
         with pytest.raises(DomainError):
             services.case_progress(
-                actor=people.handler, case_id=case.pk, note="现场照片", photos=[_photo()]
+                actor=people.handler, case_id=case.pk, note="现场照片", photos=[photo()]
             )
     finally:
         unregister_kind("fragile")
