@@ -80,7 +80,7 @@ def candidates(case: Case, *, rows: bool = False):
     )
     if case.pk is not None:
         recent = recent.exclude(pk=case.pk)
-    # What find_earlier compares, and what flag() follows.
+    # What same_problem compares, and what count_repeat follows.
     recent = recent.values(*CANDIDATE_FIELDS) if rows else recent.only(*CANDIDATE_FIELDS)
     near = []
     if case.reporter_phone_hash:
