@@ -208,7 +208,7 @@ def child(db: str, label: str, repeat: int, period: tuple[str, str] | None = Non
     except ImportError:
         wall = None
     try:
-        from gongzhi.command import monthly
+        from gongzhi.command import monthly, monthly_xlsx
     except ImportError:
         monthly = None
     from django.core.cache import cache
@@ -259,7 +259,9 @@ def child(db: str, label: str, repeat: int, period: tuple[str, str] | None = Non
             ),
             (
                 "monthly_report + xlsx (district)",
-                lambda: monthly.monthly_xlsx(monthly.monthly_report(user, DISTRICT, year, month)),
+                lambda: monthly_xlsx.monthly_xlsx(
+                    monthly.monthly_report(user, DISTRICT, year, month)
+                ),
             ),
             (
                 MONTH_BASE,
