@@ -43,8 +43,12 @@ demo: install
 	@echo "共治演示站： http://127.0.0.1:$(PORT)/   （Ctrl-C 停止）"
 	GONGZHI_INPROCESS_JOBS=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# The suite in one pytest-xdist worker a core, each with its own test database and var/
+# folder (gongzhi/pytest_plugin.py). PYTEST_WORKERS=0 runs it in this one process, e.g. to
+# debug; ARGS passes more options: make test PYTEST_WORKERS=0 ARGS='-x gongzhi/cases'.
+PYTEST_WORKERS ?= auto
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(ARGS)
 
 # Every benchmark with its baseline (docs/performance.md), not part of the tests. Data sets
 # are generated on first use. E.g. make bench DATA=100k DB=sqlite ONLY=lists,repeats

@@ -13,10 +13,6 @@ from gongzhi.imports import services
 from gongzhi.imports.formats import FORMATS
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: a large file (tens of thousands of rows)")
-
-
 @pytest.fixture(autouse=True)
 def _jobs_run_immediately():
     before = HUEY.immediate
