@@ -50,15 +50,9 @@ ROLLUP_KEY = (
 )
 
 
-class CaseRollup(models.Model):
-    """Case counts per day (and per month) per org unit, for dashboards and reports that
-    must not read millions of cases. Kept by `cases.rollups`, never edited by hand.
-
-    A case counts in the row of every unit above its place (district, subdistrict,
-    community, grid …), so a unit's figures are one row per day, not a sum over its
-    grids. Three sets of rows (`dims`): the total; per category × kind × channel; per
-    handling department. "All" is 0 or "" in a dimension column.
-    """
+class RollupKey(models.Model):
+    """What identifies a rollup row (ROLLUP_KEY): grain, set, unit, day, and the
+    dimensions of its set ("all" is 0 or "")."""
 
     grain = models.CharField(max_length=1, choices=RollupGrain.choices)
     dims = models.PositiveSmallIntegerField(choices=RollupDims.choices)
@@ -68,6 +62,20 @@ class CaseRollup(models.Model):
     kind = models.CharField(max_length=32, default="")
     channel = models.CharField(max_length=16, default="")
     department_id = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class CaseRollup(RollupKey):
+    """Case counts per day (and per month) per org unit, for dashboards and reports that
+    must not read millions of cases. Kept by `cases.rollups`, never edited by hand.
+
+    A case counts in the row of every unit above its place (district, subdistrict,
+    community, grid …), so a unit's figures are one row per day, not a sum over its
+    grids. Three sets of rows (`dims`): the total; per category × kind × channel; per
+    handling department. "All" is 0 or "" in a dimension column.
+    """
 
     received = models.IntegerField(default=0)
     rejected = models.IntegerField(default=0)
@@ -96,20 +104,12 @@ class CaseRollup(models.Model):
         return f"{self.grain} {self.unit_code} {self.day}"
 
 
-class CaseRollupCount(models.Model):
+class CaseRollupCount(RollupKey):
     """The counts apps register (core.manifest.Count) beside the loop's own, one row per
     count: the same key as a CaseRollup row plus `metric`, the count's key. A new count
     needs no column and no migration; only non-zero values have a row.
     """
 
-    grain = models.CharField(max_length=1, choices=RollupGrain.choices)
-    dims = models.PositiveSmallIntegerField(choices=RollupDims.choices)
-    unit_code = OrgCodeField()
-    day = models.DateField()
-    category_id = models.IntegerField(default=0)
-    kind = models.CharField(max_length=32, default="")
-    channel = models.CharField(max_length=16, default="")
-    department_id = models.IntegerField(default=0)
     metric = models.CharField(max_length=48)
     value = models.IntegerField(default=0)
 
