@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "gongzhi.selfservice",
     "gongzhi.open311",
     "gongzhi.campaigns",
+    "gongzhi.inspections",
     "gongzhi.command",
     "gongzhi.api",
     "gongzhi.web",

@@ -9,6 +9,7 @@ from gongzhi.cases.api import router as cases_router
 from gongzhi.cases.kpi_api import router as kpi_router
 from gongzhi.command.api import router as command_router
 from gongzhi.core.http import api_errors
+from gongzhi.core.manifest import api_routers
 from gongzhi.imports.api import router as imports_router
 from gongzhi.notifications.api import router as notifications_router
 from gongzhi.orgs.api import router as orgs_router
@@ -38,3 +39,6 @@ api.add_router("/cases", cases_router)
 api.add_router("/kpis", kpi_router)
 api.add_router("/command", command_router)
 api.add_router("/campaigns", campaigns_router)
+# The routers of apps that register their own (core.manifest.register_api_router): the kinds.
+for mounted in api_routers():
+    api.add_router(f"/{mounted.prefix}", mounted.router)

@@ -29,7 +29,16 @@ class UnitPanel:
     context: Callable[[Any, Any], dict]
 
 
+@dataclass(frozen=True)
+class ApiRouter:
+    """A ninja Router an app mounts under /api/v1/<prefix> (the api app assembles them)."""
+
+    prefix: str
+    router: Any
+
+
 _demo_steps: dict[str, DemoStep] = {}
+_api_routers: dict[str, ApiRouter] = {}
 _audit_actions: dict[str, str] = {}
 _unit_panels: dict[str, UnitPanel] = {}
 
@@ -61,6 +70,16 @@ def register_unit_panel(order: int, name: str, template: str, context) -> None:
 
 def unit_panels() -> list[UnitPanel]:
     return sorted(_unit_panels.values(), key=lambda p: p.order)
+
+
+def register_api_router(prefix: str, router) -> None:
+    """Mount `router` at /api/v1/<prefix>; call from AppConfig.ready(), which runs before
+    the URLconf (and so the API) is built."""
+    _api_routers[prefix] = ApiRouter(prefix, router)
+
+
+def api_routers() -> list[ApiRouter]:
+    return sorted(_api_routers.values(), key=lambda r: r.prefix)
 
 
 # -- statistics ------------------------------------------------------------------------

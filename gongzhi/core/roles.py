@@ -166,3 +166,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 
 # Roles whose scope is every org unit, whatever unit the position names.
 GLOBAL_ROLES = frozenset({Role.ADMIN})
+
+
+def grant_permissions(grants: dict[str, set[str] | frozenset[str]]) -> None:
+    """Add permissions of an app's own to roles (e.g. inspections: who inspects, who runs
+    campaigns), from its AppConfig.ready(). Roles stay defined here; an app only widens
+    what a role may do, within the same position scopes."""
+    for role, perms in grants.items():
+        ROLE_PERMISSIONS[role] = ROLE_PERMISSIONS[role] | frozenset(perms)

@@ -1,0 +1,431 @@
+"""Inspections over the API, mounted at /api/v1/inspections (registered in
+InspectionsConfig.ready(); the api app assembles it with the others).
+
+    GET  /templates                        checklists with their current items
+    POST /templates                        a new checklist (inspections.templates)
+    POST /templates/{id}                   edit: a new version; past results keep theirs
+    GET  /campaigns                        campaigns the caller sees
+    POST /campaigns                        a campaign over an area (inspections.manage)
+    GET  /campaigns/{id}                   a campaign, its rounds and progress
+    POST /campaigns/{id}/rounds            the next round, with its tasks
+    POST /rounds/{id}/generate             make the tasks still missing (idempotent)
+    GET  /tasks?lng=&lat=                  the caller's tasks to do, nearest first
+    GET  /tasks/{id}                       a task, its checklist and result
+    POST /tasks/{id}/result                record an inspection (JSON)
+    POST /tasks/{id}/result-with-photos    the same, multipart, with photos
+
+Errors: 404 not_found (also outside the caller's area), 403 forbidden, 400 invalid
+(field errors in `details`, e.g. `answers.<key>`), 409 already_inspected /
+campaign_closed / client_id_taken.
+"""
+
+import datetime as dt
+import json
+
+from django.utils.translation import gettext as _
+from ninja import Field, Form, Router, Schema, Status
+
+from gongzhi.core.errors import Invalid
+from gongzhi.core.http.schemas import ErrorOut
+from gongzhi.core.permissions import can
+from gongzhi.inspections import perms, selectors, services
+from gongzhi.inspections.models import InspectionResult, InspectionTask, Outcome
+
+router = Router(tags=["inspections"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+
+
+class ItemIO(Schema):
+    key: str = Field("", max_length=40)
+    text: str = Field(..., max_length=200)
+    answer: str = Field("pass_fail", max_length=16)
+    required: bool = True
+    photo_on_fail: bool = True
+    severity: str = Field("medium", max_length=8)
+    category: str = Field("", max_length=16)
+    basis: str = Field("", max_length=200)
+    min: float | None = None
+    max: float | None = None
+
+
+class TemplateIn(Schema):
+    name: str = Field(..., max_length=50)
+    category_ids: list[int] = Field(..., min_length=1, max_length=50)
+    case_category_id: int
+    items: list[ItemIO] = Field(..., min_length=1, max_length=60)
+
+
+class TemplateOut(Schema):
+    id: int
+    name: str
+    category_ids: list[int]
+    case_category_id: int
+    is_active: bool
+    version: int
+    items: list[ItemIO]
+
+
+def template_out(template) -> dict:
+    version = template.current
+    return {
+        "id": template.pk,
+        "name": template.name,
+        "category_ids": [c.pk for c in template.categories.all()],
+        "case_category_id": template.case_category_id,
+        "is_active": template.is_active,
+        "version": version.number if version else 0,
+        "items": version.items if version else [],
+    }
+
+
+def _save(request, payload: TemplateIn, template_id=None):
+    data = payload.dict()
+    data["items"] = [{k: v for k, v in i.items() if v is not None} for i in data["items"]]
+    return template_out(services.template_save(actor=request.auth, template_id=template_id, **data))
+
+
+@router.get("/templates", response={200: list[TemplateOut], **ERRORS})
+def template_list(request):
+    """The checklists, each with the items of its current version."""
+    if not can(request.auth, perms.VIEW):
+        return []
+    return [template_out(t) for t in selectors.templates()]
+
+
+@router.post("/templates", response={201: TemplateOut, **ERRORS})
+def template_create(request, payload: TemplateIn):
+    """A new checklist for some premises categories (one active checklist a category)."""
+    return Status(201, _save(request, payload))
+
+
+@router.post("/templates/{template_id}", response={200: TemplateOut, **ERRORS})
+def template_update(request, template_id: int, payload: TemplateIn):
+    """Edit a checklist: its items become a new version; results keep the one they used."""
+    return _save(request, payload, template_id)
+
+
+# -- campaigns -------------------------------------------------------------------------
+
+
+class PhaseIO(Schema):
+    name: str = Field(..., max_length=30)
+    start: dt.date
+    end: dt.date
+
+
+class CampaignIn(Schema):
+    unit_code: str = Field(..., max_length=21)
+    name: str = Field(..., max_length=100)
+    starts_on: dt.date
+    ends_on: dt.date
+    category_ids: list[int] = Field(..., min_length=1, max_length=50)
+    phases: list[PhaseIO] = Field([], max_length=12)
+
+
+class FiguresOut(Schema):
+    key: str
+    label: str
+    tasks: int
+    inspected: int
+    hazards: int
+    percent: float
+
+
+class RoundOut(Schema):
+    id: int
+    number: int
+    starts_on: dt.date
+    due_on: dt.date
+    generated_at: dt.datetime | None
+    figures: FiguresOut | None = None
+
+
+class CampaignOut(Schema):
+    id: int
+    name: str
+    unit_code: str
+    starts_on: dt.date
+    ends_on: dt.date
+    state: str
+    category_ids: list[int]
+    phases: list[PhaseIO]
+
+
+class CampaignDetailOut(CampaignOut):
+    rounds: list[RoundOut]
+    by_grid: list[FiguresOut]
+    by_category: list[FiguresOut]
+
+
+def campaign_out(campaign) -> dict:
+    return {
+        "id": campaign.pk,
+        "name": campaign.name,
+        "unit_code": campaign.unit_code,
+        "starts_on": campaign.starts_on,
+        "ends_on": campaign.ends_on,
+        "state": campaign.state,
+        "category_ids": [c.pk for c in campaign.categories.all()],
+        "phases": campaign.phases,
+    }
+
+
+def _figures(f) -> dict:
+    return {**vars(f), "percent": f.percent}
+
+
+def campaign_detail_out(user, campaign, round_number=None) -> dict:
+    p = selectors.progress(user, campaign, round_number=round_number)
+    rounds = [
+        {
+            "id": r.pk,
+            "number": r.number,
+            "starts_on": r.starts_on,
+            "due_on": r.due_on,
+            "generated_at": r.generated_at,
+            "figures": _figures(f),
+        }
+        for r, f in p.rounds
+    ]
+    return {
+        **campaign_out(campaign),
+        "rounds": rounds,
+        "by_grid": [_figures(f) for f in p.by_grid],
+        "by_category": [_figures(f) for f in p.by_category],
+    }
+
+
+@router.get("/campaigns", response={200: list[CampaignOut], **ERRORS})
+def campaign_list(request):
+    """The campaigns over the caller's area or a part of it, newest first."""
+    return [campaign_out(c) for c in selectors.campaigns_visible_to(request.auth)[:200]]
+
+
+@router.post("/campaigns", response={201: CampaignDetailOut, **ERRORS})
+def campaign_create(request, payload: CampaignIn):
+    """整治行动: an area, a period, the premises categories, optional phases."""
+    data = payload.dict()
+    campaign = services.campaign_create(actor=request.auth, **data)
+    return Status(201, campaign_detail_out(request.auth, campaign))
+
+
+@router.get("/campaigns/{campaign_id}", response={200: CampaignDetailOut, **ERRORS})
+def campaign_detail(request, campaign_id: int, round: int | None = None):
+    """The campaign, every round's figures, and one round's (the latest by default) per
+    grid and per category, within the caller's area."""
+    campaign = selectors.campaign_for(request.auth, campaign_id)
+    return campaign_detail_out(request.auth, campaign, round)
+
+
+class RoundIn(Schema):
+    starts_on: dt.date
+    due_on: dt.date
+
+
+@router.post("/campaigns/{campaign_id}/rounds", response={201: RoundOut, **ERRORS})
+def round_create(request, campaign_id: int, payload: RoundIn):
+    """The next round (第N轮): a task for each open premises of the campaign's area and
+    categories, for the workers of its grid."""
+    r = services.round_add(actor=request.auth, campaign_id=campaign_id, **payload.dict())
+    return Status(201, {**vars(r), "id": r.pk, "figures": None})
+
+
+class GeneratedOut(Schema):
+    made: int
+
+
+@router.post("/rounds/{round_id}/generate", response={200: GeneratedOut, **ERRORS})
+def round_generate(request, round_id: int):
+    """Make the tasks still missing (premises added since): safe to repeat."""
+    return {"made": services.round_generate(actor=request.auth, round_id=round_id)}
+
+
+# -- tasks -----------------------------------------------------------------------------
+
+
+class PremisesOut(Schema):
+    id: int
+    name: str
+    category: str
+    address: str
+    lng: float | None
+    lat: float | None
+
+
+class TaskOut(Schema):
+    id: int
+    campaign_id: int | None
+    campaign: str
+    round: int | None
+    premises: PremisesOut
+    org_code: str
+    due_on: dt.date
+    state: str
+    overdue: bool
+    reinspects_id: int | None
+    distance_m: float | None = None
+
+
+class ResultOut(Schema):
+    id: int
+    client_id: str
+    outcome: str
+    passed: bool
+    answers: dict
+    failed_keys: list[str]
+    note: str
+    inspector: str
+    device_at: dt.datetime | None
+    received_at: dt.datetime
+    lng: float | None
+    lat: float | None
+    hazard_case_id: int | None
+    hazard_case_number: str | None
+    version: int
+
+
+class TaskDetailOut(TaskOut):
+    template: str
+    version: int
+    items: list[ItemIO]
+    result: ResultOut | None
+
+
+def task_out(task: InspectionTask, *, overdue=False, distance=None) -> dict:
+    p = task.premises
+    campaign = task.round.campaign if task.round_id else None
+    return {
+        "id": task.pk,
+        "campaign_id": campaign.pk if campaign else None,
+        "campaign": campaign.name if campaign else _("Re-inspection"),
+        "round": task.round.number if task.round_id else None,
+        "premises": {
+            "id": p.pk,
+            "name": p.name,
+            "category": p.category.name,
+            "address": p.address,
+            "lng": p.lng,
+            "lat": p.lat,
+        },
+        "org_code": task.org_code,
+        "due_on": task.due_on,
+        "state": task.state,
+        "overdue": overdue,
+        "reinspects_id": task.reinspects_id,
+        "distance_m": round(distance, 1) if distance is not None else None,
+    }
+
+
+def result_out(result: InspectionResult | None) -> dict | None:
+    if result is None:
+        return None
+    return {
+        "id": result.pk,
+        "client_id": result.client_id,
+        "outcome": result.outcome,
+        "passed": result.passed,
+        "answers": result.answers,
+        "failed_keys": result.failed_keys,
+        "note": result.note,
+        "inspector": result.inspector.get_display_name(),
+        "device_at": result.device_at,
+        "received_at": result.received_at,
+        "lng": result.lng,
+        "lat": result.lat,
+        "hazard_case_id": result.hazard_id,
+        "hazard_case_number": result.hazard.number if result.hazard_id else None,
+        "version": result.version.number,
+    }
+
+
+def task_detail_out(task: InspectionTask) -> dict:
+    result = selectors.result_of(task)
+    version = result.version if result else services.version_for(task)
+    return {
+        **task_out(task),
+        "template": task.template.name,
+        "version": version.number,
+        "items": services.items_for(task, version),
+        "result": result_out(result),
+    }
+
+
+@router.get("/tasks", response={200: list[TaskOut], **ERRORS})
+def task_todo(
+    request,
+    lng: float | None = Field(None, ge=-180, le=180),
+    lat: float | None = Field(None, ge=-90, le=90),
+):
+    """The open tasks the caller may inspect (their round has begun), nearest first when
+    `lng`/`lat` (WGS-84) are given, else the earliest due first; at most 500."""
+    rows = selectors.todo(request.auth, lng=lng, lat=lat)
+    return [task_out(t.task, overdue=t.overdue, distance=t.distance_m) for t in rows]
+
+
+@router.get("/tasks/{task_id}", response={200: TaskDetailOut, **ERRORS})
+def task_detail(request, task_id: int):
+    """A task, the checklist items to answer (a re-inspection: the failed ones only), and
+    its result once recorded."""
+    return task_detail_out(selectors.task_for(request.auth, task_id))
+
+
+class ResultIn(Schema):
+    client_id: str = Field(..., min_length=1, max_length=64)
+    outcome: Outcome = Outcome.INSPECTED
+    answers: dict = Field(default_factory=dict)
+    note: str = Field("", max_length=500)
+    device_at: dt.datetime | None = None
+    lng: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    accuracy_m: float | None = Field(None, ge=0, le=100_000)
+
+
+RESULT_DOC = (
+    "`client_id` is made by the phone once per submission (e.g. a UUID): sending it again "
+    "answers 200 with the result it made, so an offline phone may resend safely. "
+    "`answers` maps each item key to `{value, note}`: pass_fail values are `pass`, `fail` "
+    "or `na`. The first submission of a task wins; a later one is 409 already_inspected."
+)
+
+
+def _submit(request, task_id, data: dict, photos=None):
+    result, created = services.task_submit(
+        actor=request.auth, task_id=task_id, photos=photos, **data
+    )
+    task = selectors.task_for(request.auth, result.task_id)
+    return Status(201 if created else 200, task_detail_out(task))
+
+
+@router.post(
+    "/tasks/{task_id}/result",
+    response={200: TaskDetailOut, 201: TaskDetailOut, **ERRORS},
+    description=RESULT_DOC,
+)
+def task_result(request, task_id: int, payload: ResultIn):
+    """Record an inspection without photos."""
+    return _submit(request, task_id, payload.dict())
+
+
+class ResultForm(Schema):
+    payload: str = Field(..., max_length=100_000)
+
+
+@router.post(
+    "/tasks/{task_id}/result-with-photos",
+    response={200: TaskDetailOut, 201: TaskDetailOut, 413: ErrorOut, **ERRORS},
+    description=RESULT_DOC
+    + " Multipart: `payload` is the JSON of /result; each failed item's photo is the file "
+    "field `photo_<key>`.",
+)
+def task_result_with_photos(request, task_id: int, form: Form[ResultForm]):
+    """Record an inspection with a photo for each failed item."""
+    try:
+        data = ResultIn.model_validate(json.loads(form.payload)).dict()
+    except (ValueError, TypeError) as exc:
+        raise Invalid(_("The payload is not valid JSON of a result."), code="invalid") from exc
+    photos = {
+        name.removeprefix("photo_"): f
+        for name, f in request.FILES.items()
+        if name.startswith("photo_")
+    }
+    return _submit(request, task_id, data, photos)

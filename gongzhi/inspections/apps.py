@@ -1,0 +1,30 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InspectionsConfig(AppConfig):
+    """Safety inspections (隐患排查整治) and the hazard kind of case."""
+
+    name = "gongzhi.inspections"
+    label = "inspections"
+    verbose_name = _("Safety inspections")
+
+    def ready(self):
+        from gongzhi.cases.kinds import register_kind
+        from gongzhi.core.manifest import register_api_router, register_audit_actions
+        from gongzhi.core.roles import grant_permissions
+        from gongzhi.inspections import kind, perms
+        from gongzhi.inspections.api import router
+
+        grant_permissions(perms.GRANTS)
+        register_kind(kind.HAZARD)
+        register_api_router("inspections", router)
+        register_audit_actions(
+            {
+                "inspections.template_save": _("Checklist saved"),
+                "inspections.campaign_create": _("Inspection campaign created"),
+                "inspections.round_add": _("Inspection round added"),
+                "inspections.round_generate": _("Inspection tasks generated"),
+                "inspections.task_submit": _("Inspection recorded"),
+            }
+        )

@@ -1,0 +1,180 @@
+"""Scoped reads of inspections: a worker's tasks (nearest first), campaigns and their
+progress per round, grid and category.
+
+A campaign is seen by whoever may view inspections within its area, or within a part
+of it (a grid worker sees the campaign their tasks belong to, and its figures for their
+own grid only). What is outside is NotFound, the same as what does not exist.
+"""
+
+import math
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.core.errors import NotFound
+from gongzhi.core.permissions import Scope, scope_for
+from gongzhi.core.roles import CODE_LENGTH, Level
+from gongzhi.inspections import perms
+from gongzhi.inspections.models import (
+    ChecklistTemplate,
+    InspectionCampaign,
+    InspectionResult,
+    InspectionRound,
+    InspectionTask,
+    TaskState,
+)
+from gongzhi.orgs.models import OrgUnit
+
+MAX_NEAR = 500
+EARTH_M = 6_371_000
+
+
+def _prefixes(scope: Scope) -> set[str]:
+    """The codes above (and at) each code of the scope: a campaign over any of them
+    covers part of the scope."""
+    return {code[:n] for code in scope.org_codes for n in range(6, len(code) + 1, 3)}
+
+
+def campaigns_visible_to(user) -> QuerySet[InspectionCampaign]:
+    scope = scope_for(user, perms.VIEW)
+    q = scope.q("unit_code") | Q(unit_code__in=_prefixes(scope))
+    return InspectionCampaign.objects.filter(q).prefetch_related("categories")
+
+
+def campaign_for(user, pk) -> InspectionCampaign:
+    try:
+        return campaigns_visible_to(user).get(pk=int(pk))
+    except (InspectionCampaign.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise NotFound(_("The campaign does not exist or is outside your area.")) from None
+
+
+def tasks_visible_to(user) -> QuerySet[InspectionTask]:
+    return InspectionTask.objects.filter(scope_for(user, perms.VIEW).q("org_code"))
+
+
+def task_for(user, pk) -> InspectionTask:
+    try:
+        return (
+            tasks_visible_to(user)
+            .select_related("premises", "premises__category", "template", "round__campaign")
+            .get(pk=int(pk))
+        )
+    except (InspectionTask.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise NotFound(_("The task does not exist or is not yours.")) from None
+
+
+def result_of(task: InspectionTask) -> InspectionResult | None:
+    return InspectionResult.objects.filter(task=task).select_related("inspector", "hazard").first()
+
+
+def templates():
+    return ChecklistTemplate.objects.prefetch_related("categories", "versions").select_related(
+        "case_category"
+    )
+
+
+def distance_m(lng1, lat1, lng2, lat2) -> float:
+    """Great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_M * math.asin(math.sqrt(a))
+
+
+@dataclass
+class Todo:
+    task: InspectionTask
+    overdue: bool
+    distance_m: float | None
+
+
+def todo(user, *, lng=None, lat=None, today=None) -> list[Todo]:
+    """The open tasks the user may inspect whose round has begun (and re-inspections),
+    nearest first when the phone says where it is, else the earliest due first; overdue
+    ones are marked. At most MAX_NEAR."""
+    today = today or timezone.localdate()
+    rows = (
+        InspectionTask.objects.filter(scope_for(user, perms.INSPECT).q("org_code"))
+        .filter(state=TaskState.OPEN)
+        .filter(Q(round__starts_on__lte=today) | Q(round__isnull=True))
+        .select_related("premises", "premises__category", "round__campaign")
+        .order_by("due_on", "id")[:MAX_NEAR]
+    )
+    out = []
+    for task in rows:
+        p = task.premises
+        d = None
+        if None not in (lng, lat, p.lng, p.lat):
+            d = distance_m(lng, lat, p.lng, p.lat)
+        out.append(Todo(task, task.due_on < today, d))
+    if lng is not None and lat is not None:
+        out.sort(key=lambda t: (t.distance_m is None, t.distance_m or 0))
+    return out
+
+
+# -- progress ------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    key: str
+    label: str
+    tasks: int = 0
+    inspected: int = 0
+    hazards: int = 0
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.inspected / self.tasks, 1) if self.tasks else 0.0
+
+
+def _figures(rows, key_of, label_of) -> list[Figures]:
+    out: dict[str, Figures] = {}
+    for row in rows:
+        key = key_of(row)
+        f = out.setdefault(key, Figures(key, label_of(key)))
+        f.tasks += row["tasks"]
+        f.inspected += row["inspected"]
+        f.hazards += row["hazards"]
+    return sorted(out.values(), key=lambda f: f.key)
+
+
+@dataclass
+class Progress:
+    rounds: list[tuple[InspectionRound, Figures]]
+    by_grid: list[Figures]
+    by_category: list[Figures]
+
+
+def progress(user, campaign: InspectionCampaign, *, round_number=None) -> Progress:
+    """Tasks, inspected and hazards found: per round, and for one round (the latest by
+    default) per grid and per category — within the user's scope, in one grouped query."""
+    scope = scope_for(user, perms.VIEW)
+    rounds = list(campaign.rounds.order_by("number"))
+    rows = list(
+        InspectionTask.objects.filter(round__campaign=campaign)
+        .filter(scope.q("org_code"))
+        .values("round_id", "org_code", "premises__category__name")
+        .annotate(
+            tasks=Count("id"),
+            inspected=Count("id", filter=Q(state=TaskState.DONE)),
+            hazards=Count("result__hazard"),
+        )
+        .order_by()
+    )
+    by_round = {f.key: f for f in _figures(rows, lambda r: str(r["round_id"]), lambda k: k)}
+    chosen = next((r for r in rounds if r.number == round_number), rounds[-1] if rounds else None)
+    picked = [r for r in rows if chosen is not None and r["round_id"] == chosen.pk]
+    grid_len = CODE_LENGTH[Level.GRID]  # a micro-grid's task counts for its grid
+    names = dict(
+        OrgUnit.objects.filter(code__in={r["org_code"][:grid_len] for r in picked}).values_list(
+            "code", "name"
+        )
+    )
+    return Progress(
+        rounds=[(r, by_round.get(str(r.pk), Figures(str(r.pk), ""))) for r in rounds],
+        by_grid=_figures(picked, lambda r: r["org_code"][:grid_len], lambda k: names.get(k, k)),
+        by_category=_figures(picked, lambda r: r["premises__category__name"], lambda k: k),
+    )
