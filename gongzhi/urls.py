@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("gongzhi.cases.urls")),
     path("", include("gongzhi.command.urls")),
     path("", include("gongzhi.campaigns.urls")),
+    path("", include("gongzhi.inspections.urls")),
     path("", include("gongzhi.hotline.urls")),
     path("", include("gongzhi.selfservice.urls")),
     path("", include("gongzhi.web.urls")),

@@ -37,7 +37,21 @@ class ApiRouter:
     router: Any
 
 
+@dataclass(frozen=True)
+class WorkbenchPanel:
+    """A panel an app adds to the workbench (the home page), after the cases panel.
+    `context(user)` gives the template's `c`, or None when the panel is not for the user
+    (e.g. inspections: the tasks to do, for those who inspect)."""
+
+    order: int
+    name: str
+    title: Any
+    template: str
+    context: Callable[[Any], dict | None]
+
+
 _demo_steps: dict[str, DemoStep] = {}
+_workbench_panels: dict[str, WorkbenchPanel] = {}
 _api_routers: dict[str, ApiRouter] = {}
 _audit_actions: dict[str, str] = {}
 _unit_panels: dict[str, UnitPanel] = {}
@@ -70,6 +84,14 @@ def register_unit_panel(order: int, name: str, template: str, context) -> None:
 
 def unit_panels() -> list[UnitPanel]:
     return sorted(_unit_panels.values(), key=lambda p: p.order)
+
+
+def register_workbench_panel(order: int, name: str, title, template: str, context) -> None:
+    _workbench_panels[name] = WorkbenchPanel(order, name, title, template, context)
+
+
+def workbench_panels() -> list[WorkbenchPanel]:
+    return sorted(_workbench_panels.values(), key=lambda p: p.order)
 
 
 def register_api_router(prefix: str, router) -> None:

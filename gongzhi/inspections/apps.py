@@ -11,14 +11,25 @@ class InspectionsConfig(AppConfig):
 
     def ready(self):
         from gongzhi.cases.kinds import register_kind
-        from gongzhi.core.manifest import register_api_router, register_audit_actions
+        from gongzhi.core.manifest import (
+            register_api_router,
+            register_audit_actions,
+            register_workbench_panel,
+        )
         from gongzhi.core.roles import grant_permissions
-        from gongzhi.inspections import kind, perms
+        from gongzhi.inspections import kind, perms, selectors
         from gongzhi.inspections.api import router
 
         grant_permissions(perms.GRANTS)
         register_kind(kind.HAZARD)
         register_api_router("inspections", router)
+        register_workbench_panel(
+            20,
+            "inspections",
+            _("Safety inspections"),
+            "inspections/_workbench.html",
+            selectors.workbench,
+        )
         register_audit_actions(
             {
                 "inspections.template_save": _("Checklist saved"),

@@ -10,6 +10,7 @@ from gongzhi.cases.kinds import CaseKind, ListFilter
 from gongzhi.cases.models import State
 from gongzhi.core.errors import Invalid
 from gongzhi.core.manifest import Count
+from gongzhi.inspections import demo
 from gongzhi.inspections.models import HazardDetail, Severity
 
 CODE = "hazard"
@@ -89,4 +90,5 @@ HAZARD = CaseKind(
     },
     reportable=False,
     statistics=(HAZARDS,),
+    demo=demo.run,
 )

@@ -62,6 +62,10 @@ class ChecklistTemplate(models.Model):
 
     @property
     def current(self) -> "ChecklistVersion | None":
+        """The latest version (from the prefetched versions, when a list fetched them)."""
+        fetched = getattr(self, "_prefetched_objects_cache", {}).get("versions")
+        if fetched is not None:
+            return max(fetched, key=lambda v: v.number, default=None)
         return self.versions.order_by("-number").first()
 
 
@@ -170,10 +174,10 @@ class TaskState(models.TextChoices):
 
 
 class Outcome(models.TextChoices):
-    INSPECTED = "inspected", _("Inspected")  # 已检查
-    CLOSED = "closed", _("Closed for business")  # 停业/关门
-    NOT_FOUND = "not_found", _("Not found")  # 查无此店
-    REFUSED = "refused", _("Entry refused")  # 拒绝检查
+    INSPECTED = "inspected", pgettext_lazy("inspection outcome", "Inspected")  # 已检查
+    CLOSED = "closed", pgettext_lazy("inspection outcome", "Closed for business")  # 停业
+    NOT_FOUND = "not_found", pgettext_lazy("inspection outcome", "Not found")  # 查无此店
+    REFUSED = "refused", pgettext_lazy("inspection outcome", "Entry refused")  # 拒绝检查
 
 
 class InspectionTask(models.Model):

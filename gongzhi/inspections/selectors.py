@@ -178,3 +178,23 @@ def progress(user, campaign: InspectionCampaign, *, round_number=None) -> Progre
         by_grid=_figures(picked, lambda r: r["org_code"][:grid_len], lambda k: names.get(k, k)),
         by_category=_figures(picked, lambda r: r["premises__category__name"], lambda k: k),
     )
+
+
+def workbench(user) -> dict | None:
+    """The workbench panel: tasks to do and overdue (for those who inspect), and the
+    active campaigns; None for those who may not view inspections."""
+    if not scope_for(user, perms.VIEW).org_codes and not scope_for(user, perms.VIEW).everything:
+        return None
+    today = timezone.localdate()
+    mine = InspectionTask.objects.filter(scope_for(user, perms.INSPECT).q("org_code")).filter(
+        state=TaskState.OPEN
+    )
+    counts = mine.filter(Q(round__starts_on__lte=today) | Q(round__isnull=True)).aggregate(
+        todo=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today))
+    )
+    return {
+        "inspects": not scope_for(user, perms.INSPECT).is_empty,
+        "todo": counts["todo"],
+        "overdue": counts["overdue"],
+        "campaigns": campaigns_visible_to(user).filter(state="active").count(),
+    }

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.accounts.selectors import grids_without_worker, positions_visible_to
 from gongzhi.core.calendar import missing_years
+from gongzhi.core.manifest import workbench_panels
 from gongzhi.core.models import AuditLog
 from gongzhi.core.permissions import can, facts_of
 from gongzhi.core.roles import Level, Perm, Role
@@ -195,6 +196,12 @@ def panels_for(user) -> list[Panel]:
     cases_panel = _cases_panel(user)
     if cases_panel:
         panels.append(cases_panel)
+    for registered in workbench_panels():
+        context = registered.context(user)
+        if context is not None:
+            panels.append(
+                Panel(registered.name, str(registered.title), registered.template, context)
+            )
     if Role.ADMIN in by_role or user.is_superuser:
         panels.append(_admin_panel(user))
         panels.append(

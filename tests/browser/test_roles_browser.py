@@ -18,14 +18,15 @@ from .conftest import DESKTOP, PHONE, zh
 pytestmark = pytest.mark.browser
 
 # username -> the data-role of every panel on the workbench, top to bottom, and the
-# title of the first one. Everyone who works on cases sees their case queues first.
+# title of the first one. Everyone who works on cases sees their case queues first, then
+# (those who may view inspections) the inspection tasks and campaigns.
 WORKBENCH = {
-    "admin": (["cases", "admin", "admin"], "Cases"),
-    "zhihui": (["cases", "operator"], "Cases"),
-    "jiedao": (["cases", "operator"], "Cases"),
-    "lingdao": (["cases", "leader"], "Cases"),
-    "shequ1": (["cases", "community_worker"], "Cases"),
-    "wangge01": (["cases", "grid_worker"], "Cases"),
+    "admin": (["cases", "inspections", "admin", "admin"], "Cases"),
+    "zhihui": (["cases", "inspections", "operator"], "Cases"),
+    "jiedao": (["cases", "inspections", "operator"], "Cases"),
+    "lingdao": (["cases", "inspections", "leader"], "Cases"),
+    "shequ1": (["cases", "inspections", "community_worker"], "Cases"),
+    "wangge01": (["cases", "inspections", "grid_worker"], "Cases"),
     "loudong": (["cases", "building_head"], "Cases"),
     "chengban1": (["cases", "department_handler"], "Cases"),
     "jumin": (["resident"], "My community"),

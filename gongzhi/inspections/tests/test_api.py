@@ -61,7 +61,7 @@ def test_a_failed_item_without_its_photo_is_400_naming_it(insp, people, login):
     response = post_json(login(people.gw_a), f"{API}/tasks/{task.pk}/result",
                          {"client_id": "a", "answers": {**PASS, "exits": "fail"}})  # fmt: skip
     assert response.status_code == 400
-    assert response.json()["details"] == {"answers.exits": ["A failed item needs a photo."]}
+    assert response.json()["details"] == {"answers.exits": ["不合格项须拍照留证。"]}
     assert not InspectionResult.objects.exists()
 
 

@@ -20,6 +20,7 @@ from gongzhi.core.roles import Level, Role
 from gongzhi.factories import DepartmentFactory, OrgUnitFactory, PositionFactory, UserFactory
 from gongzhi.hotline.models import HotlineOrder, OutboundEvent, OutboundStatus
 from gongzhi.imports.models import ImportJob, ImportKind, ImportStatus
+from gongzhi.inspections import services as inspection_services
 from gongzhi.notifications import services as notification_services
 from gongzhi.orgs import geo, locator
 from gongzhi.orgs.models import OrgUnit
@@ -361,3 +362,58 @@ class Scene:
             )
             titles.append(title)
         return titles
+
+    # -- inspections ------------------------------------------------------------------
+
+    def _inspection_round(self):
+        if not hasattr(self.ids, "inspection_round"):
+            today = timezone.localdate()
+            campaign = inspection_services.campaign_create(
+                actor=self.people.op_sub, unit_code=self.tree.sub.code, name="预算整治行动",
+                starts_on=today, ends_on=today,
+                category_ids=[PremisesCategory.objects.get(name="沿街门店").pk],
+            )  # fmt: skip
+            self.ids.inspection_campaign = campaign.pk
+            self.ids.inspection_round = inspection_services.round_add(
+                actor=self.people.op_sub, campaign_id=campaign.pk, starts_on=today, due_on=today
+            ).pk
+        return self.ids.inspection_round
+
+    def inspection_tasks(self, count: int) -> list[str]:
+        """Shops in grid A, each with a task in the campaign's round."""
+        round_id = self._inspection_round()
+        shops = PremisesCategory.objects.get(name="沿街门店")
+        names = []
+        for i in self._serials("inspection_tasks", count):
+            names.append(f"预算检查店{i:03d}")
+            registry_services.premises_save(
+                actor=self.people.gw_a, grid_id=self.tree.grid_a.pk, name=names[-1],
+                category_id=shops.pk,
+            )  # fmt: skip
+        inspection_services.round_generate(actor=self.people.op_sub, round_id=round_id)
+        return names
+
+    def inspection_campaigns(self, count: int) -> list[str]:
+        today = timezone.localdate()
+        shops = PremisesCategory.objects.get(name="沿街门店")
+        names = []
+        for i in self._serials("inspection_campaigns", count):
+            names.append(f"预算整治{i:03d}")
+            inspection_services.campaign_create(
+                actor=self.people.op_sub, unit_code=self.tree.sub.code, name=names[-1],
+                starts_on=today, ends_on=today, category_ids=[shops.pk],
+            )  # fmt: skip
+        return names
+
+    def checklists(self, count: int) -> list[str]:
+        """Checklists, each for a premises category of its own."""
+        names = []
+        for i in self._serials("checklists", count):
+            names.append(f"预算检查表{i:03d}")
+            category = PremisesCategory.objects.create(name=f"预算场所{i:03d}")
+            inspection_services.template_save(
+                actor=self.people.admin, name=names[-1], category_ids=[category.pk],
+                case_category_id=self.category.pk,
+                items=[{"key": "a", "text": "检查项"}, {"key": "b", "text": "另一项"}],
+            )  # fmt: skip
+        return names

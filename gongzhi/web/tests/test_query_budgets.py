@@ -55,6 +55,22 @@ class Budget:
 
 BUDGETS = [
     # -- JSON API ----------------------------------------------------------------------
+    Budget("api/v1/inspections/tasks", "/api/v1/inspections/tasks", "gw_a", "inspection_tasks", 4),
+    Budget(
+        "api/v1/inspections/campaigns",
+        "/api/v1/inspections/campaigns",
+        "op_sub",
+        "inspection_campaigns",
+        5,
+    ),
+    Budget(
+        "api/v1/inspections/templates", "/api/v1/inspections/templates", "op_sub", "checklists", 6
+    ),
+    Budget("inspections/", "/inspections/", "gw_a", "inspection_tasks", 5),
+    Budget(
+        "inspections/campaigns/", "/inspections/campaigns/", "op_sub", "inspection_campaigns", 7
+    ),
+    Budget("inspections/checklists/", "/inspections/checklists/", "op_sub", "checklists", 7),
     Budget("api/v1/positions", "/api/v1/positions", "op_district", "positions", 4),
     Budget("api/v1/orgs/units", "/api/v1/orgs/units?within={community}", "op_sub", "grids", 4),
     Budget("api/v1/orgs/units/geojson", "/api/v1/orgs/units/geojson", "op_sub", "grids", 4),
@@ -114,7 +130,7 @@ BUDGETS = [
         "/api/v1/kpis?unit={sub}&start={first}&end={today}",
         "op_sub",
         "cases",
-        7,
+        8,
         total=lambda body: body["counts"]["received"],
     ),
     Budget(
@@ -122,28 +138,28 @@ BUDGETS = [
         "/api/v1/kpis/by-child?unit={community}&start={first}&end={today}",
         "op_sub",
         "grids",
-        7,
+        8,
     ),
     Budget(
         "api/v1/command/dashboard",
         "/api/v1/command/dashboard?unit={community}",
         "op_sub",
         "grids",
-        32,
+        38,
     ),
     Budget(
         "api/v1/command/cases",
         "/api/v1/command/cases?unit={sub}&start={first}&end={today}",
         "op_sub",
         "cases",
-        9,
+        10,
     ),
     Budget(
         "api/v1/command/wall",
         "/api/v1/command/wall?unit={community}",
         "op_sub",
         "grids",
-        35,
+        41,
         page=8,
     ),
     Budget(
@@ -151,7 +167,7 @@ BUDGETS = [
         "/api/v1/command/map/grids?unit={community}",
         "op_sub",
         "grids",
-        8,
+        9,
     ),
     Budget(
         "api/v1/command/map/markers",
@@ -165,14 +181,14 @@ BUDGETS = [
         "/api/v1/command/monthly?unit={community}&month={month}",
         "op_sub",
         "grids",
-        27,
+        33,
     ),
     Budget(
         "api/v1/campaigns/hotspots",
         "/api/v1/campaigns/hotspots?unit={sub}",
         "op_sub",
         "same_cases",
-        12,
+        14,
         total=lambda body: body["items"][0]["case_total"],
     ),
     Budget("api/v1/campaigns", "/api/v1/campaigns", "op_sub", "campaigns", 6),
@@ -189,7 +205,7 @@ BUDGETS = [
         r"open311/v2/^services\.(?P<fmt>[^/.]+)$", "/open311/v2/services.json", "", "categories", 2
     ),
     # -- pages ---------------------------------------------------------------------------
-    Budget("", "/", "op_sub", "grids", 19, page=8),
+    Budget("", "/", "op_sub", "grids", 20, page=8),
     Budget("area/map/", "/area/map/", "op_sub", "grids", 6),
     Budget("area/units/<int:unit_id>/", "/area/units/{grid_a_id}/", "op_sub", "positions", 10),
     Budget(
@@ -219,26 +235,26 @@ BUDGETS = [
         "cases/new/buildings/", "/cases/new/buildings/?grid_id={grid_a_id}", "gw_a", "buildings", 6
     ),
     Budget("cases/extensions/", "/cases/extensions/", "op_sub", "extension_requests", 5),
-    Budget("cases/kpis/", "/cases/kpis/?unit={community}", "op_sub", "grids", 13),
+    Budget("cases/kpis/", "/cases/kpis/?unit={community}", "op_sub", "grids", 15),
     Budget("cases/<int:case_id>/", "/cases/{case}/", "op_sub", "timeline", 11),
-    Budget("command/", "/command/?unit={community}", "op_sub", "grids", 34),
+    Budget("command/", "/command/?unit={community}", "op_sub", "grids", 40),
     Budget(
         "command/cases/",
         "/command/cases/?unit={sub}&start={first}&end={today}",
         "op_sub",
         "cases",
-        11,
+        12,
     ),
-    Budget("command/wall/", "/command/wall/?unit={community}", "op_sub", "grids", 38, page=8),
+    Budget("command/wall/", "/command/wall/?unit={community}", "op_sub", "grids", 44, page=8),
     Budget("command/map/", "/command/map/?unit={community}", "op_sub", "grids", 7),
     Budget(
         "command/monthly/",
         "/command/monthly/?unit={community}&month={month}",
         "op_sub",
         "grids",
-        29,
+        35,
     ),
-    Budget("command/hotspots/", "/command/hotspots/?unit={sub}", "op_sub", "same_cases", 15),
+    Budget("command/hotspots/", "/command/hotspots/?unit={sub}", "op_sub", "same_cases", 17),
     Budget("campaigns/", "/campaigns/", "op_sub", "campaigns", 7),
     Budget("campaigns/<int:campaign_id>/", "/campaigns/{campaign}/", "op_sub", "campaign_cases", 9),
     Budget("hotline/dead-letters/", "/hotline/dead-letters/", "admin", "hotline_dead_letters", 5),
@@ -297,6 +313,15 @@ BUDGETS = [
 ]
 
 NOT_A_LIST = {
+    # inspections
+    "api/v1/inspections/tasks/<task_id>": "one task and its checklist",
+    "inspections/tasks/<int:task_id>/": "one task and its checklist form",
+    "api/v1/inspections/campaigns/<campaign_id>": (
+        "one campaign: its figures per round, grid and category come from one grouped query "
+        "over its tasks and one for the grid names, however many rows"
+    ),
+    "inspections/campaigns/<int:campaign_id>/": "the same figures as its API, as a page",
+    "inspections/campaigns/new/": "a form; its area choices are the user's own (at most 200)",
     # the API
     "api/v1/": "ninja's API root, no content",
     "api/v1/openapi.json": "the OpenAPI schema, static for a release",

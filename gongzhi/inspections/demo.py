@@ -1,0 +1,208 @@
+"""The inspections demo: 明德路街道's 安全集中整治月 over its premises of every category with
+a checklist, in two rounds — the first done, the second under way — inspected by the
+grid workers of each premises (a community worker where the grid has none) through the
+real services, failed items becoming hazard cases with their photos.
+
+Idempotent: nothing is done when the campaign exists. The results of the first round
+carry the moments they were planned at (the phone's time and the receipt); the hazard
+cases they made are reported at the moment the demo runs.
+"""
+
+import datetime as dt
+import io
+import random
+
+from django.utils import timezone
+from faker import Faker
+from PIL import Image, ImageDraw
+
+from gongzhi.accounts.models import Position
+from gongzhi.core.roles import CODE_LENGTH, Level, Role
+from gongzhi.inspections import services
+from gongzhi.inspections.models import InspectionCampaign, InspectionResult, Outcome
+from gongzhi.inspections.seed import ensure_checklists
+from gongzhi.orgs.models import OrgUnit
+from gongzhi.registry import pii
+from gongzhi.registry.demo import _point
+from gongzhi.registry.models import Premises, PremisesCategory
+
+NAME = "安全集中整治月"
+PHASES = ["动员部署", "全面排查", "集中整治", "回头看"]
+# Premises of the categories the registry demo does not make: (category, names).
+EXTRA = {
+    "居民小区": ["{e}小区", "{e}家属院"],
+    "地下停车场": ["{e}地下停车场"],
+    "商务楼宇": ["{e}大厦"],
+}
+ESTATES = ["桂园", "翠竹", "兴华", "金鼎", "锦绣", "阳光", "龙门", "银杏"]
+NOTES = {
+    "extinguisher": "灭火器压力不足，已过有效期",
+    "exits": "后门安全出口堆放纸箱",
+    "wiring": "店内私拉电线给电瓶充电",
+    "ebike": "电动车停放在店内充电",
+    "gas_alarm": "液化气未安装报警装置",
+    "gas_hose": "燃气胶管老化开裂",
+    "stair_flammables": "楼道堆放纸箱、旧家具",
+    "stair_charging": "三楼有“飞线”充电",
+    "ebike_upstairs": "电动车推上楼停放",
+    "hydrant": "消防栓无水",
+    "flood_barrier": "挡水板缺失",
+    "pump": "排水泵无法启动",
+}
+
+
+def _jpeg(rnd) -> bytes:
+    img = Image.new("RGB", (640, 480), (rnd.randint(90, 160), 120, 110))
+    ImageDraw.Draw(img).rectangle((160, 140, 480, 340), fill=(60, 50, 45))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=70)
+    return out.getvalue()
+
+
+def _inspector(code: str):
+    """The grid worker of the premises' grid, else a community worker of its community."""
+    grid, community = code[: CODE_LENGTH[Level.GRID]], code[: CODE_LENGTH[Level.COMMUNITY]]
+    for role, unit_code in ((Role.GRID_WORKER, grid), (Role.COMMUNITY_WORKER, community)):
+        p = Position.objects.filter(role=role, org_unit__code=unit_code).select_related("user")
+        if p.first():
+            return p.first().user
+    return None
+
+
+def _answers(rnd, items, fail_rate):
+    answers, photos = {}, {}
+    for item in items:
+        fails = rnd.random() < fail_rate and item["severity"] != "low"
+        if item["answer"] == "number":
+            answers[item["key"]] = {"value": rnd.choice([12, 20]) if fails else 0}
+        else:
+            answers[item["key"]] = {
+                "value": "fail" if fails else rnd.choice(["pass"] * 9 + ["na"]),
+                "note": NOTES.get(item["key"], "") if fails else "",
+            }
+        if fails and item["photo_on_fail"]:
+            photos[item["key"]] = io.BytesIO(_jpeg(rnd))
+    return answers, photos
+
+
+def _inspect(rnd, task, at, *, fail_rate, seq):
+    user = _inspector(task.org_code)
+    if user is None:
+        return None
+    roll = rnd.random()
+    outcome = (
+        Outcome.CLOSED if roll < 0.03 else Outcome.REFUSED if roll < 0.05 else Outcome.INSPECTED
+    )
+    items = services.items_for(task, services.version_for(task))
+    answers, photos = _answers(rnd, items, fail_rate) if outcome == Outcome.INSPECTED else ({}, {})
+    p = task.premises
+    result, _ = services.task_submit(
+        actor=user,
+        task_id=task.pk,
+        client_id=f"demo-{task.pk}-{seq}",
+        outcome=outcome,
+        answers=answers,
+        photos=photos,
+        note="店主拒绝配合检查，已告知社区" if outcome == Outcome.REFUSED else "",
+        device_at=at,
+        lng=p.lng + rnd.uniform(-0.0002, 0.0002) if p.lng else None,
+        lat=p.lat + rnd.uniform(-0.0002, 0.0002) if p.lat else None,
+        accuracy_m=rnd.choice([8, 12, 15, 30]),
+    )
+    return result
+
+
+def run(log, small=False):
+    ensure_checklists()
+    if InspectionCampaign.objects.filter(name=NAME).exists():
+        log("隐患排查：演示数据已存在，跳过。")
+        return
+    rnd = random.Random(16)
+    fake = Faker("zh_CN")
+    Faker.seed(16)
+    sub = OrgUnit.objects.filter(level=Level.SUBDISTRICT).order_by("code").first()
+    operator = Position.objects.filter(role=Role.OPERATOR, org_unit=sub).first()
+    if sub is None or operator is None:
+        log("隐患排查：没有街道或值班员，跳过。")
+        return
+    grids = list(OrgUnit.objects.filter(level=Level.GRID, code__within=sub.code).order_by("code"))
+    for grid in grids[: 4 if small else None]:
+        for category_name, names in EXTRA.items():
+            category = PremisesCategory.objects.get(name=category_name)
+            if rnd.random() < 0.5:
+                continue
+            lng, lat = _point(rnd, grid)
+            name = rnd.choice(names).format(e=rnd.choice(ESTATES))
+            Premises.objects.get_or_create(
+                grid=grid,
+                name=name,
+                address=f"{fake.street_name()}{rnd.randint(1, 300)}号",
+                defaults={
+                    "org_code": grid.code,
+                    "category": category,
+                    "responsible_name": fake.name(),
+                    "lng": lng,
+                    "lat": lat,
+                    **pii.seal_phone(fake.phone_number()),
+                },
+            )
+    today = timezone.localdate()
+    start = today - dt.timedelta(days=40)
+    actor = operator.user
+    categories = PremisesCategory.objects.filter(checklist_templates__is_active=True).distinct()
+    phase_days = [(0, 4), (5, 22), (23, 34), (35, 55)]
+    campaign = services.campaign_create(
+        actor=actor,
+        unit_code=sub.code,
+        name=NAME,
+        starts_on=start,
+        ends_on=start + dt.timedelta(days=55),
+        category_ids=[c.pk for c in categories],
+        phases=[
+            {
+                "name": n,
+                "start": start + dt.timedelta(days=a),
+                "end": start + dt.timedelta(days=b),
+            }
+            for n, (a, b) in zip(PHASES, phase_days, strict=True)
+        ],
+    )
+    round1 = services.round_add(
+        actor=actor,
+        campaign_id=campaign.pk,
+        starts_on=start + dt.timedelta(days=5),
+        due_on=start + dt.timedelta(days=22),
+    )
+    hazards = 0
+    for seq, task in enumerate(round1.tasks.select_related("premises").order_by("pk")):
+        at = timezone.make_aware(
+            dt.datetime.combine(
+                round1.starts_on + dt.timedelta(days=rnd.randint(0, 16)),
+                dt.time(rnd.randint(9, 17), rnd.randint(0, 59)),
+            )
+        )
+        result = _inspect(rnd, task, at, fail_rate=0.04, seq=seq)
+        if result is not None:
+            received = at + dt.timedelta(minutes=rnd.randint(0, 90))
+            InspectionResult.objects.filter(pk=result.pk).update(received_at=received)
+            hazards += bool(result.hazard_id)
+    round2 = services.round_add(
+        actor=actor,
+        campaign_id=campaign.pk,
+        starts_on=today - dt.timedelta(days=6),
+        due_on=today + dt.timedelta(days=8),
+    )
+    done = 0
+    for seq, task in enumerate(round2.tasks.select_related("premises").order_by("pk")):
+        if rnd.random() < 0.4:
+            continue
+        at = timezone.now() - dt.timedelta(days=rnd.randint(0, 5), hours=rnd.randint(0, 6))
+        result = _inspect(rnd, task, at, fail_rate=0.03, seq=seq)
+        if result is not None:
+            InspectionResult.objects.filter(pk=result.pk).update(received_at=at)
+            done += 1
+            hazards += bool(result.hazard_id)
+    log(
+        f"隐患排查：{NAME}，第1轮 {round1.tasks.count()} 家已查完，"
+        f"第2轮已查 {done}/{round2.tasks.count()} 家，发现隐患 {hazards} 处。"
+    )

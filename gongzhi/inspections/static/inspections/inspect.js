@@ -1,0 +1,44 @@
+// Inspections on a phone: the list nearest first, and the checklist form sending the
+// phone's place and time (kept apart from the server's receipt time). No inline script.
+(function () {
+  "use strict";
+  var near = document.getElementById("insp-near");
+  if (near && navigator.geolocation) {
+    near.addEventListener("click", function () {
+      var status = document.getElementById("insp-near-status");
+      status.textContent = near.dataset.wait;
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        var url = new URL(window.location.href);
+        url.searchParams.set("lng", pos.coords.longitude.toFixed(6));
+        url.searchParams.set("lat", pos.coords.latitude.toFixed(6));
+        window.location.assign(url.toString());
+      }, function () { status.textContent = near.dataset.fail; },
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+    });
+  }
+
+  var form = document.getElementById("insp-form");
+  if (!form) { return; }
+  var checklist = form.querySelector(".insp-checklist");
+  function showChecklist() {
+    var chosen = form.querySelector("input[name=outcome]:checked");
+    checklist.hidden = chosen && chosen.value !== "inspected";
+  }
+  form.querySelectorAll("input[name=outcome]").forEach(function (r) {
+    r.addEventListener("change", showChecklist);
+  });
+  showChecklist();
+  if (navigator.geolocation) {
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      document.getElementById("insp-lng").value = pos.coords.longitude.toFixed(6);
+      document.getElementById("insp-lat").value = pos.coords.latitude.toFixed(6);
+      document.getElementById("insp-acc").value = Math.round(pos.coords.accuracy);
+    }, function () {}, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
+  }
+  var sent = false;
+  form.addEventListener("submit", function (e) {
+    if (sent) { e.preventDefault(); return; }  // one tap, one submission
+    sent = true;
+    document.getElementById("insp-at").value = new Date().toISOString();
+  });
+})();

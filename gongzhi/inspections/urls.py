@@ -1,0 +1,16 @@
+from django.urls import path
+
+from gongzhi.inspections import views
+
+urlpatterns = [
+    path("inspections/", views.todo, name="inspection_todo"),
+    path("inspections/tasks/<int:task_id>/", views.task_page, name="inspection_task"),
+    path("inspections/campaigns/", views.campaign_list, name="inspection_campaigns"),
+    path("inspections/campaigns/new/", views.campaign_new, name="inspection_campaign_new"),
+    path(
+        "inspections/campaigns/<int:campaign_id>/",
+        views.campaign_page,
+        name="inspection_campaign",
+    ),
+    path("inspections/checklists/", views.checklists, name="inspection_checklists"),
+]

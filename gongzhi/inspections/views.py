@@ -1,0 +1,287 @@
+"""Pages of inspections: the worker's tasks (phone first) and the checklist form, the
+campaigns with their progress, and the checklists.
+
+Reads go through inspections.selectors (outside the user's area: 404); every write is a
+service, which checks permission. A refused submission shows the form again with the
+messages in place and the answers kept (400).
+"""
+
+import datetime as dt
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.permissions import can, scope_for
+from gongzhi.inspections import perms, selectors, services
+from gongzhi.inspections.models import AnswerType, Outcome, TaskState
+from gongzhi.orgs.models import OrgUnit
+from gongzhi.registry.models import PremisesCategory
+
+
+def _viewer(user):
+    if not can(user, perms.VIEW):
+        raise NotFound(_("Not found."))
+
+
+def _float(value):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if -180 <= number <= 180 else None
+
+
+def distance_label(metres: float | None) -> str:
+    if metres is None:
+        return ""
+    if metres < 1000:
+        return _("%(m)d m") % {"m": round(metres)}
+    return _("%(km).1f km") % {"km": metres / 1000}
+
+
+@login_required
+@require_GET
+def todo(request):
+    """检查任务: what the worker has to inspect, nearest first once the phone says where."""
+    _viewer(request.user)
+    lng, lat = _float(request.GET.get("lng")), _float(request.GET.get("lat"))
+    rows = selectors.todo(request.user, lng=lng, lat=lat)
+    for row in rows:
+        row.distance = distance_label(row.distance_m)
+    return render(
+        request,
+        "inspections/todo.html",
+        {
+            "rows": rows,
+            "located": lng is not None and lat is not None,
+            "overdue": sum(1 for r in rows if r.overdue),
+            "may_inspect": can(request.user, perms.INSPECT),
+        },
+    )
+
+
+def _answers_from(post, items) -> dict:
+    return {
+        i["key"]: {"value": post.get(f"a_{i['key']}", ""), "note": post.get(f"n_{i['key']}", "")}
+        for i in items
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_page(request, task_id):
+    """One task: its checklist to fill in (large targets, the camera for failed items,
+    the phone's place and time sent along), or its result once recorded."""
+    task = selectors.task_for(request.user, task_id)
+    result = selectors.result_of(task)
+    version = result.version if result else services.version_for(task)
+    items = services.items_for(task, version)
+    may_inspect = task.state == TaskState.OPEN and scope_for(
+        request.user, perms.INSPECT
+    ).covers_code(task.org_code)
+    values, errors, status = {}, {}, 200
+    client_id = uuid.uuid4().hex
+    outcome = Outcome.INSPECTED
+    note = ""
+    if request.method == "POST":
+        if not may_inspect:
+            raise NotFound(_("The task does not exist or is not yours."))
+        client_id = request.POST.get("client_id", "")[:64] or client_id
+        outcome = request.POST.get("outcome", Outcome.INSPECTED)
+        note = request.POST.get("note", "")
+        values = _answers_from(request.POST, items)
+        photos = {
+            name.removeprefix("p_"): f for name, f in request.FILES.items() if name.startswith("p_")
+        }
+        try:
+            result, _created = services.task_submit(
+                actor=request.user,
+                task_id=task.pk,
+                client_id=client_id,
+                outcome=outcome,
+                answers=values,
+                photos=photos,
+                note=note,
+                device_at=request.POST.get("device_at") or None,
+                lng=request.POST.get("lng") or None,
+                lat=request.POST.get("lat") or None,
+                accuracy_m=request.POST.get("accuracy_m") or None,
+            )
+        except DomainError as exc:
+            errors = exc.details if isinstance(exc.details, dict) else {}
+            messages.error(request, exc.message)
+            status = exc.status
+        else:
+            if result.hazard_id:
+                messages.warning(
+                    request,
+                    _("Recorded: %(n)d items failed; hazard case %(number)s was reported.")
+                    % {"n": len(result.failed_keys), "number": result.hazard.number},
+                )
+            else:
+                messages.success(request, _("Recorded."))
+            return redirect("inspection_todo")
+    rows = [
+        {
+            "item": i,
+            "value": (values.get(i["key"]) or {}).get("value", ""),
+            "note": (values.get(i["key"]) or {}).get("note", ""),
+            "errors": errors.get(f"answers.{i['key']}", []),
+            "answer": (result.answers.get(i["key"]) if result else None),
+            "failed": bool(result and i["key"] in result.failed_keys),
+        }
+        for i in items
+    ]
+    return render(
+        request,
+        "inspections/task.html",
+        {
+            "task": task,
+            "result": result,
+            "version": version,
+            "rows": rows,
+            "may_inspect": may_inspect,
+            "client_id": client_id,
+            "outcome": outcome,
+            "outcomes": Outcome.choices,
+            "note": note,
+            "note_errors": errors.get("note", []),
+            "pass_fail": AnswerType.PASS_FAIL,
+            "number": AnswerType.NUMBER,
+            "overdue": task.state == TaskState.OPEN and task.due_on < timezone.localdate(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def campaign_list(request):
+    _viewer(request.user)
+    campaigns = list(selectors.campaigns_visible_to(request.user)[:100])
+    names = dict(
+        OrgUnit.objects.filter(code__in={c.unit_code for c in campaigns}).values_list(
+            "code", "name"
+        )
+    )
+    return render(
+        request,
+        "inspections/campaigns.html",
+        {
+            "rows": [(c, names.get(c.unit_code, c.unit_code)) for c in campaigns],
+            "may_manage": can(request.user, perms.MANAGE),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_new(request):
+    """整治行动: an area of the user's, a period, the categories of premises."""
+    if not can(request.user, perms.MANAGE):
+        raise NotFound(_("Not found."))
+    units = list(
+        OrgUnit.objects.filter(scope_for(request.user, perms.MANAGE).q("code"))
+        .exclude(level__in=("grid", "microgrid"))
+        .order_by("code")[:200]
+    )
+    categories = list(PremisesCategory.objects.filter(is_active=True))
+    today = timezone.localdate()
+    data = {
+        "name": "",
+        "unit_code": units[0].code if units else "",
+        "starts_on": today,
+        "ends_on": today + dt.timedelta(days=30),
+        "category_ids": [],
+    }
+    errors, status = {}, 200
+    if request.method == "POST":
+        data = {
+            "name": request.POST.get("name", ""),
+            "unit_code": request.POST.get("unit_code", ""),
+            "starts_on": request.POST.get("starts_on", ""),
+            "ends_on": request.POST.get("ends_on", ""),
+            "category_ids": request.POST.getlist("category_ids"),
+        }
+        try:
+            campaign = services.campaign_create(actor=request.user, **data)
+        except DomainError as exc:
+            errors = exc.details if isinstance(exc.details, dict) else {}
+            messages.error(request, exc.message)
+            status = exc.status
+        else:
+            messages.success(request, _("The campaign was created. Add its first round."))
+            return redirect("inspection_campaign", campaign.pk)
+    return render(
+        request,
+        "inspections/campaign_new.html",
+        {"units": units, "categories": categories, "data": data, "errors": errors},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_page(request, campaign_id):
+    """The campaign: each round's progress, and one round's per grid and per category."""
+    campaign = selectors.campaign_for(request.user, campaign_id)
+    may_manage = scope_for(request.user, perms.MANAGE).covers_code(campaign.unit_code)
+    status = 200
+    if request.method == "POST":
+        if not may_manage:
+            raise NotFound(_("Not found."))
+        try:
+            round_ = services.round_add(
+                actor=request.user,
+                campaign_id=campaign.pk,
+                starts_on=request.POST.get("starts_on", ""),
+                due_on=request.POST.get("due_on", ""),
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            status = exc.status
+        else:
+            messages.success(
+                request,
+                _("Round %(n)d was added with %(tasks)d tasks.")
+                % {"n": round_.number, "tasks": round_.tasks.count()},
+            )
+            return redirect("inspection_campaign", campaign.pk)
+    number = request.GET.get("round", "")
+    progress = selectors.progress(
+        request.user, campaign, round_number=int(number) if number.isdigit() else None
+    )
+    last = campaign.rounds.order_by("-number").first()
+    start = last.due_on + dt.timedelta(days=1) if last else campaign.starts_on
+    start = min(max(start, campaign.starts_on), campaign.ends_on)
+    return render(
+        request,
+        "inspections/campaign.html",
+        {
+            "campaign": campaign,
+            "unit": OrgUnit.objects.filter(code=campaign.unit_code).first(),
+            "progress": progress,
+            "round_number": int(number) if number.isdigit() else (last.number if last else None),
+            "may_manage": may_manage and campaign.state == "active",
+            "next_start": start,
+            "next_due": min(start + dt.timedelta(days=14), campaign.ends_on),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def checklists(request):
+    _viewer(request.user)
+    return render(
+        request,
+        "inspections/checklists.html",
+        {"templates": selectors.templates(), "may_edit": can(request.user, perms.TEMPLATES)},
+    )
