@@ -194,7 +194,8 @@ def run(log, small=False):
     )
     done = 0
     for seq, task in enumerate(round2.tasks.select_related("premises").order_by("pk")):
-        if rnd.random() < 0.4:
+        # wangge01's grid (the first) keeps most of its round open: the demo's tasks to do.
+        if rnd.random() < (0.75 if task.org_code.startswith(grids[0].code) else 0.4):
             continue
         at = timezone.now() - dt.timedelta(days=rnd.randint(0, 5), hours=rnd.randint(0, 6))
         result = _inspect(rnd, task, at, fail_rate=0.03, seq=seq)

@@ -168,11 +168,12 @@ def progress(user, campaign: InspectionCampaign, *, round_number=None) -> Progre
     chosen = next((r for r in rounds if r.number == round_number), rounds[-1] if rounds else None)
     picked = [r for r in rows if chosen is not None and r["round_id"] == chosen.pk]
     grid_len = CODE_LENGTH[Level.GRID]  # a micro-grid's task counts for its grid
-    names = dict(
-        OrgUnit.objects.filter(code__in={r["org_code"][:grid_len] for r in picked}).values_list(
-            "code", "name"
-        )
-    )
+    names = {
+        code: f"{community} {name}"
+        for code, name, community in OrgUnit.objects.filter(
+            code__in={r["org_code"][:grid_len] for r in picked}
+        ).values_list("code", "name", "parent__name")
+    }
     return Progress(
         rounds=[(r, by_round.get(str(r.pk), Figures(str(r.pk), ""))) for r in rounds],
         by_grid=_figures(picked, lambda r: r["org_code"][:grid_len], lambda k: names.get(k, k)),

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.cases import services as case_services
-from gongzhi.cases.models import Category, Channel
+from gongzhi.cases.models import Category, Channel, Urgency
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, Invalid, NotFound, PermissionDenied, raise_if
 from gongzhi.core.permissions import can, scope_for
@@ -27,6 +27,7 @@ from gongzhi.inspections.models import (
     InspectionRound,
     InspectionTask,
     Outcome,
+    Severity,
     TaskState,
 )
 from gongzhi.orgs.models import OrgUnit
@@ -458,6 +459,8 @@ def _hazard_report(actor, task, failed, photos, result):
         lng=premises.lng,
         lat=premises.lat,
         address=premises.address or premises.name,
+        # A major hazard (重大隐患) is urgent: its deadlines are the urgent policy's.
+        urgency=Urgency.URGENT if worst == Severity.HIGH else Urgency.NORMAL,
         photos=[photos[k] for k in with_photo],
         kind="hazard",
         details=HazardIn(

@@ -32,17 +32,18 @@ ESTATES = [
     "桂园小区",
     "明德里",
 ]
+# Shops and the category each is registered under (理发店、棋牌室、快递驿站 are "九小"场所).
 SHOPS = [
-    "便利店",
-    "早餐店",
-    "理发店",
-    "五金店",
-    "药店",
-    "小饭馆",
-    "水果店",
-    "快递驿站",
-    "洗衣店",
-    "棋牌室",
+    ("便利店", "沿街门店"),
+    ("早餐店", "餐饮场所"),
+    ("理发店", "九小场所"),
+    ("五金店", "沿街门店"),
+    ("药店", "沿街门店"),
+    ("小饭馆", "餐饮场所"),
+    ("水果店", "沿街门店"),
+    ("快递驿站", "九小场所"),
+    ("洗衣店", "沿街门店"),
+    ("棋牌室", "九小场所"),
 ]
 
 
@@ -80,7 +81,7 @@ def run(log, small=False):
     for name in ("沿街门店", "九小场所", "餐饮场所"):
         PremisesCategory.objects.get_or_create(name=name)
     tags = {t.name: t for t in Tag.objects.all()}
-    categories = list(PremisesCategory.objects.all())
+    categories = {c.name: c for c in PremisesCategory.objects.all()}
     grids = list(
         OrgUnit.objects.filter(code__within=district_code, level=Level.GRID).order_by("code")
     )
@@ -136,11 +137,12 @@ def run(log, small=False):
             for _ in range(rnd.randint(3, 8)):
                 place = rnd.choice(places)
                 lng, lat = _point(rnd, place)
+                shop, category = rnd.choice(SHOPS)
                 Premises.objects.create(
                     grid=place,
                     org_code=place.code,
-                    name=f"{fake.last_name()}记{rnd.choice(SHOPS)}",
-                    category=rnd.choice(categories),
+                    name=f"{fake.last_name()}记{shop}",
+                    category=categories[category],
                     address=f"{fake.street_name()}{rnd.randint(1, 300)}号",
                     responsible_name=fake.name(),
                     lng=lng,

@@ -95,7 +95,7 @@ def test_campaigns_by_role(insp, people, tree, login):
     # a grid worker sees the subdistrict's campaign, with the figures of their own grid
     seen = login(people.gw_a).get(f"{API}/campaigns/{insp.campaign.pk}").json()
     assert seen["rounds"][0]["figures"]["tasks"] == 3
-    assert [g["label"] for g in seen["by_grid"]] == ["第1网格"]
+    assert [g["label"] for g in seen["by_grid"]] == ["桂园社区 第1网格"]
     whole = login(people.op_sub).get(f"{API}/campaigns/{insp.campaign.pk}").json()
     assert whole["rounds"][0]["figures"]["tasks"] == 5
     assert {c["label"]: c["tasks"] for c in whole["by_category"]} == {"沿街门店": 3, "餐饮场所": 2}

@@ -112,6 +112,7 @@ def test_failed_items_become_one_hazard_case_with_their_photos(insp, people):
                        photos={"gas_alarm": photo(), "gas_hose": photo()})  # fmt: skip
     case = result.hazard
     assert case.kind == "hazard" and case.state == State.REPORTED
+    assert case.urgency == "urgent"  # a major hazard
     assert case.category.code == "0702"  # the worst item's own category
     assert case.grid_id == insp.food_a.grid_id and case.reported_by == people.gw_a
     assert "安装燃气报警器及紧急切断装置（未安装）" in case.description

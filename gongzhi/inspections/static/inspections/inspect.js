@@ -35,6 +35,14 @@
       document.getElementById("insp-acc").value = Math.round(pos.coords.accuracy);
     }, function () {}, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
   }
+  form.querySelectorAll("input[type=file]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      var label = form.querySelector("label[for='" + input.id + "']");
+      var text = label.querySelector("span");
+      label.classList.toggle("chosen", input.files.length > 0);
+      if (input.files.length) { text.textContent = text.dataset.chosen; }
+    });
+  });
   var sent = false;
   form.addEventListener("submit", function (e) {
     if (sent) { e.preventDefault(); return; }  // one tap, one submission
