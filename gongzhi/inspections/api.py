@@ -13,6 +13,13 @@ InspectionsConfig.ready(); the api app assembles it with the others).
     GET  /tasks/{id}                       a task, its checklist and result
     POST /tasks/{id}/result                record an inspection (JSON)
     POST /tasks/{id}/result-with-photos    the same, multipart, with photos
+    GET  /notices?overdue=true             open (or overdue) rectification notices
+    GET  /notices/{id}                     a notice;  GET /notices/{id}/pdf  the A4 PDF
+    POST /hazards/{case_id}/serve          serve the open notice, signed with photos
+
+A hazard case's notice is issued, served (refused, as JSON) and handed to enforcement
+through the case loop: POST /cases/{id}/actions/issue_notice | serve_notice |
+escalate_notice.
 
 Errors: 404 not_found (also outside the caller's area), 403 forbidden, 400 invalid
 (field errors in `details`, e.g. `answers.<key>`), 409 already_inspected /
@@ -22,13 +29,17 @@ campaign_closed / client_id_taken.
 import datetime as dt
 import json
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 
+from gongzhi.cases.api import case_detail_out
+from gongzhi.cases.schemas import CaseDetailOut
 from gongzhi.core.errors import Invalid
 from gongzhi.core.http.schemas import ErrorOut
 from gongzhi.core.permissions import can
-from gongzhi.inspections import perms, selectors, services
+from gongzhi.inspections import notices, perms, printing, selectors, services
 from gongzhi.inspections.models import InspectionResult, InspectionTask, Outcome
 
 router = Router(tags=["inspections"])
@@ -429,3 +440,98 @@ def task_result_with_photos(request, task_id: int, form: Form[ResultForm]):
         if name.startswith("photo_")
     }
     return _submit(request, task_id, data, photos)
+
+
+# -- notices ---------------------------------------------------------------------------
+
+
+class NoticeOut(Schema):
+    id: int
+    number: str
+    hazard_case_id: int
+    hazard_case_number: str
+    premises_id: int
+    premises: str
+    seq: int
+    items: list[dict]
+    days: int
+    deadline: dt.date
+    overdue: bool
+    issuer_name: str
+    issuer_unit: str
+    issued_at: dt.datetime
+    service: str
+    served_at: dt.datetime | None
+    state: str
+    closed_at: dt.datetime | None
+
+
+def notice_out(n) -> dict:
+    from django.utils import timezone
+
+    return {
+        "id": n.pk,
+        "number": n.number,
+        "hazard_case_id": n.hazard_id,
+        "hazard_case_number": n.hazard.number,
+        "premises_id": n.premises_id,
+        "premises": n.premises.name,
+        "seq": n.seq,
+        "items": n.items,
+        "days": n.days,
+        "deadline": n.deadline,
+        "overdue": n.state == "open" and n.deadline < timezone.localdate(),
+        "issuer_name": n.issuer_name,
+        "issuer_unit": n.issuer_unit,
+        "issued_at": n.issued_at,
+        "service": n.service,
+        "served_at": n.served_at,
+        "state": n.state,
+        "closed_at": n.closed_at,
+    }
+
+
+@router.get("/notices", response={200: list[NoticeOut], **ERRORS})
+def notice_list(request, overdue: bool = False):
+    """The open rectification notices in the caller's area (`overdue=true`: past their
+    deadline), the earliest deadline first; at most 500."""
+    return [notice_out(n) for n in selectors.notices_list(request.auth, overdue=overdue)[:500]]
+
+
+@router.get("/notices/{notice_id}", response={200: NoticeOut, **ERRORS})
+def notice_detail(request, notice_id: int):
+    return notice_out(selectors.notice_for(request.auth, notice_id))
+
+
+@router.get("/notices/{notice_id}/pdf", response={200: None, **ERRORS})
+def notice_pdf(request, notice_id: int):
+    """The notice as an A4 PDF, with a QR code of the case's page."""
+    from django.urls import reverse
+
+    notice = selectors.notice_for(request.auth, notice_id)
+    url = request.build_absolute_uri(reverse("case_detail", args=[notice.hazard_id]))
+    response = HttpResponse(printing.notice_pdf(notice, url), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{notice.number}.pdf"'
+    return response
+
+
+class ServeForm(Schema):
+    service: str = Field(..., max_length=8)
+    note: str = Field("", max_length=1000)
+    version: int | None = None
+
+
+@router.post(
+    "/hazards/{case_id}/serve",
+    response={200: CaseDetailOut, 413: ErrorOut, **ERRORS},
+)
+def hazard_serve(
+    request, case_id: int, form: Form[ServeForm], photos: File[list[UploadedFile]] = None
+):
+    """送达 the open notice (multipart): `service` signed (with the photo of the signed
+    notice under `photos`) or refused (with a note of how it was served)."""
+    case = notices.notice_serve(
+        actor=request.auth, case_id=case_id, version=form.version, service=form.service,
+        note=form.note, photos=photos or (),
+    )  # fmt: skip
+    return case_detail_out(request.auth, case)

@@ -2,16 +2,20 @@
 only through an inspection (not the report form), carries the premises, the task and the
 failed items as its details, and is handled by the one case loop."""
 
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
 
+from gongzhi.cases.actions import Action
+from gongzhi.cases.forms import ActionForm, PhotosField
 from gongzhi.cases.kinds import CaseKind, ListFilter
-from gongzhi.cases.models import State
+from gongzhi.cases.models import OPEN_STATES, State
+from gongzhi.cases.schemas import NoteIn
 from gongzhi.core.errors import Invalid
 from gongzhi.core.manifest import Count
-from gongzhi.inspections import demo
-from gongzhi.inspections.models import HazardDetail, Severity
+from gongzhi.inspections import demo, notices, perms
+from gongzhi.inspections.models import HazardDetail, NoticeService, NoticeState, Severity
 
 CODE = "hazard"
 
@@ -52,6 +56,20 @@ def details_out(case) -> dict | None:
         "severity": detail.severity,
         "severity_label": str(Severity(detail.severity).label),
         "items": detail.items,
+        "failed_reinspections": notices.failures(case),
+        "notices": [
+            {
+                "id": n.pk,
+                "number": n.number,
+                "seq": n.seq,
+                "deadline": n.deadline.isoformat(),
+                "state": n.state,
+                "state_label": str(NoticeState(n.state).label),
+                "served": n.service,
+                "items": [i["key"] for i in n.items],
+            }
+            for n in case.rectification_notices.order_by("seq")
+        ],
     }
 
 
@@ -66,6 +84,90 @@ def by_premises(qs, value):
         raise Invalid(_("Choose one of the options."), details={"f": [value]})
     return qs.filter(hazard__premises_id=int(value))
 
+
+class NoticeIn(NoteIn):
+    days: int = Field(notices.DEFAULT_DAYS, ge=notices.MIN_DAYS, le=notices.MAX_DAYS)
+
+
+class NoticeForm(ActionForm):
+    days = forms.IntegerField(
+        label=_("Working days to rectify"),
+        min_value=notices.MIN_DAYS,
+        max_value=notices.MAX_DAYS,
+        initial=notices.DEFAULT_DAYS,
+    )
+    note = forms.CharField(label=_("Note"), max_length=1000, required=False)
+
+
+class ServeIn(NoteIn):
+    service: NoticeService
+
+
+class ServeForm(ActionForm):
+    service = forms.ChoiceField(
+        label=_("Served"), choices=NoticeService.choices, widget=forms.RadioSelect
+    )
+    photos = PhotosField(capture=True, label=_("Photo of the signed notice"))
+    note = forms.CharField(label=_("Note"), max_length=1000, required=False)
+
+
+class EscalateForm(ActionForm):
+    note = forms.CharField(label=_("Handed to whom, and why"), max_length=1000)
+
+
+def _no_open_notice(case, pending) -> bool:
+    return notices.open_notice(case) is None
+
+
+def _open_unserved(case, pending) -> bool:
+    notice = notices.open_notice(case)
+    return notice is not None and notice.served_at is None
+
+
+def _open(case, pending) -> bool:
+    return notices.open_notice(case) is not None
+
+
+LIVE = (State.REPORTED, *(s for s in OPEN_STATES if s != State.HANDLED))
+ISSUE = Action(
+    "issue_notice",
+    _("Issue a rectification notice"),
+    notices.notice_issue,
+    schema=NoticeIn,
+    form=NoticeForm,
+    done=_("The rectification notice is issued: print it and serve it."),
+    primary=True,
+    shown=_no_open_notice,
+    sources=LIVE,
+    perm=perms.INSPECT,
+    summary="Issue a rectification notice",
+    description="整改通知书: the hazard's failed items, a deadline in working days.",
+)
+SERVE = Action(
+    "serve_notice",
+    _("Serve the notice"),
+    notices.notice_serve,
+    schema=ServeIn,
+    form=ServeForm,
+    done=_("The notice is recorded as served."),
+    shown=_open_unserved,
+    sources=LIVE,
+    perm=perms.INSPECT,
+    summary="Serve the notice",
+    description="送达: signed for (with a photo: POST /inspections/hazards/{id}/serve) or refused.",
+)
+ESCALATE = Action(
+    "escalate_notice",
+    _("Hand to enforcement"),
+    notices.notice_escalate,
+    form=EscalateForm,
+    done=_("The notice is handed to enforcement."),
+    shown=_open,
+    sources=LIVE,
+    perm=perms.MANAGE,
+    summary="Hand the notice to enforcement",
+    description="移交执法: closes the open notice explicitly (执法中队, 市场监管, 消防).",
+)
 
 NOT_RECEIVED = (State.REJECTED, State.MERGED)
 HAZARDS = Count(
@@ -89,6 +191,14 @@ HAZARD = CaseKind(
         "premises": ListFilter(_("Premises"), by_premises),
     },
     reportable=False,
+    actions=(ISSUE, SERVE, ESCALATE),
+    event_labels={
+        "issue_notice": _("Rectification notice issued"),
+        "serve_notice": _("Notice served"),
+        "escalate_notice": _("Handed to enforcement"),
+        "reinspected": _("Re-inspected"),
+    },
+    guards={"verify_pass": (notices.verified_only_after_reinspection,)},
     statistics=(HAZARDS,),
     demo=demo.run,
 )

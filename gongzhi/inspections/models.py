@@ -168,6 +168,82 @@ class InspectionRound(models.Model):
         return f"{self.campaign} · {self.number}"
 
 
+class NoticeState(models.TextChoices):
+    OPEN = "open", pgettext_lazy("notice", "Being rectified")  # 整改中
+    RECTIFIED = "rectified", pgettext_lazy("notice", "Rectified")  # 复查合格
+    FAILED = "failed", pgettext_lazy("notice", "Failed re-inspection")  # 复查不合格, 再次下达
+    ESCALATED = "escalated", pgettext_lazy("notice", "Handed to enforcement")  # 移交执法
+
+
+class NoticeService(models.TextChoices):
+    SIGNED = "signed", _("Signed for")  # 签收
+    REFUSED = "refused", _("Refused to sign")  # 拒签 (留置送达)
+
+
+class NoticeCounter(models.Model):
+    """The last notice number of a year (整改通知书 〔2026〕第N号), taken under a row lock."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
+
+class RectificationNotice(models.Model):
+    """整改通知书: the failed items of a hazard, the rules they break, a deadline in working
+    days, who issued it, and how it was served. It is closed only by a passing
+    re-inspection (rectified) or an explicit escalation to enforcement; a failed
+    re-inspection closes it as failed and issues the next one (`seq` + 1)."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    hazard = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, related_name="rectification_notices"
+    )
+    premises = models.ForeignKey("registry.Premises", on_delete=models.PROTECT, related_name="+")
+    seq = models.PositiveSmallIntegerField(_("notice of the hazard"), default=1)
+    items = models.JSONField(_("items"))
+    days = models.PositiveSmallIntegerField(_("working days to rectify"))
+    deadline = models.DateField(_("deadline"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    issuer_name = models.CharField(_("issued by"), max_length=150)
+    issuer_unit = models.CharField(_("issuing unit"), max_length=100)
+    issued_at = models.DateTimeField(_("issued at"))
+    service = models.CharField(
+        _("service"), max_length=8, choices=NoticeService.choices, blank=True
+    )
+    service_note = models.CharField(_("service note"), max_length=200, blank=True)
+    served_at = models.DateTimeField(_("served at"), null=True, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=NoticeState.choices, default=NoticeState.OPEN
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("rectification notice")
+        verbose_name_plural = _("rectification notices")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["hazard", "seq"], name="notice_hazard_seq"),
+            # At most one notice of a hazard is open at a time.
+            models.UniqueConstraint(
+                fields=["hazard"],
+                condition=models.Q(state="open"),
+                name="notice_one_open_per_hazard",
+            ),
+        ]
+        indexes = [
+            # The overdue-notices list: open notices by deadline.
+            models.Index(fields=["state", "deadline"], name="notice_state_deadline"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
 class TaskState(models.TextChoices):
     OPEN = "open", pgettext_lazy("inspection task", "To inspect")  # 待检查
     DONE = "done", pgettext_lazy("inspection task", "Inspected")  # 已检查
@@ -201,6 +277,15 @@ class InspectionTask(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reinspections"
     )
     item_keys = models.JSONField(_("items to check"), default=list, blank=True)
+    # The notice a re-inspection checks (one re-inspection a notice: the reminder job may
+    # run any number of times).
+    notice = models.OneToOneField(
+        RectificationNotice,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reinspection",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -23,6 +23,8 @@ from gongzhi.inspections.models import (
     InspectionResult,
     InspectionRound,
     InspectionTask,
+    NoticeState,
+    RectificationNotice,
     TaskState,
 )
 from gongzhi.orgs.models import OrgUnit
@@ -199,3 +201,28 @@ def workbench(user) -> dict | None:
         "overdue": counts["overdue"],
         "campaigns": campaigns_visible_to(user).filter(state="active").count(),
     }
+
+
+# -- notices -------------------------------------------------------------------------
+
+
+def notices_visible_to(user) -> QuerySet[RectificationNotice]:
+    return RectificationNotice.objects.filter(
+        scope_for(user, perms.VIEW).q("hazard__org_code")
+    ).select_related("premises", "hazard")
+
+
+def notice_for(user, pk) -> RectificationNotice:
+    try:
+        return notices_visible_to(user).get(pk=int(pk))
+    except (RectificationNotice.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise NotFound(_("The notice does not exist or is outside your area.")) from None
+
+
+def notices_list(user, *, overdue: bool = False, today=None) -> QuerySet[RectificationNotice]:
+    """Open notices (overdue ones: past their deadline), the earliest deadline first."""
+    today = today or timezone.localdate()
+    rows = notices_visible_to(user).filter(state=NoticeState.OPEN)
+    if overdue:
+        rows = rows.filter(deadline__lt=today)
+    return rows.order_by("deadline", "id")

@@ -414,6 +414,10 @@ def task_submit(
             if checked.failed and task.reinspects_id is None:
                 result.hazard = _hazard_report(actor, task, checked.failed, photos, result)
                 result.save(update_fields=["hazard"])
+            if locked.notice_id is not None:
+                from gongzhi.inspections import notices
+
+                notices.reinspected(actor, locked, result)
             locked.state = TaskState.DONE
             locked.save(update_fields=["state"])
             audit_record(

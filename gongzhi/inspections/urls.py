@@ -13,4 +13,12 @@ urlpatterns = [
         name="inspection_campaign",
     ),
     path("inspections/checklists/", views.checklists, name="inspection_checklists"),
+    path("inspections/notices/", views.notice_list, name="inspection_notices"),
+    path("inspections/notices/<int:notice_id>/", views.notice_page, name="inspection_notice"),
+    path(
+        "inspections/notices/<int:notice_id>/pdf/", views.notice_pdf, name="inspection_notice_pdf"
+    ),
+    path(
+        "inspections/notices/<int:notice_id>/qr.svg", views.notice_qr, name="inspection_notice_qr"
+    ),
 ]

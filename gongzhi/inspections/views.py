@@ -11,14 +11,16 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.permissions import can, scope_for
-from gongzhi.inspections import perms, selectors, services
+from gongzhi.inspections import perms, printing, selectors, services
 from gongzhi.inspections.models import AnswerType, Outcome, TaskState
 from gongzhi.orgs.models import OrgUnit
 from gongzhi.registry.models import PremisesCategory
@@ -285,3 +287,54 @@ def checklists(request):
         "inspections/checklists.html",
         {"templates": selectors.templates(), "may_edit": can(request.user, perms.TEMPLATES)},
     )
+
+
+# -- notices -------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def notice_list(request):
+    """整改通知书: the open ones, or only the overdue ones, the earliest deadline first."""
+    _viewer(request.user)
+    overdue = request.GET.get("overdue") == "1"
+    rows = list(selectors.notices_list(request.user, overdue=overdue)[:500])
+    return render(
+        request,
+        "inspections/notices.html",
+        {"rows": rows, "overdue": overdue, "today": timezone.localdate()},
+    )
+
+
+def _case_url(request, notice) -> str:
+    return request.build_absolute_uri(reverse("case_detail", args=[notice.hazard_id]))
+
+
+@login_required
+@require_GET
+def notice_page(request, notice_id):
+    """The notice on A4, to print (print CSS) or to download as a PDF."""
+    notice = selectors.notice_for(request.user, notice_id)
+    return render(
+        request,
+        "inspections/notice.html",
+        {"notice": notice, "t": printing.text_of(notice)},
+    )
+
+
+@login_required
+@require_GET
+def notice_pdf(request, notice_id):
+    notice = selectors.notice_for(request.user, notice_id)
+    response = HttpResponse(
+        printing.notice_pdf(notice, _case_url(request, notice)), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="{notice.number}.pdf"'
+    return response
+
+
+@login_required
+@require_GET
+def notice_qr(request, notice_id):
+    notice = selectors.notice_for(request.user, notice_id)
+    return HttpResponse(printing.qr_svg(_case_url(request, notice)), content_type="image/svg+xml")

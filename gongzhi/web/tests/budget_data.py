@@ -417,3 +417,24 @@ class Scene:
                 items=[{"key": "a", "text": "检查项"}, {"key": "b", "text": "另一项"}],
             )  # fmt: skip
         return names
+
+    def notices(self, count: int) -> list[str]:
+        """Open rectification notices: a shop failing its inspection, its notice issued."""
+        from gongzhi.cases.tests.api_support import photo
+        from gongzhi.inspections import notices
+        from gongzhi.inspections.models import InspectionTask, RectificationNotice
+
+        names = self.inspection_tasks(count)
+        for name in names:
+            task = InspectionTask.objects.get(
+                premises__name=name, round_id=self.ids.inspection_round
+            )
+            keys = [i["key"] for i in inspection_services.version_for(task).items]
+            result, _ = inspection_services.task_submit(
+                actor=self.people.gw_a, task_id=task.pk, client_id=f"budget-{task.pk}",
+                answers={k: "fail" if k == keys[0] else "pass" for k in keys},
+                photos={keys[0]: photo()},
+            )  # fmt: skip
+            notices.notice_issue(actor=self.people.gw_a, case_id=result.hazard_id, days=3)
+            self.ids.notice = RectificationNotice.objects.get(hazard=result.hazard_id).pk
+        return names

@@ -67,6 +67,8 @@ BUDGETS = [
         "api/v1/inspections/templates", "/api/v1/inspections/templates", "op_sub", "checklists", 6
     ),
     Budget("inspections/", "/inspections/", "gw_a", "inspection_tasks", 5),
+    Budget("api/v1/inspections/notices", "/api/v1/inspections/notices", "op_sub", "notices", 4),
+    Budget("inspections/notices/", "/inspections/notices/", "op_sub", "notices", 5),
     Budget(
         "inspections/campaigns/", "/inspections/campaigns/", "op_sub", "inspection_campaigns", 7
     ),
@@ -322,6 +324,11 @@ NOT_A_LIST = {
     ),
     "inspections/campaigns/<int:campaign_id>/": "the same figures as its API, as a page",
     "inspections/campaigns/new/": "a form; its area choices are the user's own (at most 200)",
+    "api/v1/inspections/notices/<notice_id>": "one notice",
+    "api/v1/inspections/notices/<notice_id>/pdf": "one notice as a PDF",
+    "inspections/notices/<int:notice_id>/": "one notice on A4",
+    "inspections/notices/<int:notice_id>/pdf/": "one notice as a PDF",
+    "inspections/notices/<int:notice_id>/qr.svg": "one QR code",
     # the API
     "api/v1/": "ninja's API root, no content",
     "api/v1/openapi.json": "the OpenAPI schema, static for a release",
