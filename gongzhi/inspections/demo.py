@@ -17,9 +17,17 @@ from faker import Faker
 from PIL import Image, ImageDraw
 
 from gongzhi.accounts.models import Position
+from gongzhi.cases import services as case_services
 from gongzhi.core.roles import CODE_LENGTH, Level, Role
-from gongzhi.inspections import services
-from gongzhi.inspections.models import InspectionCampaign, InspectionResult, Outcome
+from gongzhi.inspections import notices, services
+from gongzhi.inspections.models import (
+    InspectionCampaign,
+    InspectionResult,
+    InspectionTask,
+    NoticeState,
+    Outcome,
+    RectificationNotice,
+)
 from gongzhi.inspections.seed import ensure_checklists
 from gongzhi.orgs.models import OrgUnit
 from gongzhi.registry import pii
@@ -203,7 +211,71 @@ def run(log, small=False):
             InspectionResult.objects.filter(pk=result.pk).update(received_at=at)
             done += 1
             hazards += bool(result.hazard_id)
+    rectified, failed = _notices(rnd, actor, round1)
     log(
         f"隐患排查：{NAME}，第1轮 {round1.tasks.count()} 家已查完，"
-        f"第2轮已查 {done}/{round2.tasks.count()} 家，发现隐患 {hazards} 处。"
+        f"第2轮已查 {done}/{round2.tasks.count()} 家，发现隐患 {hazards} 处；"
+        f"整改通知书复查合格 {rectified} 份，复查不合格再次下达 {failed} 份。"
     )
+
+
+def _notices(rnd, operator, round1):
+    """Round 1's hazards: taken into the loop (dispatched to the grid, accepted), a notice
+    issued and served on the day of the inspection, and re-inspected after its deadline —
+    most pass (the case then verified and closed), a few fail (the next notice issued)."""
+    rectified = failed = 0
+    results = InspectionResult.objects.filter(task__round=round1, hazard__isnull=False)
+    for result in results.select_related("hazard", "inspector").order_by("pk"):
+        case, worker = result.hazard, result.inspector
+        grid = OrgUnit.objects.get(code=case.org_code[: CODE_LENGTH[Level.GRID]])
+        case_services.case_dispatch(actor=operator, case_id=case.pk, unit_id=grid.pk)
+        case_services.case_accept(actor=worker, case_id=case.pk)
+        notices.notice_issue(actor=worker, case_id=case.pk, days=rnd.choice([3, 5, 5, 7]))
+        if rnd.random() < 0.85:
+            notices.notice_serve(
+                actor=worker, case_id=case.pk, service="signed", photos=[io.BytesIO(_jpeg(rnd))]
+            )
+        else:
+            notices.notice_serve(
+                actor=worker,
+                case_id=case.pk,
+                service="refused",
+                note="经营者拒签，由楼栋长见证留置",
+            )
+        # The notice as issued on the day of the inspection (the demo's past).
+        notice = RectificationNotice.objects.get(hazard=case, state=NoticeState.OPEN)
+        issued = result.received_at + dt.timedelta(minutes=20)
+        RectificationNotice.objects.filter(pk=notice.pk).update(
+            issued_at=issued, served_at=issued, deadline=notices.deadline_after(issued, notice.days)
+        )
+    notices.reinspections_due()
+    tasks = InspectionTask.objects.filter(
+        notice__hazard__in=results.values("hazard"), result__isnull=True
+    ).select_related("notice", "premises", "template")
+    for seq, task in enumerate(tasks.order_by("pk")):
+        passes = rnd.random() < 0.8
+        user = _inspector(task.org_code)
+        items = services.items_for(task, services.version_for(task))
+        services.task_submit(
+            actor=user,
+            task_id=task.pk,
+            client_id=f"demo-re-{task.pk}",
+            answers={i["key"]: {"value": "pass" if passes else "fail", "note": "" if passes
+                     else "仍未整改"} for i in items},
+            photos={} if passes else {i["key"]: io.BytesIO(_jpeg(rnd)) for i in items},
+            device_at=timezone.now() - dt.timedelta(days=rnd.randint(1, 4)),
+        )  # fmt: skip
+        if passes:
+            rectified += 1
+            community = Position.objects.filter(
+                role=Role.COMMUNITY_WORKER,
+                org_unit__code=task.org_code[: CODE_LENGTH[Level.COMMUNITY]],
+            ).first()
+            if community and seq % 4:
+                case_services.case_verify(
+                    actor=community.user, case_id=task.notice.hazard_id, passed=True,
+                    note="复查合格，予以结案",
+                )  # fmt: skip
+        else:
+            failed += 1
+    return rectified, failed

@@ -1,9 +1,17 @@
 """The rectification notice on paper: its text (shared by the A4 page and the PDF), a QR
-code of the case's page, and the PDF itself (ReportLab, with the Adobe-Asian CID font
-STSong-Light, which PDF readers supply: no font file to ship or embed)."""
+code of the case's page, and the PDF itself (ReportLab).
+
+The PDF embeds (a subset of) a Chinese TrueType font found on the server — the one
+GONGZHI_PDF_FONT names, else Debian's fonts-wqy-zenhei or Noto CJK, else Windows' SimSun —
+so every reader shows it. Without one it falls back to the Adobe-Asian CID font
+STSong-Light, which Adobe's and most office readers supply but some (poppler without
+its language pack) do not: install fonts-wqy-zenhei on the server.
+"""
 
 import io
+import os
 from dataclasses import dataclass
+from functools import cache
 
 from django.utils import timezone
 from reportlab.graphics import renderSVG
@@ -14,13 +22,33 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
 from gongzhi.inspections.models import RectificationNotice
 from gongzhi.inspections.notices import LEGAL_TEXT
 
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+FONT_PATHS = (
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "C:/Windows/Fonts/simsun.ttc",
+)
+
+
+@cache
+def font() -> str:
+    """The registered name of the font the PDF is set in (see the module's doc)."""
+    wanted = os.environ.get("GONGZHI_PDF_FONT", "")
+    for path in (wanted, *FONT_PATHS) if wanted else FONT_PATHS:
+        if os.path.exists(path):
+            try:
+                pdfmetrics.registerFont(TTFont("GongzhiCJK", path, subfontIndex=0))
+            except Exception:  # a file that is no usable TrueType font: try the next
+                continue
+            return "GongzhiCJK"
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    return "STSong-Light"
 
 
 def _date(day) -> str:
@@ -76,7 +104,7 @@ def qr_svg(url: str) -> str:
 
 def notice_pdf(notice: RectificationNotice, case_url: str) -> bytes:
     t = text_of(notice)
-    base = ParagraphStyle("base", fontName=FONT, fontSize=12, leading=20, wordWrap="CJK")
+    base = ParagraphStyle("base", fontName=font(), fontSize=12, leading=20, wordWrap="CJK")
     title = ParagraphStyle("title", parent=base, fontSize=20, leading=30, alignment=1)
     small = ParagraphStyle("small", parent=base, fontSize=10, leading=14, textColor="#555555")
     out = io.BytesIO()

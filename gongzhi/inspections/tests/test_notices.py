@@ -13,7 +13,7 @@ from gongzhi.cases import services as case_services
 from gongzhi.cases.models import CaseEvent, State
 from gongzhi.cases.tests.api_support import jpeg_with_gps
 from gongzhi.core.errors import Conflict, DomainError, Invalid
-from gongzhi.inspections import notices, services
+from gongzhi.inspections import notices, printing, services
 from gongzhi.inspections.models import InspectionTask, NoticeState, RectificationNotice, TaskState
 
 
@@ -168,6 +168,8 @@ def test_the_notice_prints_and_downloads(hazard, people, login):
     assert "《城镇燃气管理条例》第二十八条" in page and "前整改完毕" in page
     pdf = client.get(f"/inspections/notices/{notice.pk}/pdf/")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    if printing.font() != "STSong-Light":  # a Chinese TrueType font is on this machine
+        assert b"/FontFile2" in pdf.content  # embedded, so every reader shows the text
     assert client.get(f"/inspections/notices/{notice.pk}/qr.svg").content.count(b"<rect") > 50
     api = client.get(f"/api/v1/inspections/notices/{notice.pk}/pdf")
     assert api.status_code == 200 and api.content.startswith(b"%PDF")
