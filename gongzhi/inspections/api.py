@@ -31,7 +31,7 @@ import json
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from gongzhi.cases.api import case_detail_out
@@ -364,8 +364,8 @@ def task_detail_out(task: InspectionTask) -> dict:
 @router.get("/tasks", response={200: list[TaskOut], **ERRORS})
 def task_todo(
     request,
-    lng: float | None = Field(None, ge=-180, le=180),
-    lat: float | None = Field(None, ge=-90, le=90),
+    lng: float | None = Query(None, ge=-180, le=180),
+    lat: float | None = Query(None, ge=-90, le=90),
 ):
     """The open tasks the caller may inspect (their round has begun), nearest first when
     `lng`/`lat` (WGS-84) are given, else the earliest due first; at most 500."""

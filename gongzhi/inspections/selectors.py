@@ -222,7 +222,13 @@ def notice_for(user, pk) -> RectificationNotice:
 def notices_list(user, *, overdue: bool = False, today=None) -> QuerySet[RectificationNotice]:
     """Open notices (overdue ones: past their deadline), the earliest deadline first."""
     today = today or timezone.localdate()
-    rows = notices_visible_to(user).filter(state=NoticeState.OPEN)
+    # Of the case and the premises only what a list shows (a case row has ~70 columns).
+    own = [f.name for f in RectificationNotice._meta.concrete_fields]
+    rows = (
+        notices_visible_to(user)
+        .filter(state=NoticeState.OPEN)
+        .only(*own, "hazard__number", "hazard__org_code", "premises__name")
+    )
     if overdue:
         rows = rows.filter(deadline__lt=today)
     return rows.order_by("deadline", "id")
