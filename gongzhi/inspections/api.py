@@ -39,7 +39,7 @@ from gongzhi.cases.schemas import CaseDetailOut
 from gongzhi.core.errors import Invalid
 from gongzhi.core.http.schemas import ErrorOut
 from gongzhi.core.permissions import can
-from gongzhi.inspections import notices, perms, printing, selectors, services
+from gongzhi.inspections import notices, perms, printing, risk, selectors, services
 from gongzhi.inspections.models import InspectionResult, InspectionTask, Outcome
 
 router = Router(tags=["inspections"])
@@ -535,3 +535,145 @@ def hazard_serve(
         note=form.note, photos=photos or (),
     )  # fmt: skip
     return case_detail_out(request.auth, case)
+
+
+# -- risk points and alerts ------------------------------------------------------------
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+
+
+class RiskPointIn(Schema):
+    grid_id: int = Field(..., ge=1)
+    name: str = Field(..., max_length=100)
+    kind: str = Field(..., max_length=10)
+    leader_id: int = Field(..., ge=1)
+    community_person_id: int = Field(..., ge=1)
+    address: str = Field("", max_length=200)
+    lng: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    season_start: int = Field(6, ge=1, le=12)
+    season_end: int = Field(9, ge=1, le=12)
+
+
+class RiskPointOut(Schema):
+    id: int
+    name: str
+    kind: str
+    org_code: str
+    address: str
+    lng: float | None
+    lat: float | None
+    leader: PersonOut
+    community_person: PersonOut
+    season_start: int
+    season_end: int
+    is_active: bool
+
+
+def point_out(p) -> dict:
+    return {
+        **{k: getattr(p, k) for k in ("id", "name", "kind", "org_code", "address", "lng", "lat",
+                                      "season_start", "season_end", "is_active")},
+        "leader": {"id": p.leader_id, "name": p.leader.get_display_name()},
+        "community_person": {
+            "id": p.community_person_id, "name": p.community_person.get_display_name()
+        },
+    }  # fmt: skip
+
+
+@router.get("/risk-points", response={200: list[RiskPointOut], **ERRORS})
+def risk_point_list(request):
+    """The risk points (防汛隐患点 …) in the caller's area, with their people."""
+    return [point_out(p) for p in risk.points_visible_to(request.auth)[:1000]]
+
+
+@router.post("/risk-points", response={201: RiskPointOut, **ERRORS})
+def risk_point_create(request, payload: RiskPointIn):
+    """Register a point with its 分包领导 and community person (users of the subdistrict)."""
+    return Status(201, point_out(risk.point_save(actor=request.auth, **payload.dict())))
+
+
+class AlertIn(Schema):
+    unit_code: str = Field(..., max_length=21)
+    title: str = Field(..., max_length=100)
+    level: str = Field("", max_length=10)
+    message: str = Field("", max_length=500)
+    report_minutes: int = Field(60, ge=risk.MIN_MINUTES, le=risk.MAX_MINUTES)
+
+
+class BoardRowOut(Schema):
+    point: RiskPointOut
+    status: str | None
+    note: str
+    reporter: str | None
+    reported_at: dt.datetime | None
+    late: bool
+    case_id: int | None
+
+
+class AlertOut(Schema):
+    id: int
+    title: str
+    level: str
+    unit_code: str
+    message: str
+    declared_at: dt.datetime
+    report_by: dt.datetime
+    closed_at: dt.datetime | None
+    points: int
+    reported: int
+    missing: int
+    board: list[BoardRowOut]
+
+
+def alert_out(user, alert) -> dict:
+    rows = risk.board(user, alert)
+    return {
+        **{k: getattr(alert, k) for k in ("id", "title", "level", "unit_code", "message",
+                                          "declared_at", "report_by", "closed_at")},
+        "points": len(rows),
+        "reported": sum(1 for r in rows if r.report),
+        "missing": sum(1 for r in rows if not r.report),
+        "board": [
+            {
+                "point": point_out(r.point),
+                "status": r.report.status if r.report else None,
+                "note": r.report.note if r.report else "",
+                "reporter": r.report.reporter.get_display_name() if r.report else None,
+                "reported_at": r.report.reported_at if r.report else None,
+                "late": r.late,
+                "case_id": r.report.case_id if r.report else None,
+            }
+            for r in rows
+        ],
+    }  # fmt: skip
+
+
+@router.post("/alerts", response={201: AlertOut, **ERRORS})
+def alert_create(request, payload: AlertIn):
+    """Declare an alert (e.g. 暴雨预警) over an area: the people of every point in season
+    are told, and each point must report within `report_minutes`."""
+    alert = risk.alert_declare(actor=request.auth, **payload.dict())
+    return Status(201, alert_out(request.auth, alert))
+
+
+@router.get("/alerts/{alert_id}", response={200: AlertOut, **ERRORS})
+def alert_detail(request, alert_id: int):
+    """The alert board: every point in the caller's area, who has not reported first."""
+    return alert_out(request.auth, risk.alert_for(request.auth, alert_id))
+
+
+class AlertReportIn(Schema):
+    status: str = Field(..., max_length=8)
+    note: str = Field("", max_length=500)
+
+
+@router.post("/alerts/{alert_id}/points/{point_id}/report", response={201: AlertOut, **ERRORS})
+def alert_point_report(request, alert_id: int, point_id: int, payload: AlertReportIn):
+    """A point's report: `checked` or `problem` (with what; it becomes an urgent case).
+    Once a point: a second report is 409 already_reported."""
+    risk.alert_report(actor=request.auth, alert_id=alert_id, point_id=point_id, **payload.dict())
+    return Status(201, alert_out(request.auth, risk.alert_for(request.auth, alert_id)))

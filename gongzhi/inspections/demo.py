@@ -212,11 +212,67 @@ def run(log, small=False):
             done += 1
             hazards += bool(result.hazard_id)
     rectified, failed = _notices(rnd, actor, round1)
+    points, alert = _risk_points(rnd, actor, sub)
     log(
         f"隐患排查：{NAME}，第1轮 {round1.tasks.count()} 家已查完，"
         f"第2轮已查 {done}/{round2.tasks.count()} 家，发现隐患 {hazards} 处；"
-        f"整改通知书复查合格 {rectified} 份，复查不合格再次下达 {failed} 份。"
+        f"整改通知书复查合格 {rectified} 份，复查不合格再次下达 {failed} 份；"
+        f"风险点位 {points} 处" + (f"，{alert}。" if alert else "。")
     )
+
+
+def _risk_points(rnd, operator, sub):
+    """防汛隐患点 at the underground car parks (汛期 6–9 月) and 危墙 (大风冰冻, 11–3 月), each
+    with the subdistrict's leader in charge and its community's worker; then an alert for
+    the season the demo runs in, which most points have answered."""
+    from gongzhi.core.errors import Invalid
+    from gongzhi.inspections import risk
+
+    leader = Position.objects.filter(role=Role.LEADER, org_unit=sub).first()
+    if leader is None:
+        return 0, ""
+    made = 0
+    car_parks = Premises.objects.filter(
+        org_code__within=sub.code, category__name="地下停车场"
+    ).order_by("pk")
+    walls = [("桂园小区北侧老围墙", "old_wall"), ("兴华街3号危房", "old_wall")]
+    for spot in [(p.name, "car_park", p) for p in car_parks] + [(n, k, None) for n, k in walls]:
+        name, kind, premises = spot
+        grid = (
+            premises.grid
+            if premises
+            else OrgUnit.objects.filter(level=Level.GRID, code__within=sub.code).order_by("code")[
+                made % 5
+            ]
+        )
+        community = Position.objects.filter(
+            role=Role.COMMUNITY_WORKER, org_unit__code=grid.code[: CODE_LENGTH[Level.COMMUNITY]]
+        ).first()
+        if community is None:
+            continue
+        season = (6, 9) if kind == "car_park" else (11, 3)
+        risk.point_save(
+            actor=operator, grid_id=grid.pk, name=name, kind=kind, leader_id=leader.user_id,
+            community_person_id=community.user_id, address=premises.address if premises else "",
+            lng=premises.lng if premises else None, lat=premises.lat if premises else None,
+            season_start=season[0], season_end=season[1],
+        )  # fmt: skip
+        made += 1
+    summer = 6 <= timezone.localdate().month <= 9
+    title = "暴雨橙色预警" if summer else "大风蓝色预警"
+    try:
+        alert = risk.alert_declare(
+            actor=operator, unit_code=sub.code, title=title, level="橙色" if summer else "蓝色",
+            message="请各点位责任人立即到岗巡查并报告情况。", report_minutes=60,
+        )  # fmt: skip
+    except Invalid:
+        return made, ""
+    for point in list(alert.points.order_by("pk"))[:-1]:  # the last has not reported yet
+        risk.alert_report(
+            actor=point.community_person, alert_id=alert.pk, point_id=point.pk,
+            status="checked", note="已到岗巡查，情况正常",
+        )  # fmt: skip
+    return made, f"{title}已发布，{alert.points.count()} 处点位中 1 处尚未报告"
 
 
 def _notices(rnd, operator, round1):

@@ -369,3 +369,122 @@ class HazardDetail(models.Model):
 
     def __str__(self):
         return f"{self.premises} · {self.case_id}"
+
+
+# -- risk points (风险点位 / 防汛隐患点) and alerts ----------------------------------------
+
+
+class RiskKind(models.TextChoices):
+    CAR_PARK = "car_park", _("Underground car park")  # 地下停车场
+    LOW_ROAD = "low_road", _("Low-lying road")  # 低洼路段
+    OLD_WALL = "old_wall", _("Old wall or house")  # 危墙危房
+    SLOPE = "slope", _("Slope or riverbank")  # 边坡河道
+    OTHER = "other", _("Other")
+
+
+class RiskPoint(models.Model):
+    """A point the office keeps watch on in its season (防汛隐患点: an underground car
+    park, a low-lying road, an old wall), with its 分包领导 and its community person,
+    both people of the system so an alert reaches them, and the checklist of the duty."""
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=RiskKind.choices)
+    org_code = OrgCodeField(_("org code"), db_index=True)
+    grid = models.ForeignKey(
+        "orgs.OrgUnit", verbose_name=_("grid"), on_delete=models.PROTECT, related_name="+"
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    lng = models.FloatField(_("longitude"), null=True, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("leader in charge"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    community_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("community person"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    season_start = models.PositiveSmallIntegerField(_("season starts (month)"), default=6)
+    season_end = models.PositiveSmallIntegerField(_("season ends (month)"), default=9)
+    duty = models.ForeignKey(
+        ChecklistTemplate, verbose_name=_("duty checklist"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )  # fmt: skip
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("risk point")
+        verbose_name_plural = _("risk points")
+        ordering = ["org_code", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(season_start__gte=1, season_start__lte=12)
+                & models.Q(season_end__gte=1, season_end__lte=12),
+                name="risk_point_season_months",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def in_season(self, month: int) -> bool:
+        if self.season_start <= self.season_end:
+            return self.season_start <= month <= self.season_end
+        return month >= self.season_start or month <= self.season_end  # over the new year
+
+
+class Alert(models.Model):
+    """An alert the office declares for its area (e.g. 暴雨橙色预警): every active risk
+    point in the area in season must report within `report_minutes`."""
+
+    title = models.CharField(_("title"), max_length=100)
+    level = models.CharField(_("level"), max_length=10, blank=True)  # 蓝/黄/橙/红
+    unit_code = OrgCodeField(_("area"), db_index=True)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    report_minutes = models.PositiveSmallIntegerField(_("report within (minutes)"))
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    declared_at = models.DateTimeField(_("declared at"))
+    report_by = models.DateTimeField(_("report by"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    points = models.ManyToManyField(RiskPoint, related_name="alerts", verbose_name=_("points"))
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["-declared_at"]
+
+    def __str__(self):
+        return self.title
+
+
+class ReportStatus(models.TextChoices):
+    CHECKED = "checked", _("Checked, all well")  # 已巡查，正常
+    PROBLEM = "problem", _("Problem found")  # 发现问题
+
+
+class AlertReport(models.Model):
+    """A point's report under an alert: one a point (the first wins)."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="reports")
+    point = models.ForeignKey(RiskPoint, on_delete=models.PROTECT, related_name="reports")
+    status = models.CharField(_("status"), max_length=8, choices=ReportStatus.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reported_at = models.DateTimeField(_("reported at"))
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("alert report")
+        verbose_name_plural = _("alert reports")
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "point"], name="alert_report_one_a_point")
+        ]
+
+    def __str__(self):
+        return f"{self.alert_id}:{self.point_id}"

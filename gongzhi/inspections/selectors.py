@@ -28,12 +28,13 @@ from gongzhi.inspections.models import (
     TaskState,
 )
 from gongzhi.orgs.models import OrgUnit
+from gongzhi.registry.models import PremisesCategory
 
 MAX_NEAR = 500
 EARTH_M = 6_371_000
 
 
-def _prefixes(scope: Scope) -> set[str]:
+def prefixes(scope: Scope) -> set[str]:
     """The codes above (and at) each code of the scope: a campaign over any of them
     covers part of the scope."""
     return {code[:n] for code in scope.org_codes for n in range(6, len(code) + 1, 3)}
@@ -41,7 +42,7 @@ def _prefixes(scope: Scope) -> set[str]:
 
 def campaigns_visible_to(user) -> QuerySet[InspectionCampaign]:
     scope = scope_for(user, perms.VIEW)
-    q = scope.q("unit_code") | Q(unit_code__in=_prefixes(scope))
+    q = scope.q("unit_code") | Q(unit_code__in=prefixes(scope))
     return InspectionCampaign.objects.filter(q).prefetch_related("categories")
 
 
@@ -136,11 +137,11 @@ def _figures(rows, key_of, label_of) -> list[Figures]:
     out: dict[str, Figures] = {}
     for row in rows:
         key = key_of(row)
-        f = out.setdefault(key, Figures(key, label_of(key)))
+        f = out.setdefault(key, Figures(str(key), label_of(key)))
         f.tasks += row["tasks"]
         f.inspected += row["inspected"]
         f.hazards += row["hazards"]
-    return sorted(out.values(), key=lambda f: f.key)
+    return sorted(out.values(), key=lambda f: (f.label, f.key))
 
 
 @dataclass
@@ -158,7 +159,7 @@ def progress(user, campaign: InspectionCampaign, *, round_number=None) -> Progre
     rows = list(
         InspectionTask.objects.filter(round__campaign=campaign)
         .filter(scope.q("org_code"))
-        .values("round_id", "org_code", "premises__category__name")
+        .values("round_id", "org_code", "premises__category_id")
         .annotate(
             tasks=Count("id"),
             inspected=Count("id", filter=Q(state=TaskState.DONE)),
@@ -176,10 +177,19 @@ def progress(user, campaign: InspectionCampaign, *, round_number=None) -> Progre
             code__in={r["org_code"][:grid_len] for r in picked}
         ).values_list("code", "name", "parent__name")
     }
+    categories = dict(
+        PremisesCategory.objects.filter(
+            pk__in={r["premises__category_id"] for r in picked}
+        ).values_list("pk", "name")
+    )
     return Progress(
         rounds=[(r, by_round.get(str(r.pk), Figures(str(r.pk), ""))) for r in rounds],
         by_grid=_figures(picked, lambda r: r["org_code"][:grid_len], lambda k: names.get(k, k)),
-        by_category=_figures(picked, lambda r: r["premises__category__name"], lambda k: k),
+        by_category=_figures(
+            picked,
+            lambda r: r["premises__category_id"],
+            lambda k: categories.get(k, str(k)),
+        ),
     )
 
 

@@ -14,6 +14,8 @@ urlpatterns = [
     ),
     path("inspections/checklists/", views.checklists, name="inspection_checklists"),
     path("inspections/notices/", views.notice_list, name="inspection_notices"),
+    path("inspections/risk/", views.risk_page, name="inspection_risk"),
+    path("inspections/alerts/<int:alert_id>/", views.alert_page, name="inspection_alert"),
     path("inspections/notices/<int:notice_id>/", views.notice_page, name="inspection_notice"),
     path(
         "inspections/notices/<int:notice_id>/pdf/", views.notice_pdf, name="inspection_notice_pdf"

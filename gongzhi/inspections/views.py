@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.permissions import can, scope_for
-from gongzhi.inspections import perms, printing, selectors, services
+from gongzhi.inspections import perms, printing, risk, selectors, services
 from gongzhi.inspections.models import AnswerType, Outcome, TaskState
 from gongzhi.orgs.models import OrgUnit
 from gongzhi.registry.models import PremisesCategory
@@ -338,3 +338,88 @@ def notice_pdf(request, notice_id):
 def notice_qr(request, notice_id):
     notice = selectors.notice_for(request.user, notice_id)
     return HttpResponse(printing.qr_svg(_case_url(request, notice)), content_type="image/svg+xml")
+
+
+# -- risk points and alerts ------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def risk_page(request):
+    """风险点位: the points of the area with their people, and the alerts; those who run
+    campaigns declare an alert here."""
+    _viewer(request.user)
+    status = 200
+    if request.method == "POST":
+        try:
+            alert = risk.alert_declare(
+                actor=request.user,
+                unit_code=request.POST.get("unit_code", ""),
+                title=request.POST.get("title", ""),
+                level=request.POST.get("level", ""),
+                message=request.POST.get("message", ""),
+                report_minutes=request.POST.get("report_minutes", ""),
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            status = exc.status
+        else:
+            messages.success(
+                request,
+                _("The alert is declared; %(n)d points are told.") % {"n": alert.points.count()},
+            )
+            return redirect("inspection_alert", alert.pk)
+    units = list(
+        OrgUnit.objects.filter(scope_for(request.user, perms.MANAGE).q("code"))
+        .exclude(level__in=("grid", "microgrid"))
+        .order_by("code")[:200]
+    )
+    return render(
+        request,
+        "inspections/risk.html",
+        {
+            "points": list(risk.points_visible_to(request.user)[:500]),
+            "alerts": list(risk.alerts_visible_to(request.user)[:20]),
+            "units": units,
+            "levels": ["蓝色", "黄色", "橙色", "红色"],
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def alert_page(request, alert_id):
+    """The alert board: who has reported, who has not (first), who was late; each point's
+    people report from here."""
+    alert = risk.alert_for(request.user, alert_id)
+    status = 200
+    if request.method == "POST":
+        try:
+            risk.alert_report(
+                actor=request.user,
+                alert_id=alert.pk,
+                point_id=request.POST.get("point_id"),
+                status=request.POST.get("status", ""),
+                note=request.POST.get("note", ""),
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            status = exc.status
+        else:
+            messages.success(request, _("Reported."))
+            return redirect("inspection_alert", alert.pk)
+    rows = risk.board(request.user, alert)
+    for row in rows:
+        row.may_report = row.report is None and risk.may_report(request.user, row.point)
+    return render(
+        request,
+        "inspections/alert.html",
+        {
+            "alert": alert,
+            "rows": rows,
+            "missing": sum(1 for r in rows if r.report is None),
+            "now": timezone.now(),
+        },
+        status=status,
+    )

@@ -438,3 +438,33 @@ class Scene:
             notices.notice_issue(actor=self.people.gw_a, case_id=result.hazard_id, days=3)
             self.ids.notice = RectificationNotice.objects.get(hazard=result.hazard_id).pk
         return names
+
+    def risk_points(self, count: int) -> list[str]:
+        """Risk points in grid A, in season this month."""
+        from gongzhi.inspections import risk
+
+        month = timezone.localdate().month
+        names = []
+        for i in self._serials("risk_points", count):
+            names.append(f"预算点位{i:03d}")
+            risk.point_save(
+                actor=self.people.op_sub, grid_id=self.tree.grid_a.pk, name=names[-1],
+                kind="car_park", leader_id=self.people.leader.pk,
+                community_person_id=self.people.community_worker.pk,
+                season_start=month, season_end=month,
+            )  # fmt: skip
+        return names
+
+    def alert_points(self, count: int) -> list[str]:
+        """Points of one alert: declared over the subdistrict at the first call, the points
+        made later added to it."""
+        from gongzhi.inspections import risk
+        from gongzhi.inspections.models import Alert, RiskPoint
+
+        names = self.risk_points(count)
+        if not hasattr(self.ids, "alert"):
+            self.ids.alert = risk.alert_declare(
+                actor=self.people.op_sub, unit_code=self.tree.sub.code, title="预算预警"
+            ).pk
+        Alert.objects.get(pk=self.ids.alert).points.add(*RiskPoint.objects.filter(name__in=names))
+        return names

@@ -70,6 +70,28 @@ BUDGETS = [
     Budget("api/v1/inspections/notices", "/api/v1/inspections/notices", "op_sub", "notices", 4),
     Budget("inspections/notices/", "/inspections/notices/", "op_sub", "notices", 5),
     Budget(
+        "api/v1/inspections/risk-points",
+        "/api/v1/inspections/risk-points",
+        "op_sub",
+        "risk_points",
+        4,
+    ),
+    Budget("inspections/risk/", "/inspections/risk/", "op_sub", "risk_points", 7),
+    Budget(
+        "api/v1/inspections/alerts/<alert_id>",
+        "/api/v1/inspections/alerts/{alert}",
+        "op_sub",
+        "alert_points",
+        6,
+    ),
+    Budget(
+        "inspections/alerts/<int:alert_id>/",
+        "/inspections/alerts/{alert}/",
+        "op_sub",
+        "alert_points",
+        7,
+    ),
+    Budget(
         "inspections/campaigns/", "/inspections/campaigns/", "op_sub", "inspection_campaigns", 7
     ),
     Budget("inspections/checklists/", "/inspections/checklists/", "op_sub", "checklists", 7),
