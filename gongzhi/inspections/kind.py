@@ -12,8 +12,8 @@ from gongzhi.cases.forms import ActionForm, PhotosField
 from gongzhi.cases.kinds import CaseKind, ListFilter
 from gongzhi.cases.models import OPEN_STATES, State
 from gongzhi.cases.schemas import NoteIn
-from gongzhi.core.errors import Invalid
-from gongzhi.core.manifest import Count
+from gongzhi.core.errors import Invalid, PermissionDenied
+from gongzhi.core.manifest import Count, Rate
 from gongzhi.inspections import demo, notices, perms
 from gongzhi.inspections.models import HazardDetail, NoticeService, NoticeState, Severity
 
@@ -169,6 +169,23 @@ ESCALATE = Action(
     description="移交执法: closes the open notice explicitly (执法中队, 市场监管, 消防).",
 )
 
+
+def _by_reinspection_only(*, actor, case_id, version=None, note=""):
+    raise PermissionDenied(_("A re-inspection records this itself."))
+
+
+# The re-inspection's own timeline row, written as a system move (notices.reinspected)
+# so the rollups count it like any action; nobody takes it by hand.
+REINSPECTED = Action(
+    "reinspected",
+    _("Re-inspected"),
+    _by_reinspection_only,
+    shown=lambda case, pending: False,
+    api=False,
+    sources=(State.REPORTED, *OPEN_STATES),
+    perm=perms.TEMPLATES,
+)
+
 NOT_RECEIVED = (State.REJECTED, State.MERGED)
 HAZARDS = Count(
     "hazards",
@@ -176,6 +193,26 @@ HAZARDS = Count(
     "cases",
     lambda now=None: Q(kind=CODE) & ~Q(state__in=NOT_RECEIVED),
     of_case=lambda case: case.kind == CODE and case.state not in NOT_RECEIVED,
+)
+REINSPECTIONS = Count(
+    "reinspections",
+    _("Re-inspections"),
+    "events",
+    lambda now=None: Q(action="reinspected"),
+    actions=("reinspected",),
+)
+REINSPECTIONS_PASSED = Count(
+    "reinspections_passed",
+    _("Re-inspections passed"),
+    "events",
+    lambda now=None: Q(action="reinspected", data__passed=True),
+    actions=("reinspected",),
+)
+REINSPECTION_RATE = Rate(
+    "reinspection_pass_rate",
+    _("Re-inspection pass rate"),
+    REINSPECTIONS_PASSED.key,
+    REINSPECTIONS.key,
 )
 
 HAZARD = CaseKind(
@@ -191,7 +228,7 @@ HAZARD = CaseKind(
         "premises": ListFilter(_("Premises"), by_premises),
     },
     reportable=False,
-    actions=(ISSUE, SERVE, ESCALATE),
+    actions=(ISSUE, SERVE, ESCALATE, REINSPECTED),
     event_labels={
         "issue_notice": _("Rectification notice issued"),
         "serve_notice": _("Notice served"),
@@ -199,6 +236,6 @@ HAZARD = CaseKind(
         "reinspected": _("Re-inspected"),
     },
     guards={"verify_pass": (notices.verified_only_after_reinspection,)},
-    statistics=(HAZARDS,),
+    statistics=(HAZARDS, REINSPECTIONS, REINSPECTIONS_PASSED, REINSPECTION_RATE),
     demo=demo.run,
 )

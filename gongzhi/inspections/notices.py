@@ -203,6 +203,18 @@ def failures(case) -> int:
     ).count()
 
 
+def _record(actor, case, note: str, data: dict) -> None:
+    """The re-inspection on the case's timeline, by its inspector: a move of the kind's
+    own ("reinspected", the state kept) that follows from the result, so it is taken in
+    the system's mode (the inspector need not handle the case), and the rollups count it
+    (复查合格率)."""
+
+    def change(case, now):
+        return data
+
+    case_services.transition(actor, case.pk, "reinspected", system=True, note=note, change=change)
+
+
 def reinspected(actor, task, result) -> None:
     """A re-inspection's result, in its transaction: close the notice, and move the case."""
     notice = RectificationNotice.objects.select_for_update().get(pk=task.notice_id)
@@ -212,8 +224,7 @@ def reinspected(actor, task, result) -> None:
         notice.state, notice.closed_at = NoticeState.RECTIFIED, now
         notice.save(update_fields=["state", "closed_at"])
         note = _("Re-inspection passed: notice %(n)s rectified.") % {"n": notice.number}
-        case_services.case_event_add(case=case, actor=actor, action="reinspected", data={
-            "notice": notice.number, "passed": True})  # fmt: skip
+        _record(actor, case, note, {"notice": notice.number, "passed": True})
         if Case.objects.filter(pk=case.pk, state=State.IN_PROGRESS).exists():
             case_services.transition(
                 None, case.pk, "handle", system=True, note=note,
@@ -233,9 +244,10 @@ def reinspected(actor, task, result) -> None:
         now=now,
         items=[i for i in notice.items if i["key"] in failed],
     )
-    case_services.case_event_add(case=case, actor=actor, action="reinspected", data={
-        "notice": notice.number, "passed": False, "failures": failures(case),
-        "next_notice": next_notice.number, "deadline": str(next_notice.deadline)})  # fmt: skip
+    note = _("Re-inspection failed: notice %(n)s issued.") % {"n": next_notice.number}
+    data = {"notice": notice.number, "passed": False, "failures": failures(case)}
+    _record(actor, case, note, {**data, "next_notice": next_notice.number,
+                                "deadline": str(next_notice.deadline)})  # fmt: skip
     audit_record(
         actor=actor, action="inspections.notice_reissued", obj=next_notice,
         changes={"after": notice.number, "failures": failures(case)},

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from gongzhi.cases import services as case_services
 from gongzhi.cases.models import CaseEvent, State
@@ -112,17 +113,28 @@ def test_verification_waits_for_a_passing_reinspection(hazard, people):
     assert [i["key"] for i in services.items_for(task, services.version_for(task))] == ["gas_alarm"]
 
 
-def test_a_passing_reinspection_closes_the_notice_and_the_loop_verifies(hazard, people):
+def test_a_passing_reinspection_closes_the_notice_and_the_loop_verifies(hazard, people, login):
     notice = issue(people, hazard)
     result = reinspect(people, notice, "pass")
     assert result.passed and result.hazard is None  # no new hazard case
     notice.refresh_from_db()
     hazard.refresh_from_db()
     assert notice.state == NoticeState.RECTIFIED and hazard.state == State.HANDLED
-    assert CaseEvent.objects.filter(case=hazard, action="reinspected", data__passed=True).exists()
+    row = CaseEvent.objects.get(case=hazard, action="reinspected", data__passed=True)
+    assert row.actor == people.gw_a  # the inspector, on the timeline
     case_services.case_verify(actor=people.community_worker, case_id=hazard.pk, passed=True)
     hazard.refresh_from_db()
     assert hazard.state == State.CLOSED
+    # 复查合格率 from the rollups, as the KPI API reads them
+    today = str(timezone.localdate())
+    kpis = (
+        login(people.op_sub)
+        .get("/api/v1/kpis", {"unit": hazard.org_code[:9], "start": today, "end": today})
+        .json()
+    )
+    assert kpis["counts"]["reinspections"] == kpis["counts"]["reinspections_passed"] == 1
+    rate = next(r for r in kpis["rates"] if r["key"] == "reinspection_pass_rate")
+    assert (rate["numerator"], rate["denominator"]) == (1, 1)
 
 
 def test_a_failed_reinspection_counts_and_issues_the_next_notice(hazard, people):
