@@ -136,10 +136,15 @@ class CampaignIn(Schema):
 class FiguresOut(Schema):
     key: str
     label: str
-    tasks: int
+    tasks: int = Field(..., description="premises to inspect")
     inspected: int
-    hazards: int
-    percent: float
+    hazards: int = Field(..., description="hazard cases found")
+    on_time: int = Field(..., description="hazards rectified by the first notice's deadline")
+    open_notices: int = Field(..., description="notices still being rectified")
+    reinspected: int = Field(..., description="re-inspections done")
+    passed: int = Field(..., description="re-inspections passed")
+    percent: float = Field(..., description="inspected / tasks, in %")
+    pass_rate: float | None = Field(..., description="passed / reinspected, in %")
 
 
 class RoundOut(Schema):
@@ -182,7 +187,7 @@ def campaign_out(campaign) -> dict:
 
 
 def _figures(f) -> dict:
-    return {**vars(f), "percent": f.percent}
+    return {**vars(f), "percent": f.percent, "pass_rate": f.pass_rate}
 
 
 def campaign_detail_out(user, campaign, round_number=None) -> dict:

@@ -9,7 +9,7 @@ own grid only). What is outside is NotFound, the same as what does not exist.
 import math
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +24,7 @@ from gongzhi.inspections.models import (
     InspectionRound,
     InspectionTask,
     NoticeState,
+    Outcome,
     RectificationNotice,
     TaskState,
 )
@@ -120,17 +121,32 @@ def todo(user, *, lng=None, lat=None, today=None) -> list[Todo]:
 # -- progress ------------------------------------------------------------------------
 
 
+FIGURES = ("tasks", "inspected", "hazards", "on_time", "open_notices", "reinspected", "passed")
+
+
 @dataclass
 class Figures:
+    """One row of a campaign's report: premises to inspect, inspected, hazards found,
+    hazards rectified on time (at the first notice's deadline), notices still open, and
+    re-inspections (passed of done)."""
+
     key: str
     label: str
     tasks: int = 0
     inspected: int = 0
     hazards: int = 0
+    on_time: int = 0
+    open_notices: int = 0
+    reinspected: int = 0
+    passed: int = 0
 
     @property
     def percent(self) -> float:
         return round(100 * self.inspected / self.tasks, 1) if self.tasks else 0.0
+
+    @property
+    def pass_rate(self) -> float | None:
+        return round(100 * self.passed / self.reinspected, 1) if self.reinspected else None
 
 
 def _figures(rows, key_of, label_of) -> list[Figures]:
@@ -138,10 +154,65 @@ def _figures(rows, key_of, label_of) -> list[Figures]:
     for row in rows:
         key = key_of(row)
         f = out.setdefault(key, Figures(str(key), label_of(key)))
-        f.tasks += row["tasks"]
-        f.inspected += row["inspected"]
-        f.hazards += row["hazards"]
+        for name in FIGURES:
+            setattr(f, name, getattr(f, name) + row.get(name, 0))
     return sorted(out.values(), key=lambda f: (f.label, f.key))
+
+
+def _report_rows(scope, campaign) -> list[dict]:
+    """The report's counts per (round, org code, premises category), in three grouped
+    queries: the tasks, the notices of the hazards they found, and the re-inspections."""
+    rows: dict[tuple, dict] = {}
+
+    def add(found, names):
+        for r in found:
+            row = rows.setdefault(
+                (r["r"], r["code"], r["cat"]),
+                {"round_id": r["r"], "org_code": r["code"], "premises__category_id": r["cat"]},
+            )
+            for name in names:
+                row[name] = row.get(name, 0) + r[name]
+
+    add(
+        InspectionTask.objects.filter(round__campaign=campaign)
+        .filter(scope.q("org_code"))
+        .values(r=F("round_id"), code=F("org_code"), cat=F("premises__category_id"))
+        .annotate(
+            tasks=Count("id"),
+            inspected=Count("id", filter=Q(state=TaskState.DONE)),
+            hazards=Count("result__hazard"),
+        )
+        .order_by(),
+        ("tasks", "inspected", "hazards"),
+    )
+    task = "hazard__hazard__task__"
+    add(
+        RectificationNotice.objects.filter(**{f"{task}round__campaign": campaign})
+        .filter(scope.q(f"{task}org_code"))
+        .values(r=F(f"{task}round_id"), code=F(f"{task}org_code"), cat=F("premises__category_id"))
+        .annotate(
+            on_time=Count("id", filter=Q(seq=1, state=NoticeState.RECTIFIED,
+                                         closed_at__date__lte=F("deadline"))),
+            open_notices=Count("id", filter=Q(state=NoticeState.OPEN)),
+        )
+        .order_by(),
+        ("on_time", "open_notices"),
+    )  # fmt: skip
+    add(
+        InspectionResult.objects.filter(
+            task__reinspects__round__campaign=campaign, outcome=Outcome.INSPECTED
+        )
+        .filter(scope.q("task__org_code"))
+        .values(
+            r=F("task__reinspects__round_id"),
+            code=F("task__org_code"),
+            cat=F("task__premises__category_id"),
+        )
+        .annotate(reinspected=Count("id"), passed=Count("id", filter=Q(passed=True)))
+        .order_by(),
+        ("reinspected", "passed"),
+    )
+    return list(rows.values())
 
 
 @dataclass
@@ -152,21 +223,12 @@ class Progress:
 
 
 def progress(user, campaign: InspectionCampaign, *, round_number=None) -> Progress:
-    """Tasks, inspected and hazards found: per round, and for one round (the latest by
-    default) per grid and per category — within the user's scope, in one grouped query."""
+    """The campaign's report (Figures): per round, and for one round (the latest by
+    default) per grid and per category — within the user's scope, in three grouped
+    queries (_report_rows)."""
     scope = scope_for(user, perms.VIEW)
     rounds = list(campaign.rounds.order_by("number"))
-    rows = list(
-        InspectionTask.objects.filter(round__campaign=campaign)
-        .filter(scope.q("org_code"))
-        .values("round_id", "org_code", "premises__category_id")
-        .annotate(
-            tasks=Count("id"),
-            inspected=Count("id", filter=Q(state=TaskState.DONE)),
-            hazards=Count("result__hazard"),
-        )
-        .order_by()
-    )
+    rows = _report_rows(scope, campaign)
     by_round = {f.key: f for f in _figures(rows, lambda r: str(r["round_id"]), lambda k: k)}
     chosen = next((r for r in rounds if r.number == round_number), rounds[-1] if rounds else None)
     picked = [r for r in rows if chosen is not None and r["round_id"] == chosen.pk]

@@ -135,6 +135,17 @@ def test_a_passing_reinspection_closes_the_notice_and_the_loop_verifies(hazard, 
     assert kpis["counts"]["reinspections"] == kpis["counts"]["reinspections_passed"] == 1
     rate = next(r for r in kpis["rates"] if r["key"] == "reinspection_pass_rate")
     assert (rate["numerator"], rate["denominator"]) == (1, 1)
+    # the campaign's report: found, rectified on time, re-inspections passed of done
+    report = (
+        login(people.op_sub)
+        .get(
+            f"/api/v1/inspections/campaigns/{notice.premises.inspection_tasks.first().round.campaign_id}"
+        )
+        .json()
+    )
+    first = report["rounds"][0]["figures"]
+    assert (first["hazards"], first["on_time"], first["open_notices"]) == (1, 1, 0)
+    assert (first["reinspected"], first["passed"], first["pass_rate"]) == (1, 1, 100.0)
 
 
 def test_a_failed_reinspection_counts_and_issues_the_next_notice(hazard, people):
@@ -151,6 +162,12 @@ def test_a_failed_reinspection_counts_and_issues_the_next_notice(hazard, people)
     assert third.seq == 3
     event = CaseEvent.objects.filter(case=hazard, action="reinspected").latest("pk")
     assert event.data["failures"] == 2 and event.data["next_notice"] == third.number
+    from gongzhi.inspections import selectors
+
+    figures = selectors.progress(people.op_sub, first.hazard.hazard.task.round.campaign).rounds
+    f = figures[0][1]
+    assert (f.hazards, f.on_time, f.open_notices, f.reinspected, f.passed) == (1, 0, 1, 2, 0)
+    assert f.pass_rate == 0.0
     # handing to enforcement is explicit, with who and why; then verification may pass
     with pytest.raises(Invalid):
         notices.notice_escalate(actor=people.community_worker, case_id=hazard.pk, note="")
