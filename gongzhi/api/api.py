@@ -9,6 +9,7 @@ from gongzhi.cases.api import router as cases_router
 from gongzhi.cases.kpi_api import router as kpi_router
 from gongzhi.command.api import router as command_router
 from gongzhi.core.http import api_errors
+from gongzhi.core.http.guard import GuardedParser
 from gongzhi.imports.api import router as imports_router
 from gongzhi.notifications.api import router as notifications_router
 from gongzhi.orgs.api import router as orgs_router
@@ -27,6 +28,7 @@ api = NinjaAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
     urls_namespace="api",
+    parser=GuardedParser(),
 )
 api_errors.install(api)
 api.add_router("", accounts_router)

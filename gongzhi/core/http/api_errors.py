@@ -1,10 +1,13 @@
 """One error shape for the whole API: {"code": "...", "message": "...", "details": ...}."""
 
-from django.http import Http404
+from django.core.exceptions import SuspiciousOperation
+from django.http import Http404, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from gongzhi.core.errors import DomainError
+from gongzhi.core.http.guard import refusal_for
 
 
 def install(api):
@@ -39,5 +42,16 @@ def install(api):
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
+        # ninja wraps what its body parser raised (core.http.guard.GuardedParser).
+        if isinstance(exc.__cause__, DomainError):
+            return domain_error(request, exc.__cause__)
         code = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
         return reply(request, exc.status_code, code.get(exc.status_code, "error"), str(exc))
+
+    # A malformed body Django itself refuses while a handler reads it (too large, a broken
+    # multipart): the same refusal as core.http.guard's, in any DEBUG mode.
+    @api.exception_handler(SuspiciousOperation)
+    @api.exception_handler(MultiPartParserError)
+    @api.exception_handler(UnreadablePostError)
+    def malformed(request, exc):
+        return domain_error(request, refusal_for(exc))
