@@ -1,6 +1,6 @@
 """The JSON API at /api/v1/, assembled from each app's router."""
 
-from ninja import NinjaAPI, Swagger
+from ninja import Swagger
 
 from gongzhi.accounts.api import router as accounts_router
 from gongzhi.api.auth import ActiveSessionAuth, TokenAuth
@@ -15,7 +15,7 @@ from gongzhi.notifications.api import router as notifications_router
 from gongzhi.orgs.api import router as orgs_router
 from gongzhi.registry.api import router as registry_router
 
-api = NinjaAPI(
+api = api_errors.ErrorDocumentingAPI(
     title="共治 gongzhi API",
     version="1",
     description=(

@@ -58,7 +58,7 @@ class CountLineOut(Schema):
     change_ratio: float | None
 
 
-class CategoryOut(Schema):
+class MonthlyCategoryOut(Schema):
     key: int
     label: str
     received: int
@@ -87,7 +87,7 @@ class MonthlyOut(Schema):
     children: list[KpiRowOut]
     communities: list[CommunityOut]
     departments: list[KpiRowOut]
-    categories: list[CategoryOut]
+    categories: list[MonthlyCategoryOut]
 
 
 def _rates(report: kpis.KpiReport) -> list[dict]:
