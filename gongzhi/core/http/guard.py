@@ -163,6 +163,8 @@ class RequestGuardMiddleware:
     def _shaped(self, request, response):
         if response.status_code < 400 or shape_for(request.path_info) is None:
             return response
+        if response.status_code >= 500 and settings.DEBUG:
+            return response  # a developer's traceback
         kind = response.get("Content-Type", "").split(";")[0].strip().lower()
         if kind not in ("text/html", "text/plain", ""):
             return response  # already in a machine format (JSON, XML)

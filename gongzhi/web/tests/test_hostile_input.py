@@ -4,6 +4,7 @@ methods. Every one is a 4xx in the shape of its way in — the API's {"code", "m
 "details"}, Open311's errors body in the format asked, the pages' Chinese error page —
 and changes nothing."""
 
+import base64
 import json
 import xml.etree.ElementTree as ET
 
@@ -16,6 +17,7 @@ from gongzhi.cases.models import Category
 
 BIG = "99999999999999999999"  # past 2**63 - 1
 SUB = "990101001"
+NESTED = base64.urlsafe_b64encode(b"[" * 5000).decode()
 
 
 def _counts() -> dict[str, int]:
@@ -116,6 +118,7 @@ def test_edge_dates__open311_400_errors_body(client, unchanged, fmt, query):
         f"/command/cases/?unit={SUB}&start=9999-12-01&end=9999-12-31",
         f"/command/map/?unit={SUB}&start=9999-12-01&end=9999-12-31",
         f"/command/monthly/?unit={SUB}&month=9999-12",
+        f"/command/monthly.xlsx?unit={SUB}&month=0001-01",
     ],
 )
 def test_edge_dates__pages_400_with_the_chinese_form_error(op, unchanged, url):
@@ -166,6 +169,10 @@ def test_big_integers__open311_400(client, unchanged, name):
         (f"/cases/{BIG}/", 404),
         (f"/registry/buildings/{BIG}/", 404),
         (f"/inbox/?before={BIG}", 200),
+        (f"/cases/new/buildings/?grid_id={BIG}", 200),
+        ("/cases/new/buildings/?grid_id=abc", 200),
+        # a forged cursor nested past the recursion limit: the first page
+        (f"/command/cases/?unit={SUB}&start=2026-01-01&end=2026-01-31&cursor={NESTED}", 200),
         (f"/command/cases/?unit={SUB}&start=2026-01-01&end=2026-01-31&category={BIG}", 400),
         (f"/command/cases/?unit={SUB}&start=2026-01-01&end=2026-01-31&department=²", 400),
     ],
