@@ -20,8 +20,10 @@ api = api_errors.ErrorDocumentingAPI(
     version="1",
     description=(
         "社区网格化治理平台接口。认证：浏览器会话（需 CSRF）或 `Authorization: Bearer <token>`。"
-        '错误统一为 `{"code", "message", "details"}`；列表用游标分页'
-        "（`limit`、`cursor` → `items`、`next_cursor`）。"
+        '错误统一为 `{"code", "message", "details"}`，各接口列出可能的状态码'
+        "（400、401、403、404、409、413、415、422；未知路径 404，不支持的方法 405）；"
+        "列表用游标分页（`limit`、`cursor` → `items`、`next_cursor`）。"
+        "日期为 2000-01-01 至 2100-12-31，id 为 1 至 2^63−1，请求体最大 30 MB。"
     ),
     auth=[TokenAuth(), ActiveSessionAuth()],
     docs=Swagger(settings={"persistAuthorization": True}),
