@@ -196,6 +196,14 @@ def test_too_large__api_413(token, small_limit, unchanged):
     api_error(response, 413, "too_large")
 
 
+def test_too_large__a_40_mb_json_body_at_the_real_limit_413(token, unchanged):
+    body = b'{"description": "' + b"x" * (40 * 1024 * 1024) + b'"}'
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {token}").post(
+        "/api/v1/cases", body, content_type="application/json"
+    )
+    assert "30 MB" in api_error(response, 413, "too_large")["message"]
+
+
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_too_large__open311_413(client, small_limit, unchanged, fmt):
     response = client.post(
