@@ -150,7 +150,6 @@ def baseline(statements: dict, code: str, start: dt.date, end: dt.date, now) -> 
     """Every grouping for the period, and the totals for the previous period of the same
     length; returns {grouping: {key: counts}} for the current period."""
     from django.db import connection
-
     from gongzhi.cases.periods import period_bounds
 
     length = end - start + dt.timedelta(days=1)

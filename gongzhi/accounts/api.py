@@ -4,6 +4,7 @@ from gongzhi.accounts import selectors, services
 from gongzhi.accounts.schemas import MeOut, PositionCreateIn, PositionOut, PositionPage
 from gongzhi.core.http.pagination import keyset_page
 from gongzhi.core.http.schemas import ErrorOut
+from gongzhi.core.http.types import Cursor, Id, Limit, UnitCode
 from gongzhi.core.permissions import roles_of, scope_for
 from gongzhi.core.roles import Perm
 
@@ -31,7 +32,10 @@ def me(request):
 
 @router.get("/positions", response={200: PositionPage, **ERRORS})
 def positions_list(
-    request, within: str | None = None, limit: int | None = None, cursor: str | None = None
+    request,
+    within: UnitCode | None = None,
+    limit: Limit | None = None,
+    cursor: Cursor | None = None,
 ):
     """Who holds which position in your area."""
     qs = selectors.positions_visible_to(request.auth)
@@ -58,6 +62,6 @@ def position_create(request, payload: PositionCreateIn):
 
 
 @router.delete("/positions/{position_id}", response={200: PositionOut, **ERRORS})
-def position_end(request, position_id: int):
+def position_end(request, position_id: Id):
     position = selectors.position_for(request.auth, position_id)
     return services.position_end(actor=request.auth, position=position)

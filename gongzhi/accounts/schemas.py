@@ -1,5 +1,7 @@
 from ninja import Field, Schema
 
+from gongzhi.core.http.types import Id
+
 
 class PositionOut(Schema):
     id: int
@@ -19,10 +21,10 @@ class PositionPage(Schema):
 
 
 class PositionCreateIn(Schema):
-    user_id: int
+    user_id: Id
     role: str = Field(..., max_length=32)
-    org_unit_id: int | None = None
-    department_id: int | None = None
+    org_unit_id: Id | None = None
+    department_id: Id | None = None
     title: str = Field("", max_length=50)
 
 

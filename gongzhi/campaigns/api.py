@@ -18,15 +18,19 @@ import datetime as dt
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from gongzhi.campaigns import hotspots as hs
 from gongzhi.campaigns import selectors, services
 from gongzhi.campaigns.models import Campaign, CampaignState
 from gongzhi.core.errors import NotFound
 from gongzhi.core.http.schemas import ErrorOut
+from gongzhi.core.http.types import Id, Text, UnitCode, Word
 
 router = Router(tags=["campaigns"])
+MAX_NAME, MAX_TEXT = services.MAX_NAME, services.MAX_TEXT
+# Case numbers or ids one request adds (a campaign holds at most GONGZHI_CAMPAIGN_MAX_CASES).
+MAX_LISTED = 5000
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 
 
@@ -45,7 +49,7 @@ class HotspotOut(Schema):
     score: float
     case_ids: list[int]
     case_total: int
-    campaign_id: int | None
+    campaign_id: Id | None
     campaign_name: str
 
 
@@ -104,18 +108,18 @@ class CampaignDetailOut(CampaignOut):
 
 
 class CampaignIn(Schema):
-    name: str = ""
-    unit: str
-    category_id: int | None = None
-    building_id: int | None = None
-    hotspot: str = ""
+    name: Text[MAX_NAME] = ""
+    unit: UnitCode
+    category_id: Id | None = None
+    building_id: Id | None = None
+    hotspot: Text[MAX_TEXT] = ""
     target_date: dt.date | None = None
     with_recent_cases: bool = False
 
 
 class CasesIn(Schema):
-    numbers: list[str] = []
-    case_ids: list[int] = []
+    numbers: list[Text[32]] = Field([], max_length=MAX_LISTED)
+    case_ids: list[Id] = Field([], max_length=MAX_LISTED)
 
 
 class AddedOut(Schema):
@@ -124,7 +128,7 @@ class AddedOut(Schema):
 
 
 class CloseIn(Schema):
-    summary: str = ""
+    summary: Text[MAX_TEXT] = ""
 
 
 def _reader(request):
@@ -183,7 +187,7 @@ def _detail(user, pk) -> dict:
 
 
 @router.get("/hotspots", response={200: HotspotListOut, **ERRORS})
-def hotspot_list(request, unit: str):
+def hotspot_list(request, unit: UnitCode):
     """高频共性问题: category × area combinations (grid, community, building) whose count
     in the recent window rises well above their own history, ranked by score."""
     _reader(request)
@@ -203,7 +207,7 @@ def hotspot_list(request, unit: str):
 
 
 @router.get("", response={200: list[CampaignOut], **ERRORS})
-def campaign_list(request, state: str = ""):
+def campaign_list(request, state: Word = ""):
     """专项治理 the caller sees, newest first (at most 100); `state` open or closed."""
     _reader(request)
     qs = selectors.campaigns_visible_to(request.auth)
@@ -234,7 +238,7 @@ def campaign_open(request, payload: CampaignIn):
 
 
 @router.get("/{int:campaign_id}", response={200: CampaignDetailOut, **ERRORS})
-def campaign_get(request, campaign_id: int):
+def campaign_get(request, campaign_id: Id):
     """A campaign: its progress numbers (live), its newest 200 case numbers and its effect
     (weekly counts of its combination before and since it opened)."""
     _reader(request)
@@ -242,7 +246,7 @@ def campaign_get(request, campaign_id: int):
 
 
 @router.post("/{int:campaign_id}/cases", response={200: AddedOut, **ERRORS})
-def campaign_add_cases(request, campaign_id: int, payload: CasesIn):
+def campaign_add_cases(request, campaign_id: Id, payload: CasesIn):
     """Add cases, all or none: each must be in the caller's area and the campaign's."""
     _reader(request)
     selectors.campaign_for(request.auth, campaign_id)
@@ -258,7 +262,7 @@ def campaign_add_cases(request, campaign_id: int, payload: CasesIn):
 
 
 @router.post("/{int:campaign_id}/cases/{int:case_id}/remove", response={200: CampaignOut, **ERRORS})
-def campaign_remove_case(request, campaign_id: int, case_id: int):
+def campaign_remove_case(request, campaign_id: Id, case_id: Id):
     """Take one case out of an open campaign."""
     _reader(request)
     selectors.campaign_for(request.auth, campaign_id)
@@ -269,7 +273,7 @@ def campaign_remove_case(request, campaign_id: int, case_id: int):
 
 
 @router.post("/{int:campaign_id}/close", response={200: CampaignDetailOut, **ERRORS})
-def campaign_close(request, campaign_id: int, payload: CloseIn):
+def campaign_close(request, campaign_id: Id, payload: CloseIn):
     """Close with a summary of what was done (required); a closed campaign refuses changes."""
     _reader(request)
     selectors.campaign_for(request.auth, campaign_id)

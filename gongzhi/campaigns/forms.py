@@ -5,6 +5,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from gongzhi.core.http.forms import IdField
+
 TEXTAREA = {"rows": 3}
 
 
@@ -25,8 +27,8 @@ class CampaignOpenForm(forms.Form):
         label=_("Take in the cases of the recent window"), required=False, initial=True
     )
     unit = forms.CharField(widget=forms.HiddenInput, max_length=24)
-    category = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    building = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    category = IdField(widget=forms.HiddenInput, required=False)
+    building = IdField(widget=forms.HiddenInput, required=False)
 
 
 class AddCasesForm(forms.Form):

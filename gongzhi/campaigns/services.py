@@ -21,6 +21,7 @@ from gongzhi.campaigns.models import Campaign, CampaignCase, CampaignState
 from gongzhi.cases.kpis import period_bounds
 from gongzhi.cases.models import Category
 from gongzhi.cases.selectors import cases_visible_to
+from gongzhi.core import dates
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, Invalid, NotFound, PermissionDenied, raise_if
 from gongzhi.core.permissions import scope_for
@@ -152,6 +153,8 @@ def campaign_open(
     now = timezone.now()
     if target_date is not None and target_date < timezone.localdate(now):
         errors.setdefault("target_date", []).append(_("The target date has already passed."))
+    elif target_date is not None and not dates.in_bounds(target_date):
+        errors.setdefault("target_date", []).append(dates.bounds_message())
     raise_if(errors)
 
     with transaction.atomic():

@@ -7,7 +7,6 @@ that version with the next action and a change made by someone else in between i
 refused with 409 "stale" instead of being overwritten.
 """
 
-import json
 import re
 from functools import wraps
 
@@ -37,9 +36,11 @@ from gongzhi.cases.schemas import (
     QueueOut,
 )
 from gongzhi.cases.workflow import CASE_FLOW
-from gongzhi.core.errors import Invalid, NotFound
+from gongzhi.core.errors import NotFound
+from gongzhi.core.http.guard import json_object
 from gongzhi.core.http.pagination import keyset_page
 from gongzhi.core.http.schemas import ErrorOut
+from gongzhi.core.http.types import Cursor, Id, Limit, Search, Text, UnitCode, Word
 from gongzhi.core.images import MAX_UPLOAD_BYTES
 
 router = Router(tags=["cases"])
@@ -47,7 +48,10 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 UPLOAD_ERRORS = {**ERRORS, 413: ErrorOut}
 # Nine photos at the largest size each may have, plus the form fields around them.
 MAX_MULTIPART_BYTES = services.MAX_PHOTOS * MAX_UPLOAD_BYTES + 1024 * 1024
-KIND_FILTERS = Query(None, description="A kind's list filter, name:value (repeatable)")
+KIND_FILTERS = Query(
+    None, max_length=10, description="A kind's list filter, name:value (repeatable)"
+)
+PHOTOS = File(None, max_length=services.MAX_PHOTOS, description="Up to 9 photos (JPEG or PNG)")
 CASE_NUMBER = re.compile(r"SJ\d{14}")
 CASE_NUMBER_PREFIX = re.compile(r"SJ\d{1,13}")
 
@@ -142,13 +146,13 @@ def queue_list(request):
 @router.get("", response={200: CasePage, **ERRORS})
 def case_list(
     request,
-    queue: str = "all",
-    within: str | None = None,
-    q: str | None = None,
-    kind: str | None = None,
-    f: list[str] = KIND_FILTERS,
-    limit: int | None = None,
-    cursor: str | None = None,
+    queue: Word = "all",
+    within: UnitCode | None = None,
+    q: Search | None = None,
+    kind: Word | None = None,
+    f: list[Text[100]] = KIND_FILTERS,
+    limit: Limit | None = None,
+    cursor: Cursor | None = None,
 ):
     """One queue (see /cases/queues) in the caller's area, in the queue's order; `within`
     narrows it to an org unit, `q` finds a case number (or its beginning) or words of the
@@ -169,7 +173,7 @@ def case_list(
 
 
 @router.get("/extension-requests", response={200: ExtensionRequestPage, **ERRORS})
-def extension_request_list(request, limit: int | None = None, cursor: str | None = None):
+def extension_request_list(request, limit: Limit | None = None, cursor: Cursor | None = None):
     """Pending extension requests on the cases the caller decides on, newest first."""
     rows, next_cursor = keyset_page(
         selectors.extension_requests_visible_to(request.auth),
@@ -183,7 +187,7 @@ def extension_request_list(request, limit: int | None = None, cursor: str | None
 @router.post(
     "/extension-requests/{request_id}/decide", response={200: ExtensionRequestOut, **ERRORS}
 )
-def extension_request_decide(request, request_id: int, payload: DecideIn):
+def extension_request_decide(request, request_id: Id, payload: DecideIn):
     """Approve (the deadline moves by the working days asked) or refuse (with a note)."""
     return services.case_decide_extension(
         actor=request.auth, request_id=request_id, **payload.dict()
@@ -224,9 +228,7 @@ def case_create(request, payload: CaseIn):
     description=IDEMPOTENCY_DOC,
 )
 @decorate_view(refuse_oversized)
-def case_create_with_photos(
-    request, payload: Form[CaseIn], photos: File[list[UploadedFile]] = None
-):
+def case_create_with_photos(request, payload: Form[CaseIn], photos: list[UploadedFile] = PHOTOS):
     """Report a problem with up to 9 photos (multipart/form-data, files under `photos`).
     Photos are checked, turned upright and stored without EXIF or GPS data."""
     return _report(request, payload.dict(), photos)
@@ -236,7 +238,7 @@ def case_create_with_photos(
 
 
 @router.get("/{case_id}", response={200: CaseDetailOut, **ERRORS})
-def case_detail(request, case_id: int):
+def case_detail(request, case_id: Id):
     """The case, its timeline with photos, and the actions the caller may take now."""
     return case_detail_out(request.auth, selectors.case_for(request.auth, case_id))
 
@@ -249,7 +251,7 @@ def _done(request, case: Case) -> Case:
 
 
 def _json_endpoint(action: actions.Action):
-    def endpoint(request, case_id: int, payload: action.schema):
+    def endpoint(request, case_id: Id, payload: action.schema):
         data = payload.dict()
         version = data.pop("version", None)
         return _done(
@@ -263,9 +265,9 @@ def _photo_endpoint(action: actions.Action):
     @decorate_view(refuse_oversized)
     def endpoint(
         request,
-        case_id: int,
+        case_id: Id,
         payload: Form[action.schema],
-        photos: File[list[UploadedFile]] = None,
+        photos: list[UploadedFile] = PHOTOS,
     ):
         data = payload.dict()
         version = data.pop("version", None)
@@ -300,7 +302,7 @@ for _action in actions.CORE:
         }
     },
 )
-def case_action(request, case_id: int, name: str):
+def case_action(request, case_id: Id, name: Word):
     """Any action of the catalogue by its name — the loop's (register, dispatch, verify …)
     and a kind's own (GET /cases/{id} lists what the caller may take now under
     `actions`). The JSON body holds the action's input, `version` included; photos go
@@ -308,12 +310,7 @@ def case_action(request, case_id: int, name: str):
     action = actions.get(name)
     if action is None:
         raise NotFound(_("Unknown action “%(action)s”.") % {"action": name})
-    try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise Invalid(_("The request body must be a JSON object."), code="bad_request")
+    body = json_object(request.body, request.content_type) if request.body else {}
     try:
         payload = action.schema.model_validate(body)
     except PydanticValidationError as exc:
@@ -324,7 +321,7 @@ def case_action(request, case_id: int, name: str):
 
 
 @router.post("/{case_id}/claim", response={200: CaseDetailOut, **ERRORS})
-def case_claim(request, case_id: int, payload: NoteIn):
+def case_claim(request, case_id: Id, payload: NoteIn):
     """认领: take a case from its kind's board (kinds that allow people only): it is
     dispatched to the caller and accepted in one step."""
     return _done(
@@ -333,14 +330,14 @@ def case_claim(request, case_id: int, payload: NoteIn):
 
 
 @router.post("/{case_id}/extension-requests", response={201: ExtensionRequestOut, **ERRORS})
-def case_extension_request(request, case_id: int, payload: ExtensionIn):
+def case_extension_request(request, case_id: Id, payload: ExtensionIn):
     """延期申请: more working days, for the command center to decide."""
     made = services.case_request_extension(actor=request.auth, case_id=case_id, **payload.dict())
     return Status(201, made)
 
 
 @router.post("/{case_id}/reveal-phone", response={200: PhoneOut, **ERRORS})
-def case_reveal_phone(request, case_id: int):
+def case_reveal_phone(request, case_id: Id):
     """The reporter's phone in full, to call them; every reveal is audited."""
     return {"phone": services.case_reveal_phone(actor=request.auth, case_id=case_id)}
 
@@ -379,7 +376,7 @@ def _photo(request, case_id: int, attachment_id: int, *, thumb: bool) -> FileRes
     url_name="case_attachment",
     openapi_extra=PHOTO_RESPONSE,
 )
-def case_attachment(request, case_id: int, attachment_id: int):
+def case_attachment(request, case_id: Id, attachment_id: Id):
     """A photo of the case, for those who may see the case."""
     return _photo(request, case_id, attachment_id, thumb=False)
 
@@ -390,6 +387,6 @@ def case_attachment(request, case_id: int, attachment_id: int):
     url_name="case_attachment_thumb",
     openapi_extra=PHOTO_RESPONSE,
 )
-def case_attachment_thumb(request, case_id: int, attachment_id: int):
+def case_attachment_thumb(request, case_id: Id, attachment_id: Id):
     """The photo's thumbnail (JPEG, at most 320 px)."""
     return _photo(request, case_id, attachment_id, thumb=True)

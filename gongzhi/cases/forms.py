@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.cases.models import Category, Channel, Rating, Supervision, Urgency
+from gongzhi.core.http.forms import IdField, VersionField
 from gongzhi.registry.forms import grid_label
 
 TEXTAREA = {"rows": 3}
@@ -81,7 +82,7 @@ class CaseReportForm(forms.Form):
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
     crs = forms.CharField(required=False, initial="wgs84", widget=forms.HiddenInput)
     grid_id = forms.TypedChoiceField(label=_("Grid"), coerce=int, required=False, empty_value=None)
-    building_id = forms.IntegerField(label=_("Building"), required=False, widget=forms.Select)
+    building_id = IdField(label=_("Building"), required=False, widget=forms.Select)
     address = forms.CharField(label=_("Address"), required=False, max_length=200)
     reporter_name = forms.CharField(label=_("Reporter's name"), required=False, max_length=50)
     reporter_phone = forms.CharField(
@@ -133,7 +134,7 @@ def building_choices(buildings) -> list:
 
 
 class ActionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = VersionField(widget=forms.HiddenInput)
 
     def __init__(self, *args, case=None, **kwargs):
         action = kwargs.pop("action", "")

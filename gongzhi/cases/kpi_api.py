@@ -12,8 +12,10 @@ import datetime as dt
 from django.utils import timezone
 from ninja import Query, Router, Schema
 
-from gongzhi.cases import kpis, periods
+from gongzhi.cases import kpis
+from gongzhi.core import dates
 from gongzhi.core.http.schemas import ErrorOut
+from gongzhi.core.http.types import DayText, UnitCode
 
 router = Router(tags=["cases"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -71,24 +73,24 @@ def _out(report: kpis.KpiReport) -> dict:
 
 
 @router.get("", response={200: KpiOut, **ERRORS})
-def kpis_for_unit(request, unit: str = UNIT, start: str = START, end: str = END):
+def kpis_for_unit(request, unit: UnitCode = UNIT, start: DayText = START, end: DayText = END):
     """处置率, 结案率, 按期结案率, 响应率, 解决率, 满意率, 返工率, 重复率 of one unit,
     each with its numerator and denominator, and the counts they are made of."""
     report = kpis.case_kpis(
         request.auth,
         unit_code=unit,
-        start=periods.parse_date(start, "start"),
-        end=periods.parse_date(end, "end"),
+        start=dates.parse_day(start, "start"),
+        end=dates.parse_day(end, "end"),
     )
     return _out(report)
 
 
 @router.get("/by-child", response={200: KpiByChildOut, **ERRORS})
-def kpis_by_child(request, unit: str = UNIT, start: str = START, end: str = END):
+def kpis_by_child(request, unit: UnitCode = UNIT, start: DayText = START, end: DayText = END):
     """The same KPIs for each child unit (the communities of a subdistrict …), for rankings."""
     first, last, now = (
-        periods.parse_date(start, "start"),
-        periods.parse_date(end, "end"),
+        dates.parse_day(start, "start"),
+        dates.parse_day(end, "end"),
         timezone.now(),
     )
     rows = kpis.case_kpis_by_child(request.auth, unit_code=unit, start=first, end=last)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.cases import kpis
-from gongzhi.core import permissions
+from gongzhi.core import dates, permissions
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.roles import Level, Perm
 from gongzhi.orgs.selectors import units_visible_to
@@ -18,14 +18,13 @@ from gongzhi.orgs.selectors import units_visible_to
 PICKABLE = (Level.DISTRICT, Level.SUBDISTRICT, Level.COMMUNITY)
 
 
-def _date(value, default: dt.date) -> tuple[dt.date, str | None]:
-    value = (value or "").strip()
-    if not value:
+def _date(value, name: str, default: dt.date) -> tuple[dt.date, str | None]:
+    if not (value or "").strip():
         return default, None
     try:
-        return dt.date.fromisoformat(value), None
-    except ValueError:
-        return default, _("Give the period as a start and an end date (YYYY-MM-DD).")
+        return dates.parse_day(value, name), None
+    except DomainError as exc:
+        return default, exc.message
 
 
 @login_required
@@ -37,8 +36,8 @@ def kpi_page(request):
         units_visible_to(user, Perm.CASE_VIEW).filter(level__in=PICKABLE).order_by("code")[:500]
     )
     today = timezone.localdate()
-    start, bad_start = _date(request.GET.get("start"), today.replace(day=1))
-    end, bad_end = _date(request.GET.get("end"), today)
+    start, bad_start = _date(request.GET.get("start"), "start", today.replace(day=1))
+    end, bad_end = _date(request.GET.get("end"), "end", today)
     unit_code = (request.GET.get("unit") or (units[0].code if units else "")).strip()[:24]
     error = bad_start or bad_end
     report = rows = None

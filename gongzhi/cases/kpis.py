@@ -88,8 +88,8 @@ from gongzhi.cases.models import (
     RollupDims,
     State,
 )
-from gongzhi.cases.periods import check_period, period_bounds
 from gongzhi.core import manifest
+from gongzhi.core.dates import check_period, period_bounds
 from gongzhi.core.errors import Invalid, NotFound
 from gongzhi.core.permissions import scope_for
 from gongzhi.core.roles import CODE_LENGTH, Perm, child_level

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from gongzhi.cases import kpis, statistics
 from gongzhi.cases.models import Case, CaseEvent
-from gongzhi.cases.periods import check_period, period_bounds
+from gongzhi.core.dates import check_period, period_bounds
 from gongzhi.core.roles import CODE_LENGTH
 
 

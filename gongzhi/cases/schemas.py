@@ -9,6 +9,8 @@ from django.utils import timezone
 from ninja import Field, Schema
 
 from gongzhi.cases.models import Channel, Urgency
+from gongzhi.cases.services.common import MAX_EXTENSION_DAYS
+from gongzhi.core.http.types import Id, Lat, Lng, Version, Word
 
 # -- reference data -----------------------------------------------------------------
 
@@ -252,28 +254,30 @@ class CaseDetailOut(CaseOut):
 class CaseIn(Schema):
     """A new case. The place is a point (the grid is found from it), a building, or a grid."""
 
-    category_id: int
+    category_id: Id
     title: str = Field("", max_length=100)
     description: str = Field("", max_length=2000)
-    channel: str = Field(Channel.GRID_WORKER.value, description=" | ".join(Channel.values))
-    urgency: str = Field(Urgency.NORMAL.value, description=" | ".join(Urgency.values))
-    lng: float | None = None
-    lat: float | None = None
-    crs: str = Field("wgs84", description="wgs84 | gcj02 | bd09")
-    building_id: int | None = None
-    grid_id: int | None = None
+    channel: Word = Field(Channel.GRID_WORKER.value, description=" | ".join(Channel.values))
+    urgency: Word = Field(Urgency.NORMAL.value, description=" | ".join(Urgency.values))
+    lng: Lng | None = None
+    lat: Lat | None = None
+    crs: Word = Field("wgs84", description="wgs84 | gcj02 | bd09")
+    building_id: Id | None = None
+    grid_id: Id | None = None
     address: str = Field("", max_length=200)
-    reporter_resident_id: int | None = None
+    reporter_resident_id: Id | None = None
     reporter_name: str = Field("", max_length=50)
     reporter_phone: str = Field("", max_length=32)
     self_handle: bool = Field(False, description="自行处置: reported and handled on the spot")
     result: str = Field("", max_length=2000, description="With self_handle: what was done")
     kind: str = Field("general", max_length=32, description="The kind of case (GET /cases/kinds)")
-    details: dict | None = Field(None, description="The kind's own details, by its schema")
+    details: dict | None = Field(
+        None, max_length=50, description="The kind's own details, by its schema"
+    )
 
 
 class VersionIn(Schema):
-    version: int | None = Field(None, description="The version the caller saw")
+    version: Version | None = Field(None, description="The version the caller saw")
 
 
 class NoteIn(VersionIn):
@@ -285,15 +289,15 @@ class ReasonIn(VersionIn):
 
 
 class RegisterIn(NoteIn):
-    category_id: int | None = Field(None, description="Correct the category while registering")
-    urgency: str | None = None
-    grid_id: int | None = Field(None, description="Correct the grid (a grid in your area)")
+    category_id: Id | None = Field(None, description="Correct the category while registering")
+    urgency: Word | None = None
+    grid_id: Id | None = Field(None, description="Correct the grid (a grid in your area)")
 
 
 class DispatchIn(NoteIn):
-    department_id: int | None = Field(None, description="A department, or …")
-    unit_id: int | None = Field(None, description="… the community or grid the case is in")
-    user_id: int | None = Field(None, description="… or a person (kinds that allow people)")
+    department_id: Id | None = Field(None, description="A department, or …")
+    unit_id: Id | None = Field(None, description="… the community or grid the case is in")
+    user_id: Id | None = Field(None, description="… or a person (kinds that allow people)")
 
 
 class ProgressForm(VersionIn):
@@ -310,15 +314,15 @@ class VerifyIn(NoteIn):
 
 class CallbackIn(NoteIn):
     solved: bool
-    rating: str = Field(..., description="satisfied | basically | unsatisfied")
+    rating: Word = Field(..., description="satisfied | basically | unsatisfied")
 
 
 class SuperviseIn(NoteIn):
-    level: int = Field(..., description="0 lifts it, 1 跟进办, 2 提级办, 3 高位推")
+    level: int = Field(..., ge=0, le=3, description="0 lifts it, 1 跟进办, 2 提级办, 3 高位推")
 
 
 class ExtensionIn(VersionIn):
-    days: int = Field(..., description="Working days")
+    days: int = Field(..., ge=1, le=MAX_EXTENSION_DAYS, description="Working days")
     reason: str = Field(..., max_length=1000)
 
 
@@ -328,7 +332,7 @@ class DecideIn(VersionIn):
 
 
 class MergeIn(NoteIn):
-    target_id: int
+    target_id: Id
 
 
 class PhoneOut(Schema):

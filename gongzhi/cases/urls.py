@@ -9,11 +9,11 @@ urlpatterns = [
     path("cases/extensions/", views.extensions, name="case_extensions"),
     path("cases/kpis/", kpi_views.kpi_page, name="case_kpis"),
     path(
-        "cases/extensions/<int:request_id>/decide/",
+        "cases/extensions/<id:request_id>/decide/",
         views.extension_decide,
         name="case_extension_decide",
     ),
-    path("cases/<int:case_id>/", views.case_detail, name="case_detail"),
-    path("cases/<int:case_id>/act/<str:action>/", views.case_act, name="case_act"),
-    path("cases/<int:case_id>/reveal/", views.case_reveal, name="case_reveal"),
+    path("cases/<id:case_id>/", views.case_detail, name="case_detail"),
+    path("cases/<id:case_id>/act/<str:action>/", views.case_act, name="case_act"),
+    path("cases/<id:case_id>/reveal/", views.case_reveal, name="case_reveal"),
 ]

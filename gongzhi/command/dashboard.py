@@ -15,10 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gongzhi.cases import kpis, periods, selectors, statistics
+from gongzhi.cases import kpis, selectors, statistics
 from gongzhi.cases.models import Category
-from gongzhi.core import manifest
+from gongzhi.core import dates, manifest
 from gongzhi.core.errors import Invalid
+from gongzhi.core.http.forms import parse_id
 from gongzhi.core.roles import Level, child_level
 from gongzhi.orgs.access import command_unit, command_units  # noqa: F401 (re-exported)
 from gongzhi.orgs.models import OrgUnit
@@ -73,7 +74,7 @@ def period_for(
     if name == "year":
         return today.replace(month=1, day=1), today
     if name == "custom":
-        periods.check_period(start, end)
+        dates.check_period(start, end)
         return start, end
     message = _("Unknown period.")
     raise Invalid(message, code="invalid_period", details={"period": [message]})
@@ -266,7 +267,7 @@ def dashboard_data(
     """Everything the dashboard shows for `unit_code` over [start, end], JSON-ready
     (dates as ISO text). Raises NotFound (unit outside the user's command-center area,
     or no command-center access) and Invalid (code "invalid_period")."""
-    periods.check_period(start, end)
+    dates.check_period(start, end)
     unit = command_unit(user, unit_code)
     code = unit.code
     prev_start, prev_end = previous_period(start, end)
@@ -395,14 +396,13 @@ class Filters:
 
 
 def _int(value, name: str) -> int | None:
-    value = (str(value) if value is not None else "").strip()
-    if not value:
+    if not (str(value) if value is not None else "").strip():
         return None
-    try:
-        return int(value)
-    except ValueError:
+    number = parse_id(value)
+    if number is None:
         message = _("Not a valid filter.")
-        raise Invalid(message, code="invalid_filter", details={name: [message]}) from None
+        raise Invalid(message, code="invalid_filter", details={name: [message]})
+    return number
 
 
 def filters_from(params) -> Filters:
@@ -424,11 +424,11 @@ def drilldown(user, *, unit_code: str, start: dt.date, end: dt.date, metric: str
     if spec is None:
         message = _("Unknown figure.")
         raise Invalid(message, code="invalid_metric", details={"metric": [message]})
-    periods.check_period(start, end)
+    dates.check_period(start, end)
     unit = command_unit(user, unit_code)
     filters = filters or Filters()
     now = timezone.now()
-    lower, upper = periods.period_bounds(start, end)
+    lower, upper = dates.period_bounds(start, end)
     qs = selectors.counted_in(user, metric, unit.code, lower, upper, now, exact=filters.exact)
     ordering = BY_DEADLINE if metric == "overdue" else NEWEST
     if filters.category is not None:

@@ -15,14 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from gongzhi.cases import periods
 from gongzhi.cases.kpi_api import RateOut
 from gongzhi.cases.schemas import CaseOut
 from gongzhi.command import dashboard
-from gongzhi.core import permissions
+from gongzhi.core import dates, permissions
 from gongzhi.core.errors import NotFound
 from gongzhi.core.http.pagination import keyset_page
 from gongzhi.core.http.schemas import ErrorOut
+from gongzhi.core.http.types import Cursor, DayText, Id, Limit, UnitCode, Word
 from gongzhi.core.roles import Perm
 
 router = Router(tags=["command"])
@@ -146,12 +146,12 @@ def _require_command(user) -> None:
 @router.get("/dashboard", response={200: DashboardOut, **ERRORS})
 def command_dashboard(
     request,
-    unit: str = UNIT,
-    period: str | None = Query(None, description="today, week, month (default), year, custom"),
-    start: str | None = Query(None, description="custom: first day, YYYY-MM-DD"),
-    end: str | None = Query(None, description="custom: last day, YYYY-MM-DD; at most 3 years"),
-    sort: str = Query("on_time_closure", description="on_time_closure, satisfaction, rework, …"),
-    order: str = Query("best", description="best (first) or worst"),
+    unit: UnitCode = UNIT,
+    period: Word | None = Query(None, description="today, week, month (default), year, custom"),
+    start: DayText | None = Query(None, description="custom: first day, YYYY-MM-DD"),
+    end: DayText | None = Query(None, description="custom: last day, YYYY-MM-DD; at most 3 years"),
+    sort: Word = Query("on_time_closure", description="on_time_closure, satisfaction, rework, …"),
+    order: Word = Query("best", description="best (first) or worst"),
 ):
     """Every KPI of the unit for the period with its counts and the change against the
     previous period of the same length; the trend; breakdowns by category group,
@@ -161,7 +161,7 @@ def command_dashboard(
     name = period or ("custom" if (start or end) else "month")
     today = timezone.localdate()
     if name == "custom":
-        first, last = periods.parse_date(start, "start"), periods.parse_date(end, "end")
+        first, last = dates.parse_day(start, "start"), dates.parse_day(end, "end")
         first, last = dashboard.period_for(name, today, first, last)
     else:
         first, last = dashboard.period_for(name, today)
@@ -173,21 +173,21 @@ def command_dashboard(
 @router.get("/cases", response={200: DrillPage, **ERRORS})
 def command_cases(
     request,
-    unit: str = UNIT,
-    start: str = Query(..., description="First day, YYYY-MM-DD"),
-    end: str = Query(..., description="Last day, YYYY-MM-DD"),
-    metric: str = Query("received", description="received, overdue, closed, closed_late, …"),
-    category: int | None = None,
-    group: int | None = None,
-    channel: str | None = None,
-    department: int | None = None,
+    unit: UnitCode = UNIT,
+    start: DayText = Query(..., description="First day, YYYY-MM-DD"),
+    end: DayText = Query(..., description="Last day, YYYY-MM-DD"),
+    metric: Word = Query("received", description="received, overdue, closed, closed_late, …"),
+    category: Id | None = None,
+    group: Id | None = None,
+    channel: Word | None = None,
+    department: Id | None = None,
     exact: bool = Query(False, description="Only cases placed on the unit itself"),
-    limit: int | None = None,
-    cursor: str | None = None,
+    limit: Limit | None = None,
+    cursor: Cursor | None = None,
 ):
     """The cases behind one dashboard figure, in the caller's area, one keyset page."""
     _require_command(request.auth)
-    first, last = periods.parse_date(start, "start"), periods.parse_date(end, "end")
+    first, last = dates.parse_day(start, "start"), dates.parse_day(end, "end")
     filters = dashboard.Filters(
         category=category,
         group=group,

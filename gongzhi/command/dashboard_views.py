@@ -13,24 +13,23 @@ from django.views.decorators.http import require_GET
 
 from gongzhi.cases.views import clock_of, place_label
 from gongzhi.command import dashboard
-from gongzhi.core import permissions
+from gongzhi.core import dates, permissions
 from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.http.forms import parse_id
 from gongzhi.core.http.pagination import keyset_page
 from gongzhi.core.roles import Perm
 
 PAGE = 30
 
 
-def _date(value) -> dt.date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
+def _date(value, name: str) -> tuple[dt.date | None, str | None]:
+    """The date and no error, or no date and the error (nothing given: neither)."""
+    if not (value or "").strip():
+        return None, None
     try:
-        if len(value) != 10:
-            raise ValueError(value)
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        return None
+        return dates.parse_day(value, name), None
+    except DomainError as exc:
+        return None, exc.message
 
 
 def _bad_date() -> str:
@@ -53,9 +52,10 @@ def _period(params, today: dt.date) -> tuple[str, dt.date, dt.date, str | None]:
     if name != "custom":
         start, end = dashboard.period_for(name, today)
         return name, start, end, None
-    start, end = _date(raw_start), _date(raw_end)
+    (start, bad_start), (end, bad_end) = _date(raw_start, "start"), _date(raw_end, "end")
     if start is None or end is None:
-        return name, start or fallback[0], end or fallback[1], _bad_date()
+        error = bad_start or bad_end or _bad_date()
+        return name, start or fallback[0], end or fallback[1], error
     try:
         dashboard.period_for("custom", today, start, end)
     except DomainError as exc:
@@ -165,12 +165,15 @@ def cases_page(request):
     params = request.GET
     unit_code = (params.get("unit") or "").strip()[:24]
     unit = dashboard.command_unit(user, unit_code)
-    start, end = _date(params.get("start")), _date(params.get("end"))
+    (start, bad_start), (end, bad_end) = (
+        _date(params.get("start"), "start"),
+        _date(params.get("end"), "end"),
+    )
     metric = params.get("metric") or "received"
     error = None
     rows, next_cursor, total, spec = [], None, None, None
     if start is None or end is None:
-        error = _bad_date()
+        error = bad_start or bad_end or _bad_date()
         today = timezone.localdate()
         start, end = start or today.replace(day=1), end or today
     else:
@@ -251,17 +254,17 @@ def _filter_labels(params) -> list[str]:
     labels = []
     ids = []
     for key in ("category", "group"):
-        value = (params.get(key) or "").strip()
-        if value.isdigit():
-            ids.append(int(value))
+        value = parse_id(params.get(key))
+        if value is not None:
+            ids.append(value)
     if ids:
         labels += list(Category.objects.filter(pk__in=ids).values_list("name", flat=True))
     channel = (params.get("channel") or "").strip()
     if channel in Channel.values:
         labels.append(str(Channel(channel).label))
-    department = (params.get("department") or "").strip()
-    if department.isdigit():
-        labels += list(Department.objects.filter(pk=int(department)).values_list("name", flat=True))
+    department = parse_id(params.get("department"))
+    if department is not None:
+        labels += list(Department.objects.filter(pk=department).values_list("name", flat=True))
     if params.get("exact") in ("1", "true"):
         labels.append(_("placed on the unit itself"))
     return labels

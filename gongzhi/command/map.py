@@ -20,8 +20,9 @@ from django.db.models.functions import Cast, Floor, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.cases import kpis, periods, selectors, statistics
+from gongzhi.cases import kpis, selectors, statistics
 from gongzhi.cases.models import RollupDims, State
+from gongzhi.core import dates
 from gongzhi.core.errors import Invalid
 from gongzhi.core.roles import CODE_LENGTH, Level
 from gongzhi.orgs import geo
@@ -57,9 +58,7 @@ def period(start: str | None, end: str | None, preset: str | None = None):
     today = timezone.localdate()
     if not (start or end):
         return preset_period(preset if preset in PRESETS else "month", today)
-    first, last = periods.parse_date(start, "start"), periods.parse_date(end, "end")
-    periods.check_period(first, last)
-    return first, last
+    return dates.parse_period(start, end)
 
 
 # -- the grids ---------------------------------------------------------------------
@@ -87,7 +86,7 @@ def grid_values(user, unit_code: str, start: dt.date, end: dt.date, metric: str)
     if metric not in METRICS:
         message = _("Choose received or overdue.")
         raise Invalid(message, code="invalid_metric", details={"metric": [message]})
-    periods.check_period(start, end)
+    dates.check_period(start, end)
     unit = command_unit(user, unit_code)
     now = timezone.now()
     names = dict(OrgUnit.objects.filter(_grids_q(unit.code)).order_by().values_list("code", "name"))
@@ -171,12 +170,12 @@ def cell_size(zoom: int) -> float:
 def markers(user, unit_code: str, start: dt.date, end: dt.date, bbox: str, zoom) -> dict:
     """The cases received in the period in the unit and in the box: each one when there
     are at most MAX_MARKERS, else clusters (see the module docstring)."""
-    periods.check_period(start, end)
+    dates.check_period(start, end)
     west, south, east, north = parse_bbox(bbox)
     zoom = parse_zoom(zoom)
     code = command_unit(user, unit_code).code
     now = timezone.now()
-    lower, upper = periods.period_bounds(start, end)
+    lower, upper = dates.period_bounds(start, end)
     cases = selectors.received_in(code, lower, upper).filter(
         lng__gte=west, lng__lte=east, lat__gte=south, lat__lte=north
     )

@@ -15,6 +15,7 @@ from ninja import Query, Router, Schema
 
 from gongzhi.command import map as command_map
 from gongzhi.core.http.schemas import ErrorOut
+from gongzhi.core.http.types import DayText, Text, UnitCode, Word
 
 router = Router(tags=["command"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -75,10 +76,10 @@ class MarkersOut(Schema):
 @router.get("/map/grids", response={200: GridsOut, **ERRORS}, url_name="command_map_grids")
 def map_grids(
     request,
-    unit: str = UNIT,
-    start: str | None = START,
-    end: str | None = END,
-    metric: str = Query("received", description="received or overdue"),
+    unit: UnitCode = UNIT,
+    start: DayText | None = START,
+    end: DayText | None = END,
+    metric: Word = Query("received", description="received or overdue"),
 ):
     """Per grid of the unit: cases received in the period and overdue among them now."""
     first, last = command_map.period(start, end)
@@ -88,11 +89,11 @@ def map_grids(
 @router.get("/map/markers", response={200: MarkersOut, **ERRORS}, url_name="command_map_markers")
 def map_markers(
     request,
-    unit: str = UNIT,
-    start: str | None = START,
-    end: str | None = END,
-    bbox: str = Query(..., description="west,south,east,north (WGS-84 degrees)"),
-    zoom: str = Query(..., description="Map zoom level, 0–22"),
+    unit: UnitCode = UNIT,
+    start: DayText | None = START,
+    end: DayText | None = END,
+    bbox: Text[100] = Query(..., description="west,south,east,north (WGS-84 degrees)"),
+    zoom: Text[2] = Query(..., description="Map zoom level, 0–22"),
 ):
     """The period's cases in the box: each one (at most 300), or clusters with counts."""
     first, last = command_map.period(start, end)

@@ -26,7 +26,6 @@ Cost: about 25 queries, whatever the number of cases (pinned in the tests).
 """
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
 from django.db.models import Q
@@ -38,15 +37,14 @@ from django.utils.translation import pgettext_lazy
 
 from gongzhi.cases import kpis
 from gongzhi.cases.models import RollupDims
-from gongzhi.core import manifest
+from gongzhi.core import dates, manifest
 from gongzhi.core.errors import Invalid
 from gongzhi.core.roles import CODE_LENGTH, Level, child_level
 from gongzhi.orgs.access import command_unit
 from gongzhi.orgs.models import OrgUnit
 
 TOP_CATEGORIES = 10
-_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-EARLIEST_YEAR = 2000
+EARLIEST_YEAR = dates.EARLIEST.year
 
 # The columns of the per-unit tables (children, communities, handling units), for the
 # page and the workbook alike: (key, header, "count" | "rate") — three counts, every
@@ -243,14 +241,6 @@ def _invalid(message: str):
     return Invalid(message, code="invalid_month", details={"month": [message]})
 
 
-def parse_month(value) -> tuple[int, int]:
-    """ "2026-10" → (2026, 10); anything else is Invalid (code "invalid_month")."""
-    match = _MONTH.match((value or "").strip())
-    if not match:
-        raise _invalid(_("Give the month as year and month, like 2026-10."))
-    return int(match.group(1)), int(match.group(2))
-
-
 def last_month(today: dt.date | None = None) -> tuple[int, int]:
     today = today or timezone.localdate()
     first = today.replace(day=1) - dt.timedelta(days=1)
@@ -268,6 +258,8 @@ def _check_month(unit_code: str, year, month, today: dt.date) -> tuple[dt.date, 
         raise _invalid(_("There is no such month: give it like 2026-10."))
     if year < EARLIEST_YEAR:
         raise _invalid(_("There is no data before %(year)d.") % {"year": EARLIEST_YEAR})
+    if not dates.in_bounds(dt.date(year, month, 1)):
+        raise _invalid(_("There is no such month: give it like 2026-10."))
     start, end = _month_bounds(year, month)
     if start > today:
         raise _invalid(_("%(month)s has not begun yet.") % {"month": f"{year:04d}-{month:02d}"})

@@ -17,7 +17,9 @@ from gongzhi.cases import kpis
 from gongzhi.cases.kpi_api import RateOut
 from gongzhi.command import monthly, monthly_xlsx
 from gongzhi.command.monthly_views import XLSX, content_disposition
+from gongzhi.core import dates
 from gongzhi.core.http.schemas import ErrorOut
+from gongzhi.core.http.types import Text, UnitCode
 
 router = Router(tags=["command"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
@@ -56,7 +58,7 @@ class CountLineOut(Schema):
     change_ratio: float | None
 
 
-class CategoryOut(Schema):
+class MonthlyCategoryOut(Schema):
     key: int
     label: str
     received: int
@@ -85,7 +87,7 @@ class MonthlyOut(Schema):
     children: list[KpiRowOut]
     communities: list[CommunityOut]
     departments: list[KpiRowOut]
-    categories: list[CategoryOut]
+    categories: list[MonthlyCategoryOut]
 
 
 def _rates(report: kpis.KpiReport) -> list[dict]:
@@ -168,11 +170,11 @@ def report_out(report: monthly.MonthlyReport) -> dict:
 
 
 @router.get("/monthly", response={200: MonthlyOut, **ERRORS})
-def monthly_report(request, unit: str = UNIT, month: str = MONTH):
+def monthly_report(request, unit: UnitCode = UNIT, month: Text[7] = MONTH):
     """月报: the eight rates of the unit for the month with the month before (环比), the
     same per child unit (and, for a district, per community), per handling unit, and
     the top 10 problem categories."""
-    year, number = monthly.parse_month(month)
+    year, number = dates.parse_month(month)
     return report_out(monthly.monthly_report(request.auth, unit, year, number))
 
 
@@ -181,10 +183,10 @@ def monthly_report(request, unit: str = UNIT, month: str = MONTH):
     response={200: None, **ERRORS},
     openapi_extra={"responses": {200: {"description": "The workbook", "content": {XLSX: {}}}}},
 )
-def monthly_workbook(request, unit: str = UNIT, month: str = MONTH):
+def monthly_workbook(request, unit: UnitCode = UNIT, month: Text[7] = MONTH):
     """The monthly report as an Excel workbook (概览, child units, 承办单位, 问题类别).
     Each download writes an audit row (command.monthly_export)."""
-    year, number = monthly.parse_month(month)
+    year, number = dates.parse_month(month)
     report, data = monthly_xlsx.monthly_export(request.auth, unit, year, number)
     response = HttpResponse(data, content_type=XLSX)
     response.headers["Content-Disposition"] = content_disposition(report)

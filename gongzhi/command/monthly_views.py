@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from gongzhi.command import monthly, monthly_xlsx
-from gongzhi.core import permissions
+from gongzhi.core import dates, permissions
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.roles import Perm
 from gongzhi.orgs.access import command_units
@@ -36,7 +36,7 @@ def _month(request) -> tuple[str, tuple[int, int]]:
     if not text:
         year, month = monthly.last_month()
         return f"{year:04d}-{month:02d}", (year, month)
-    return text, monthly.parse_month(text)
+    return text, dates.parse_month(text)
 
 
 @login_required

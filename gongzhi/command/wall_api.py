@@ -12,12 +12,13 @@ from ninja import Query, Router
 
 from gongzhi.command import wall
 from gongzhi.core.http.schemas import ErrorOut
+from gongzhi.core.http.types import UnitCode
 
 router = Router(tags=["command"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
 @router.get("/wall", response={200: dict[str, Any], **ERRORS}, url_name="command_wall_api")
-def wall_figures(request, unit: str = Query(..., description="Org unit code")):
+def wall_figures(request, unit: UnitCode = Query(..., description="Org unit code")):
     """The wall screen's figures for one unit (cached for 15 s per unit)."""
     return wall.wall_data(request.auth, unit)

@@ -11,6 +11,7 @@ from gongzhi.command import wall
 from gongzhi.command.map import grid_collection
 from gongzhi.core import permissions
 from gongzhi.core.errors import NotFound
+from gongzhi.core.http.forms import parse_id
 from gongzhi.core.roles import Perm
 from gongzhi.orgs.selectors import scope_roots
 
@@ -24,9 +25,8 @@ def default_unit(user) -> str:
 
 
 def _refresh(value) -> int:
-    try:
-        seconds = int(value)
-    except (TypeError, ValueError):
+    seconds = parse_id(value)
+    if seconds is None:
         return wall.REFRESH_SECONDS
     return min(max(seconds, MIN_REFRESH), MAX_REFRESH)
 

@@ -8,6 +8,12 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
+        from django.urls import register_converter
+
+        from gongzhi.core.http.forms import IdConverter
         from gongzhi.core.manifest import register_audit_actions
+
+        # Before any URLconf is read: the apps' page URLs take ids as <id:…>.
+        register_converter(IdConverter, "id")
 
         register_audit_actions({"core.calendar_changed": _("changed the working-day calendar")})

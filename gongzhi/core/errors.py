@@ -13,11 +13,15 @@ class DomainError(Exception):
     code = "invalid"
     status = 400
 
-    def __init__(self, message: str, *, code: str | None = None, details: Any = None):
+    def __init__(
+        self, message: str, *, code: str | None = None, details: Any = None, status: int = 0
+    ):
         super().__init__(message)
         self.message = str(message)
         if code:
             self.code = code
+        if status:
+            self.status = status
         self.details = details
 
 

@@ -9,6 +9,7 @@ class HotlineConfig(AppConfig):
 
     def ready(self):
         from gongzhi.cases.kinds import CaseKind, register_kind
+        from gongzhi.core.http.shapes import json_error, register_error_shape
         from gongzhi.core.manifest import register_audit_actions
         from gongzhi.hotline import services, tasks  # noqa: F401 (registers the tasks)
         from gongzhi.hotline.models import HotlineOrder
@@ -26,6 +27,8 @@ class HotlineConfig(AppConfig):
                 on_transition=services.on_case_transition,
             )
         )
+        # The signed webhook (hotline/urls.py) answers in JSON like the API.
+        register_error_shape("/hotline/orders", json_error)
         register_audit_actions(
             {
                 "hotline.imported": _("imported 12345 orders"),

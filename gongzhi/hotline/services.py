@@ -22,13 +22,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 
 from gongzhi.accounts.models import Position, User
 from gongzhi.cases import services as case_services
 from gongzhi.cases.models import Case, Category, Channel, State, Urgency
+from gongzhi.core import dates
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import DomainError, Invalid
 from gongzhi.core.roles import CODE_LENGTH, Level, Role
@@ -151,22 +151,17 @@ def _text(data, key, errors, *, limit=None, required=False) -> str:
 
 
 def parse_time(value, *, end_of_day=False) -> dt.datetime | None:
-    """An ISO 8601 time (a date alone: its end of day when `end_of_day`); local time
-    when no offset is given. Raises ValueError."""
+    """An ISO 8601 time (a date alone: its end of day when `end_of_day`; "/" may separate
+    a date's parts) within core.dates' bounds; local time when no offset is given.
+    Raises ValueError."""
     if value in (None, ""):
         return None
     if not isinstance(value, str):
         raise ValueError(value)
-    text = value.strip().replace("/", "-")
-    day = parse_date(text) if len(text) <= 10 else None
-    moment = None if day else parse_datetime(text)
-    if moment is None:
-        if day is None:
-            raise ValueError(value)
-        moment = dt.datetime.combine(day, dt.time(23, 59, 59) if end_of_day else dt.time())
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, timezone.get_default_timezone())
-    return moment
+    try:
+        return dates.parse_moment(value.replace("/", "-"), "time", end_of_day=end_of_day)
+    except Invalid:
+        raise ValueError(value) from None
 
 
 def clean_order(data) -> Order:

@@ -1,7 +1,6 @@
 """The 12345 exchange's endpoints: the signed webhook the hotline pushes orders to, and
 the administrators' page for importing the day's orders from the hotline's xlsx export."""
 
-import json
 import tempfile
 
 from django.conf import settings
@@ -16,6 +15,9 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core import permissions
 from gongzhi.core.errors import DomainError, PermissionDenied
+from gongzhi.core.http.forms import parse_id
+from gongzhi.core.http.guard import json_object
+from gongzhi.core.http.shapes import json_error
 from gongzhi.core.roles import Perm
 from gongzhi.hotline import services, xlsx
 from gongzhi.hotline.models import OutboundEvent, OutboundStatus
@@ -26,10 +28,7 @@ MAX_UPLOAD = 10 * 1024 * 1024
 
 
 def _error(status: int, code: str, message: str, details=None) -> JsonResponse:
-    body = {"code": code, "message": str(message)}
-    if details:
-        body["details"] = details
-    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+    return json_error(None, status, code, message, details)
 
 
 @csrf_exempt
@@ -44,11 +43,7 @@ def receive(request):
     try:
         with transaction.atomic():
             services.signature_check(request.headers, body)
-            try:
-                data = json.loads(body.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError):
-                raise DomainError(_("The body is not valid JSON."), code="malformed") from None
-            case, created = services.order_receive(data)
+            case, created = services.order_receive(json_object(body, request.content_type))
     except DomainError as exc:
         return _error(exc.status, exc.code, exc.message, exc.details)
     return JsonResponse(
@@ -102,7 +97,7 @@ def dead_letters(request):
         raise PermissionDenied(_("Only administrators may see the 12345 dead letters."))
     dead = OutboundEvent.objects.filter(status=OutboundStatus.DEAD).select_related("order")
     if request.method == "POST":
-        ids = [i for i in request.POST.getlist("event") if i.isdigit()]
+        ids = [i for i in map(parse_id, request.POST.getlist("event")) if i is not None]
         chosen = dead if request.POST.get("all") else dead.filter(pk__in=ids)
         with transaction.atomic():
             count = services.dead_letters_retry(chosen, actor=request.user)

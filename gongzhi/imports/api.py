@@ -12,6 +12,7 @@ from ninja.decorators import decorate_view
 
 from gongzhi.core.errors import DomainError
 from gongzhi.core.http.schemas import ErrorOut
+from gongzhi.core.http.types import Cursor, Id, Limit
 from gongzhi.imports import selectors, services
 from gongzhi.imports.models import ImportKind
 from gongzhi.imports.schemas import ImportErrorPage, ImportJobOut
@@ -44,13 +45,13 @@ def job_create(request, kind: Form[ImportKind], file: File[UploadedFile]):
 
 
 @router.get("/jobs/{job_id}", response={200: ImportJobOut, **ERRORS})
-def job_detail(request, job_id: int):
+def job_detail(request, job_id: Id):
     """Status and progress; poll it every second or two while the job runs."""
     return selectors.import_job_for(request.auth, job_id)
 
 
 @router.get("/jobs/{job_id}/errors", response={200: ImportErrorPage, **ERRORS})
-def job_errors(request, job_id: int, limit: int = 50, cursor: str | None = None):
+def job_errors(request, job_id: Id, limit: Limit = 50, cursor: Cursor | None = None):
     """The rows with errors, in file order, with the column and the reason."""
     job = selectors.import_job_for(request.auth, job_id)
     if not 1 <= limit <= MAX_LIMIT:
@@ -68,7 +69,7 @@ def job_errors(request, job_id: int, limit: int = 50, cursor: str | None = None)
 
 
 @router.post("/jobs/{job_id}/confirm", response={202: ImportJobOut, **ERRORS})
-def job_confirm(request, job_id: int):
+def job_confirm(request, job_id: Id):
     """Write the valid rows of a checked job (or continue a stopped import)."""
     job = selectors.import_job_for(request.auth, job_id)
     return Status(202, services.import_job_confirm(actor=request.auth, job=job))

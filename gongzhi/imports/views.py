@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gongzhi.core import permissions
 from gongzhi.core.errors import DomainError, PermissionDenied
+from gongzhi.core.http.forms import parse_id
 from gongzhi.core.roles import Perm
 from gongzhi.imports import exports, selectors, services
 from gongzhi.imports.formats import FORMATS
@@ -131,11 +132,7 @@ def import_confirm(request, job_id: int):
 # Exports ---------------------------------------------------------------------------
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+_int = parse_id
 
 
 def _masked(request) -> bool:

@@ -31,13 +31,14 @@ import json
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja import Field, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from gongzhi.cases.api import case_detail_out
+from gongzhi.cases.api import PHOTOS, case_detail_out
 from gongzhi.cases.schemas import CaseDetailOut
 from gongzhi.core.errors import Invalid
 from gongzhi.core.http.schemas import ErrorOut
+from gongzhi.core.http.types import Id, Version
 from gongzhi.core.permissions import can
 from gongzhi.inspections import notices, perms, printing, risk, selectors, services
 from gongzhi.inspections.models import InspectionResult, InspectionTask, Outcome
@@ -46,7 +47,7 @@ router = Router(tags=["inspections"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 
 
-class ItemIO(Schema):
+class ChecklistItemIO(Schema):
     key: str = Field("", max_length=40)
     text: str = Field(..., max_length=200)
     answer: str = Field("pass_fail", max_length=16)
@@ -55,25 +56,25 @@ class ItemIO(Schema):
     severity: str = Field("medium", max_length=8)
     category: str = Field("", max_length=16)
     basis: str = Field("", max_length=200)
-    min: float | None = None
-    max: float | None = None
+    min: float | None = Field(None, ge=-1e9, le=1e9)
+    max: float | None = Field(None, ge=-1e9, le=1e9)
 
 
-class TemplateIn(Schema):
+class ChecklistIn(Schema):
     name: str = Field(..., max_length=50)
-    category_ids: list[int] = Field(..., min_length=1, max_length=50)
-    case_category_id: int
-    items: list[ItemIO] = Field(..., min_length=1, max_length=60)
+    category_ids: list[Id] = Field(..., min_length=1, max_length=50)
+    case_category_id: Id
+    items: list[ChecklistItemIO] = Field(..., min_length=1, max_length=60)
 
 
-class TemplateOut(Schema):
+class ChecklistOut(Schema):
     id: int
     name: str
     category_ids: list[int]
     case_category_id: int
     is_active: bool
     version: int
-    items: list[ItemIO]
+    items: list[ChecklistItemIO]
 
 
 def template_out(template) -> dict:
@@ -89,13 +90,13 @@ def template_out(template) -> dict:
     }
 
 
-def _save(request, payload: TemplateIn, template_id=None):
+def _save(request, payload: ChecklistIn, template_id=None):
     data = payload.dict()
     data["items"] = [{k: v for k, v in i.items() if v is not None} for i in data["items"]]
     return template_out(services.template_save(actor=request.auth, template_id=template_id, **data))
 
 
-@router.get("/templates", response={200: list[TemplateOut], **ERRORS})
+@router.get("/templates", response={200: list[ChecklistOut], **ERRORS})
 def template_list(request):
     """The checklists, each with the items of its current version."""
     if not can(request.auth, perms.VIEW):
@@ -103,14 +104,14 @@ def template_list(request):
     return [template_out(t) for t in selectors.templates()]
 
 
-@router.post("/templates", response={201: TemplateOut, **ERRORS})
-def template_create(request, payload: TemplateIn):
+@router.post("/templates", response={201: ChecklistOut, **ERRORS})
+def template_create(request, payload: ChecklistIn):
     """A new checklist for some premises categories (one active checklist a category)."""
     return Status(201, _save(request, payload))
 
 
-@router.post("/templates/{template_id}", response={200: TemplateOut, **ERRORS})
-def template_update(request, template_id: int, payload: TemplateIn):
+@router.post("/templates/{template_id}", response={200: ChecklistOut, **ERRORS})
+def template_update(request, template_id: Id, payload: ChecklistIn):
     """Edit a checklist: its items become a new version; results keep the one they used."""
     return _save(request, payload, template_id)
 
@@ -118,22 +119,22 @@ def template_update(request, template_id: int, payload: TemplateIn):
 # -- campaigns -------------------------------------------------------------------------
 
 
-class PhaseIO(Schema):
+class CampaignPhaseIO(Schema):
     name: str = Field(..., max_length=30)
     start: dt.date
     end: dt.date
 
 
-class CampaignIn(Schema):
+class InspectionCampaignIn(Schema):
     unit_code: str = Field(..., max_length=21)
     name: str = Field(..., max_length=100)
     starts_on: dt.date
     ends_on: dt.date
-    category_ids: list[int] = Field(..., min_length=1, max_length=50)
-    phases: list[PhaseIO] = Field([], max_length=12)
+    category_ids: list[Id] = Field(..., min_length=1, max_length=50)
+    phases: list[CampaignPhaseIO] = Field([], max_length=12)
 
 
-class FiguresOut(Schema):
+class InspectionFiguresOut(Schema):
     key: str
     label: str
     tasks: int = Field(..., description="premises to inspect")
@@ -147,16 +148,16 @@ class FiguresOut(Schema):
     pass_rate: float | None = Field(..., description="passed / reinspected, in %")
 
 
-class RoundOut(Schema):
+class InspectionRoundOut(Schema):
     id: int
     number: int
     starts_on: dt.date
     due_on: dt.date
     generated_at: dt.datetime | None
-    figures: FiguresOut | None = None
+    figures: InspectionFiguresOut | None = None
 
 
-class CampaignOut(Schema):
+class InspectionCampaignOut(Schema):
     id: int
     name: str
     unit_code: str
@@ -164,13 +165,13 @@ class CampaignOut(Schema):
     ends_on: dt.date
     state: str
     category_ids: list[int]
-    phases: list[PhaseIO]
+    phases: list[CampaignPhaseIO]
 
 
-class CampaignDetailOut(CampaignOut):
-    rounds: list[RoundOut]
-    by_grid: list[FiguresOut]
-    by_category: list[FiguresOut]
+class InspectionCampaignDetailOut(InspectionCampaignOut):
+    rounds: list[InspectionRoundOut]
+    by_grid: list[InspectionFiguresOut]
+    by_category: list[InspectionFiguresOut]
 
 
 def campaign_out(campaign) -> dict:
@@ -211,47 +212,47 @@ def campaign_detail_out(user, campaign, round_number=None) -> dict:
     }
 
 
-@router.get("/campaigns", response={200: list[CampaignOut], **ERRORS})
+@router.get("/campaigns", response={200: list[InspectionCampaignOut], **ERRORS})
 def campaign_list(request):
     """The campaigns over the caller's area or a part of it, newest first."""
     return [campaign_out(c) for c in selectors.campaigns_visible_to(request.auth)[:200]]
 
 
-@router.post("/campaigns", response={201: CampaignDetailOut, **ERRORS})
-def campaign_create(request, payload: CampaignIn):
+@router.post("/campaigns", response={201: InspectionCampaignDetailOut, **ERRORS})
+def campaign_create(request, payload: InspectionCampaignIn):
     """整治行动: an area, a period, the premises categories, optional phases."""
     data = payload.dict()
     campaign = services.campaign_create(actor=request.auth, **data)
     return Status(201, campaign_detail_out(request.auth, campaign))
 
 
-@router.get("/campaigns/{campaign_id}", response={200: CampaignDetailOut, **ERRORS})
-def campaign_detail(request, campaign_id: int, round: int | None = None):
+@router.get("/campaigns/{campaign_id}", response={200: InspectionCampaignDetailOut, **ERRORS})
+def campaign_detail(request, campaign_id: Id, round: int | None = Query(None, ge=1, le=1000)):
     """The campaign, every round's figures, and one round's (the latest by default) per
     grid and per category, within the caller's area."""
     campaign = selectors.campaign_for(request.auth, campaign_id)
     return campaign_detail_out(request.auth, campaign, round)
 
 
-class RoundIn(Schema):
+class InspectionRoundIn(Schema):
     starts_on: dt.date
     due_on: dt.date
 
 
-@router.post("/campaigns/{campaign_id}/rounds", response={201: RoundOut, **ERRORS})
-def round_create(request, campaign_id: int, payload: RoundIn):
+@router.post("/campaigns/{campaign_id}/rounds", response={201: InspectionRoundOut, **ERRORS})
+def round_create(request, campaign_id: Id, payload: InspectionRoundIn):
     """The next round (第N轮): a task for each open premises of the campaign's area and
     categories, for the workers of its grid."""
     r = services.round_add(actor=request.auth, campaign_id=campaign_id, **payload.dict())
     return Status(201, {**vars(r), "id": r.pk, "figures": None})
 
 
-class GeneratedOut(Schema):
+class TasksGeneratedOut(Schema):
     made: int
 
 
-@router.post("/rounds/{round_id}/generate", response={200: GeneratedOut, **ERRORS})
-def round_generate(request, round_id: int):
+@router.post("/rounds/{round_id}/generate", response={200: TasksGeneratedOut, **ERRORS})
+def round_generate(request, round_id: Id):
     """Make the tasks still missing (premises added since): safe to repeat."""
     return {"made": services.round_generate(actor=request.auth, round_id=round_id)}
 
@@ -259,7 +260,7 @@ def round_generate(request, round_id: int):
 # -- tasks -----------------------------------------------------------------------------
 
 
-class PremisesOut(Schema):
+class TaskPremisesOut(Schema):
     id: int
     name: str
     category: str
@@ -268,12 +269,12 @@ class PremisesOut(Schema):
     lat: float | None
 
 
-class TaskOut(Schema):
+class InspectionTaskOut(Schema):
     id: int
-    campaign_id: int | None
+    campaign_id: Id | None
     campaign: str
     round: int | None
-    premises: PremisesOut
+    premises: TaskPremisesOut
     org_code: str
     due_on: dt.date
     state: str
@@ -282,7 +283,7 @@ class TaskOut(Schema):
     distance_m: float | None = None
 
 
-class ResultOut(Schema):
+class InspectionResultOut(Schema):
     id: int
     client_id: str
     outcome: str
@@ -295,16 +296,16 @@ class ResultOut(Schema):
     received_at: dt.datetime
     lng: float | None
     lat: float | None
-    hazard_case_id: int | None
+    hazard_case_id: Id | None
     hazard_case_number: str | None
     version: int
 
 
-class TaskDetailOut(TaskOut):
+class InspectionTaskDetailOut(InspectionTaskOut):
     template: str
     version: int
-    items: list[ItemIO]
-    result: ResultOut | None
+    items: list[ChecklistItemIO]
+    result: InspectionResultOut | None
 
 
 def task_out(task: InspectionTask, *, overdue=False, distance=None) -> dict:
@@ -366,7 +367,7 @@ def task_detail_out(task: InspectionTask) -> dict:
     }
 
 
-@router.get("/tasks", response={200: list[TaskOut], **ERRORS})
+@router.get("/tasks", response={200: list[InspectionTaskOut], **ERRORS})
 def task_todo(
     request,
     lng: float | None = Query(None, ge=-180, le=180),
@@ -378,14 +379,14 @@ def task_todo(
     return [task_out(t.task, overdue=t.overdue, distance=t.distance_m) for t in rows]
 
 
-@router.get("/tasks/{task_id}", response={200: TaskDetailOut, **ERRORS})
-def task_detail(request, task_id: int):
+@router.get("/tasks/{task_id}", response={200: InspectionTaskDetailOut, **ERRORS})
+def task_detail(request, task_id: Id):
     """A task, the checklist items to answer (a re-inspection: the failed ones only), and
     its result once recorded."""
     return task_detail_out(selectors.task_for(request.auth, task_id))
 
 
-class ResultIn(Schema):
+class InspectionResultIn(Schema):
     client_id: str = Field(..., min_length=1, max_length=64)
     outcome: Outcome = Outcome.INSPECTED
     answers: dict = Field(default_factory=dict)
@@ -414,29 +415,29 @@ def _submit(request, task_id, data: dict, photos=None):
 
 @router.post(
     "/tasks/{task_id}/result",
-    response={200: TaskDetailOut, 201: TaskDetailOut, **ERRORS},
+    response={200: InspectionTaskDetailOut, 201: InspectionTaskDetailOut, **ERRORS},
     description=RESULT_DOC,
 )
-def task_result(request, task_id: int, payload: ResultIn):
+def task_result(request, task_id: Id, payload: InspectionResultIn):
     """Record an inspection without photos."""
     return _submit(request, task_id, payload.dict())
 
 
-class ResultForm(Schema):
+class InspectionResultForm(Schema):
     payload: str = Field(..., max_length=100_000)
 
 
 @router.post(
     "/tasks/{task_id}/result-with-photos",
-    response={200: TaskDetailOut, 201: TaskDetailOut, 413: ErrorOut, **ERRORS},
+    response={200: InspectionTaskDetailOut, 201: InspectionTaskDetailOut, 413: ErrorOut, **ERRORS},
     description=RESULT_DOC
     + " Multipart: `payload` is the JSON of /result; each failed item's photo is the file "
     "field `photo_<key>`.",
 )
-def task_result_with_photos(request, task_id: int, form: Form[ResultForm]):
+def task_result_with_photos(request, task_id: Id, form: Form[InspectionResultForm]):
     """Record an inspection with a photo for each failed item."""
     try:
-        data = ResultIn.model_validate(json.loads(form.payload)).dict()
+        data = InspectionResultIn.model_validate(json.loads(form.payload)).dict()
     except (ValueError, TypeError) as exc:
         raise Invalid(_("The payload is not valid JSON of a result."), code="invalid") from exc
     photos = {
@@ -450,10 +451,10 @@ def task_result_with_photos(request, task_id: int, form: Form[ResultForm]):
 # -- notices ---------------------------------------------------------------------------
 
 
-class NoticeOut(Schema):
+class RectificationNoticeOut(Schema):
     id: int
     number: str
-    hazard_case_id: int
+    hazard_case_id: Id
     hazard_case_number: str
     premises_id: int
     premises: str
@@ -496,20 +497,20 @@ def notice_out(n) -> dict:
     }
 
 
-@router.get("/notices", response={200: list[NoticeOut], **ERRORS})
+@router.get("/notices", response={200: list[RectificationNoticeOut], **ERRORS})
 def notice_list(request, overdue: bool = False):
     """The open rectification notices in the caller's area (`overdue=true`: past their
     deadline), the earliest deadline first; at most 500."""
     return [notice_out(n) for n in selectors.notices_list(request.auth, overdue=overdue)[:500]]
 
 
-@router.get("/notices/{notice_id}", response={200: NoticeOut, **ERRORS})
-def notice_detail(request, notice_id: int):
+@router.get("/notices/{notice_id}", response={200: RectificationNoticeOut, **ERRORS})
+def notice_detail(request, notice_id: Id):
     return notice_out(selectors.notice_for(request.auth, notice_id))
 
 
 @router.get("/notices/{notice_id}/pdf", response={200: None, **ERRORS})
-def notice_pdf(request, notice_id: int):
+def notice_pdf(request, notice_id: Id):
     """The notice as an A4 PDF, with a QR code of the case's page."""
     from django.urls import reverse
 
@@ -520,10 +521,10 @@ def notice_pdf(request, notice_id: int):
     return response
 
 
-class ServeForm(Schema):
+class NoticeServeForm(Schema):
     service: str = Field(..., max_length=8)
     note: str = Field("", max_length=1000)
-    version: int | None = None
+    version: Version | None = None
 
 
 @router.post(
@@ -531,7 +532,7 @@ class ServeForm(Schema):
     response={200: CaseDetailOut, 413: ErrorOut, **ERRORS},
 )
 def hazard_serve(
-    request, case_id: int, form: Form[ServeForm], photos: File[list[UploadedFile]] = None
+    request, case_id: Id, form: Form[NoticeServeForm], photos: list[UploadedFile] = PHOTOS
 ):
     """送达 the open notice (multipart): `service` signed (with the photo of the signed
     notice under `photos`) or refused (with a note of how it was served)."""
@@ -545,17 +546,17 @@ def hazard_serve(
 # -- risk points and alerts ------------------------------------------------------------
 
 
-class PersonOut(Schema):
+class RiskPersonOut(Schema):
     id: int
     name: str
 
 
 class RiskPointIn(Schema):
-    grid_id: int = Field(..., ge=1)
+    grid_id: Id
     name: str = Field(..., max_length=100)
     kind: str = Field(..., max_length=10)
-    leader_id: int = Field(..., ge=1)
-    community_person_id: int = Field(..., ge=1)
+    leader_id: Id
+    community_person_id: Id
     address: str = Field("", max_length=200)
     lng: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)
@@ -571,8 +572,8 @@ class RiskPointOut(Schema):
     address: str
     lng: float | None
     lat: float | None
-    leader: PersonOut
-    community_person: PersonOut
+    leader: RiskPersonOut
+    community_person: RiskPersonOut
     season_start: int
     season_end: int
     is_active: bool
@@ -616,7 +617,7 @@ class BoardRowOut(Schema):
     reporter: str | None
     reported_at: dt.datetime | None
     late: bool
-    case_id: int | None
+    case_id: Id | None
 
 
 class AlertOut(Schema):
@@ -666,7 +667,7 @@ def alert_create(request, payload: AlertIn):
 
 
 @router.get("/alerts/{alert_id}", response={200: AlertOut, **ERRORS})
-def alert_detail(request, alert_id: int):
+def alert_detail(request, alert_id: Id):
     """The alert board: every point in the caller's area, who has not reported first."""
     return alert_out(request.auth, risk.alert_for(request.auth, alert_id))
 
@@ -677,7 +678,7 @@ class AlertReportIn(Schema):
 
 
 @router.post("/alerts/{alert_id}/points/{point_id}/report", response={201: AlertOut, **ERRORS})
-def alert_point_report(request, alert_id: int, point_id: int, payload: AlertReportIn):
+def alert_point_report(request, alert_id: Id, point_id: Id, payload: AlertReportIn):
     """A point's report: `checked` or `problem` (with what; it becomes an urgent case).
     Once a point: a second report is 409 already_reported."""
     risk.alert_report(actor=request.auth, alert_id=alert_id, point_id=point_id, **payload.dict())

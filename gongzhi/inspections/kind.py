@@ -13,6 +13,7 @@ from gongzhi.cases.kinds import CaseKind, ListFilter
 from gongzhi.cases.models import OPEN_STATES, State
 from gongzhi.cases.schemas import NoteIn
 from gongzhi.core.errors import Invalid, PermissionDenied
+from gongzhi.core.http.forms import parse_id
 from gongzhi.core.manifest import Count, Rate
 from gongzhi.inspections import demo, notices, perms
 from gongzhi.inspections.models import HazardDetail, NoticeService, NoticeState, Severity
@@ -80,12 +81,13 @@ def by_severity(qs, value):
 
 
 def by_premises(qs, value):
-    if not str(value).isdigit():
+    premises_id = parse_id(value)
+    if premises_id is None:
         raise Invalid(_("Choose one of the options."), details={"f": [value]})
-    return qs.filter(hazard__premises_id=int(value))
+    return qs.filter(hazard__premises_id=premises_id)
 
 
-class NoticeIn(NoteIn):
+class NoticeIssueIn(NoteIn):
     days: int = Field(notices.DEFAULT_DAYS, ge=notices.MIN_DAYS, le=notices.MAX_DAYS)
 
 
@@ -99,7 +101,7 @@ class NoticeForm(ActionForm):
     note = forms.CharField(label=_("Note"), max_length=1000, required=False)
 
 
-class ServeIn(NoteIn):
+class NoticeServeIn(NoteIn):
     service: NoticeService
 
 
@@ -133,7 +135,7 @@ ISSUE = Action(
     "issue_notice",
     _("Issue a rectification notice"),
     notices.notice_issue,
-    schema=NoticeIn,
+    schema=NoticeIssueIn,
     form=NoticeForm,
     done=_("The rectification notice is issued: print it and serve it."),
     primary=True,
@@ -147,7 +149,7 @@ SERVE = Action(
     "serve_notice",
     _("Serve the notice"),
     notices.notice_serve,
-    schema=ServeIn,
+    schema=NoticeServeIn,
     form=ServeForm,
     done=_("The notice is recorded as served."),
     shown=_open_unserved,

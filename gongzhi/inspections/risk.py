@@ -20,6 +20,7 @@ from gongzhi.cases import services as case_services
 from gongzhi.cases.models import Category, Channel, Urgency
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, Invalid, NotFound, PermissionDenied, raise_if
+from gongzhi.core.http.forms import parse_id
 from gongzhi.core.permissions import can, scope_for
 from gongzhi.inspections import perms
 from gongzhi.inspections.models import Alert, AlertReport, ReportStatus, RiskKind, RiskPoint
@@ -33,7 +34,7 @@ MIN_MINUTES, MAX_MINUTES = 10, 24 * 60
 def _user_in(area_code: str, user_id, errors, name):
     from gongzhi.accounts.models import User
 
-    user = User.objects.filter(pk=user_id if str(user_id or "").isdigit() else None).first()
+    user = User.objects.filter(pk=parse_id(user_id)).first()
     # Someone of the point's subdistrict, or above it (a district leader in charge).
     codes = [f.org_code for f in user.get_position_facts() if f.org_code] if user else []
     if not any(c.startswith(area_code[:9]) or area_code.startswith(c) for c in codes):
@@ -46,7 +47,7 @@ def point_save(
     lat=None, season_start=6, season_end=9, duty_id=None, point_id=None,
 ) -> RiskPoint:  # fmt: skip
     """Register (or change) a risk point in a grid of the actor's area."""
-    grid = OrgUnit.objects.filter(pk=grid_id if str(grid_id or "").isdigit() else None).first()
+    grid = OrgUnit.objects.filter(pk=parse_id(grid_id)).first()
     if grid is None or not can(actor, perms.VIEW, grid):
         raise NotFound(_("The grid does not exist or is outside your area."))
     if not can(actor, perms.MANAGE, grid):
@@ -76,7 +77,7 @@ def point_save(
         if point_id is None:
             point = RiskPoint.objects.create(**fields)
         else:
-            point = RiskPoint.objects.filter(pk=point_id).first()
+            point = RiskPoint.objects.filter(pk=parse_id(point_id)).first()
             if point is None or not can(actor, perms.MANAGE, point):
                 raise NotFound(_("The point does not exist or is outside your area."))
             for k, v in fields.items():
@@ -151,8 +152,8 @@ def may_report(user, point: RiskPoint) -> bool:
 def alert_report(*, actor, alert_id, point_id, status, note="") -> tuple[AlertReport, bool]:
     """A point's report under an alert; the first wins (a second is 409 already_reported).
     A problem is reported into the loop as a case (防汛隐患), urgent."""
-    alert = Alert.objects.filter(pk=alert_id).first()
-    point = alert.points.filter(pk=point_id).first() if alert else None
+    alert = Alert.objects.filter(pk=parse_id(alert_id)).first()
+    point = alert.points.filter(pk=parse_id(point_id)).first() if alert else None
     if point is None or not (may_report(actor, point) or can(actor, perms.VIEW, point)):
         raise NotFound(_("The point does not exist or is outside your area."))
     if not may_report(actor, point):
@@ -235,6 +236,6 @@ def alerts_visible_to(user):
 
 def alert_for(user, pk) -> Alert:
     try:
-        return alerts_visible_to(user).get(pk=int(pk))
-    except (Alert.DoesNotExist, TypeError, ValueError, OverflowError):
+        return alerts_visible_to(user).get(pk=parse_id(pk))
+    except Alert.DoesNotExist:
         raise NotFound(_("The alert does not exist or is outside your area.")) from None

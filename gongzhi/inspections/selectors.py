@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core.errors import NotFound
+from gongzhi.core.http.forms import parse_id
 from gongzhi.core.permissions import Scope, scope_for
 from gongzhi.core.roles import CODE_LENGTH, Level
 from gongzhi.inspections import perms
@@ -49,8 +50,8 @@ def campaigns_visible_to(user) -> QuerySet[InspectionCampaign]:
 
 def campaign_for(user, pk) -> InspectionCampaign:
     try:
-        return campaigns_visible_to(user).get(pk=int(pk))
-    except (InspectionCampaign.DoesNotExist, TypeError, ValueError, OverflowError):
+        return campaigns_visible_to(user).get(pk=parse_id(pk))
+    except InspectionCampaign.DoesNotExist:
         raise NotFound(_("The campaign does not exist or is outside your area.")) from None
 
 
@@ -63,9 +64,9 @@ def task_for(user, pk) -> InspectionTask:
         return (
             tasks_visible_to(user)
             .select_related("premises", "premises__category", "template", "round__campaign")
-            .get(pk=int(pk))
+            .get(pk=parse_id(pk))
         )
-    except (InspectionTask.DoesNotExist, TypeError, ValueError, OverflowError):
+    except InspectionTask.DoesNotExist:
         raise NotFound(_("The task does not exist or is not yours.")) from None
 
 
@@ -286,8 +287,8 @@ def notices_visible_to(user) -> QuerySet[RectificationNotice]:
 
 def notice_for(user, pk) -> RectificationNotice:
     try:
-        return notices_visible_to(user).get(pk=int(pk))
-    except (RectificationNotice.DoesNotExist, TypeError, ValueError, OverflowError):
+        return notices_visible_to(user).get(pk=parse_id(pk))
+    except RectificationNotice.DoesNotExist:
         raise NotFound(_("The notice does not exist or is outside your area.")) from None
 
 

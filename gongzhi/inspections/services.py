@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 
 from gongzhi.cases import services as case_services
 from gongzhi.cases.models import Category, Channel, Urgency
+from gongzhi.core import dates
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, Invalid, NotFound, PermissionDenied, raise_if
+from gongzhi.core.http.forms import parse_id
 from gongzhi.core.permissions import can, scope_for
 from gongzhi.inspections import checklists, perms
 from gongzhi.inspections.models import (
@@ -48,9 +50,9 @@ def _text(value, limit, name, errors, *, required=True) -> str:
 
 
 def _categories(ids, errors) -> list[PremisesCategory]:
-    try:
-        wanted = {int(i) for i in ids or ()}
-    except (TypeError, ValueError):
+    given = ids if isinstance(ids, list | tuple | set) else ()
+    wanted = {parse_id(i) for i in given} - {None}
+    if len(wanted) != len(set(given)):
         wanted = set()
     found = list(PremisesCategory.objects.filter(pk__in=wanted, is_active=True))
     if not wanted or len(found) != len(wanted):
@@ -72,7 +74,7 @@ def template_save(
     name = _text(name, 50, "name", errors)
     categories = _categories(category_ids, errors)
     case_category = Category.objects.filter(
-        pk=case_category_id if str(case_category_id or "").isdigit() else None,
+        pk=parse_id(case_category_id),
         parent__isnull=False,
         is_active=True,
     ).first()
@@ -127,12 +129,13 @@ def template_save(
 
 
 def _date(value, name, errors) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
+    """A date within core.dates' bounds, given as a date or as YYYY-MM-DD."""
     try:
-        return dt.date.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        errors.setdefault(name, []).append(_("Enter a date like 2026-05-01."))
+        if isinstance(value, dt.date):
+            return value if dates.in_bounds(value) else dates.parse_day("0000-00-00", name)
+        return dates.parse_day(str(value or ""), name, code="invalid")
+    except Invalid as exc:
+        errors.setdefault(name, []).append(exc.message)
         return None
 
 
@@ -373,14 +376,13 @@ def task_submit(
     lng = _float(lng, "lng", errors, -180, 180)
     lat = _float(lat, "lat", errors, -90, 90)
     accuracy_m = _float(accuracy_m, "accuracy_m", errors, 0, 100_000)
-    if device_at not in (None, "") and not isinstance(device_at, dt.datetime):
-        try:
-            device_at = dt.datetime.fromisoformat(str(device_at))
-        except ValueError:
-            errors.setdefault("device_at", []).append(_("Not a valid time."))
-            device_at = None
-    if isinstance(device_at, dt.datetime) and timezone.is_naive(device_at):
-        device_at = timezone.make_aware(device_at)
+    if isinstance(device_at, dt.datetime):
+        device_at = device_at.isoformat()
+    try:
+        device_at = dates.parse_moment(str(device_at or ""), "device_at")
+    except Invalid as exc:
+        errors.setdefault("device_at", []).append(exc.message)
+        device_at = None
     checked = checklists.Checked({}, [], {})
     if outcome == Outcome.INSPECTED:
         checked = checklists.check_answers(items, answers, photos=set(photos))

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.http.forms import parse_id
 from gongzhi.core.permissions import can, scope_for
 from gongzhi.inspections import perms, printing, risk, selectors, services
 from gongzhi.inspections.models import AnswerType, Outcome, TaskState
@@ -255,10 +256,8 @@ def campaign_page(request, campaign_id):
                 % {"n": round_.number, "tasks": round_.tasks.count()},
             )
             return redirect("inspection_campaign", campaign.pk)
-    number = request.GET.get("round", "")
-    progress = selectors.progress(
-        request.user, campaign, round_number=int(number) if number.isdigit() else None
-    )
+    number = parse_id(request.GET.get("round"))
+    progress = selectors.progress(request.user, campaign, round_number=number)
     last = campaign.rounds.order_by("-number").first()
     start = last.due_on + dt.timedelta(days=1) if last else campaign.starts_on
     start = min(max(start, campaign.starts_on), campaign.ends_on)
@@ -269,7 +268,7 @@ def campaign_page(request, campaign_id):
             "campaign": campaign,
             "unit": OrgUnit.objects.filter(code=campaign.unit_code).first(),
             "progress": progress,
-            "round_number": int(number) if number.isdigit() else (last.number if last else None),
+            "round_number": number or (last.number if last else None),
             "may_manage": may_manage and campaign.state == "active",
             "next_start": start,
             "next_due": min(start + dt.timedelta(days=14), campaign.ends_on),

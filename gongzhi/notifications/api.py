@@ -5,6 +5,7 @@ from ninja import Router
 
 from gongzhi.core.http.pagination import keyset_page
 from gongzhi.core.http.schemas import ErrorOut
+from gongzhi.core.http.types import Cursor, Id, Limit
 from gongzhi.notifications import selectors, services
 from gongzhi.notifications.schemas import NotificationOut, NotificationPage, ReadAllOut
 
@@ -13,7 +14,7 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
 @router.get("", response={200: NotificationPage, **ERRORS})
-def notification_list(request, limit: int = 50, cursor: str | None = None):
+def notification_list(request, limit: Limit = 50, cursor: Cursor | None = None):
     """The caller's inbox, newest first."""
     items, next_cursor = keyset_page(
         selectors.notifications_of(request.auth), ordering=("-id",), cursor=cursor, limit=limit
@@ -28,7 +29,7 @@ def notification_read_all(request):
 
 
 @router.post("/{notification_id}/read", response={200: NotificationOut, **ERRORS})
-def notification_read(request, notification_id: int):
+def notification_read(request, notification_id: Id):
     """Mark one notification read (reading it again changes nothing)."""
     n = selectors.notification_for(request.auth, notification_id)
     return services.notification_mark_read(user=request.auth, notification=n)

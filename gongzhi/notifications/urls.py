@@ -5,5 +5,5 @@ from gongzhi.notifications import views
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read-all/", views.inbox_read_all, name="inbox_read_all"),
-    path("inbox/<int:notification_id>/", views.inbox_open, name="inbox_open"),
+    path("inbox/<id:notification_id>/", views.inbox_open, name="inbox_open"),
 ]

@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from gongzhi.core.http.forms import parse_id
 from gongzhi.notifications import selectors, services
 
 PER_PAGE = 30
@@ -14,9 +15,9 @@ PER_PAGE = 30
 def inbox(request):
     """The user's notifications, newest first; `?before=<id>` pages back."""
     qs = selectors.notifications_of(request.user).order_by("-id")
-    before = request.GET.get("before", "")
-    if before.isdigit():
-        qs = qs.filter(pk__lt=int(before))
+    before = parse_id(request.GET.get("before"))
+    if before is not None:
+        qs = qs.filter(pk__lt=before)
     rows = list(qs[: PER_PAGE + 1])
     more = rows[PER_PAGE - 1].pk if len(rows) > PER_PAGE else None
     context = {

@@ -69,6 +69,17 @@ def render(fmt: str, root: str, value, status: int = 200) -> HttpResponse:
     return HttpResponse(body, status=status, content_type=FORMATS[fmt])
 
 
+def format_of(path: str) -> str:
+    """The format a path's suffix asks for: .json, else XML (the spec's default)."""
+    return "json" if path.rstrip("/").endswith(".json") else "xml"
+
+
+def error_shape(request, status: int, code: str, message: str, details=None) -> HttpResponse:
+    """An error raised outside the views (core.http.shapes): the errors body in the
+    format of the path's suffix."""
+    return render_errors(format_of(request.path_info), status, message)
+
+
 def render_errors(fmt: str, status: int, description: str) -> HttpResponse:
     """The spec's error body: [{"code": 404, "description": "…"}] / <errors><error>…"""
     return render(

@@ -15,14 +15,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.cases.models import FINAL_STATES, Case, Category
+from gongzhi.core import dates
 from gongzhi.core.errors import Invalid
 from gongzhi.core.roles import CODE_LENGTH, Level
 from gongzhi.open311.models import ServiceAttribute
-from gongzhi.open311.services import parse_datetime
 from gongzhi.orgs.models import OrgUnit
 
 MAX_DAYS = 90
 MAX_RESULTS = 1000
+# Far past any list a client pages through (a 90-day window), and an offset every
+# database holds.
+MAX_PAGE = 10_000
 
 # Mobile numbers, landlines with area code, and 身份证 numbers within free text.
 _PERSONAL_DIGITS = re.compile(
@@ -71,18 +74,13 @@ def _invalid(name: str, message: str) -> Invalid:
     return Invalid(message, details={name: [message]})
 
 
-def _positive(value, name: str, default: int, maximum: int | None = None) -> int:
+def _positive(value, name: str, default: int, maximum: int) -> int:
     if value in (None, ""):
         return default
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = 0
-    if number < 1 or (maximum and number > maximum):
-        if maximum:
-            message = _("A whole number from 1 to %(max)d.") % {"max": maximum}
-        else:
-            message = _("A whole number from 1.")
+    text = str(value).strip()
+    number = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else 0
+    if not 1 <= number <= maximum:
+        message = _("A whole number from 1 to %(max)d.") % {"max": maximum}
         raise _invalid(name, message)
     return number
 
@@ -102,18 +100,13 @@ def request_query(params, now: dt.datetime | None = None) -> RequestQuery:
             "service_request_id",
             _("At most %(n)d values.") % {"n": MAX_RESULTS},
         )
-    page = _positive(params.get("page"), "page", 1)
+    page = _positive(params.get("page"), "page", 1, MAX_PAGE)
     page_size = _positive(params.get("page_size"), "page_size", MAX_RESULTS, MAX_RESULTS)
     if ids:
         # The spec: service_request_id overrides every other filter.
         return RequestQuery(ids=ids, page=page, page_size=page_size)
-    dates = {}
-    for name in ("start_date", "end_date"):
-        raw = params.get(name)
-        dates[name] = parse_datetime(raw) if raw else None
-        if raw and dates[name] is None:
-            raise _invalid(name, _("An ISO 8601 date and time, e.g. 2026-11-01T00:00:00+08:00."))
-    start, end = dates["start_date"], dates["end_date"]
+    start = dates.parse_moment(params.get("start_date"), "start_date")
+    end = dates.parse_moment(params.get("end_date"), "end_date")
     span = dt.timedelta(days=MAX_DAYS)
     if start is None and end is None:
         start, end = now - span, now

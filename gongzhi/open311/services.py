@@ -15,7 +15,6 @@ Decisions (docs/integrations.md):
   number) and also a `token`, which `GET tokens/{token}` answers for later.
 """
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -23,14 +22,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
 from django.db.models import Q
-from django.utils import dateparse, timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.services import api_token_authenticate
 from gongzhi.cases import services as case_services
 from gongzhi.cases.models import Category, Channel
-from gongzhi.core import permissions
+from gongzhi.core import dates, permissions
 from gongzhi.core.errors import Invalid, NotFound, PermissionDenied
 from gongzhi.core.roles import Perm
 from gongzhi.open311.models import Datatype, Open311Request, ServiceAttribute
@@ -101,7 +99,7 @@ def _attributes(data, category: Category) -> dict:
                 float(value)
             except ValueError:
                 errors.setdefault(name, []).append(_("Enter a number."))
-        elif attr.datatype == Datatype.DATETIME and parse_datetime(value) is None:
+        elif attr.datatype == Datatype.DATETIME and not _moment(value, name):
             errors.setdefault(name, []).append(_("Enter a date and time in ISO 8601."))
         elif len(value) > MAX_ATTRIBUTE_TEXT.get(attr.datatype, 200):
             errors.setdefault(name, []).append(
@@ -113,24 +111,11 @@ def _attributes(data, category: Category) -> dict:
     return kept
 
 
-def parse_datetime(value: str):
-    """An aware datetime from ISO 8601 (a date alone is its midnight); None if unreadable.
-    A '+' of an offset arrives as a space when the client did not encode it."""
-    value = (value or "").strip().replace(" ", "+")
-    if not value:
-        return None
+def _moment(value: str, name: str) -> bool:
     try:
-        when = dateparse.parse_datetime(value)
-        if when is None:
-            day = dateparse.parse_date(value)
-            if day is None:
-                return None
-            when = dt.datetime.combine(day, dt.time())
-    except ValueError:
-        return None
-    if timezone.is_naive(when):
-        when = timezone.make_aware(when, timezone.get_default_timezone())
-    return when
+        return dates.parse_moment(value, name) is not None
+    except Invalid:
+        return False
 
 
 def _building_named(user, address: str) -> int:

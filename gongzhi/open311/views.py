@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from gongzhi.cases.models import FINAL_STATES, Case
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.open311 import selectors, services
-from gongzhi.open311.formats import FORMATS, render, render_errors
+from gongzhi.open311.formats import FORMATS, format_of, render, render_errors
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # When this API's description last changed (Service Discovery `changeset`).
@@ -49,6 +49,7 @@ def open311(view):
     """Checks the format suffix and jurisdiction_id, and turns DomainErrors into the spec's
     error replies: 404 unknown resource or jurisdiction, 403 api_key, 400 otherwise."""
 
+    @csrf_exempt  # machines' endpoints: the api_key authenticates a POST
     @functools.wraps(view)
     def wrapper(request, fmt, **kwargs):
         if fmt not in FORMATS:
@@ -67,9 +68,15 @@ def open311(view):
     return wrapper
 
 
+def _not_allowed(fmt, allowed: str):
+    response = render_errors(fmt, 405, _("Method not allowed."))
+    response["Allow"] = allowed
+    return response
+
+
 def _get_only(request, fmt):
     if request.method not in ("GET", "HEAD"):
-        return render_errors(fmt, 405, _("Method not allowed."))
+        return _not_allowed(fmt, "GET, HEAD")
     return None
 
 
@@ -210,11 +217,11 @@ def _replies(cases) -> list[dict]:
     return [_request_reply(case, agencies) for case in cases]
 
 
-@csrf_exempt
 @open311
 def requests(request, fmt):
-    """GET: the public list of service requests; POST: a new one (from machines, so no
-    CSRF token: the api_key authenticates it)."""
+    """GET: the public list of service requests; POST: a new one."""
+    if request.method not in ("GET", "HEAD", "POST"):
+        return _not_allowed(fmt, "GET, HEAD, POST")
     if request.method == "POST":
         created = services.open311_request_create(
             api_key=request.POST.get("api_key"), data=request.POST
@@ -261,10 +268,12 @@ def token_detail(request, fmt, token):
     )
 
 
+@csrf_exempt
 def not_found(request, path=""):
-    return render_errors("xml", 404, _("No such resource."))
+    return render_errors(format_of(request.path_info), 404, _("No such resource."))
 
 
+@csrf_exempt
 def root(request):
     """The endpoint's base URL (named in discovery): points at the discovery document."""
     return not_found(request)

@@ -6,6 +6,7 @@ from ninja import Query, Router, Status
 from gongzhi.core.errors import DomainError
 from gongzhi.core.http.pagination import keyset_page
 from gongzhi.core.http.schemas import ErrorOut
+from gongzhi.core.http.types import Cursor, Id, Limit, UnitCode
 from gongzhi.core.roles import Level, Perm
 from gongzhi.orgs import geo, selectors, services
 from gongzhi.orgs.schemas import (
@@ -28,10 +29,10 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 def units_list(
     request,
     level: Level | None = None,
-    parent_id: int | None = None,
-    within: str | None = Query(None, description="Only this code and the units under it"),
-    limit: int | None = None,
-    cursor: str | None = None,
+    parent_id: Id | None = None,
+    within: UnitCode | None = Query(None, description="Only this code and the units under it"),
+    limit: Limit | None = None,
+    cursor: Cursor | None = None,
 ):
     """The org units in your area, ordered by code."""
     qs = selectors.units_visible_to(request.auth)
@@ -48,9 +49,10 @@ def units_list(
 @router.get("/units/geojson", response={200: UnitFeatureCollection, **ERRORS})
 def units_geojson(
     request,
-    within: str | None = Query(None, description="Only this code and the units under it"),
+    within: UnitCode | None = Query(None, description="Only this code and the units under it"),
     level: Annotated[
-        list[Level] | None, Query(description="Only these levels (repeatable)")
+        list[Level] | None,
+        Query(max_length=len(Level), description="Only these levels (repeatable)"),
     ] = None,
 ):
     """The boundaries of the units in your area as a GeoJSON FeatureCollection (WGS-84)."""
@@ -127,7 +129,7 @@ def _uploaded_bytes(request) -> bytes:
 
 
 @router.get("/units/{unit_id}", response={200: OrgUnitOut, **ERRORS})
-def unit_detail(request, unit_id: int):
+def unit_detail(request, unit_id: Id):
     return selectors.unit_for(request.auth, unit_id)
 
 
@@ -145,7 +147,7 @@ def unit_create(request, payload: OrgUnitCreateIn):
 
 
 @router.patch("/units/{unit_id}", response={200: OrgUnitOut, **ERRORS})
-def unit_update(request, unit_id: int, payload: OrgUnitUpdateIn):
+def unit_update(request, unit_id: Id, payload: OrgUnitUpdateIn):
     """Rename (needs org management) and/or edit the service card."""
     unit = selectors.unit_for(request.auth, unit_id)
     data = payload.dict(exclude_unset=True)

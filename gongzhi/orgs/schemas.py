@@ -2,6 +2,8 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
+from gongzhi.core.http.types import Id
+
 
 class OrgUnitOut(Schema):
     id: int
@@ -21,7 +23,7 @@ class OrgUnitPage(Schema):
 
 
 class OrgUnitCreateIn(Schema):
-    parent_id: int | None = None
+    parent_id: Id | None = None
     code: str = Field(..., max_length=24)
     name: str = Field(..., max_length=100)
 
@@ -42,7 +44,7 @@ class DepartmentOut(Schema):
 
 
 class DepartmentCreateIn(Schema):
-    district_id: int
+    district_id: Id
     code: str = Field(..., max_length=32)
     name: str = Field(..., max_length=100)
     phone: str = Field("", max_length=32)

@@ -5,6 +5,7 @@ from ninja import Router, Status
 
 from gongzhi.core.http.pagination import keyset_page
 from gongzhi.core.http.schemas import ErrorOut
+from gongzhi.core.http.types import Cursor, Id, Limit, Search, UnitCode, Word
 from gongzhi.registry import selectors, services
 from gongzhi.registry.models import PremisesCategory, Tag
 from gongzhi.registry.schemas import (
@@ -33,10 +34,10 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 @router.get("/buildings", response={200: BuildingPage, **ERRORS})
 def buildings_list(
     request,
-    within: str | None = None,
-    q: str | None = None,
-    limit: int | None = None,
-    cursor: str | None = None,
+    within: UnitCode | None = None,
+    q: Search | None = None,
+    limit: Limit | None = None,
+    cursor: Cursor | None = None,
 ):
     qs = selectors.buildings_visible_to(request.auth)
     if within:
@@ -53,24 +54,24 @@ def building_create(request, payload: BuildingIn):
 
 
 @router.get("/buildings/{building_id}", response={200: BuildingOut, **ERRORS})
-def building_detail(request, building_id: int):
+def building_detail(request, building_id: Id):
     return selectors.building_for(request.auth, building_id)
 
 
 @router.put("/buildings/{building_id}", response={200: BuildingOut, **ERRORS})
-def building_update(request, building_id: int, payload: BuildingIn):
+def building_update(request, building_id: Id, payload: BuildingIn):
     building = selectors.building_for(request.auth, building_id)
     return services.building_save(actor=request.auth, building=building, **payload.dict())
 
 
 @router.get("/buildings/{building_id}/households", response={200: list[HouseholdOut], **ERRORS})
-def building_households(request, building_id: int):
+def building_households(request, building_id: Id):
     building = selectors.building_for(request.auth, building_id)
     return list(building.households.order_by("unit_name", "room"))
 
 
 @router.post("/buildings/{building_id}/roles", response={201: dict, **ERRORS})
-def building_role_set(request, building_id: int, payload: BuildingRoleIn):
+def building_role_set(request, building_id: Id, payload: BuildingRoleIn):
     building = selectors.building_for(request.auth, building_id)
     resident = selectors.resident_for(request.auth, payload.resident_id)
     role = services.building_role_set(
@@ -94,13 +95,13 @@ def household_create(request, payload: HouseholdIn):
 @router.get("/residents", response={200: ResidentPage, **ERRORS})
 def residents_list(
     request,
-    q: str | None = None,
-    within: str | None = None,
-    residence_type: str | None = None,
-    tag_id: int | None = None,
-    building_id: int | None = None,
-    limit: int | None = None,
-    cursor: str | None = None,
+    q: Search | None = None,
+    within: UnitCode | None = None,
+    residence_type: Word | None = None,
+    tag_id: Id | None = None,
+    building_id: Id | None = None,
+    limit: Limit | None = None,
+    cursor: Cursor | None = None,
 ):
     """Search by name, address, a phone's last four digits, a full mobile or an exact 身份证号."""
     qs = selectors.residents_search(
@@ -122,12 +123,12 @@ def resident_create(request, payload: ResidentIn):
 
 
 @router.get("/residents/{resident_id}", response={200: ResidentOut, **ERRORS})
-def resident_detail(request, resident_id: int):
+def resident_detail(request, resident_id: Id):
     return selectors.resident_for(request.auth, resident_id)
 
 
 @router.put("/residents/{resident_id}", response={200: ResidentOut, **ERRORS})
-def resident_update(request, resident_id: int, payload: ResidentIn):
+def resident_update(request, resident_id: Id, payload: ResidentIn):
     """Blank id_number or phone keep the stored values."""
     resident = selectors.resident_for(request.auth, resident_id)
     data = services.ResidentInput(**payload.dict())
@@ -135,7 +136,7 @@ def resident_update(request, resident_id: int, payload: ResidentIn):
 
 
 @router.post("/residents/{resident_id}/reveal", response={200: RevealOut, **ERRORS})
-def resident_reveal(request, resident_id: int, payload: RevealIn):
+def resident_reveal(request, resident_id: Id, payload: RevealIn):
     resident = selectors.resident_for(request.auth, resident_id)
     value = services.pii_reveal(actor=request.auth, obj=resident, field_name=payload.field)
     return {"field": payload.field, "value": value}
@@ -144,11 +145,11 @@ def resident_reveal(request, resident_id: int, payload: RevealIn):
 @router.get("/premises", response={200: PremisesPage, **ERRORS})
 def premises_list(
     request,
-    within: str | None = None,
-    q: str | None = None,
-    category_id: int | None = None,
-    limit: int | None = None,
-    cursor: str | None = None,
+    within: UnitCode | None = None,
+    q: Search | None = None,
+    category_id: Id | None = None,
+    limit: Limit | None = None,
+    cursor: Cursor | None = None,
 ):
     qs = selectors.premises_visible_to(request.auth)
     if within:
@@ -167,25 +168,25 @@ def premises_create(request, payload: PremisesIn):
 
 
 @router.get("/premises/{premises_id}", response={200: PremisesOut, **ERRORS})
-def premises_detail(request, premises_id: int):
+def premises_detail(request, premises_id: Id):
     return selectors.premises_for(request.auth, premises_id)
 
 
 @router.put("/premises/{premises_id}", response={200: PremisesOut, **ERRORS})
-def premises_update(request, premises_id: int, payload: PremisesIn):
+def premises_update(request, premises_id: Id, payload: PremisesIn):
     premises = selectors.premises_for(request.auth, premises_id)
     return services.premises_save(actor=request.auth, premises=premises, **payload.dict())
 
 
 @router.post("/premises/{premises_id}/reveal", response={200: RevealOut, **ERRORS})
-def premises_reveal(request, premises_id: int, payload: RevealIn):
+def premises_reveal(request, premises_id: Id, payload: RevealIn):
     premises = selectors.premises_for(request.auth, premises_id)
     value = services.pii_reveal(actor=request.auth, obj=premises, field_name=payload.field)
     return {"field": payload.field, "value": value}
 
 
 @router.get("/stats", response={200: list[GridStatsOut], **ERRORS})
-def grid_stats(request, within: str | None = None):
+def grid_stats(request, within: UnitCode | None = None):
     """Per grid of your area: buildings, households, residents by residence type and by tag."""
     return selectors.grid_statistics(request.auth, within=within or "")
 

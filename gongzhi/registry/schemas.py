@@ -2,6 +2,8 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from gongzhi.core.http.types import Id, Lat, Lng, Word
+
 
 class BuildingOut(Schema):
     id: int
@@ -15,13 +17,13 @@ class BuildingOut(Schema):
 
 
 class BuildingIn(Schema):
-    grid_id: int
+    grid_id: Id
     name: str = Field(..., max_length=100)
     address: str = Field("", max_length=200)
-    floors: int | None = None
-    lng: float | None = None
-    lat: float | None = None
-    crs: str = Field("wgs84", description="wgs84 | gcj02 | bd09")
+    floors: int | None = Field(None, ge=1, le=200)
+    lng: Lng | None = None
+    lat: Lat | None = None
+    crs: Word = Field("wgs84", description="wgs84 | gcj02 | bd09")
 
 
 class BuildingPage(Schema):
@@ -38,7 +40,7 @@ class HouseholdOut(Schema):
 
 
 class HouseholdIn(Schema):
-    building_id: int
+    building_id: Id
     unit_name: str = Field("", max_length=20)
     room: str = Field(..., max_length=20)
 
@@ -65,16 +67,16 @@ class ResidentOut(Schema):
 
 class ResidentIn(Schema):
     name: str = Field(..., max_length=50)
-    grid_id: int | None = Field(None, description="needed when no home is given")
+    grid_id: Id | None = Field(None, description="needed when no home is given")
     id_number: str = Field("", max_length=32)
     phone: str = Field("", max_length=32)
-    household_id: int | None = None
-    building_id: int | None = Field(None, description="with unit_name and room: the home")
+    household_id: Id | None = None
+    building_id: Id | None = Field(None, description="with unit_name and room: the home")
     unit_name: str = Field("", max_length=20)
     room: str = Field("", max_length=20)
     relationship: str = Field("", max_length=16)
     residence_type: str = Field("registered", max_length=16)
-    tag_ids: list[int] = Field(default_factory=list, max_length=50)
+    tag_ids: list[Id] = Field(default_factory=list, max_length=50)
     note: str = Field("", max_length=200)
 
 
@@ -84,7 +86,7 @@ class ResidentPage(Schema):
 
 
 class RevealIn(Schema):
-    field: str = Field(..., description="id_number | phone")
+    field: Word = Field(..., description="id_number | phone")
 
 
 class RevealOut(Schema):
@@ -107,16 +109,16 @@ class PremisesOut(Schema):
 
 
 class PremisesIn(Schema):
-    grid_id: int
+    grid_id: Id
     name: str = Field(..., max_length=100)
-    category_id: int
+    category_id: Id
     address: str = Field("", max_length=200)
     responsible_name: str = Field("", max_length=50)
     phone: str = Field("", max_length=32)
     uscc: str = Field("", max_length=32)
-    lng: float | None = None
-    lat: float | None = None
-    crs: str = "wgs84"
+    lng: Lng | None = None
+    lat: Lat | None = None
+    crs: Word = "wgs84"
 
 
 class PremisesPage(Schema):
@@ -125,8 +127,8 @@ class PremisesPage(Schema):
 
 
 class BuildingRoleIn(Schema):
-    resident_id: int
-    role: str = Field(..., description="head | informant | publicist")
+    resident_id: Id
+    role: Word = Field(..., description="head | informant | publicist")
 
 
 class NamedOut(Schema):

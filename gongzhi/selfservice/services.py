@@ -22,6 +22,7 @@ from gongzhi.cases import services as case_services
 from gongzhi.cases.models import OPEN_STATES, Case, CaseAttachment, CaseEvent, Rating, State
 from gongzhi.core import crypto
 from gongzhi.core.errors import DomainError, Invalid, NotFound
+from gongzhi.core.http.forms import parse_id
 from gongzhi.notifications import sms
 from gongzhi.orgs.models import OrgUnit
 from gongzhi.registry import pii
@@ -344,11 +345,7 @@ def my_photo(phone_hash: str, case_id, attachment_id) -> CaseAttachment:
     return att
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+_int = parse_id
 
 
 @dataclass

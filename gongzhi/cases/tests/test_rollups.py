@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from gongzhi.cases import kpis, kpis_raw, rollups, services
 from gongzhi.cases.models import Case, CaseRollup, CaseRollupCount, Category, Channel, State
-from gongzhi.cases.periods import period_bounds
 from gongzhi.core import manifest
+from gongzhi.core.dates import period_bounds
 from gongzhi.core.errors import DomainError
 from gongzhi.core.manifest import Count
 from gongzhi.core.roles import Level

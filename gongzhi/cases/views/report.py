@@ -15,6 +15,7 @@ from gongzhi.cases.kinds import GENERAL, get_kind
 from gongzhi.cases.views.common import form_errors
 from gongzhi.core import permissions
 from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.http.forms import parse_id
 from gongzhi.core.roles import Level, Perm
 from gongzhi.orgs import selectors as orgs
 from gongzhi.registry import selectors as registry
@@ -152,7 +153,7 @@ def case_new_buildings(request):
     """The building options of one grid (htmx swaps them into the report form)."""
     if not permissions.can(request.user, Perm.CASE_REPORT):
         raise NotFound(_("Not found."))
-    grid_id = request.GET.get("grid_id") or None
+    grid_id = parse_id(request.GET.get("grid_id"))
     return render(
         request,
         "cases/_building_options.html",

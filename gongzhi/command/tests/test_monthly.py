@@ -213,18 +213,6 @@ def test_monthly_report__bad_month_is_invalid_month(history, people, tree, year,
     assert exc.value.code == "invalid_month" and exc.value.message
 
 
-@pytest.mark.parametrize("text", ["abc", "2026-13x", "", "2026/10", "202610", "2026-10-01"])
-def test_parse_month__refuses_malformed_text(text):
-    with pytest.raises(Invalid) as exc:
-        monthly.parse_month(text)
-    assert exc.value.code == "invalid_month"
-
-
-def test_parse_month__reads_year_and_month():
-    assert monthly.parse_month(" 2026-10 ") == (2026, 10)
-    assert monthly.parse_month("2026-3") == (2026, 3)
-
-
 def _other_leader(tree):
     user = UserFactory(username="leader2")
     PositionFactory(user=user, role=Role.LEADER, org_unit=tree.sub2)

@@ -14,6 +14,7 @@ TITLES = {
     403: _("No permission"),
     404: _("Page not found"),
     409: _("Conflicting operation"),
+    413: _("Request too large"),
     500: _("System error"),
 }
 

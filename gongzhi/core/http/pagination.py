@@ -36,7 +36,7 @@ def _invalid_cursor() -> DomainError:
 def _decode_cursor(cursor: str, fields) -> list:
     try:
         values = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # a forged cursor nested past the stack
         raise _invalid_cursor() from None
     if not isinstance(values, list) or len(values) != len(fields):
         raise _invalid_cursor()

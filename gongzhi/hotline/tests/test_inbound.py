@@ -155,6 +155,44 @@ def test_a_json_array_is_refused(tree, people, push):
     assert nothing_created()
 
 
+def test_deeply_nested_json_is_400_not_a_recursion_error(tree, people, push):
+    # well within the 256 KB an order may have
+    response = push(body=b"[" * 60_000 + b"]" * 60_000)
+    assert response.status_code == 400
+    assert response.json()["code"] == "malformed"
+    assert nothing_created() and not HotlineNonce.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("deadline", "9999-12-31T23:59:59-12:00"),
+        ("deadline", "9999-12-31"),
+        ("accepted_at", "0001-01-01T00:00:00+14:00"),
+        ("accepted_at", "1999-12-31"),
+    ],
+)
+def test_times_beyond_the_calendar_bounds_are_named(tree, people, push, field, value):
+    response = push(order_data(**{field: value}))
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid" and field in response.json()["details"]
+    assert nothing_created()
+
+
+def test_nul_in_a_field_is_refused(tree, people, push):
+    response = push(order_data(content="路灯\u0000不亮"))
+    assert response.status_code == 400 and response.json()["code"] == "nul_character"
+    assert nothing_created()
+
+
+def test_a_body_that_is_not_json_is_415(tree, people, client):
+    body = json.dumps(order_data()).encode()
+    headers = signing.signed_headers(SECRET, body)
+    response = client.post("/hotline/orders", data=body, content_type="text/plain", headers=headers)
+    assert response.status_code == 415 and response.json()["code"] == "unsupported_media_type"
+    assert nothing_created() and not HotlineNonce.objects.exists()
+
+
 def test_missing_fields_are_named(tree, people, push):
     response = push({"title": "无编号"})
     assert response.status_code == 400

@@ -297,7 +297,7 @@ def test_chinese_and_markup_round_trip_in_json(client, post):
 
 @pytest.mark.parametrize(
     "path",
-    ["services.txt", "services.html", "requests.csv", "discovery.XML", "services", "nothing.json"],
+    ["services.txt", "services.html", "requests.csv", "discovery.XML", "services", "nothing"],
 )
 def test_unsupported_suffix_or_unknown_path_is_404_in_xml(client, path, db):
     response = client.get(f"{BASE}{path}")
@@ -306,6 +306,12 @@ def test_unsupported_suffix_or_unknown_path_is_404_in_xml(client, path, db):
     assert response["Content-Type"] == "text/xml; charset=utf-8"
     assert parse(response).tag == "errors"
     assert error(response)[0] == "404"
+
+
+def test_unknown_path_with_the_json_suffix_is_404_in_json(client, db):
+    response = client.get(f"{BASE}nothing.json")
+    assert response.status_code == 404
+    assert response.json() == [{"code": 404, "description": "资源不存在。"}]
 
 
 def test_jurisdiction_id__checked_when_configured(client, settings, db):

@@ -3,14 +3,15 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from gongzhi.cases import rollups
+from gongzhi.core import dates
 from gongzhi.core.errors import DomainError
 
 
 def _date(value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"日期格式应为 YYYY-MM-DD：{value}") from None
+        return dates.parse_day(value, "date")
+    except DomainError as exc:
+        raise CommandError(f"{exc.message} {value}") from None
 
 
 class Command(BaseCommand):
