@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core import crypto, permissions
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import DomainError, PermissionDenied
+from gongzhi.core.pii_text import mask_personal_text
 from gongzhi.core.roles import Perm
 from gongzhi.imports.formats import (
     BUILDINGS,
@@ -187,7 +188,7 @@ def residents_export(
                 household.unit_name if household else "",
                 household.room if household else "",
                 "、".join(t.name for t in r.tags.all()),
-                r.note,
+                r.note if full else mask_personal_text(r.note),
             ]
 
     file, n = _write(ImportKind.RESIDENTS, RESIDENTS, keys, rows())

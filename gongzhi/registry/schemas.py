@@ -2,6 +2,8 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from gongzhi.core.http.schemas import MaskedText
+
 
 class BuildingOut(Schema):
     id: int
@@ -56,7 +58,7 @@ class ResidentOut(Schema):
     relationship: str
     residence_type: str
     tags: list[str]
-    note: str
+    note: MaskedText = Field(..., description="Phones and ID numbers in it are masked")
 
     @staticmethod
     def resolve_tags(obj):

@@ -105,6 +105,16 @@ def test_residents_export__masked_on_request(people, tree, registry):
     assert AuditLog.objects.get(action="registry.exported").changes["masked"] is True
 
 
+def test_residents_export__numbers_in_the_note_follow_the_mask(people, tree, registry):
+    Resident.objects.filter(name="王秀英").update(note="女儿电话 138 0000 1111")
+
+    _headers, masked = _sheet(exports.residents_export(actor=people.community_worker))
+    _headers, full = _sheet(exports.residents_export(actor=people.admin))
+
+    assert masked[0]["备注"] == "女儿电话 138****1111"
+    assert full[0]["备注"] == "女儿电话 138 0000 1111"
+
+
 def test_residents_export__scoped_and_filtered_like_the_list(people, tree, registry):
     _h, rows = _sheet(exports.residents_export(actor=people.gw_a))
     assert [r["姓名"] for r in rows] == ["王秀英", "李建国"]

@@ -21,6 +21,12 @@ def test_resident_page__other_grid_is_404_and_masked_here(places, people, login)
     assert places.resident_a.id_number_masked in body and ID_A not in body
 
 
+def test_resident_page__numbers_in_the_note_are_masked(places, people, login):
+    Resident.objects.filter(pk=places.resident_a.pk).update(note="儿子 +86 139 0000 2222")
+    body = login(people.gw_a).get(f"/registry/residents/{places.resident_a.pk}/").content.decode()
+    assert "儿子 139****2222" in body and "0000 2222" not in body
+
+
 def test_reveal_button__shows_the_value_and_audits(places, people, login):
     client = login(people.gw_a)
     response = client.post(
