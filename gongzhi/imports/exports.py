@@ -14,12 +14,11 @@ import tempfile
 from dataclasses import dataclass
 from typing import IO
 
-import xlsxwriter
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.core import crypto, permissions
+from gongzhi.core import crypto, permissions, xlsx
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import DomainError, PermissionDenied
 from gongzhi.core.pii_text import mask_personal_text
@@ -87,7 +86,7 @@ def _headers(fmt: Format, keys: list[str]) -> list[str]:
 
 def _write(kind: str, fmt: Format, keys: list[str], rows) -> tuple[IO[bytes], int]:
     out = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it)
-    wb = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_numbers": False})
+    wb = xlsx.Workbook(out, {"constant_memory": True})
     head = wb.add_format({"bold": True, "bg_color": "#E8EFFB", "border": 1})
     sheet = wb.add_worksheet(SHEET_NAMES[kind])
     for col, key in enumerate(keys):

@@ -6,6 +6,7 @@ from python_calamine import CalamineWorkbook
 from gongzhi.core import crypto
 from gongzhi.core.errors import DomainError, PermissionDenied
 from gongzhi.core.models import AuditLog
+from gongzhi.core.tests.xlsx_support import HOSTILE, assert_text_kept
 from gongzhi.imports import exports
 from gongzhi.imports.tests.conftest import id_number
 from gongzhi.registry import pii
@@ -183,6 +184,22 @@ def test_buildings_and_premises_export(people, tree, registry):
         "premises",
     ]
     assert exports.premises_export(actor=people.gw_b).rows == 0
+
+
+@pytest.mark.parametrize("masked", [True, False])
+def test_exports__names_that_look_like_formulas_stay_text(people, tree, registry, masked):
+    Resident.objects.filter(name="王秀英").update(name=HOSTILE[0], note=HOSTILE[1])
+    Building.objects.update(name=HOSTILE[2], address=HOSTILE[3])
+    Household.objects.update(room=HOSTILE[4])
+    Premises.objects.update(name=HOSTILE[5], address=HOSTILE[6])
+
+    for export, texts in (
+        (exports.residents_export(actor=people.admin, masked=masked), HOSTILE[:3] + HOSTILE[4:5]),
+        (exports.buildings_export(actor=people.admin), HOSTILE[2:4]),
+        (exports.premises_export(actor=people.admin), HOSTILE[5:7]),
+    ):
+        with export.file:
+            assert_text_kept(export.file.read(), texts)
 
 
 def test_export__in_full_imports_back_without_changes(people, tree, registry, jobs):
