@@ -387,7 +387,7 @@ def test_monthly_page__shows_the_report(history, people, tree, login):
     for name in (tree.community.name, tree.community2.name, tree.department.name):
         assert name in html
     assert reverse("command_monthly_xlsx") + f"?unit={tree.sub.code}&amp;month=2026-10" in html
-    assert "window.print()" in html
+    assert "data-print" in html  # the print button (web/static/js/site.js)
     assert not AuditLog.objects.filter(action="command.monthly_export").exists()
 
 
