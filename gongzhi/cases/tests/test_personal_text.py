@@ -177,3 +177,13 @@ def test_seal_migration__masks_the_cases_stored_before(report, people):
         DESCRIPTION,
         "",
     )
+
+
+def test_admin_case_page_shows_the_text_masked(case, people, login):
+    people.admin.is_superuser = True
+    people.admin.save()
+    response = login(people.admin).get(f"/admin/cases/case/{case.pk}/change/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "139****6813" in body
+    assert_nothing_personal(body, "admin")

@@ -128,3 +128,13 @@ def test_building_role__appointed_from_the_building_page(places, people, login):
     assert bad.status_code == 400 and BuildingRole.objects.count() == 1
     other = login(people.gw_b).post(url, {"resident_id": places.resident_a.pk, "role": "informant"})
     assert other.status_code == 404 and BuildingRole.objects.count() == 1
+
+
+def test_admin_resident_page__numbers_in_the_note_are_masked(places, people, login):
+    Resident.objects.filter(pk=places.resident_a.pk).update(note="儿子 +86 139 0000 2222")
+    people.admin.is_superuser = True
+    people.admin.save()
+    response = login(people.admin).get(f"/admin/registry/resident/{places.resident_a.pk}/change/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "139****2222" in body and "0000 2222" not in body
