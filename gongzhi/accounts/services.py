@@ -27,11 +27,6 @@ class LoginFailed(DomainError):
     status = 401
 
 
-class AccountLocked(DomainError):
-    code = "account_locked"
-    status = 403
-
-
 # A real hash to check against for unknown usernames, so timing does not tell
 # which usernames exist.
 _DUMMY_HASH = None
@@ -44,29 +39,36 @@ def _dummy_check(password: str) -> None:
     check_password(password, _DUMMY_HASH)
 
 
-def _locked_message(user: User, now) -> str:
-    minutes = max(1, int((user.locked_until - now).total_seconds() + 59) // 60)
-    return _(
-        "Too many failed attempts: this account is locked. Try again in %(minutes)d minutes "
-        "or ask an administrator to unlock it."
-    ) % {"minutes": minutes}
+def _refused() -> LoginFailed:
+    """The one answer to a failed login: an unknown username, a wrong password and a
+    locked account read the same, so none of them tells that the account exists."""
+    return LoginFailed(
+        _(
+            "Wrong username or password. After %(n)d wrong attempts in a row an account is "
+            "locked for %(minutes)d minutes; an administrator can unlock it sooner."
+        )
+        % {"n": settings.LOGIN_MAX_FAILURES, "minutes": settings.LOGIN_LOCKOUT_MINUTES}
+    )
 
 
 def login_authenticate(*, username: str, password: str) -> User:
-    """The user these credentials open, or LoginFailed / AccountLocked.
+    """The user these credentials open, or LoginFailed.
 
     A wrong password counts a failure; LOGIN_MAX_FAILURES in a row lock the account
     for LOGIN_LOCKOUT_MINUTES. A locked account refuses even the right password.
-    An unknown username writes nothing.
+    An unknown username writes nothing. Unknown, wrong and locked get the same message
+    and status, and each costs one password hash, so neither the answer nor its time
+    tells whether the username exists (or is locked).
     """
     username = (username or "").strip()
     now = timezone.now()
     user = User.objects.filter(username=username).first() if username else None
     if user is None:
         _dummy_check(password or "")
-        raise LoginFailed(_("Wrong username or password."))
+        raise _refused()
     if user.is_locked(now):
-        raise AccountLocked(_locked_message(user, now))
+        check_password(password or "", user.password)  # the time of any other attempt
+        raise _refused()
     if user.check_password(password or "") and user.is_active:
         if user.failed_logins or user.locked_until:
             User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
@@ -96,13 +98,7 @@ def login_authenticate(*, username: str, password: str) -> User:
                 obj=locked,
                 changes={"locked_until": locked.locked_until.isoformat()},
             )
-    if locked.locked_until:
-        raise AccountLocked(_locked_message(locked, now))
-    left = settings.LOGIN_MAX_FAILURES - failures
-    raise LoginFailed(
-        _("Wrong username or password. %(left)d attempts left before the account is locked.")
-        % {"left": left}
-    )
+    raise _refused()
 
 
 def user_unlock(*, actor, user: User) -> User:

@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from gongzhi.cases.models import Case, CaseEvent, Category, DeadlinePolicy
+from gongzhi.core.pii_text import mask_personal_text
 from gongzhi.orgs.admin import AuditedAdmin
 
 
@@ -28,9 +30,14 @@ class DeadlinePolicyAdmin(AuditedAdmin):
     list_filter = ("urgency",)
 
 
+@admin.display(description=_("note"))
+def masked_note(obj) -> str:
+    return mask_personal_text(obj.note)
+
+
 class CaseEventInline(admin.TabularInline):
     model = CaseEvent
-    fields = ("at", "actor_name", "action", "from_state", "to_state", "note")
+    fields = ("at", "actor_name", "action", "from_state", "to_state", masked_note)
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -50,8 +57,25 @@ class CaseAdmin(admin.ModelAdmin):
     date_hierarchy = "reported_at"
     list_select_related = ("category__parent",)
     show_full_result_count = False  # counting millions of rows on every page is slow
-    exclude = ("reporter_phone_enc", "reporter_phone_hash", "idempotency_key")
+    # Free text staff wrote is shown masked, as on the pages (the title and description
+    # are stored masked).
+    exclude = (
+        "reporter_phone_enc",
+        "reporter_phone_hash",
+        "idempotency_key",
+        "result",
+        "supervision_note",
+    )
+    readonly_fields = ("masked_result", "masked_supervision_note")
     inlines = [CaseEventInline]
+
+    @admin.display(description=_("handling result"))
+    def masked_result(self, obj) -> str:
+        return mask_personal_text(obj.result)
+
+    @admin.display(description=_("supervision note"))
+    def masked_supervision_note(self, obj) -> str:
+        return mask_personal_text(obj.supervision_note)
 
     def has_add_permission(self, request):
         return False

@@ -34,6 +34,7 @@ from gongzhi.cases.schemas import (
     NoteIn,
     PhoneOut,
     QueueOut,
+    TextOut,
 )
 from gongzhi.cases.workflow import CASE_FLOW
 from gongzhi.core.errors import NotFound
@@ -340,6 +341,13 @@ def case_extension_request(request, case_id: Id, payload: ExtensionIn):
 def case_reveal_phone(request, case_id: Id):
     """The reporter's phone in full, to call them; every reveal is audited."""
     return {"phone": services.case_reveal_phone(actor=request.auth, case_id=case_id)}
+
+
+@router.post("/{case_id}/reveal-text", response={200: TextOut, **ERRORS})
+def case_reveal_text(request, case_id: Id):
+    """The title and description as written, phones and ID numbers in full (everywhere
+    else they are masked); for those who may call the reporter back; audited."""
+    return services.case_reveal_text(actor=request.auth, case_id=case_id)
 
 
 # -- photos ----------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Schemas of the case API: one input per action, the compact case for lists, the full
 case with its timeline for the detail. Reporter phones leave only masked; the sealed
-value is opened by /reveal-phone alone."""
+value is opened by /reveal-phone alone. Phones and 身份证号 in the free text are masked
+too: the title and description are stored masked (/reveal-text opens them as written),
+notes, results and reasons are masked here (cases.text)."""
 
 import datetime as dt
 
@@ -10,6 +12,7 @@ from ninja import Field, Schema
 
 from gongzhi.cases.models import Channel, Urgency
 from gongzhi.cases.services.common import MAX_EXTENSION_DAYS
+from gongzhi.core.http.schemas import MaskedText
 from gongzhi.core.http.types import Id, Lat, Lng, Version, Word
 
 # -- reference data -----------------------------------------------------------------
@@ -130,7 +133,7 @@ class EventOut(Schema):
     action: str
     from_state: str
     to_state: str
-    note: str
+    note: MaskedText
     data: dict
     attachments: list[AttachmentOut]
 
@@ -155,12 +158,12 @@ class ExtensionRequestOut(Schema):
     case_number: str
     case_title: str
     days: int
-    reason: str
+    reason: MaskedText
     status: str
     requested_by: str
     requested_at: dt.datetime
     decided_at: dt.datetime | None
-    decision_note: str
+    decision_note: MaskedText
 
     @staticmethod
     def resolve_case_number(obj) -> str:
@@ -184,17 +187,22 @@ class CaseDetailOut(CaseOut):
     """A case with everything: its timeline and what the caller may do with it now."""
 
     description: str
+    text_masked: bool = Field(
+        ...,
+        description="The title or description held a phone or ID number, shown masked: "
+        "POST /cases/{id}/reveal-text reads them as written (cases.reveal, audited)",
+    )
     lng: float | None
     lat: float | None
     building_id: int | None
     reporter_resident_id: int | None
     reporter_name: str
     assignee_code: str = Field(..., description="The community or grid handling it, or empty")
-    result: str
+    result: MaskedText
     self_handled: bool
     rework_count: int
     extended_days: int
-    supervision_note: str
+    supervision_note: MaskedText
     registered_at: dt.datetime | None
     respond_by: dt.datetime | None
     responded_at: dt.datetime | None
@@ -223,6 +231,10 @@ class CaseDetailOut(CaseOut):
 
     # events, actions and pending_extension are read by the API from the caller's view
     # of the case (cases.api.case_detail_out) and set on the object before rendering.
+    @staticmethod
+    def resolve_text_masked(obj) -> bool:
+        return bool(obj.text_enc)
+
     @staticmethod
     def resolve_events(obj):
         return obj.api_events
@@ -337,6 +349,13 @@ class MergeIn(NoteIn):
 
 class PhoneOut(Schema):
     phone: str
+
+
+class TextOut(Schema):
+    """A case's title and description as written."""
+
+    title: str
+    description: str
 
 
 class ListFilterOut(Schema):

@@ -16,4 +16,5 @@ urlpatterns = [
     path("cases/<id:case_id>/", views.case_detail, name="case_detail"),
     path("cases/<id:case_id>/act/<str:action>/", views.case_act, name="case_act"),
     path("cases/<id:case_id>/reveal/", views.case_reveal, name="case_reveal"),
+    path("cases/<id:case_id>/reveal-text/", views.case_reveal_text, name="case_reveal_text"),
 ]

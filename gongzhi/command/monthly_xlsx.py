@@ -4,7 +4,6 @@ and the categories, each sheet ready to print; every download is audited."""
 import io
 import re
 
-import xlsxwriter
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from django.utils.translation import pgettext, pgettext_lazy
 
 from gongzhi.cases import kpis
 from gongzhi.command.monthly import MonthlyReport, columns, monthly_report
+from gongzhi.core import xlsx
 from gongzhi.core.audit import audit_record
 from gongzhi.core.roles import Level
 
@@ -43,7 +43,7 @@ class _Book:
 
     def __init__(self, report: MonthlyReport, out):
         self.report = report
-        self.wb = xlsxwriter.Workbook(out, {"in_memory": True})
+        self.wb = xlsx.Workbook(out, {"in_memory": True})
         self.wb.set_properties(
             {
                 "title": f"{report.unit_name} {report.label} {_('Monthly report')}",

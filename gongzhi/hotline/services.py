@@ -31,6 +31,7 @@ from gongzhi.cases.models import Case, Category, Channel, State, Urgency
 from gongzhi.core import dates
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import DomainError, Invalid
+from gongzhi.core.pii_text import mask_personal_text
 from gongzhi.core.roles import CODE_LENGTH, Level, Role
 from gongzhi.hotline import signing
 from gongzhi.hotline.models import HotlineNonce, HotlineOrder, OutboundEvent, OutboundStatus
@@ -308,10 +309,18 @@ def _district_of(grid: OrgUnit) -> OrgUnit:
     return OrgUnit.objects.get(code=grid.code[: CODE_LENGTH[Level.DISTRICT]])
 
 
+_FREE_TEXT = ("title", "content", "address", "contact_name")
+
+
 def _masked_payload(data: dict) -> dict:
-    payload = dict(data)
+    """The order as received, for the admin: the contact phone masked, and any phone or
+    身份证号 in its free text (the case holds the text as written, sealed)."""
+    payload = {
+        k: mask_personal_text(v) if k in _FREE_TEXT and isinstance(v, str) else v
+        for k, v in data.items()
+    }
     if payload.get("contact_phone"):
-        payload["contact_phone"] = pii.seal_phone(str(payload["contact_phone"]))["phone_masked"]
+        payload["contact_phone"] = pii.seal_phone(str(data["contact_phone"]))["phone_masked"]
     return payload
 
 

@@ -14,14 +14,14 @@ import tempfile
 from dataclasses import dataclass
 from typing import IO
 
-import xlsxwriter
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongzhi.core import crypto, permissions
+from gongzhi.core import crypto, permissions, xlsx
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import DomainError, PermissionDenied
+from gongzhi.core.pii_text import mask_personal_text
 from gongzhi.core.roles import Perm
 from gongzhi.imports.formats import (
     BUILDINGS,
@@ -86,7 +86,7 @@ def _headers(fmt: Format, keys: list[str]) -> list[str]:
 
 def _write(kind: str, fmt: Format, keys: list[str], rows) -> tuple[IO[bytes], int]:
     out = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it)
-    wb = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_numbers": False})
+    wb = xlsx.Workbook(out, {"constant_memory": True})
     head = wb.add_format({"bold": True, "bg_color": "#E8EFFB", "border": 1})
     sheet = wb.add_worksheet(SHEET_NAMES[kind])
     for col, key in enumerate(keys):
@@ -187,7 +187,7 @@ def residents_export(
                 household.unit_name if household else "",
                 household.room if household else "",
                 "、".join(t.name for t in r.tags.all()),
-                r.note,
+                r.note if full else mask_personal_text(r.note),
             ]
 
     file, n = _write(ImportKind.RESIDENTS, RESIDENTS, keys, rows())

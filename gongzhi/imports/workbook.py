@@ -3,11 +3,11 @@ text format where digits matter, drop-downs), a notes sheet and an options sheet
 
 import io
 
-import xlsxwriter
 from django.conf import settings
 from django.utils.translation import gettext as _
 from xlsxwriter.utility import xl_col_to_name
 
+from gongzhi.core import xlsx
 from gongzhi.imports.formats import (
     CHOICES_SHEET,
     CRS_NAMES,
@@ -46,7 +46,7 @@ def _option_titles() -> dict[str, str]:
 def template_bytes(kind: str) -> bytes:
     fmt = FORMATS[kind]
     out = io.BytesIO()
-    wb = xlsxwriter.Workbook(out, {"in_memory": True})
+    wb = xlsx.Workbook(out, {"in_memory": True})
     head = wb.add_format(
         {"bold": True, "bg_color": "#E8EFFB", "border": 1, "align": "center", "valign": "vcenter"}
     )

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from gongzhi.core import crypto
 from gongzhi.core.audit import audit_record
+from gongzhi.core.pii_text import mask_personal_text
 from gongzhi.notifications import channels as channel_registry
 from gongzhi.notifications.models import DeliveryStatus, Notification
 
@@ -56,7 +57,11 @@ def notify(
     `dedupe_key`, a recipient who already has a notification with that key gets nothing
     new (not queued twice, not sent twice). SMS goes to `sms_phones[recipient.pk]`; a
     recipient without one gets the other channels only.
+
+    The title and body are stored and sent with phones and 身份证号 masked: an inbox or a
+    text message is no place to read them in full (core.pii_text).
     """
+    title, body = mask_personal_text(title), mask_personal_text(body)
     channels = list(dict.fromkeys(channels))
     unknown = set(channels) - set(channel_registry.channel_names())
     if not channels or unknown:

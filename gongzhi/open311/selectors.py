@@ -7,7 +7,6 @@ digits and the reporter's name are masked in the free text.
 """
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from django.db.models import Prefetch
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from gongzhi.cases.models import FINAL_STATES, Case, Category
 from gongzhi.core import dates
 from gongzhi.core.errors import Invalid
+from gongzhi.core.pii_text import mask_personal_text
 from gongzhi.core.roles import CODE_LENGTH, Level
 from gongzhi.open311.models import ServiceAttribute
 from gongzhi.orgs.models import OrgUnit
@@ -27,14 +27,11 @@ MAX_RESULTS = 1000
 # database holds.
 MAX_PAGE = 10_000
 
-# Mobile numbers, landlines with area code, and 身份证 numbers within free text.
-_PERSONAL_DIGITS = re.compile(
-    r"(?<![0-9])(?:1[3-9][0-9]{9}|[0-9]{17}[0-9Xx]|0[0-9]{2,3}-?[0-9]{7,8})(?![0-9])"
-)
-
 
 def public_text(text: str, names=()) -> str:
-    text = _PERSONAL_DIGITS.sub("***", text or "")
+    """`text` for anyone to read: phones and 身份证号 in any written form, and their masks,
+    as *** (core.pii_text), and the reporter's names starred out."""
+    text = mask_personal_text(text or "", public=True)
     for name in names:
         name = (name or "").strip()
         if len(name) >= 2:

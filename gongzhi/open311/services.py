@@ -30,6 +30,7 @@ from gongzhi.cases import services as case_services
 from gongzhi.cases.models import Category, Channel
 from gongzhi.core import dates, permissions
 from gongzhi.core.errors import Invalid, NotFound, PermissionDenied
+from gongzhi.core.pii_text import mask_personal_text
 from gongzhi.core.roles import Perm
 from gongzhi.open311.models import Datatype, Open311Request, ServiceAttribute
 from gongzhi.registry.models import Building
@@ -226,7 +227,7 @@ def open311_request_create(*, api_key, data) -> Created:
             case=case,
             token=get_random_string(32),
             attributes=attributes,
-            description=description,
+            description=mask_personal_text(description),  # as the case's (cases.text)
             email=email,
             device_id=device_id,
             account_id=account_id,

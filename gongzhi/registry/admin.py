@@ -2,7 +2,9 @@
 at the registry. Personal data is never decrypted here: use the pages, which audit reveals."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.pii_text import mask_personal_text
 from gongzhi.orgs.admin import AuditedAdmin
 from gongzhi.registry.models import Building, Premises, PremisesCategory, Resident, Tag
 
@@ -51,7 +53,12 @@ class ResidentAdmin(ReadOnlyAdmin):
     )
     list_filter = ("residence_type", "tags")
     search_fields = ("name", "org_code")
-    exclude = ("id_number_enc", "id_number_hash", "phone_enc", "phone_hash")
+    exclude = ("id_number_enc", "id_number_hash", "phone_enc", "phone_hash", "note")
+    readonly_fields = ("masked_note",)
+
+    @admin.display(description=_("note"))
+    def masked_note(self, obj) -> str:
+        return mask_personal_text(obj.note)
 
 
 @admin.register(Premises)

@@ -2,6 +2,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from gongzhi.core.http.schemas import MaskedText
 from gongzhi.core.http.types import Id, Lat, Lng, Word
 
 
@@ -58,7 +59,7 @@ class ResidentOut(Schema):
     relationship: str
     residence_type: str
     tags: list[str]
-    note: str
+    note: MaskedText = Field(..., description="Phones and ID numbers in it are masked")
 
     @staticmethod
     def resolve_tags(obj):

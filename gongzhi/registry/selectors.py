@@ -7,13 +7,22 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core.errors import NotFound
 from gongzhi.core.permissions import scope_for
+from gongzhi.core.pii_text import fold
 from gongzhi.core.roles import Perm
 from gongzhi.registry import pii
 from gongzhi.registry.models import Building, Household, Premises, ResidenceType, Resident
+from gongzhi.registry.validation import FieldError, clean_phone
 
-_ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
-_PHONE_SUFFIX = re.compile(r"^\d{4}$")
-_FULL_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_ID_NUMBER = re.compile(r"^[0-9]{17}[0-9X]$")
+_PHONE_SUFFIX = re.compile(r"^[0-9]{4}$")
+_FULL_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+
+
+def _mobile_or_empty(q: str) -> str:
+    try:
+        return clean_phone(q)
+    except FieldError:
+        return ""
 
 
 def _scoped(model, user) -> QuerySet:
@@ -80,13 +89,16 @@ def residents_search(
     (through the keyed hash) and address (building name or address)."""
     qs = residents_visible_to(user).filter(is_active=True)
     q = (q or "").strip()
+    # A number as people type it: full-width, spaced, with +86 (the hashes hold the
+    # canonical form).
+    number = re.sub(r"[\s\-]", "", fold(q)).upper()
     if q:
-        if _ID_NUMBER.match(q):
-            qs = qs.filter(id_number_hash=pii.id_number_hash(q.upper()))
-        elif _FULL_MOBILE.match(q):
-            qs = qs.filter(phone_hash=pii.phone_hash(q))
-        elif _PHONE_SUFFIX.match(q):
-            qs = qs.filter(phone_last4=q)
+        if _ID_NUMBER.match(number):
+            qs = qs.filter(id_number_hash=pii.id_number_hash(number))
+        elif _PHONE_SUFFIX.match(number):
+            qs = qs.filter(phone_last4=number)
+        elif _FULL_MOBILE.match(phone := _mobile_or_empty(q)):
+            qs = qs.filter(phone_hash=pii.phone_hash(phone))
         else:
             qs = qs.filter(
                 Q(name__contains=q)

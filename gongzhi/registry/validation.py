@@ -8,8 +8,9 @@ from django.utils.translation import gettext as _
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
+from gongzhi.core.pii_text import fold
+
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}-\d{7,8}$")
 
 
 class FieldError(ValueError):
@@ -62,7 +63,7 @@ def clean_id_number(value: str) -> tuple[str, dt.date, str]:
     Length, digits, check digit (GB 11643) and birth date through python-stdnum's
     cn.ric; the province code; no birth date in the future.
     """
-    number = ric.compact(value or "").upper()
+    number = re.sub(r"[\s\-]", "", fold(value or "")).upper()
     if not number:
         raise FieldError(_("The ID number is required."))
     if (
@@ -87,21 +88,31 @@ def clean_id_number(value: str) -> tuple[str, dt.date, str]:
     return number, birth, gender
 
 
+# A country code before a number: +86, 0086, (+86), or 86 before a mobile.
+_COUNTRY = re.compile(r"^(?:\(?(?:\+|00)86\)?|86(?=1[3-9]\d{9}$))")
+
+
 def clean_phone(value: str) -> str:
-    """A mobile (13912345678) or a landline with area code (0379-62345678); "" stays ""."""
-    phone = re.sub(r"[\s()（）]", "", value or "")
-    if phone.startswith("+86"):
-        phone = phone[3:]
+    """A mobile (13912345678) or a landline with area code (0379-62345678); "" stays "".
+
+    Taken as people write it: full-width digits, spaces, dashes and brackets anywhere, a
+    country code (+86, 0086, 86-, (+86)); the result is the one canonical form, so the
+    keyed hash of a phone is the same however it was typed."""
+    phone = re.sub(r"[\s()\-]", "", fold(value or ""))
+    country = _COUNTRY.match(phone)
+    if country:
+        phone = phone[country.end() :]
+        if phone[:1] in "23456789":  # a landline written abroad drops its 0: +86 379 …
+            phone = "0" + phone
     if not phone:
         return ""
     if _MOBILE.match(phone):
         return phone
     if re.fullmatch(r"0\d{9,11}", phone):
-        # An area code without its dash: 3 digits for 010/02x, else 4.
+        # An area code: 3 digits for 010/02x, else 4.
         cut = 3 if phone[1] in "12" else 4
-        phone = phone[:cut] + "-" + phone[cut:]
-    if _LANDLINE.match(phone):
-        return phone
+        if 7 <= len(phone) - cut <= 8:
+            return phone[:cut] + "-" + phone[cut:]
     raise FieldError(_("Enter a mobile number or a landline with its area code."))
 
 

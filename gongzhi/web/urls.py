@@ -4,4 +4,5 @@ from gongzhi.web import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon),
 ]

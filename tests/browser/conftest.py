@@ -7,6 +7,7 @@ request a page makes is recorded so a test can prove nothing leaves the server.
 import io
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,10 +70,21 @@ def photo_file(directory: Path, name: str = "现场.jpg") -> Path:
 def photos_shown(page: Page) -> None:
     """Every thumbnail on the page has loaded (lazy ones too: a screenshot shows them)."""
     page.evaluate("document.querySelectorAll('.photos img').forEach(i => { i.loading = 'eager'; })")
-    page.wait_for_function(
+    wait_until(
+        page,
         "Array.from(document.querySelectorAll('.photos img'))"
-        ".every(i => i.complete && i.naturalWidth > 0)"
+        ".every(i => i.complete && i.naturalWidth > 0)",
     )
+
+
+def wait_until(page: Page, expression: str, timeout: float = 10.0) -> None:
+    """Poll `expression` in the page until it is truthy. Playwright's wait_for_function
+    evaluates its predicate with eval() inside the page, which the site's
+    Content-Security-Policy refuses; page.evaluate() is not subject to it."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {timeout} s: {expression}"
+        page.wait_for_timeout(100)
 
 
 @pytest.fixture(scope="session")
@@ -95,11 +107,34 @@ def demo(transactional_db, settings):
     call_command("demo", "--small", stdout=io.StringIO())
 
 
+# Every Content-Security-Policy violation a page meets, kept on the page's window (the
+# init script runs before the page's own, outside its policy).
+_RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline") +
+    " at " + (e.sourceFile || location.pathname) + ":" + e.lineNumber);
+});
+"""
+
+
 @dataclass
 class Browsing:
     page: Page
     base_url: str
     requests: list[str] = field(default_factory=list)
+    # Console errors, uncaught exceptions and CSP violations, as the browser reports them.
+    console_errors: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
+
+    def collect_violations(self) -> list[str]:
+        """The CSP violations the current page has met so far (and remember them)."""
+        try:
+            found = self.page.evaluate("window.__cspViolations || []")
+        except Exception:  # the page is navigating away
+            found = []
+        self.csp_violations += [v for v in found if v not in self.csp_violations]
+        return found
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -158,5 +193,19 @@ def web(browser, live_server, demo):
     context.set_default_timeout(10_000)
     b = Browsing(page=context.new_page(), base_url=live_server.url.rstrip("/"))
     context.on("request", lambda request: b.requests.append(request.url))
+    context.add_init_script(_RECORD_VIOLATIONS)
+    b.page.on(
+        "console",
+        lambda message: (
+            b.console_errors.append(f"{message.text} ({message.location.get('url')})")
+            if message.type == "error"
+            else None
+        ),
+    )
+    b.page.on("pageerror", lambda error: b.console_errors.append(f"uncaught: {error}"))
     yield b
+    # Whatever a browser test did, no page may break the Content-Security-Policy.
+    b.collect_violations()
+    refused = [e for e in b.console_errors if "Content Security Policy" in e] + b.csp_violations
     context.close()
+    assert not refused, "Content-Security-Policy violations:\n  " + "\n  ".join(refused)

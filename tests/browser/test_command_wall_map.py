@@ -7,7 +7,7 @@ from django.core.cache import cache
 
 from gongzhi.orgs.models import OrgUnit
 
-from .conftest import DESKTOP, PHONE
+from .conftest import DESKTOP, PHONE, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,7 @@ def test_wall__fits_1920x1080_and_refreshes(web):
     district = OrgUnit.objects.get(parent__isnull=True)
     page.goto(web.url(f"/command/wall/?unit={district.code}&refresh=2"))
     page.wait_for_selector("#wall-trend canvas")
-    page.wait_for_function("Number(document.body.getAttribute('data-refreshed')) >= 1")
+    wait_until(page, "Number(document.body.getAttribute('data-refreshed')) >= 1")
     size = page.evaluate(
         "[document.scrollingElement.scrollHeight, document.scrollingElement.scrollWidth]"
     )

@@ -194,8 +194,11 @@ class Case(models.Model):
     urgency = models.CharField(
         _("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL
     )
+    # Stored with phones and 身份证号 masked; the text as written is sealed in text_enc
+    # when masking changed it (cases.text), and only the audited reveal opens it.
     title = models.CharField(_("title"), max_length=100)
     description = models.TextField(_("description"), blank=True)
+    text_enc = models.TextField(blank=True, editable=False)
     state = models.CharField(_("state"), max_length=16, choices=State.choices)
 
     # Where: the grid (resolved from the point, the building, or chosen), the point, the address.

@@ -43,6 +43,7 @@ from gongzhi.cases.services.handling import (
     case_reopen,
     case_return,
     case_reveal_phone,
+    case_reveal_text,
     case_verify,
 )
 from gongzhi.cases.services.intake import case_report, next_number
@@ -89,6 +90,7 @@ __all__ = [
     "case_resume",
     "case_return",
     "case_reveal_phone",
+    "case_reveal_text",
     "case_supervise",
     "case_suspend",
     "case_verify",

@@ -1,5 +1,6 @@
 """The steps of handling a case: register, reject, dispatch, accept, return, progress,
-contact, handle, verify, callback, merge, reopen; and the audited phone reveal."""
+contact, handle, verify, callback, merge, reopen; and the audited reveals of the phone
+and of the text as written."""
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from gongzhi.cases.services.common import MAX_DESCRIPTION, Stale, clean_choice, 
 from gongzhi.cases.services.escalation import escalate_unsatisfied, reopen_fields
 from gongzhi.cases.services.intake import clean_category, grid_of
 from gongzhi.cases.services.transition import Change, new_event, transition
+from gongzhi.cases.text import opened_text
 from gongzhi.core import crypto, permissions
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Invalid, NotFound, PermissionDenied, raise_if
@@ -445,6 +447,23 @@ def case_reveal_phone(*, actor, case_id) -> str:
         phone = pii.open_phone(case.reporter_resident)
     audit_record(actor=actor, action="case.reveal_phone", obj=case, changes={"field": "phone"})
     return phone
+
+
+def case_reveal_text(*, actor, case_id) -> dict[str, str]:
+    """The title and description as the reporter wrote them, phones and 身份证号 in full,
+    for those who may call the reporter back (cases.reveal on the case); audited. Every
+    other reader, and every list, export and notification, has the masked text."""
+    case = selectors.case_for(actor, case_id)
+    if not permissions.can(actor, Perm.CASE_REVEAL, case):
+        raise PermissionDenied(_("You may not see the text as written."))
+    written = opened_text(case)
+    audit_record(
+        actor=actor,
+        action="case.reveal_text",
+        obj=case,
+        changes={"fields": ["title", "description"], "masked": bool(case.text_enc)},
+    )
+    return written
 
 
 # -- people as assignees ------------------------------------------------------------

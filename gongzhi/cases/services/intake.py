@@ -31,6 +31,7 @@ from gongzhi.cases.services.common import (
     store_photos,
 )
 from gongzhi.cases.services.transition import new_event
+from gongzhi.cases.text import default_title, sealed_text
 from gongzhi.core import permissions
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Invalid, NotFound, PermissionDenied, raise_if
@@ -240,7 +241,7 @@ def case_report(
             raise NotFound(_("The resident does not exist or is outside your area."))
         reporter_name = reporter_name or resident.name
     cleaned = clean_photos(photos)
-    title = title or f"{category.name}：{(description or place.address)[:30]}"
+    title = title or default_title(category.name, description or place.address)
 
     stored: list[CaseAttachment] = []
     try:
@@ -310,8 +311,7 @@ def create(*, stored, actor, key, kind, category, channel, urgency, title, descr
         channel=channel,
         category=category,
         urgency=urgency,
-        title=title,
-        description=description,
+        **sealed_text(title, description),
         state=State.REPORTED,
         org_code=place.grid.code,
         grid=place.grid,

@@ -25,6 +25,7 @@ from gongzhi.cases.services.escalation import escalate_unsatisfied
 from gongzhi.cases.services.handling import callback_change
 from gongzhi.cases.services.intake import clean_category, create, place_of
 from gongzhi.cases.services.transition import resident_name, transition
+from gongzhi.cases.text import default_title
 from gongzhi.core import crypto
 from gongzhi.core.errors import Invalid, raise_if
 from gongzhi.core.roles import Perm
@@ -117,7 +118,7 @@ def case_report_by_resident(
         public=True,
     )
     cleaned = clean_photos(photos)
-    title = f"{category.name}：{description[:30]}"
+    title = default_title(category.name, description)
     stored: list[CaseAttachment] = []
     with files_removed_on_failure(stored), transaction.atomic():
         if key:

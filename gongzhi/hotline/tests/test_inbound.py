@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from gongzhi.accounts.models import Position
+from gongzhi.cases import services
 from gongzhi.cases.models import Case, CaseEvent, Channel, State
 from gongzhi.core.roles import Role
 from gongzhi.hotline import signing
@@ -59,6 +60,21 @@ def test_an_order_becomes_one_registered_hotline_case(tree, people, push):
     assert event.payload["order_no"] == "GD20261122000123"
     assert event.payload["state"] == "registered"
     assert HotlineNonce.objects.count() == 1
+
+
+def test_numbers_in_the_order_text_are_masked_on_the_case_and_in_the_payload(tree, people, push):
+    content = "路灯不亮，请回电 139 1234 5678 或 ０３７９－６２３４５６７８"
+    assert push(order_data(content=content, title="回电139-1234-5678")).status_code == 201
+
+    case = Case.objects.get()
+    assert case.description == "路灯不亮，请回电 139****5678 或 0379-****5678"
+    assert case.title == "回电139****5678"
+    payload = json.dumps(case.hotline_order.payload, ensure_ascii=False)
+    assert "1234" not in payload and "６２３４" not in payload
+    assert case.hotline_order.payload["order_no"] == "GD20261122000123"
+    assert services.case_reveal_text(actor=people.op_district, case_id=case.pk)["description"] == (
+        content
+    )
 
 
 def test_the_same_order_twice_is_one_case(tree, people, push):

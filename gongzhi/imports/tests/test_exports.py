@@ -6,6 +6,7 @@ from python_calamine import CalamineWorkbook
 from gongzhi.core import crypto
 from gongzhi.core.errors import DomainError, PermissionDenied
 from gongzhi.core.models import AuditLog
+from gongzhi.core.tests.xlsx_support import HOSTILE, assert_text_kept
 from gongzhi.imports import exports
 from gongzhi.imports.tests.conftest import id_number
 from gongzhi.registry import pii
@@ -105,6 +106,16 @@ def test_residents_export__masked_on_request(people, tree, registry):
     assert AuditLog.objects.get(action="registry.exported").changes["masked"] is True
 
 
+def test_residents_export__numbers_in_the_note_follow_the_mask(people, tree, registry):
+    Resident.objects.filter(name="王秀英").update(note="女儿电话 138 0000 1111")
+
+    _headers, masked = _sheet(exports.residents_export(actor=people.community_worker))
+    _headers, full = _sheet(exports.residents_export(actor=people.admin))
+
+    assert masked[0]["备注"] == "女儿电话 138****1111"
+    assert full[0]["备注"] == "女儿电话 138 0000 1111"
+
+
 def test_residents_export__scoped_and_filtered_like_the_list(people, tree, registry):
     _h, rows = _sheet(exports.residents_export(actor=people.gw_a))
     assert [r["姓名"] for r in rows] == ["王秀英", "李建国"]
@@ -173,6 +184,22 @@ def test_buildings_and_premises_export(people, tree, registry):
         "premises",
     ]
     assert exports.premises_export(actor=people.gw_b).rows == 0
+
+
+@pytest.mark.parametrize("masked", [True, False])
+def test_exports__names_that_look_like_formulas_stay_text(people, tree, registry, masked):
+    Resident.objects.filter(name="王秀英").update(name=HOSTILE[0], note=HOSTILE[1])
+    Building.objects.update(name=HOSTILE[2], address=HOSTILE[3])
+    Household.objects.update(room=HOSTILE[4])
+    Premises.objects.update(name=HOSTILE[5], address=HOSTILE[6])
+
+    for export, texts in (
+        (exports.residents_export(actor=people.admin, masked=masked), HOSTILE[:3] + HOSTILE[4:5]),
+        (exports.buildings_export(actor=people.admin), HOSTILE[2:4]),
+        (exports.premises_export(actor=people.admin), HOSTILE[5:7]),
+    ):
+        with export.file:
+            assert_text_kept(export.file.read(), texts)
 
 
 def test_export__in_full_imports_back_without_changes(people, tree, registry, jobs):

@@ -169,6 +169,18 @@ def test_detail__another_users_job_is_404(people, tree, login, jobs):
     assert job.status == "validated"
 
 
+def test_template__option_names_that_look_like_formulas_stay_text(people, login, jobs):
+    from gongzhi.core.tests.xlsx_support import assert_text_kept
+    from gongzhi.registry.models import PremisesCategory, Tag
+
+    PremisesCategory.objects.create(name='=HYPERLINK("http://x.cn","点")')
+    Tag.objects.create(name="@SUM(A1:A9)")
+
+    response = login(people.gw_a).get(reverse("import_template", args=["premises"]))
+
+    assert_text_kept(response.content, ['=HYPERLINK("http://x.cn","点")', "@SUM(A1:A9)"])
+
+
 @pytest.mark.parametrize("kind", list(FORMATS))
 def test_template__download_per_kind(people, login, jobs, kind):
     response = login(people.gw_a).get(reverse("import_template", args=[kind]))

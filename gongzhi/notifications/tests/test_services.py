@@ -224,3 +224,14 @@ def test_mark_read__and_mark_all_read_touch_only_the_users_rows(people):
     assert Notification.objects.get(pk=first.pk).read_at == read_at  # reading again changes nothing
     assert services.notifications_mark_all_read(user=people.gw_a) == 1
     assert Notification.objects.filter(recipient=people.gw_b, read_at__isnull=True).count() == 1
+
+
+def test_notify__phones_and_id_numbers_in_the_text_are_masked(people):
+    _notify(
+        people.gw_a,
+        title="案件 SJ20261207000012：电话 +86 138 1234 5678",
+        body="身份证 410302 19900101 1234，座机（0379）62345678",
+    )
+    n = Notification.objects.get()
+    assert n.title == "案件 SJ20261207000012：电话 138****5678"
+    assert n.body == "身份证 4103**********1234，座机0379-****5678"

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from gongzhi.cases import services as case_services
 from gongzhi.cases.models import Case, Category
+from gongzhi.open311.models import Open311Request
 from gongzhi.open311.tests.conftest import BASE, error, items, parse
 
 pytestmark = pytest.mark.django_db
@@ -264,6 +265,36 @@ def test_requests__never_show_the_reporters_personal_data(client, post, case_of)
         ):
             assert secret not in body
     assert "门口垃圾成堆" in bodies[0]  # the problem itself is still told
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "138 0000 1111",
+        "+86 138-0000-1111",
+        "0086 13800001111",
+        "86-13800001111",
+        "１３８００００１１１１",
+        "（0379）6234 5678",
+        "410102 19900101 1234",
+        "４１０１０２１９９００１０１１２３ｘ",
+    ],
+)
+def test_requests__numbers_in_any_written_form_are_hidden(client, post, written):
+    created = items(post(description=f"门口垃圾成堆，联系 {written} 谢谢"))[0]
+
+    bodies = [
+        client.get(f"{BASE}requests/{created['service_request_id']}.{fmt}").content.decode()
+        for fmt in ("xml", "json")
+    ]
+
+    for body in bodies:
+        compact = body.replace(" ", "").replace("-", "")
+        for secret in ("00001111", "62345678", "19900101", "6234"):
+            assert secret not in compact, (written, secret)
+        assert "联系 *** 谢谢" in body
+    stored = Open311Request.objects.get(token=created["token"]).description
+    assert "****" in stored and "0000 1111" not in stored
 
 
 TRICKY = "井盖 <缺失> & \"危险\" '小心' 🚧 ]]> 第2单元"

@@ -18,6 +18,12 @@ def test_residents_list__masked_and_scoped(places, people, login):
     assert item["tags"] == ["老年人"]
 
 
+def test_residents_list__numbers_in_the_note_are_masked(places, people, login):
+    Resident.objects.filter(pk=places.resident_a.pk).update(note="儿子 +86 139 0000 2222")
+    (item,) = login(people.gw_a).get("/api/v1/registry/residents").json()["items"]
+    assert item["note"] == "儿子 139****2222"
+
+
 def test_resident_detail__other_grid_is_the_same_404_as_missing(places, people, login):
     client = login(people.gw_a)
     other = client.get(f"/api/v1/registry/residents/{places.resident_b.pk}")

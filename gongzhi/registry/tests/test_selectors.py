@@ -25,6 +25,17 @@ def test_residents_search__by_id_number_phone_suffix_mobile_name_address(places,
     assert _names(selectors.residents_search(people.gw_b, q=ID_A)) == []
 
 
+def test_residents_search__numbers_as_people_type_them(places, people):
+    cw = people.community_worker
+    wide = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+    spaced_id = f"{ID_A[:6]} {ID_A[6:14]} {ID_A[14:]}"
+    for q in (spaced_id, spaced_id.lower(), ID_A.translate(wide)):
+        assert _names(selectors.residents_search(cw, q=q)) == ["李大爷"], q
+    for q in ("139 8765 4321", "+86 139-8765-4321", "0086 13987654321", "１３９８７６５４３２１"):
+        assert _names(selectors.residents_search(cw, q=q)) == ["王阿姨"], q
+    assert _names(selectors.residents_search(cw, q="５６７８")) == ["李大爷"]
+
+
 def test_grid_statistics__counts_per_grid(places, people):
     rows = {r["code"]: r for r in selectors.grid_statistics(people.community_worker)}
     a = rows[places.building_a.org_code]

@@ -17,6 +17,13 @@ def test_clean_id_number__derives_birth_and_gender():
     assert clean_id_number(make_id("41030219800101122"))[2] == "F"
 
 
+def test_clean_id_number__takes_spaces_and_full_width():
+    number = make_id("41030219800101123")
+    spaced = f"{number[:6]} {number[6:14]} {number[14:]}".lower()
+    wide = spaced.translate(str.maketrans("0123456789xX ", "０１２３４５６７８９ｘＸ\u3000"))
+    assert clean_id_number(spaced)[0] == clean_id_number(wide)[0] == number
+
+
 @pytest.mark.parametrize(
     ("value", "fragment"),
     [
@@ -48,6 +55,16 @@ def test_clean_id_number__refuses_bad_numbers(value, fragment):
         ("138 1234 5678", "13812345678"),
         ("+8613812345678", "13812345678"),
         ("037962345678", "0379-62345678"),
+        ("138-1234-5678", "13812345678"),
+        ("+86 138 1234 5678", "13812345678"),
+        ("0086 13812345678", "13812345678"),
+        ("86-13812345678", "13812345678"),
+        ("(+86)13812345678", "13812345678"),
+        ("１３８１２３４５６７８", "13812345678"),
+        ("＋８６　１３８－１２３４－５６７８", "13812345678"),
+        ("（0379）6234 5678", "0379-62345678"),
+        ("+86 379 6234 5678", "0379-62345678"),
+        ("010-12345678", "010-12345678"),
         ("", ""),
     ],
 )
@@ -55,7 +72,9 @@ def test_clean_phone(value, clean):
     assert clean_phone(value) == clean
 
 
-@pytest.mark.parametrize("value", ["12345", "2381234567a", "1381234567"])
+@pytest.mark.parametrize(
+    "value", ["12345", "2381234567a", "1381234567", "0379623456", "86 0379 62345678 1"]
+)
 def test_clean_phone__refuses(value):
     with pytest.raises(FieldError):
         clean_phone(value)

@@ -21,6 +21,12 @@ def test_resident_page__other_grid_is_404_and_masked_here(places, people, login)
     assert places.resident_a.id_number_masked in body and ID_A not in body
 
 
+def test_resident_page__numbers_in_the_note_are_masked(places, people, login):
+    Resident.objects.filter(pk=places.resident_a.pk).update(note="儿子 +86 139 0000 2222")
+    body = login(people.gw_a).get(f"/registry/residents/{places.resident_a.pk}/").content.decode()
+    assert "儿子 139****2222" in body and "0000 2222" not in body
+
+
 def test_reveal_button__shows_the_value_and_audits(places, people, login):
     client = login(people.gw_a)
     response = client.post(
@@ -122,3 +128,13 @@ def test_building_role__appointed_from_the_building_page(places, people, login):
     assert bad.status_code == 400 and BuildingRole.objects.count() == 1
     other = login(people.gw_b).post(url, {"resident_id": places.resident_a.pk, "role": "informant"})
     assert other.status_code == 404 and BuildingRole.objects.count() == 1
+
+
+def test_admin_resident_page__numbers_in_the_note_are_masked(places, people, login):
+    Resident.objects.filter(pk=places.resident_a.pk).update(note="儿子 +86 139 0000 2222")
+    people.admin.is_superuser = True
+    people.admin.save()
+    response = login(people.admin).get(f"/admin/registry/resident/{places.resident_a.pk}/change/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "139****2222" in body and "0000 2222" not in body

@@ -317,3 +317,29 @@ def test_signout__forgets_the_phone(db, clock, verified_client):
 def test_the_logo_leads_residents_home_not_to_the_staff_login(db):
     body = _body(Client().get("/my/"))
     assert '<a class="brand" href="/my/">' in body
+
+
+def test_my_reports__numbers_in_the_text_are_masked(
+    people, tree, clock, verified_client, resident_case
+):
+    case = resident_case(
+        description="楼道灯坏了，找物业 ０３７９－６２３４ ５６７８ 或 +86 138 0000 1111"
+    )
+    s = case_services
+    s.case_dispatch(actor=people.op_sub, case_id=case.pk, department_id=tree.department.pk)
+    s.case_accept(actor=people.handler, case_id=case.pk)
+    s.case_handle(actor=people.handler, case_id=case.pk, result="已联系物业经理 13800001111 更换")
+    s.case_verify(actor=people.op_sub, case_id=case.pk, passed=True)
+    client = verified_client()
+    response = client.post(
+        f"/my/reports/{case.pk}/rate/",
+        {"solved": "yes", "rating": "satisfied", "note": "谢谢，我的新号码 139-0000-2222"},
+    )
+    assert response.status_code == 302
+
+    for path in ("/my/reports/", f"/my/reports/{case.pk}/"):
+        body = _body(client.get(path))
+        for secret in ("62345678", "6234 5678", "00001111", "0000 1111", "0000-2222"):
+            assert secret not in body, (path, secret)
+    body = _body(client.get(f"/my/reports/{case.pk}/"))
+    assert "0379-****5678" in body and "138****1111" in body and "139****2222" in body

@@ -376,6 +376,7 @@ NOT_A_LIST = {
     "open311/v2/^(?P<path>.*)$": "the Open311 404",
     # pages
     "healthz": "health check",
+    "favicon.ico": "redirect to the logo",
     "login/": "form",
     "account/": "the user's own account",
     "account/password/": "form",

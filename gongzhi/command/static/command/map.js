@@ -82,12 +82,16 @@
       } else if (i > 0) {
         label = breaks[i - 1] + "+";
       }
-      return '<span class="cmap-step"><i style="background:' + c + '"></i>' + label + "</span>";
+      return '<span class="cmap-step"><i data-colour="' + c + '"></i>' + label + "</span>";
     }).slice(0, breaks.length + 1);
     legend.innerHTML = '<span class="cmap-legend-title">' + esc(title) + "</span>" + steps.join("") +
       '<span class="cmap-step"><i class="dot dot-open"></i>' + esc(T.openCase) + "</span>" +
       '<span class="cmap-step"><i class="dot dot-closed"></i>' + esc(T.closedCase) + "</span>" +
       '<span class="cmap-step"><i class="dot dot-overdue"></i>' + esc(T.overdue) + "</span>";
+    // Colours through the CSSOM: the Content-Security-Policy refuses style attributes.
+    legend.querySelectorAll("[data-colour]").forEach(function (el) {
+      el.style.background = el.getAttribute("data-colour");
+    });
   }
   // Five classes from 1 to the maximum (fewer when the maximum is small).
   function makeBreaks(max) {

@@ -17,6 +17,14 @@
   }
   function pct(r) { return r.percent == null ? "—" : r.percent.toFixed(1) + "%"; }
   function pad(n) { return (n < 10 ? "0" : "") + n; }
+  // The rate bars' widths, through the CSSOM (the Content-Security-Policy refuses a
+  // style attribute in markup).
+  function sizeBars(root) {
+    root.querySelectorAll("[data-width]").forEach(function (el) {
+      el.style.width = el.getAttribute("data-width") + "%";
+    });
+  }
+  sizeBars(document);
 
   // -- the clock ------------------------------------------------------------------
   function tick() {
@@ -138,7 +146,7 @@
       "</th><th>" + esc(T.onTime) + "</th><th>" + esc(T.overdue) + "</th></tr></thead><tbody>" +
       rows.map(function (r, i) {
         var rate = r.on_time.percent == null ? '<span class="num">—</span>' :
-          '<span class="bar"><i style="width: ' + Math.round(r.on_time.percent) + '%"></i></span><span class="num">' + r.on_time.percent.toFixed(1) + "%</span>";
+          '<span class="bar"><i data-width="' + Math.round(r.on_time.percent) + '"></i></span><span class="num">' + r.on_time.percent.toFixed(1) + "%</span>";
         return "<tr" + (i < 3 ? ' class="top"' : "") + '><td><span class="rank-no">' + (i + 1) + "</span></td>" +
           '<td class="rank-name">' + esc(r.name) + '</td><td class="num">' + r.received + "</td>" +
           '<td class="rank-rate">' + rate + '</td><td class="num' + (r.overdue ? " bad" : "") + '">' + r.overdue + "</td></tr>";
@@ -173,6 +181,7 @@
     if (!first) {
       $("wall-kpis").innerHTML = kpisHtml(d.rates);
       $("wall-children").innerHTML = childrenHtml(d.children);
+      sizeBars($("wall-children"));
       $("wall-latest").innerHTML = latestHtml(d.latest);
     }
     drawTrend(d.trend);
