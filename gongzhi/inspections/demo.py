@@ -93,6 +93,13 @@ def _answers(rnd, items, fail_rate):
     return answers, photos
 
 
+def _reading(item, passes: bool) -> dict:
+    """A re-inspection's answer to a failed item: a reading for a number, else pass/fail."""
+    if item["answer"] == "number":
+        return {"value": 0 if passes else 12, "note": "" if passes else "仍有积水"}
+    return {"value": "pass" if passes else "fail", "note": "" if passes else "仍未整改"}
+
+
 def _inspect(rnd, task, at, *, fail_rate, seq):
     user = _inspector(task.org_code)
     if user is None:
@@ -316,8 +323,7 @@ def _notices(rnd, operator, round1):
             actor=user,
             task_id=task.pk,
             client_id=f"demo-re-{task.pk}",
-            answers={i["key"]: {"value": "pass" if passes else "fail", "note": "" if passes
-                     else "仍未整改"} for i in items},
+            answers={i["key"]: _reading(i, passes) for i in items},
             photos={} if passes else {i["key"]: io.BytesIO(_jpeg(rnd)) for i in items},
             device_at=timezone.now() - dt.timedelta(days=rnd.randint(1, 4)),
         )  # fmt: skip
