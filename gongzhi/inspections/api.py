@@ -504,6 +504,17 @@ def notice_list(request, overdue: bool = False):
     return [notice_out(n) for n in selectors.notices_list(request.auth, overdue=overdue)[:500]]
 
 
+@router.get("/notices/xlsx", response={200: None, **ERRORS})
+def notices_xlsx(request, overdue: bool = False):
+    """The open (or overdue) rectification notices as a workbook."""
+    from gongzhi.inspections import exports
+    from gongzhi.inspections.views import workbook_response
+
+    return workbook_response(
+        exports.notices_workbook(request.auth, overdue=overdue), "notices.xlsx"
+    )
+
+
 @router.get("/notices/{notice_id}", response={200: RectificationNoticeOut, **ERRORS})
 def notice_detail(request, notice_id: Id):
     return notice_out(selectors.notice_for(request.auth, notice_id))
@@ -683,3 +694,14 @@ def alert_point_report(request, alert_id: Id, point_id: Id, payload: AlertReport
     Once a point: a second report is 409 already_reported."""
     risk.alert_report(actor=request.auth, alert_id=alert_id, point_id=point_id, **payload.dict())
     return Status(201, alert_out(request.auth, risk.alert_for(request.auth, alert_id)))
+
+
+@router.get("/campaigns/{campaign_id}/xlsx", response={200: None, **ERRORS})
+def campaign_xlsx(request, campaign_id: Id):
+    """The campaign's report as a workbook: per round, per grid and category of each
+    round, and every task with its outcome (what the caller may see)."""
+    from gongzhi.inspections import exports
+    from gongzhi.inspections.views import workbook_response
+
+    campaign = selectors.campaign_for(request.auth, campaign_id)
+    return workbook_response(exports.campaign_workbook(request.auth, campaign), "campaign.xlsx")

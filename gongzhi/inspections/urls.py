@@ -14,6 +14,12 @@ urlpatterns = [
     ),
     path("inspections/checklists/", views.checklists, name="inspection_checklists"),
     path("inspections/notices/", views.notice_list, name="inspection_notices"),
+    path("inspections/notices/xlsx/", views.notices_xlsx, name="inspection_notices_xlsx"),
+    path(
+        "inspections/campaigns/<id:campaign_id>/xlsx/",
+        views.campaign_xlsx,
+        name="inspection_campaign_xlsx",
+    ),
     path("inspections/risk/", views.risk_page, name="inspection_risk"),
     path("inspections/alerts/<id:alert_id>/", views.alert_page, name="inspection_alert"),
     path("inspections/notices/<id:notice_id>/", views.notice_page, name="inspection_notice"),

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.http.forms import parse_id
 from gongzhi.core.permissions import can, scope_for
-from gongzhi.inspections import perms, printing, risk, selectors, services
+from gongzhi.inspections import exports, perms, printing, risk, selectors, services
 from gongzhi.inspections.models import AnswerType, Outcome, TaskState
 from gongzhi.orgs.models import OrgUnit
 from gongzhi.registry.models import PremisesCategory
@@ -422,3 +422,32 @@ def alert_page(request, alert_id):
         },
         status=status,
     )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook_response(data: bytes, filename: str) -> HttpResponse:
+    from urllib.parse import quote
+
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@login_required
+@require_GET
+def campaign_xlsx(request, campaign_id):
+    campaign = selectors.campaign_for(request.user, campaign_id)
+    data = exports.campaign_workbook(request.user, campaign)
+    return workbook_response(data, f"{campaign.name}-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@login_required
+@require_GET
+def notices_xlsx(request):
+    _viewer(request.user)
+    overdue = request.GET.get("overdue") == "1"
+    data = exports.notices_workbook(request.user, overdue=overdue)
+    name = "逾期整改通知书" if overdue else "整改通知书"
+    return workbook_response(data, f"{name}-{timezone.localdate():%Y%m%d}.xlsx")

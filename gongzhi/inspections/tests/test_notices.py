@@ -234,3 +234,33 @@ def test_serving_over_the_api_with_a_photo(hazard, people, login):
     assert served.status_code == 200, served.content
     assert served.json()["events"][-1]["action"] == "serve_notice"
     assert len(served.json()["events"][-1]["attachments"]) == 1
+
+
+def test_the_campaign_report_and_notices_download_as_workbooks(hazard, people, login):
+    import io
+    import zipfile
+
+    from python_calamine import CalamineWorkbook
+
+    notice = issue(people, hazard)
+    RectificationNotice.objects.filter(pk=notice.pk).update(deadline=dt.date(2026, 1, 5))
+    campaign = hazard.hazard.task.round.campaign
+    client = login(people.op_sub)
+    got = client.get(f"/inspections/campaigns/{campaign.pk}/xlsx/")
+    assert got.status_code == 200 and "spreadsheetml" in got["Content-Type"]
+    book = CalamineWorkbook.from_filelike(io.BytesIO(got.content))
+    assert book.sheet_names == ["轮次", "第1轮-网格", "第1轮-类别", "检查任务"]
+    rounds = book.get_sheet_by_name("轮次").to_python()
+    assert rounds[1][:5] == ["第1轮", 5, 1, 20, 1]  # 5 premises, 1 inspected, 1 hazard
+    tasks = book.get_sheet_by_name("检查任务").to_python()
+    assert hazard.number in [row[9] for row in tasks]
+    api = client.get("/api/v1/inspections/notices/xlsx", {"overdue": "true"})
+    assert api.status_code == 200, api.content[:300]
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(api.content)).get_sheet_by_index(0)
+    assert sheet.to_python()[1][0] == notice.number
+    with zipfile.ZipFile(io.BytesIO(api.content)) as z:  # text stays text
+        assert not any(b"<f>" in z.read(n) for n in z.namelist() if n.endswith(".xml"))
+    # another grid's worker gets a workbook of nothing of grid A, and 404 for the campaign's
+    other = login(people.gw_b).get("/api/v1/inspections/notices/xlsx")
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(other.content)).get_sheet_by_index(0)
+    assert rows.to_python()[1:] == [] or rows.height <= 1

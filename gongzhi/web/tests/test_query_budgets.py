@@ -349,6 +349,10 @@ NOT_A_LIST = {
     "api/v1/inspections/notices/<notice_id>": "one notice",
     "api/v1/inspections/notices/<notice_id>/pdf": "one notice as a PDF",
     "inspections/notices/<id:notice_id>/": "one notice on A4",
+    "inspections/notices/xlsx/": "a workbook of the notices list (budgeted as its page)",
+    "inspections/campaigns/<id:campaign_id>/xlsx/": "a workbook of the campaign's report",
+    "api/v1/inspections/notices/xlsx": "a workbook of the notices list",
+    "api/v1/inspections/campaigns/<campaign_id>/xlsx": "a workbook of the campaign's report",
     "inspections/notices/<id:notice_id>/pdf/": "one notice as a PDF",
     "inspections/notices/<id:notice_id>/qr.svg": "one QR code",
     # the API
