@@ -103,8 +103,16 @@ TEMPLATES = [
 # the demo's web process and its jobs can write side by side.
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 _db_url = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'gongzhi.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=0 if DEBUG else 60)}
+# Persistent connections outside DEBUG, each checked before a request first uses it, so
+# a connection that a database restart broke is replaced instead of failing a request.
+DATABASES = {
+    "default": dj_database_url.parse(
+        _db_url, conn_max_age=0 if DEBUG else 60, conn_health_checks=not DEBUG
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend with one writer a process at a time (gongzhi/core/db/sqlite3).
+    DATABASES["default"]["ENGINE"] = "gongzhi.core.db.sqlite3"
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
