@@ -5,6 +5,7 @@ suffix itself is not one we serve)."""
 import functools
 
 from django.conf import settings
+from django.db.utils import InterfaceError, OperationalError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from gongzhi.cases.models import FINAL_STATES, Case
 from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.http import unavailable
 from gongzhi.open311 import selectors, services
 from gongzhi.open311.formats import FORMATS, render, render_errors
 
@@ -47,7 +49,9 @@ def _status(exc: DomainError) -> int:
 
 def open311(view):
     """Checks the format suffix and jurisdiction_id, and turns DomainErrors into the spec's
-    error replies: 404 unknown resource or jurisdiction, 403 api_key, 400 otherwise."""
+    error replies: 404 unknown resource or jurisdiction, 403 api_key, 400 otherwise; and
+    the database out of reach into 503 with Retry-After (the description begins with
+    "unavailable")."""
 
     @functools.wraps(view)
     def wrapper(request, fmt, **kwargs):
@@ -63,6 +67,11 @@ def open311(view):
             return view(request, fmt, **kwargs)
         except DomainError as exc:
             return render_errors(fmt, _status(exc), _describe(exc))
+        except (OperationalError, InterfaceError) as exc:
+            if not unavailable.database_unavailable(exc):
+                raise
+            response = render_errors(fmt, 503, f"{unavailable.CODE}: {unavailable.MESSAGE}")
+            return unavailable.mark(response, exc)
 
     return wrapper
 

@@ -1,10 +1,12 @@
 """One error shape for the whole API: {"code": "...", "message": "...", "details": ...}."""
 
+from django.db.utils import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from gongzhi.core.errors import DomainError
+from gongzhi.core.http import unavailable
 
 
 def install(api):
@@ -41,3 +43,11 @@ def install(api):
     def http_error(request, exc: HttpError):
         code = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
         return reply(request, exc.status_code, code.get(exc.status_code, "error"), str(exc))
+
+    @api.exception_handler(OperationalError)
+    @api.exception_handler(InterfaceError)
+    def database_unavailable(request, exc):
+        if not unavailable.database_unavailable(exc):
+            raise exc  # a bug: Django's 500
+        response = reply(request, 503, unavailable.CODE, unavailable.MESSAGE)
+        return unavailable.mark(response, exc)
