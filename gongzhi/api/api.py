@@ -21,6 +21,9 @@ api = NinjaAPI(
         "社区网格化治理平台接口。认证：浏览器会话（需 CSRF）或 `Authorization: Bearer <token>`。"
         '错误统一为 `{"code", "message", "details"}`；列表用游标分页'
         "（`limit`、`cursor` → `items`、`next_cursor`）。"
+        "数据库暂时不可用时任何接口都可能返回 503（`code` 为 `unavailable`，带 `Retry-After`）："
+        "5xx 或连接中断并不表示请求未被保存，请在 `Retry-After` 之后用同一个 "
+        "`Idempotency-Key` 重发，同一请求不会被保存两次。"
     ),
     auth=[TokenAuth(), ActiveSessionAuth()],
     docs=Swagger(settings={"persistAuthorization": True}),
