@@ -120,6 +120,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # In memory, Django's default for SQLite test databases, said explicitly: pytest-django
+    # knows SQLite by Django's engine path and would name a per-worker file after NAME.
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
 else:
     # Test databases are named after this one, <name>_test (pytest-xdist's workers add _gw0,
     # _gw1, …), so on a shared server they begin as the databases of this project do.
