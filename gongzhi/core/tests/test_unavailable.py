@@ -129,7 +129,7 @@ def _closed_port() -> int:
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a server to be refused by")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_api__a_database_server_that_refuses_connections_is_503(token):
     client = Client(headers={"Authorization": f"Bearer {token}"})
     settings_dict = connection.settings_dict
