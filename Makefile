@@ -51,12 +51,13 @@ test: install
 	$(PY) -m pytest -n $(PYTEST_WORKERS) $(ARGS)
 
 # Every benchmark with its baseline (docs/performance.md), not part of the tests. Data sets
-# are generated on first use. E.g. make bench DATA=100k DB=sqlite ONLY=lists,repeats
+# are generated on first use. E.g. make bench DATA=100k DB=sqlite ONLY=lists,repeats;
+# make bench ONLY=faults (kill -9, database restarts, retrying clients; no data set needed).
 DATA ?= 100k,1m
 DB ?= sqlite,postgres
 SOAK ?= 5
 INTAKE ?= 60
-ONLY ?= lists,dashboard,repeats,intake,soak,locator,import
+ONLY ?= lists,dashboard,repeats,intake,soak,locator,import,faults
 bench: install
 	$(PY) bench/run.py --data $(DATA) --db $(DB) --only $(ONLY) --soak-minutes $(SOAK) \
 		--intake-seconds $(INTAKE)

@@ -134,8 +134,7 @@ def _answers(url: str) -> bool:
         conn.close()
 
 
-@contextlib.contextmanager
-def gunicorn(
+def start_gunicorn(
     argv_app: str,
     *,
     python: str,
@@ -143,47 +142,69 @@ def gunicorn(
     cwd: str,
     workers: int | None = None,
     port: int | None = None,
+    worker_class: str = "sync",
+    threads: int = 1,
+    log: Path | None = None,
     startup_seconds: float = 60.0,
-):
-    """Serve `argv_app` with `<python> -m gunicorn` (sync workers, one per core by default)
-    on 127.0.0.1; yields a Server once it answers HTTP, stops it (SIGTERM, wait) on exit.
-
-    The server's output goes to a log file; its tail is printed when it fails to start or
-    when the block raises."""
+) -> Server:
+    """Start `<python> -m gunicorn argv_app` on 127.0.0.1 in a session of its own and
+    return the Server once it answers HTTP (`stop_server` ends it). `worker_class` sync
+    (one request at a time a worker) or gthread with `threads` a worker. Its output is
+    appended to `log` (a temp file by default)."""
     workers = workers or os.cpu_count() or 1
     port = port or free_port()
-    log = Path(tempfile.mkstemp(prefix="gunicorn-", suffix=".log")[1])
+    log = log or Path(tempfile.mkstemp(prefix="gunicorn-", suffix=".log")[1])
     argv = [python, "-m", "gunicorn", argv_app, "--workers", str(workers)]
-    argv += ["--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--timeout", "120"]
-    with log.open("wb") as out:
+    argv += ["--worker-class", worker_class, "--bind", f"127.0.0.1:{port}", "--timeout", "120"]
+    if worker_class == "gthread":
+        argv += ["--threads", str(threads)]
+    with log.open("ab") as out:
         process = subprocess.Popen(
             argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     server = Server(f"http://127.0.0.1:{port}", process, log)
+    deadline = time.monotonic() + startup_seconds
+    while not _answers(server.url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop_server(server)
+            raise RuntimeError(
+                f"gunicorn {argv_app} did not start (exit {process.poll()}); "
+                f"log {log}:\n{server.log_tail()}"
+            )
+        time.sleep(0.2)
+    return server
+
+
+def stop_server(server: Server) -> None:
+    """SIGTERM, then SIGKILL after 30 s."""
+    process = server.process
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextlib.contextmanager
+def gunicorn(argv_app: str, **options):
+    """Serve `argv_app` under gunicorn (start_gunicorn: sync workers, one per core by
+    default); yields the Server, stops it (SIGTERM, wait) on exit.
+
+    The server's output goes to a log file; its tail is printed when it fails to start or
+    when the block raises."""
+    server = start_gunicorn(argv_app, **options)
     ok = False
     try:
-        deadline = time.monotonic() + startup_seconds
-        while not _answers(server.url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"gunicorn {argv_app} did not start (exit {process.poll()}); "
-                    f"log {log}:\n{server.log_tail()}"
-                )
-            time.sleep(0.2)
         yield server
         ok = True
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_server(server)
         if not ok:
-            print(f"--- gunicorn log tail ({log}) ---\n{server.log_tail()}", flush=True)
+            print(f"--- gunicorn log tail ({server.log_path}) ---\n{server.log_tail()}", flush=True)
         else:
-            log.unlink(missing_ok=True)
+            server.log_path.unlink(missing_ok=True)
 
 
 @dataclass

@@ -17,10 +17,14 @@ Then, each in its own process, measured against a baseline in the same run:
              a bare psycopg loop and django-helpdesk 2.6.1 (PostgreSQL only);
 - soak       mixed traffic of every role for --soak-minutes (bench/soak.py);
 - locator    points to grids (bench/locator.py) — a bare STRtree query;
-- import     a residents workbook (bench/import_residents.py) — calamine + bulk_create.
+- import     a residents workbook (bench/import_residents.py) — calamine + bulk_create;
+- faults     64 concurrent writers, killed workers, database restarts and retrying
+             clients, on a fresh demo database of each --db (bench/faults.py; a private
+             PostgreSQL cluster, not the shared server): sent / acknowledged / lost /
+             duplicated. It needs no generated data set.
 
-Each benchmark's own table is printed as it finishes; at the end, the targets of issue 7
-with the measured figure, its baseline and met / not met. Everything measured is kept in
+Each benchmark's own table is printed as it finishes; at the end, the targets of issues 7
+and 14 with the measured figure, its baseline and met / not met. Everything measured is kept in
 var/bench/results/<time>.json and the printed text in <time>.txt beside it.
 """
 
@@ -42,7 +46,7 @@ sys.path.insert(0, str(BENCH))
 from common import database_url, machine, var_dir  # noqa: E402
 
 SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
-ALL = ["lists", "dashboard", "repeats", "intake", "soak", "locator", "import"]
+ALL = ["lists", "dashboard", "repeats", "intake", "soak", "locator", "import", "faults"]
 RESIDENTS = 200_000
 SOAK_JUDGED_MINUTES = 10
 DASHBOARD_TARGETS = ("dashboard_data(subdistrict, period)", "monthly_report(district, last month)")
@@ -174,7 +178,14 @@ def main(argv: list[str] | None = None) -> int:
         log(import_residents.report(r))
         results["import"] = r
 
-    log(f"\n== targets (issue 7); the whole run took {(time.perf_counter() - t_all) / 60:.1f} min")
+    if "faults" in only:
+        log(f"\n== faults and retries on {', '.join(dbs)} (bench/faults.py)")
+        r, text = _python("faults.py", "--db", ",".join(dbs), verdict=True)
+        log(text)
+        results["faults"] = r
+
+    minutes = (time.perf_counter() - t_all) / 60
+    log(f"\n== targets (issues 7, 14); the whole run took {minutes:.1f} min")
     for line in targets(results):
         log(line)
     out = ROOT / "var" / "bench" / "results"
@@ -272,6 +283,22 @@ def targets(results: dict) -> list[str]:
                      f"{r['rows'] / r['ours']['total']:,.0f} rows/s",
                      f"{r['rows'] / r['baseline']['total']:,.0f} rows/s",
                      f"{ratio:.2f}", _verdict(ratio <= 3)))  # fmt: skip
+    if "faults" in results:
+        for db, scenarios in results["faults"]["databases"].items():
+            for name, r in scenarios.items():
+                if name.startswith("load"):
+                    rows.append((
+                        f"{r['clients']} clients writing and reading, {name.split()[1]}, "
+                        f"{db}: 0 × 5xx", f"{r['http_5xx']} × 5xx", f"{r['attempts']:,} requests",
+                        "", _verdict(r["http_5xx"] == 0),
+                    ))  # fmt: skip
+                else:
+                    rows.append((
+                        f"faults: {name}, {db}: 0 lost, 0 duplicated",
+                        f"{r['lost']} lost, {r['duplicated']} duplicated",
+                        f"{r['acknowledged']:,} acknowledged of {r['sent']:,}", "",
+                        _verdict(not (r["lost"] or r["duplicated"] or r["disagreeing"])),
+                    ))  # fmt: skip
     widths = [max(len(str(row[i])) for row in rows) for i in range(5)]
     return [
         "  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows

@@ -108,8 +108,16 @@ TEMPLATES = [
 # the demo's web process and its jobs can write side by side.
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 _db_url = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'gongzhi.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=0 if DEBUG else 60)}
+# Persistent connections outside DEBUG, each checked before a request first uses it, so
+# a connection that a database restart broke is replaced instead of failing a request.
+DATABASES = {
+    "default": dj_database_url.parse(
+        _db_url, conn_max_age=0 if DEBUG else 60, conn_health_checks=not DEBUG
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend with one writer a process at a time (gongzhi/core/db/sqlite3).
+    DATABASES["default"]["ENGINE"] = "gongzhi.core.db.sqlite3"
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
@@ -117,6 +125,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # In memory, Django's default for SQLite test databases, said explicitly: pytest-django
+    # knows SQLite by Django's engine path and would name a per-worker file after NAME.
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
 else:
     # Test databases are named after this one, <name>_test (pytest-xdist's workers add _gw0,
     # _gw1, …), so on a shared server they begin as the databases of this project do.

@@ -9,6 +9,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +21,7 @@ from gongzhi.core.roles import DEPARTMENT_ROLES, Perm
 from gongzhi.orgs.models import Department, OrgUnit
 
 TOKEN_PREFIX = "gz_"
+LAST_USED_EVERY = timedelta(minutes=1)  # how often a token's last_used_at is written
 
 
 class LoginFailed(DomainError):
@@ -261,6 +263,12 @@ def api_token_authenticate(raw: str) -> User | None:
     if token is None:
         return None
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    stale = now - LAST_USED_EVERY
+    if token.last_used_at is None or token.last_used_at < stale:
+        # A write at most once a minute a token, not on every request (each write takes
+        # SQLite's lock); the condition makes requests racing past the check above write
+        # it once between them.
+        ApiToken.objects.filter(pk=token.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)
+        ).update(last_used_at=now)
     return token.user

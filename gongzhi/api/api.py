@@ -25,6 +25,9 @@ api = api_errors.ErrorDocumentingAPI(
         "（400、401、403、404、409、413、415、422；未知路径 404，不支持的方法 405）；"
         "列表用游标分页（`limit`、`cursor` → `items`、`next_cursor`）。"
         "日期为 2000-01-01 至 2100-12-31，id 为 1 至 2^63−1，请求体最大 30 MB。"
+        "数据库暂时不可用时任何接口都可能返回 503（`code` 为 `unavailable`，带 `Retry-After`）："
+        "5xx 或连接中断并不表示请求未被保存，请在 `Retry-After` 之后用同一个 "
+        "`Idempotency-Key` 重发，同一请求不会被保存两次。"
     ),
     auth=[TokenAuth(), ActiveSessionAuth()],
     docs=Swagger(settings={"persistAuthorization": True}),

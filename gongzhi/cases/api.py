@@ -198,10 +198,15 @@ def extension_request_decide(request, request_id: Id, payload: DecideIn):
 # -- intake ----------------------------------------------------------------------------
 
 IDEMPOTENCY_DOC = (
-    "Send an `Idempotency-Key` header (at most 64 printable ASCII characters) to make a "
-    "retry safe: the first request answers 201 with the new case, a repeat of the same key "
-    "by the same user answers 200 with that same case."
+    "Send an `Idempotency-Key` header (at most 64 printable ASCII characters, new for each "
+    "report) to make a retry safe: the first request answers 201 with the new case, the "
+    "same request resent with the same key by the same user answers 200 with that same "
+    "case, and the same key with a different request answers 422 `idempotency_conflict` "
+    "and stores nothing. A timeout, a lost connection or a 5xx (503 `unavailable` with "
+    "`Retry-After` while the database is out of reach) does not mean the report was not "
+    "stored: resend the same request with the same key until it answers 200 or 201."
 )
+INTAKE_ERRORS = {422: ErrorOut, 503: ErrorOut}
 
 
 def _report(request, fields: dict, photos=()) -> Status:
@@ -216,7 +221,9 @@ def _report(request, fields: dict, photos=()) -> Status:
 
 
 @router.post(
-    "", response={200: CaseDetailOut, 201: CaseDetailOut, **ERRORS}, description=IDEMPOTENCY_DOC
+    "",
+    response={200: CaseDetailOut, 201: CaseDetailOut, **ERRORS, **INTAKE_ERRORS},
+    description=IDEMPOTENCY_DOC,
 )
 def case_create(request, payload: CaseIn):
     """Report a problem (JSON; photos go through /cases/with-photos)."""
@@ -225,7 +232,7 @@ def case_create(request, payload: CaseIn):
 
 @router.post(
     "/with-photos",
-    response={200: CaseDetailOut, 201: CaseDetailOut, **UPLOAD_ERRORS},
+    response={200: CaseDetailOut, 201: CaseDetailOut, **UPLOAD_ERRORS, **INTAKE_ERRORS},
     description=IDEMPOTENCY_DOC,
 )
 @decorate_view(refuse_oversized)

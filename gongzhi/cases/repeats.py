@@ -136,13 +136,21 @@ def same_problem(case: Case, other: Case) -> bool:
     return bool(close) and similarity(_text(case), _text(other)) >= _setting("SIMILARITY", 60)
 
 
-def count_repeat(case: Case) -> tuple[Case, CaseEvent] | None:
-    """Intake, before the new case is saved, inside its transaction: if it repeats an
-    earlier case, the first case of the chain counts it (one UPDATE … RETURNING, which
-    takes that row's lock) and `mark()` sets the new case's repeat fields, so its INSERT
-    carries them. Returns (the first case as far as known, the unsaved "repeat" row) for
-    `tell()` after the save, or None."""
-    earlier = _earlier(case)
+def earlier_of(case: Case):
+    """Intake, before the new case's transaction: the earliest earlier case it repeats,
+    as a row (attributes of CANDIDATE_FIELDS), or None. The candidates are read and the
+    texts compared here, outside the database's write lock (SQLite has one for the whole
+    database); two reports of one problem made at the same moment may therefore not see
+    each other, as two transactions never could on PostgreSQL."""
+    return _earlier(case)
+
+
+def count_repeat(case: Case, earlier) -> tuple[Case, CaseEvent] | None:
+    """Intake, before the new case is saved, inside its transaction, with what
+    `earlier_of` found: if it repeats an earlier case, the first case of the chain counts
+    it (one UPDATE … RETURNING, which takes that row's lock) and `mark()` sets the new
+    case's repeat fields, so its INSERT carries them. Returns (the first case as far as
+    known, the unsaved "repeat" row) for `tell()` after the save, or None."""
     if earlier is None:
         return None
     first_pk = earlier.repeat_of_id or earlier.id

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
-from django.db import transaction
 from django.db.models import Q
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
@@ -155,12 +154,27 @@ def _reporter_name(first: str, last: str) -> str:
 class Created:
     request: Open311Request
     service_notice: str
+    created: bool = True  # False: the request a resent Idempotency-Key made before
 
 
-def open311_request_create(*, api_key, data) -> Created:
+def open311_request_create(*, api_key, data, idempotency_key: str | None = None) -> Created:
     """A service request from an Open311 client's form `data` (a QueryDict). Nothing is
-    written unless all of it is valid: the case and its Open311Request commit together."""
+    written unless all of it is valid: the case and its Open311Request commit together.
+
+    With an `idempotency_key` (the Idempotency-Key header), a resent request answers with
+    the request the first one made (`created` False), and the key with a different form
+    is refused (IdempotencyConflict, 422), as on the API."""
     user = client_for(api_key)
+    key = case_services.clean_idempotency_key(idempotency_key)
+    fingerprint = None
+    if key:
+        # The whole form but the credentials, so a change in any field is a new request.
+        fields = {
+            name: values if len(values) > 1 else values[0]
+            for name, values in data.lists()
+            if name not in ("api_key", "jurisdiction_id")
+        }
+        fingerprint = case_services.request_fingerprint({"open311": fields})
     category = public_service(data.get("service_code"))
     if category is None:
         message = _("Not a service we offer.")
@@ -209,21 +223,9 @@ def open311_request_create(*, api_key, data) -> Created:
     if not case_text:
         # A case needs some words; a bare report says what and where.
         case_text = category.name
-    with transaction.atomic():
-        case, _created = case_services.case_report(
-            actor=user,
-            channel=Channel.OPEN311,
-            category_id=category.pk,
-            description=case_text,
-            lng=lng or None,
-            lat=lat or None,
-            building_id=building_id,
-            address=address,
-            reporter_name=_reporter_name(first_name, last_name),
-            reporter_phone=data.get("phone") or "",
-            idempotency_key=None,
-        )
-        request = Open311Request.objects.create(
+
+    def open311_request(case) -> Open311Request:
+        return Open311Request.objects.create(
             case=case,
             token=get_random_string(32),
             attributes=attributes,
@@ -235,8 +237,28 @@ def open311_request_create(*, api_key, data) -> Created:
             last_name=last_name,
             media_url=media_url,
         )
+
+    case, created = case_services.case_report(
+        actor=user,
+        via=Channel.OPEN311,
+        category_id=category.pk,
+        description=case_text,
+        lng=lng or None,
+        lat=lat or None,
+        building_id=building_id,
+        address=address,
+        reporter_name=_reporter_name(first_name, last_name),
+        reporter_phone=data.get("phone") or "",
+        idempotency_key=key,
+        fingerprint=fingerprint,
+        also=open311_request,
+    )
+    request = Open311Request.objects.filter(case=case).first()
+    if request is None:
+        # The key was first used by this account elsewhere (the API): not this request.
+        raise case_services.IdempotencyConflict()
     notice = _("Received as case %(number)s; the handling deadline is set when it is registered.")
-    return Created(request, notice % {"number": case.number})
+    return Created(request, notice % {"number": case.number}, created)
 
 
 def request_by_token(token: str) -> Open311Request:

@@ -5,6 +5,7 @@ suffix itself is not one we serve)."""
 import functools
 
 from django.conf import settings
+from django.db.utils import InterfaceError, OperationalError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,12 +13,13 @@ from django.views.decorators.csrf import csrf_exempt
 
 from gongzhi.cases.models import FINAL_STATES, Case
 from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.http import unavailable
 from gongzhi.open311 import selectors, services
 from gongzhi.open311.formats import FORMATS, format_of, render, render_errors
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # When this API's description last changed (Service Discovery `changeset`).
-CHANGESET = "2026-11-22T00:00:00+08:00"
+CHANGESET = "2026-12-07T00:00:00+08:00"
 
 # Case-loop field names as an Open311 client knows them.
 FIELD_NAMES = {
@@ -42,12 +44,15 @@ def _describe(exc: DomainError) -> str:
 
 
 def _status(exc: DomainError) -> int:
-    return exc.status if exc.status in (403, 404) else 400
+    return exc.status if exc.status in (403, 404, 422) else 400
 
 
 def open311(view):
     """Checks the format suffix and jurisdiction_id, and turns DomainErrors into the spec's
-    error replies: 404 unknown resource or jurisdiction, 403 api_key, 400 otherwise."""
+    error replies: 404 unknown resource or jurisdiction, 403 api_key, 422 an
+    Idempotency-Key used for a different request (its description begins with the code,
+    idempotency_conflict), 400 otherwise; and the database out of reach into 503 with
+    Retry-After (the description begins with "unavailable")."""
 
     @csrf_exempt  # machines' endpoints: the api_key authenticates a POST
     @functools.wraps(view)
@@ -63,7 +68,15 @@ def open311(view):
         try:
             return view(request, fmt, **kwargs)
         except DomainError as exc:
-            return render_errors(fmt, _status(exc), _describe(exc))
+            description = _describe(exc)
+            if exc.status == 422:
+                description = f"{exc.code}: {description}"
+            return render_errors(fmt, _status(exc), description)
+        except (OperationalError, InterfaceError) as exc:
+            if not unavailable.database_unavailable(exc):
+                raise
+            response = render_errors(fmt, 503, f"{unavailable.CODE}: {unavailable.MESSAGE}")
+            return unavailable.mark(response, exc)
 
     return wrapper
 
@@ -100,7 +113,12 @@ def discovery(request, fmt):
             "contact": _("Contact the system administrator of this platform."),
             "key_service": _(
                 "The api_key is an API token issued by the system administrator, for an "
-                "account allowed to report problems in its area."
+                "account allowed to report problems in its area. Send each POST with an "
+                "Idempotency-Key header (new for each request): a resent request then "
+                "answers with the first one's service_request_id and is never stored twice, "
+                "and the same key with a different request is refused with 422. A timeout, "
+                "a lost connection or a 5xx does not mean the request was not stored: "
+                "resend it with the same key."
             ),
             "endpoints": [
                 {
@@ -219,12 +237,16 @@ def _replies(cases) -> list[dict]:
 
 @open311
 def requests(request, fmt):
-    """GET: the public list of service requests; POST: a new one."""
+    """GET: the public list of service requests; POST: a new one (from machines, so no
+    CSRF token: the api_key authenticates it). A POST with an Idempotency-Key header is
+    safe to resend: 201 the first time, 200 with the same reply after."""
     if request.method not in ("GET", "HEAD", "POST"):
         return _not_allowed(fmt, "GET, HEAD, POST")
     if request.method == "POST":
         created = services.open311_request_create(
-            api_key=request.POST.get("api_key"), data=request.POST
+            api_key=request.POST.get("api_key"),
+            data=request.POST,
+            idempotency_key=request.headers.get("Idempotency-Key"),
         )
         extra = created.request
         return render(
@@ -238,7 +260,7 @@ def requests(request, fmt):
                     "account_id": extra.account_id or None,
                 }
             ],
-            status=201,
+            status=201 if created.created else 200,
         )
     if refused := _get_only(request, fmt):
         return refused

@@ -170,6 +170,11 @@ def report(request):
             photos=request.FILES.getlist("photos"),
             idempotency_key=values["key"],
         )
+    except case_services.IdempotencyConflict as exc:
+        # The form's key made a report with other content: this one goes with a new key.
+        context = _report_context(request, {**values, "key": ""})
+        context.update(error=str(exc.page_message), errors={})
+        return _page(request, "report.html", context, status=exc.status)
     except DomainError as exc:
         context = _report_context(request, values)
         context.update(error=exc.message, errors=_errors(exc))

@@ -1,3 +1,5 @@
+import sys
+
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpResponsePermanentRedirect, JsonResponse
@@ -6,7 +8,8 @@ from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from gongzhi.core.http.error_page import domain_error_page
+from gongzhi.core.http.error_page import domain_error_page, unavailable_page
+from gongzhi.core.http.unavailable import database_unavailable
 from gongzhi.web import workbench
 
 
@@ -50,6 +53,11 @@ def error_404(request, exception=None):
 
 
 def error_500(request):
+    # Django calls this while handling the exception (DEBUG off), also for one raised
+    # outside a view (in a middleware), which DomainErrorMiddleware never sees.
+    exc = sys.exc_info()[1]
+    if database_unavailable(exc):
+        return unavailable_page(request, exc)
     return domain_error_page(
         request, 500, _("Something went wrong on our side. Please try again later.")
     )

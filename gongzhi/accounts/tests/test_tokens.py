@@ -1,11 +1,14 @@
 """API tokens: stored hashed, shown once, revocable."""
 
 import hashlib
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from gongzhi.accounts.models import ApiToken
 from gongzhi.accounts.services import api_token_create, api_token_revoke
@@ -64,3 +67,33 @@ def test_api_token_create__needs_staff_management(people):
     with pytest.raises(PermissionDenied):
         api_token_create(actor=people.gw_a, user=people.gw_a, name="mine")
     assert not ApiToken.objects.exists()
+
+
+def _token_writes(queries) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].startswith('UPDATE "accounts_apitoken"')]
+
+
+def test_last_used_at__is_written_at_most_once_a_minute(people):
+    token, raw = api_token_create(actor=people.admin, user=people.gw_a, name="t")
+    with CaptureQueriesContext(connection) as first:
+        assert _get("/api/v1/me", raw).status_code == 200
+    token.refresh_from_db()
+    used = token.last_used_at
+    assert used is not None and len(_token_writes(first)) == 1
+
+    # Reads within the minute write nothing.
+    with CaptureQueriesContext(connection) as reads:
+        for _ in range(3):
+            assert _get("/api/v1/me", raw).status_code == 200
+    assert _token_writes(reads) == []
+    token.refresh_from_db()
+    assert token.last_used_at == used
+
+    # A minute later the next request marks it again, once.
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=used - timedelta(seconds=61))
+    with CaptureQueriesContext(connection) as later:
+        for _ in range(2):
+            assert _get("/api/v1/me", raw).status_code == 200
+    assert len(_token_writes(later)) == 1
+    token.refresh_from_db()
+    assert token.last_used_at > used

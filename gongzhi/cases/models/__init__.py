@@ -246,6 +246,12 @@ class Case(models.Model):
     idempotency_key = models.CharField(  # noqa: DJ001
         max_length=64, null=True, blank=True, editable=False
     )
+    # SHA-256 of the request that used the key (services.common.request_fingerprint): the
+    # same key with another request is refused, not answered with this case. NULL for a
+    # report without a key, and for those stored before fingerprints were kept.
+    idempotency_fingerprint = models.CharField(  # noqa: DJ001
+        max_length=64, null=True, blank=True, editable=False
+    )
 
     # Who handles it.
     department = models.ForeignKey(

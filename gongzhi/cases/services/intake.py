@@ -2,7 +2,7 @@
 repeat check, the kind's details), once per Idempotency-Key."""
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
@@ -28,6 +28,8 @@ from gongzhi.cases.services.common import (
     clean_idempotency_key,
     clean_photos,
     files_removed_on_failure,
+    replayed,
+    request_fingerprint,
     store_photos,
 )
 from gongzhi.cases.services.transition import new_event
@@ -183,16 +185,35 @@ def case_report(
     kind: str = "general",
     details: dict | None = None,
     via: str | None = None,
+    fingerprint: str | None = None,
+    also: Callable[[Case], object] | None = None,
 ) -> tuple[Case, bool]:
     """Take in a problem. Returns (case, created): a retried request with the same
-    Idempotency-Key returns the case the first one made, and created=False."""
+    Idempotency-Key returns the case the first one made, and created=False; the same key
+    with a different request is refused (IdempotencyConflict, 422).
+
+    `fingerprint`: the request's, from an entry point that takes more than these fields
+    (Open311); by default these fields' own. `also(case)` writes an entry point's own rows
+    in the case's transaction."""
     if not permissions.can(actor, Perm.CASE_REPORT):
         raise PermissionDenied(_("You may not report cases."))
     key = clean_idempotency_key(idempotency_key)
+    if key and fingerprint is None:
+        fingerprint = request_fingerprint(
+            {
+                "category_id": category_id, "title": title, "description": description,
+                "channel": channel, "urgency": urgency, "lng": lng, "lat": lat, "crs": crs,
+                "building_id": building_id, "grid_id": grid_id, "address": address,
+                "reporter_resident_id": reporter_resident_id, "reporter_name": reporter_name,
+                "reporter_phone": reporter_phone, "self_handle": self_handle,
+                "result": result, "kind": kind, "details": details,
+            },
+            photos,
+        )  # fmt: skip
     if key:
-        earlier = Case.objects.filter(reported_by=actor, idempotency_key=key).first()
+        earlier = _reported_with(actor, key)
         if earlier is not None:
-            return earlier, False
+            return replayed(earlier, fingerprint), False
     kind_ = get_kind(kind)
     if not kind_.reportable and via is None:
         message = _("Cases of this kind come in through their own way in.")
@@ -243,37 +264,47 @@ def case_report(
     cleaned = clean_photos(photos)
     title = title or default_title(category.name, description or place.address)
 
+    case = draft(
+        actor=actor,
+        key=key,
+        fingerprint=fingerprint,
+        kind=kind,
+        category=category,
+        channel=channel,
+        urgency=urgency,
+        title=title,
+        description=description,
+        place=place,
+        resident=resident,
+        reporter_name=reporter_name,
+        phone=phone,
+    )
+    repeated = repeats.earlier_of(case)
     stored: list[CaseAttachment] = []
     try:
         with files_removed_on_failure(stored), transaction.atomic():
-            case = create(
+            create(
+                case,
                 stored=stored,
                 actor=actor,
-                key=key,
-                kind=kind,
-                category=category,
-                channel=channel,
-                urgency=urgency,
-                title=title,
-                description=description,
-                place=place,
-                resident=resident,
-                reporter_name=reporter_name,
-                phone=phone,
+                repeated=repeated,
                 cleaned=cleaned,
                 self_handle=self_handle,
                 result=result,
                 details=cleaned_details,
+                also=also,
             )
     except IntegrityError:
         # The same key raced another request of the same client: that one won.
-        earlier = (
-            Case.objects.filter(reported_by=actor, idempotency_key=key).first() if key else None
-        )
+        earlier = _reported_with(actor, key) if key else None
         if earlier is None:
             raise
-        return earlier, False
+        return replayed(earlier, fingerprint), False
     return case, True
+
+
+def _reported_with(actor, key: str) -> Case | None:
+    return Case.objects.filter(reported_by=actor, idempotency_key=key).first()
 
 
 def taken_in(case: Case, actor, *, at, self_handle=False, result="", actor_name=None):
@@ -300,13 +331,13 @@ def taken_in(case: Case, actor, *, at, self_handle=False, result="", actor_name=
     )
 
 
-def create(*, stored, actor, key, kind, category, channel, urgency, title, description, place,
-            resident, reporter_name, phone, cleaned, self_handle, result,
-            actor_name=None, details=None) -> Case:  # fmt: skip
-    now = timezone.now()
+def draft(*, actor, key, fingerprint, kind, category, channel, urgency, title, description,
+          place, resident, reporter_name, phone) -> Case:  # fmt: skip
+    """The new case in memory, before its transaction: everything but its number and
+    moment, so that the repeat check (repeats.earlier_of) compares it outside the write
+    lock and the transaction only writes."""
     sealed = pii.seal_phone(phone)
-    case = Case(
-        number=next_number(timezone.localdate(now)),
+    return Case(
         kind=kind,
         channel=channel,
         category=category,
@@ -325,21 +356,34 @@ def create(*, stored, actor, key, kind, category, channel, urgency, title, descr
         reporter_phone_hash=sealed["phone_hash"],
         reporter_phone_masked=sealed["phone_masked"],
         reported_by=actor,
-        reported_at=now,
+        reported_at=timezone.now(),
         idempotency_key=key,
+        idempotency_fingerprint=fingerprint if key else None,
     )
+
+
+def create(case: Case, *, stored, actor, repeated, cleaned, self_handle, result,
+           actor_name=None, details=None, also=None) -> Case:  # fmt: skip
+    """Inside the transaction: the drafted case numbered and written with its first
+    timeline row, photos, repeat count (`repeated`: what repeats.earlier_of found), audit
+    row, the kind's details, the entry point's own rows (`also`) and the rollups."""
+    now = timezone.now()
+    case.reported_at = now
+    case.number = next_number(timezone.localdate(now))
     event = taken_in(
         case, actor, at=now, self_handle=self_handle, result=result, actor_name=actor_name
     )
-    first = repeats.count_repeat(case)  # before the INSERT, which carries the repeat fields
+    first = repeats.count_repeat(case, repeated)  # before the INSERT, which carries them
     case.save()
     event.save(force_insert=True)
     stored += store_photos(case, event, cleaned, actor)
     repeats.tell(case, first)
     audit_record(actor=actor, action="case.report", obj=case, changes={"state": case.state})
-    kind_ = get_kind(kind)
+    kind_ = get_kind(case.kind)
     if kind_.create_details is not None:
         kind_.create_details(case=case, details=details, actor=actor)
+    if also is not None:
+        also(case)
     rollups.added(case)
     return case
 

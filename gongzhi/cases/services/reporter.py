@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from gongzhi.cases import repeats
 from gongzhi.cases.models import Case, CaseAttachment, Channel, Rating, Urgency
 from gongzhi.cases.recipients import handlers_of, notify_case, operators_over
 from gongzhi.cases.services.common import (
@@ -20,10 +21,12 @@ from gongzhi.cases.services.common import (
     clean_note,
     clean_photos,
     files_removed_on_failure,
+    replayed,
+    request_fingerprint,
 )
 from gongzhi.cases.services.escalation import escalate_unsatisfied
 from gongzhi.cases.services.handling import callback_change
-from gongzhi.cases.services.intake import clean_category, create, place_of
+from gongzhi.cases.services.intake import clean_category, create, draft, place_of
 from gongzhi.cases.services.transition import resident_name, transition
 from gongzhi.cases.text import default_title
 from gongzhi.core import crypto
@@ -80,7 +83,8 @@ def case_report_by_resident(
     idempotency_key: str | None = None,
 ) -> tuple[Case, bool]:
     """A resident's report (channel "resident", reported_by None), the phone verified by
-    the caller. Returns (case, created) like case_report.
+    the caller. Returns (case, created) like case_report; the same key with a different
+    report is refused (IdempotencyConflict, 422).
 
     Idempotency: the unique constraint (reported_by, idempotency_key) does not hold when
     reported_by is NULL, so the key is scoped to the phone's hash and looked up again
@@ -97,9 +101,19 @@ def case_report_by_resident(
     raise_if(errors)
     phone_hash = pii.phone_hash(phone)
     key = clean_idempotency_key(idempotency_key)
+    fingerprint = None
+    if key:
+        fingerprint = request_fingerprint(
+            {
+                "name": name, "category_id": category_id, "description": description,
+                "lng": lng, "lat": lat, "crs": crs, "building_id": building_id,
+                "address": address,
+            },
+            photos,
+        )  # fmt: skip
     earlier = _resident_earlier(phone_hash, key)
     if earlier is not None:
-        return earlier, False
+        return replayed(earlier, fingerprint), False
     category = clean_category(category_id)
     if not category.is_public or not (category.parent and category.parent.is_active):
         raise Invalid(_("Choose a category."), details={"category_id": [_("Choose a category.")]})
@@ -118,28 +132,34 @@ def case_report_by_resident(
         public=True,
     )
     cleaned = clean_photos(photos)
-    title = default_title(category.name, description)
+    case = draft(
+        actor=None,
+        key=key,
+        fingerprint=fingerprint,
+        kind="general",
+        category=category,
+        channel=Channel.RESIDENT,
+        urgency=Urgency.NORMAL,
+        title=default_title(category.name, description),
+        description=description,
+        place=place,
+        resident=None,
+        reporter_name=name,
+        phone=phone,
+    )
+    repeated = repeats.earlier_of(case)
     stored: list[CaseAttachment] = []
     with files_removed_on_failure(stored), transaction.atomic():
         if key:
             with _serialized(phone_hash, key):
                 earlier = _resident_earlier(phone_hash, key)
             if earlier is not None:
-                return earlier, False
-        case = create(
+                return replayed(earlier, fingerprint), False
+        create(
+            case,
             stored=stored,
             actor=None,
-            key=key,
-            kind="general",
-            category=category,
-            channel=Channel.RESIDENT,
-            urgency=Urgency.NORMAL,
-            title=title,
-            description=description,
-            place=place,
-            resident=None,
-            reporter_name=name,
-            phone=phone,
+            repeated=repeated,
             cleaned=cleaned,
             self_handle=False,
             result="",

@@ -7,7 +7,14 @@ from django.test import Client
 from gongzhi.cases import services
 from gongzhi.cases.api import keyset_page
 from gongzhi.cases.models import Case, CaseAttachment, CaseEvent, State
-from gongzhi.cases.tests.api_support import API, in_progress, intake, photo, post_json
+from gongzhi.cases.tests.api_support import (
+    API,
+    in_progress,
+    intake,
+    jpeg_with_gps,
+    photo,
+    post_json,
+)
 from gongzhi.core.models import AuditLog
 from gongzhi.orgs import locator
 
@@ -422,6 +429,41 @@ def test_idempotency_key__a_retry_returns_the_same_case(people, tree, category, 
     )
     assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
     assert Case.objects.count() == 2
+
+
+def test_idempotency_key__a_different_request_is_422_and_stores_nothing(
+    people, tree, category, login
+):
+    worker = login(people.gw_a)
+    first = post_json(worker, API, intake(tree, category), **{"Idempotency-Key": "k-1"})
+    changed = intake(tree, category, description="桂园路口的路灯连续四晚不亮")
+    refused = post_json(worker, API, changed, **{"Idempotency-Key": "k-1"})
+    assert (first.status_code, refused.status_code) == (201, 422)
+    body = refused.json()
+    assert body["code"] == "idempotency_conflict" and body["details"] is None
+    assert body["message"] == (
+        "该 Idempotency-Key 已用于另一个内容不同的请求（已保存）；"
+        "本次请求未保存。请换用新的键发送。"
+    )
+    assert list(Case.objects.values_list("id", "description")) == [
+        (first.json()["id"], "桂园路口的路灯连续三晚不亮")
+    ]
+    assert CaseEvent.objects.count() == 1
+    # The first request resent is still answered with its case.
+    again = post_json(worker, API, intake(tree, category), **{"Idempotency-Key": "k-1"})
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+
+
+def test_idempotency_key__another_photo_is_a_different_request(people, tree, category, login):
+    worker = login(people.gw_a)
+    data = intake(tree, category)
+    headers = {"Idempotency-Key": "p-2"}
+    first = worker.post(f"{API}/with-photos", {**data, "photos": [photo()]}, headers=headers)
+    other = photo(data=jpeg_with_gps(colour="red"))
+    refused = worker.post(f"{API}/with-photos", {**data, "photos": [other]}, headers=headers)
+    assert (first.status_code, refused.status_code) == (201, 422)
+    assert refused.json()["code"] == "idempotency_conflict"
+    assert Case.objects.count() == 1 and CaseAttachment.objects.count() == 1
 
 
 def test_idempotency_key__too_long_is_400(people, tree, category, login):

@@ -1,7 +1,7 @@
 """Two people at once: two operators dispatching one case, a client retrying a report
-with the same Idempotency-Key, two first reports of a day. The threaded tests need real
-concurrent transactions (PostgreSQL); the sequential ones state the same contract on
-every database."""
+with the same Idempotency-Key (or reusing it for another report), two first reports of a
+day. The threaded tests need real concurrent transactions (PostgreSQL); the sequential
+ones state the same contract on every database."""
 
 import threading
 import time
@@ -204,6 +204,34 @@ def test_the_same_idempotency_key_at_once__one_case(people, tree, category):
     (a, a_created), (b, b_created) = (r[1] for r in results)
     assert a.pk == b.pk and sorted([a_created, b_created]) == [False, True]
     assert Case.objects.count() == 1
+    assert CaseEvent.objects.filter(action="report").count() == 1
+
+
+@postgres_only
+@threaded
+@pytest.mark.usefixtures("_jobs_run_immediately")
+def test_the_same_key_with_two_different_reports_at_once__one_stored_one_refused(
+    people, tree, category
+):
+    CaseCounter.objects.all().delete()
+
+    def send(title):
+        return lambda: services.case_report(
+            actor=people.gw_a,
+            category_id=category.pk,
+            title=title,
+            grid_id=tree.grid_a.pk,
+            idempotency_key="retry-9c2e",
+        )
+
+    results = together(
+        send("井盖缺失"), send("路灯不亮"), hold=_TableLock(CaseCounter._meta.db_table)
+    )
+    assert sorted(r[0] for r in results) == ["error", "ok"], results
+    error = next(r[1] for r in results if r[0] == "error")
+    assert isinstance(error, services.IdempotencyConflict) and error.status == 422
+    case, created = next(r[1] for r in results if r[0] == "ok")
+    assert created and list(Case.objects.values_list("pk", "title")) == [(case.pk, case.title)]
     assert CaseEvent.objects.filter(action="report").count() == 1
 
 

@@ -304,13 +304,23 @@ def test_location__a_grid_outside_the_area_or_not_a_grid_is_not_found(people, tr
 def test_idempotency_key__a_retry_returns_the_same_case(people, report, category, tree):
     kw = {"category_id": category.pk, "title": "井盖缺失", "grid_id": tree.grid_a.pk}
     first, created = services.case_report(actor=people.gw_a, idempotency_key="k-1", **kw)
+    # Resent as another client library writes it: the same request, normalized.
     again, created_again = services.case_report(
-        actor=people.gw_a, idempotency_key=" k-1 ", **{**kw, "title": "井盖缺失（重发）"}
-    )
+        actor=people.gw_a, idempotency_key=" k-1 ",
+        **{**kw, "category_id": str(category.pk), "title": " 井盖缺失", "address": ""},
+    )  # fmt: skip
     assert (created, created_again) == (True, False)
     assert again.pk == first.pk and again.title == "井盖缺失"
     assert Case.objects.count() == 1 and CaseEvent.objects.count() == 1
     assert AuditLog.objects.filter(action="case.report").count() == 1
+    # The same key with a different report: refused, and the first case is unchanged.
+    with pytest.raises(services.IdempotencyConflict) as exc:
+        services.case_report(
+            actor=people.gw_a, idempotency_key="k-1", **{**kw, "title": "井盖缺失（改）"}
+        )
+    assert (exc.value.code, exc.value.status) == ("idempotency_conflict", 422)
+    assert list(Case.objects.values_list("pk", "title")) == [(first.pk, "井盖缺失")]
+    assert CaseEvent.objects.count() == 1
     # The key is the client's own: another user's same key is another report.
     other, created_other = services.case_report(actor=people.gw_b, idempotency_key="k-1", **{
         **kw, "grid_id": tree.grid_b.pk

@@ -238,6 +238,31 @@ def test_report_form__the_same_key_twice_makes_one_case(people, login, tree, cat
     assert third.status_code == 302 and Case.objects.count() == 2
 
 
+def test_report_form__resent_with_other_content_is_refused_with_a_new_key(
+    people, login, tree, category
+):
+    client = login(people.gw_a)
+    client.post("/cases/new/", _report_data(category, tree))
+    refused = client.post("/cases/new/", _report_data(category, tree, description="东门垃圾"))
+    page = body(refused)
+    assert refused.status_code == 400
+    assert (
+        t(
+            "A report with other content was already received from this form. To send "
+            "this one as a new report, submit it again."
+        )
+        in page
+    )
+    key = re.search(r'name="idempotency_key" value="(\w+)"', page).group(1)
+    assert key != "k-" + "1" * 30 and len(key) == 32
+    assert list(Case.objects.values_list("description", flat=True)) == [
+        "小区东门垃圾桶满溢，异味明显"
+    ]
+    again = client.post("/cases/new/", _report_data(category, tree, idempotency_key=key,
+                                                    description="东门垃圾"))  # fmt: skip
+    assert again.status_code == 302 and Case.objects.count() == 2
+
+
 def test_report_form__bad_input_comes_back_in_place_and_saves_nothing(
     people, login, tree, category
 ):

@@ -119,6 +119,11 @@ def case_new(request):
                 kind=kind.code,
                 details=details_form.cleaned_data if details_form is not None else None,
             )
+        except services.IdempotencyConflict as exc:
+            # The key made a report with other content: this one goes with a new key.
+            form.data = form.data.copy()
+            form.data["idempotency_key"] = uuid.uuid4().hex
+            form.add_error(None, str(exc.page_message))
         except DomainError as exc:
             if exc.status == 404:
                 raise

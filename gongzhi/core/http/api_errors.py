@@ -1,6 +1,7 @@
 """One error shape for the whole API: {"code": "...", "message": "...", "details": ...}."""
 
 from django.core.exceptions import SuspiciousOperation
+from django.db.utils import InterfaceError, OperationalError
 from django.http import Http404, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
@@ -8,6 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from gongzhi.core.errors import DomainError
+from gongzhi.core.http import unavailable
 from gongzhi.core.http.guard import refusal_for
 
 
@@ -57,6 +59,14 @@ def install(api):
     def malformed(request, exc):
         return domain_error(request, refusal_for(exc))
 
+    @api.exception_handler(OperationalError)
+    @api.exception_handler(InterfaceError)
+    def database_unavailable(request, exc):
+        if not unavailable.database_unavailable(exc):
+            raise exc  # a bug: Django's 500
+        response = reply(request, 503, unavailable.CODE, unavailable.MESSAGE)
+        return unavailable.mark(response, exc)
+
 
 # The errors any operation may answer, whatever its own refusals (which its router
 # declares): 400 for a malformed request (a NUL in the query …), 401 without a valid
@@ -66,6 +76,10 @@ EVERY_OPERATION = {
     401: "Not signed in, or the token is not valid (code unauthenticated)",
     403: "Not allowed (code forbidden)",
     404: "Not found, or outside the caller's area (code not_found)",
+    503: (
+        "The database is out of reach for a moment (code unavailable, with Retry-After): "
+        "it may have stored the request, so send it again with the same Idempotency-Key"
+    ),
 }
 WITH_PARAMETERS = {422: "A parameter or field is outside its schema (code validation_error)"}
 WITH_BODY = {413: "The body is too large (code too_large)"}

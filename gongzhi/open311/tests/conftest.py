@@ -93,10 +93,10 @@ def client():
 
 @pytest.fixture
 def post(client, api_key, service, bounded):
-    """post(fmt, **fields) → response; a valid request unless fields say otherwise
-    (a value None drops the field)."""
+    """post(fmt, headers=None, **fields) → response; a valid request unless fields say
+    otherwise (a value None drops the field)."""
 
-    def _post(fmt="json", **fields):
+    def _post(fmt="json", headers=None, **fields):
         data = {
             "api_key": api_key,
             "service_code": service.code,
@@ -106,7 +106,7 @@ def post(client, api_key, service, bounded):
         }
         data.update(fields)
         data = {k: v for k, v in data.items() if v is not None}
-        return client.post(f"{BASE}requests.{fmt}", data)
+        return client.post(f"{BASE}requests.{fmt}", data, headers=headers)
 
     return _post
 

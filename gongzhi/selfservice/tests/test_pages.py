@@ -128,6 +128,24 @@ def _report_data(category, building, **kw):
     return data
 
 
+def test_report__the_form_resent_with_other_content_is_refused_with_a_new_key(
+    people, tree, clock, category, verified_client, resident_case
+):
+    client = verified_client()
+    first = client.post("/my/report/", _report_data(category, resident_case.building))
+    assert first.status_code == 302
+    case = Case.objects.get()
+    changed = _report_data(category, resident_case.building, description="路灯坏了两周")
+    refused = client.post("/my/report/", changed)
+    assert refused.status_code == 422
+    body = _body(refused)
+    assert "A report with other content was already received from this form." in body
+    assert 'value="abc123"' not in body and 'name="idempotency_key"' in body  # a new key
+    assert list(Case.objects.values_list("pk", "description")) == [
+        (case.pk, "3号楼门口路灯坏了一周")
+    ]
+
+
 def test_report__with_a_photo_gives_the_number_at_once(
     people, tree, clock, category, verified_client, resident_case
 ):
@@ -150,8 +168,10 @@ def test_report__with_a_photo_gives_the_number_at_once(
     assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
     thumb = client.get(f"/my/reports/{case.pk}/photos/{att.pk}/thumb/")
     assert thumb.status_code == 200
-    # A retried post (the same idempotency key) does not make a second case.
-    again = client.post("/my/report/", _report_data(category, resident_case.building))
+    # A retried post (the same form, the same idempotency key) does not make a second case.
+    again = client.post(
+        "/my/report/", _report_data(category, resident_case.building, photos=[jpeg()])
+    )
     assert again["Location"] == f"/my/reports/{case.pk}/?new=1" and Case.objects.count() == 1
     listing = client.get("/my/reports/")
     assert case.number in _body(listing) and "Awaiting acceptance" in _body(listing)

@@ -224,12 +224,25 @@ def test_report__refusals_store_nothing(people, tree, resident_case, private_cat
 def test_report__the_same_key_from_the_same_phone_is_one_case(people, tree, resident_case):
     first = resident_case(idempotency_key="k-1")
     case, created = case_services.case_report_by_resident(
-        phone=PHONE, category_id=first.category_id, description="again",
-        building_id=resident_case.building.pk, idempotency_key="k-1",
+        phone=PHONE, category_id=first.category_id, description=" 3号楼门口路灯坏了一周 ",
+        building_id=str(resident_case.building.pk), idempotency_key="k-1",
     )  # fmt: skip
     assert (case.pk, created) == (first.pk, False)
     other = resident_case(phone=OTHER_PHONE, idempotency_key="k-1")
     assert other.pk != first.pk and Case.objects.count() == 2
+
+
+def test_report__the_same_key_with_another_report_is_refused(people, tree, resident_case):
+    first = resident_case(idempotency_key="k-1")
+    with pytest.raises(case_services.IdempotencyConflict) as exc:
+        case_services.case_report_by_resident(
+            phone=PHONE, category_id=first.category_id, description="again",
+            building_id=resident_case.building.pk, idempotency_key="k-1",
+        )  # fmt: skip
+    assert (exc.value.code, exc.value.status) == ("idempotency_conflict", 422)
+    assert list(Case.objects.values_list("pk", "description")) == [
+        (first.pk, "3号楼门口路灯坏了一周")
+    ]
 
 
 # -- rating and adding information ----------------------------------------------------------
