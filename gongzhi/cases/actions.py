@@ -392,3 +392,19 @@ def available(case, user, pending: Iterable = ()) -> list[Action]:
         for a in for_kind(case.kind)
         if allowed.intersection(a.transitions) and (a.shown is None or a.shown(case, pending))
     ]
+
+
+def transitions_available(case, user, pending: Iterable = ()) -> list:
+    """The transitions the API lists for `user` on `case` now: the table's, less a kind's
+    own actions on cases of another kind, and those the kind does not offer now (its
+    `shown`)."""
+    pending = list(pending)
+    out = []
+    for t in CASE_FLOW.available(case, user):
+        owner = _kind_actions.get(t.action)
+        if owner is not None:
+            code, action = owner
+            if code != case.kind or (action.shown is not None and not action.shown(case, pending)):
+                continue
+        out.append(t)
+    return out

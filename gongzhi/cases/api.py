@@ -36,7 +36,6 @@ from gongzhi.cases.schemas import (
     QueueOut,
     TextOut,
 )
-from gongzhi.cases.workflow import CASE_FLOW
 from gongzhi.core.errors import NotFound
 from gongzhi.core.http.guard import json_object
 from gongzhi.core.http.pagination import keyset_page
@@ -67,7 +66,7 @@ def case_detail_out(user, case: Case, *, new: bool = False, photos: bool = True)
     nor attachments to read when it came without `photos`)."""
     case.api_events = selectors.timeline(case, attachments=photos or not new)
     case.api_details = get_kind(case.kind).details(case)
-    case.api_actions = CASE_FLOW.available(case, user)
+    case.api_actions = actions.transitions_available(case, user)
     case.api_pending_extension = (
         None
         if new

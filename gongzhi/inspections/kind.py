@@ -185,7 +185,7 @@ REINSPECTED = Action(
     shown=lambda case, pending: False,
     api=False,
     sources=(State.REPORTED, *OPEN_STATES),
-    perm=perms.TEMPLATES,
+    perm=perms.INSPECT,
 )
 
 NOT_RECEIVED = (State.REJECTED, State.MERGED)

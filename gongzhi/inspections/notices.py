@@ -226,10 +226,11 @@ def reinspected(actor, task, result) -> None:
         note = _("Re-inspection passed: notice %(n)s rectified.") % {"n": notice.number}
         _record(actor, case, note, {"notice": notice.number, "passed": True})
         if Case.objects.filter(pk=case.pk, state=State.IN_PROGRESS).exists():
+            # Reported handled by the inspector, in the system's mode: it follows from the
+            # result, whoever handles the case (verification stays with the loop).
             case_services.transition(
-                None, case.pk, "handle", system=True, note=note,
-                change=handle_change(note),
-            )  # fmt: skip
+                actor, case.pk, "handle", system=True, note=note, change=handle_change(note)
+            )
         return
     if result.outcome != "inspected":
         return  # closed or refused entry: the notice stays open, re-inspect again

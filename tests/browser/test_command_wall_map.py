@@ -5,6 +5,7 @@ the map draws the grids (no tile server) at phone and desktop width."""
 import pytest
 from django.core.cache import cache
 
+from gongzhi.core import manifest
 from gongzhi.orgs.models import OrgUnit
 
 from .conftest import DESKTOP, PHONE, wait_until
@@ -40,7 +41,7 @@ def test_wall__fits_1920x1080_and_refreshes(web):
     )
     assert bottom <= 1080
     assert district.name in page.inner_text(".wall-title")
-    assert page.locator(".kpi").count() == 8
+    assert page.locator(".kpi").count() == len(manifest.rates())  # the loop's 8, kinds'
     assert page.locator(".ticker li").count() >= 1
     assert page.locator("#wall-status.is-offline").count() == 0
     assert page.inner_text("#wall-clock") != "--:--:--"

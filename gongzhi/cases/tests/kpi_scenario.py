@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from django.utils import timezone
 
-from gongzhi.cases import rollups
+from gongzhi.cases import rollups, statistics
 from gongzhi.cases.models import Case, CaseEvent, State
 from gongzhi.core.roles import Level
 from gongzhi.factories import OrgUnitFactory
@@ -173,4 +173,12 @@ def build_scenario(tree, people, category):
 
 
 def rates(report) -> dict:
-    return {r.key: (r.numerator, r.denominator) for r in report.rates}
+    """The loop's own rates of a report (kinds registered beside it add their own)."""
+    own = {r.key for r in statistics.RATES}
+    return {r.key: (r.numerator, r.denominator) for r in report.rates if r.key in own}
+
+
+def loop_counts(report) -> dict:
+    """The loop's own counts of a report (kinds registered beside it add their own)."""
+    own = {c.key for c in statistics.COUNTS}
+    return {k: v for k, v in report.counts.items() if k in own}

@@ -333,6 +333,9 @@ def test_demo_cases__every_move_is_taken_by_the_services_decide(db, monkeypatch)
 
     real = simulate.decide
     monkeypatch.setattr(simulate, "decide", spy)
+    # A kind's demo step (CaseKind.demo) takes its cases through the services, whose
+    # transition() calls the same decide().
+    monkeypatch.setattr(importlib.import_module("gongzhi.cases.services.transition"), "decide", spy)
     calendar.forget()
     call_command("demo", small=True, stdout=StringIO())
     calendar.forget()

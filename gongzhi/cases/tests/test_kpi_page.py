@@ -55,5 +55,5 @@ def test_the_page_costs_the_same_whatever_the_number_of_cases(
     client.get(url)
     for _ in range(5):
         report()
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         assert client.get(url).status_code == 200

@@ -251,7 +251,7 @@ def test_monthly_report__query_count_does_not_grow_with_cases(
     many, received = count()
     assert received == 30
     assert few == many
-    assert many <= 32, many
+    assert many <= 39, many  # the loop's rollups and the kinds' (CaseRollupCount)
 
 
 # -- the workbook ------------------------------------------------------------------

@@ -204,7 +204,7 @@ def test_wall_api__query_count_does_not_grow_with_cases(people, tree, login, rep
         report(grid_id=(tree.grid_b if i % 2 else tree.grid_c).pk, actor=people.op_sub)
     many = _wall_queries(client, tree.district.code)
     assert few == many
-    assert many <= 35
+    assert many <= 41  # the loop's rollups and the kinds' counts (CaseRollupCount)
 
 
 @pytest.mark.parametrize(("given", "used"), [("1", 2), ("5", 5), ("x", 30), ("100000", 600)])
