@@ -21,7 +21,7 @@ def _notify(user, **kwargs):
     return services.notify(**kwargs)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_notify__rows_and_delivery_only_when_the_transaction_commits(people, sms_log):
     with transaction.atomic():
         _notify(people.gw_a, channels=("inbox", "sms"), sms_phones={people.gw_a.pk: PHONE})
@@ -32,7 +32,7 @@ def test_notify__rows_and_delivery_only_when_the_transaction_commits(people, sms
     assert [line["to"] for line in sms_log()] == [PHONE]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_notify__rollback_writes_and_sends_nothing(people, sms_log):
     with pytest.raises(RuntimeError), transaction.atomic():
         _notify(people.gw_a, channels=("inbox", "sms"), sms_phones={people.gw_a.pk: PHONE})
