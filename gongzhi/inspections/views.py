@@ -27,6 +27,16 @@ from gongzhi.orgs.models import OrgUnit
 from gongzhi.registry.models import PremisesCategory
 
 
+def _attempt(request, call):
+    """(what `call()` returned, 200), or (None, the status) with the refusal's message on
+    the page, when the service refuses."""
+    try:
+        return call(), 200
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return None, exc.status
+
+
 def _viewer(user):
     if not can(user, perms.VIEW):
         raise NotFound(_("Not found."))
@@ -239,17 +249,16 @@ def campaign_page(request, campaign_id):
     if request.method == "POST":
         if not may_manage:
             raise NotFound(_("Not found."))
-        try:
-            round_ = services.round_add(
+        round_, status = _attempt(
+            request,
+            lambda: services.round_add(
                 actor=request.user,
                 campaign_id=campaign.pk,
                 starts_on=request.POST.get("starts_on", ""),
                 due_on=request.POST.get("due_on", ""),
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-            status = exc.status
-        else:
+            ),
+        )
+        if round_ is not None:
             messages.success(
                 request,
                 _("Round %(n)d was added with %(tasks)d tasks.")
@@ -350,19 +359,16 @@ def risk_page(request):
     _viewer(request.user)
     status = 200
     if request.method == "POST":
-        try:
-            alert = risk.alert_declare(
+        post = request.POST
+        alert, status = _attempt(
+            request,
+            lambda: risk.alert_declare(
                 actor=request.user,
-                unit_code=request.POST.get("unit_code", ""),
-                title=request.POST.get("title", ""),
-                level=request.POST.get("level", ""),
-                message=request.POST.get("message", ""),
-                report_minutes=request.POST.get("report_minutes", ""),
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-            status = exc.status
-        else:
+                **{k: post.get(k, "") for k in ("unit_code", "title", "level", "message")},
+                report_minutes=post.get("report_minutes", ""),
+            ),
+        )
+        if alert is not None:
             messages.success(
                 request,
                 _("The alert is declared; %(n)d points are told.") % {"n": alert.points.count()},
@@ -394,18 +400,17 @@ def alert_page(request, alert_id):
     alert = risk.alert_for(request.user, alert_id)
     status = 200
     if request.method == "POST":
-        try:
-            risk.alert_report(
+        done, status = _attempt(
+            request,
+            lambda: risk.alert_report(
                 actor=request.user,
                 alert_id=alert.pk,
                 point_id=request.POST.get("point_id"),
                 status=request.POST.get("status", ""),
                 note=request.POST.get("note", ""),
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-            status = exc.status
-        else:
+            ),
+        )
+        if done is not None:
             messages.success(request, _("Reported."))
             return redirect("inspection_alert", alert.pk)
     rows = risk.board(request.user, alert)

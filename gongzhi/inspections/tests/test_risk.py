@@ -134,3 +134,24 @@ def test_two_reports_of_one_point_at_once_one_wins(points, people, tree):
     outcomes = together(by(people.gw_a), by(people.community_worker))
     assert sorted(o[0] for o in outcomes) == ["error", "ok"], outcomes
     assert AlertReport.objects.filter(point=points[0]).count() == 1
+
+
+def test_declaring_and_reporting_from_the_pages(points, people, tree, login):
+    office = login(people.op_sub)
+    bad = office.post("/inspections/risk/", {"unit_code": tree.sub.code, "title": ""})
+    assert bad.status_code == 400 and not risk.Alert.objects.exists()
+    made = office.post("/inspections/risk/", {"unit_code": tree.sub.code, "title": "暴雨预警",
+                                              "report_minutes": "30"}, follow=True)  # fmt: skip
+    alert = risk.Alert.objects.get()
+    assert made.redirect_chain[-1][0] == f"/inspections/alerts/{alert.pk}/"
+    worker = login(people.gw_a)
+    page = worker.get(f"/inspections/alerts/{alert.pk}/").content.decode()
+    assert 'name="point_id"' in page  # grid A's worker may report grid A's point
+    refused = worker.post(f"/inspections/alerts/{alert.pk}/",
+                          {"point_id": points[0].pk, "status": "problem"})  # fmt: skip
+    assert refused.status_code == 400 and not AlertReport.objects.exists()
+    worker.post(f"/inspections/alerts/{alert.pk}/", {"point_id": points[0].pk, "status": "checked"})
+    assert AlertReport.objects.get().reporter == people.gw_a
+    again = worker.post(f"/inspections/alerts/{alert.pk}/",
+                        {"point_id": points[0].pk, "status": "checked"})  # fmt: skip
+    assert again.status_code == 409 and AlertReport.objects.count() == 1
