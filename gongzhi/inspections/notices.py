@@ -232,12 +232,17 @@ def reinspected(actor, task, result) -> None:
                 actor, case.pk, "handle", system=True, note=note, change=handle_change(note)
             )
         return
-    if result.outcome != "inspected":
-        return  # closed or refused entry: the notice stays open, re-inspect again
+    # Failed — or not done (closed, not found, entry refused: nothing shows it rectified):
+    # the notice closes as failed and the next one covers what is still open.
+    inspected = result.outcome == "inspected"
     notice.state, notice.closed_at = NoticeState.FAILED, now
-    notice.closed_note = _("Re-inspection failed.")
+    notice.closed_note = (
+        _("Re-inspection failed.") if inspected else _("The re-inspection could not be done.")
+    )
     notice.save(update_fields=["state", "closed_at", "closed_note"])
-    failed = {i["key"] for i in notice.items} & set(result.failed_keys)
+    failed = {i["key"] for i in notice.items}
+    if inspected:
+        failed &= set(result.failed_keys)
     next_notice = _issue(
         case,
         actor,

@@ -360,7 +360,7 @@ def task_submit(
         )
     earlier = InspectionResult.objects.filter(client_id=client_id).first()
     if earlier is not None:
-        if earlier.inspector_id != actor.pk:
+        if earlier.inspector_id != actor.pk or earlier.task_id != parse_id(task_id):
             raise Conflict(_("This submission id is taken."), code="client_id_taken")
         return earlier, False
     task = _task_to_inspect(actor, task_id)

@@ -264,3 +264,17 @@ def test_the_campaign_report_and_notices_download_as_workbooks(hazard, people, l
     other = login(people.gw_b).get("/api/v1/inspections/notices/xlsx")
     rows = CalamineWorkbook.from_filelike(io.BytesIO(other.content)).get_sheet_by_index(0)
     assert rows.to_python()[1:] == [] or rows.height <= 1
+
+
+def test_a_reinspection_that_could_not_be_done_issues_the_next_notice(hazard, people):
+    notice = issue(people, hazard)
+    assert notices.reinspections_due(notice.deadline) == 1
+    task = InspectionTask.objects.get(notice=notice)
+    services.task_submit(actor=people.gw_a, task_id=task.pk, client_id="r-refused",
+                         outcome="refused", note="店主拒绝复查")  # fmt: skip
+    notice.refresh_from_db()
+    assert notice.state == NoticeState.FAILED
+    following = RectificationNotice.objects.get(hazard=hazard, state=NoticeState.OPEN)
+    assert following.seq == 2 and following.items == notice.items
+    assert notices.failures(hazard) == 0  # not a failed re-inspection: none was done
+    assert notices.reinspections_due(following.deadline) == 1  # and it is re-inspected again

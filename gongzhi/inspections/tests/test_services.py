@@ -183,6 +183,9 @@ def test_a_resent_submission_is_the_same_result(insp, people):
     with pytest.raises(Conflict) as exc:  # someone else's submission id
         submit(people.community_worker, insp.task(insp.shop_b), client_id="c1")
     assert exc.value.code == "client_id_taken"
+    with pytest.raises(Conflict) as exc:  # one's own id, sent for another task
+        submit(people.gw_a, insp.task(insp.food_a), client_id="c1")
+    assert exc.value.code == "client_id_taken"
 
 
 def test_editing_a_checklist_never_changes_past_results(insp, people):
