@@ -141,19 +141,22 @@ def run(log, small=False):
         log("隐患排查：没有街道或值班员，跳过。")
         return
     grids = list(OrgUnit.objects.filter(level=Level.GRID, code__within=sub.code).order_by("code"))
-    for grid in grids[: 4 if small else None]:
+    for grid in grids[: 3 if small else None]:  # the small demo's grids with buildings
         for category_name, names in EXTRA.items():
             category = PremisesCategory.objects.get(name=category_name)
             if rnd.random() < 0.5:
                 continue
-            lng, lat = _point(rnd, grid)
+            # In the grid or one of its micro-grids, the point inside it (as the
+            # registry's demo places premises): the locator finds the same unit.
+            place = rnd.choice(list(grid.children.order_by("code")) or [grid])
+            lng, lat = _point(rnd, place)
             name = rnd.choice(names).format(e=rnd.choice(ESTATES))
             Premises.objects.get_or_create(
-                grid=grid,
+                grid=place,
                 name=name,
                 address=f"{fake.street_name()}{rnd.randint(1, 300)}号",
                 defaults={
-                    "org_code": grid.code,
+                    "org_code": place.code,
                     "category": category,
                     "responsible_name": fake.name(),
                     "lng": lng,
@@ -319,14 +322,22 @@ def _notices(rnd, operator, round1):
         passes = rnd.random() < 0.8
         user = _inspector(task.org_code)
         items = services.items_for(task, services.version_for(task))
-        services.task_submit(
+        # 回头看 on the deadline's day or the two before (most shops fix it in time).
+        at = timezone.make_aware(
+            dt.datetime.combine(task.notice.deadline, dt.time(rnd.randint(9, 16)))
+        ) - dt.timedelta(days=rnd.choice([0, 0, 1, 2, 3, 4]))
+        result, _ = services.task_submit(
             actor=user,
             task_id=task.pk,
             client_id=f"demo-re-{task.pk}",
             answers={i["key"]: _reading(i, passes) for i in items},
             photos={} if passes else {i["key"]: io.BytesIO(_jpeg(rnd)) for i in items},
-            device_at=timezone.now() - dt.timedelta(days=rnd.randint(1, 4)),
+            device_at=at,
         )  # fmt: skip
+        # The re-inspection as it was planned in the demo's past (its receipt, and the
+        # notice it closed); the case's rows stay at the time the demo ran.
+        InspectionResult.objects.filter(pk=result.pk).update(received_at=at)
+        RectificationNotice.objects.filter(pk=task.notice_id).update(closed_at=at)
         if passes:
             rectified += 1
             community = Position.objects.filter(
