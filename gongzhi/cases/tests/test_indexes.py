@@ -76,8 +76,12 @@ def test_dashboard_reads_use_the_rollup_key_and_partial_indexes(people, tree, re
     assert "SCAN cases_caserollup\n" not in rollup + "\n", rollup
     overdue, pending = kpis.live_querysets(tree.sub.code, start, today, timezone.now())
     overdue, pending = _plan(overdue), _plan(pending)
-    # open cases only: the partial index by deadline, or (state, area) for each open state
-    assert "case_open_scope_due" in overdue or "case_state_scope" in overdue, overdue
+    # open cases only: the partial index by deadline, or (state, area) for each open state,
+    # or (area, reported_at): the overdue cases counted are those received in the period,
+    # so that range is bounded too. On an empty table PostgreSQL's choice among them
+    # follows the row width (wider since the sealed text and the request fingerprint).
+    used = ("case_open_scope_due", "case_state_scope", "case_scope_reported")
+    assert any(name in overdue for name in used), overdue
     assert "case_response_pending" in pending, pending
     for plan in (overdue, pending):
         _no_full_scan(plan)
