@@ -438,7 +438,7 @@ def task_result_with_photos(request, task_id: Id, form: Form[InspectionResultFor
     """Record an inspection with a photo for each failed item."""
     try:
         data = InspectionResultIn.model_validate(json.loads(form.payload)).dict()
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, RecursionError) as exc:
         raise Invalid(_("The payload is not valid JSON of a result."), code="invalid") from exc
     photos = {
         name.removeprefix("photo_"): f

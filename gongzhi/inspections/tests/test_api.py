@@ -136,3 +136,13 @@ def test_two_workers_submitting_one_task_one_wins(insp, people):
     error = next(o[1] for o in outcomes if o[0] == "error")
     assert getattr(error, "code", "") == "already_inspected"
     assert InspectionResult.objects.filter(task=task).count() == 1
+
+
+def test_a_malformed_multipart_payload_is_400_and_stores_nothing(insp, people, login):
+    task = insp.task(insp.shop_a)
+    url = f"{API}/tasks/{task.pk}/result-with-photos"
+    for payload in ("not json", "[" * 50_000 + "]" * 50_000, '{"client_id": ""}'):
+        response = login(people.gw_a).post(url, {"payload": payload})
+        assert response.status_code in (400, 422), response.content[:200]
+        assert response.json()["code"]
+    assert not InspectionResult.objects.exists()
