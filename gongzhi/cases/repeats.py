@@ -19,20 +19,11 @@ from rapidfuzz import fuzz
 
 from gongzhi.cases.models import Case, CaseEvent, State, Supervision
 from gongzhi.cases.recipients import leaders_over, notify_case
-
-EARTH_RADIUS_M = 6_371_000
+from gongzhi.orgs.geo import EARTH_RADIUS_M, distance_m
 
 
 def _setting(name, default):
     return getattr(settings, f"GONGZHI_REPEAT_{name}", default)
-
-
-def distance_m(lng1, lat1, lng2, lat2) -> float:
-    """Great-circle distance in metres (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
 def similarity(a: str, b: str) -> float:

@@ -16,8 +16,8 @@ from ninja import Query, Router, Schema
 from gongzhi.cases import kpis
 from gongzhi.cases.kpi_api import RateOut
 from gongzhi.command import monthly, monthly_xlsx
-from gongzhi.command.monthly_views import XLSX, content_disposition
-from gongzhi.core import dates
+from gongzhi.command.monthly_views import content_disposition
+from gongzhi.core import dates, xlsx
 from gongzhi.core.http.schemas import ErrorOut
 from gongzhi.core.http.types import Text, UnitCode
 
@@ -181,14 +181,16 @@ def monthly_report(request, unit: UnitCode = UNIT, month: Text[7] = MONTH):
 @router.get(
     "/monthly.xlsx",
     response={200: None, **ERRORS},
-    openapi_extra={"responses": {200: {"description": "The workbook", "content": {XLSX: {}}}}},
+    openapi_extra={
+        "responses": {200: {"description": "The workbook", "content": {xlsx.CONTENT_TYPE: {}}}}
+    },
 )
 def monthly_workbook(request, unit: UnitCode = UNIT, month: Text[7] = MONTH):
     """The monthly report as an Excel workbook (概览, child units, 承办单位, 问题类别).
     Each download writes an audit row (command.monthly_export)."""
     year, number = dates.parse_month(month)
     report, data = monthly_xlsx.monthly_export(request.auth, unit, year, number)
-    response = HttpResponse(data, content_type=XLSX)
+    response = HttpResponse(data, content_type=xlsx.CONTENT_TYPE)
     response.headers["Content-Disposition"] = content_disposition(report)
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -16,12 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from gongzhi.command import monthly, monthly_xlsx
-from gongzhi.core import dates, permissions
+from gongzhi.core import dates, permissions, xlsx
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.roles import Perm
 from gongzhi.orgs.access import command_units
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Units one may pick: down to the community (a grid's figures are its community's row).
 
 
@@ -103,7 +102,7 @@ def monthly_download(request):
     _text, (year, month) = _month(request)
     unit_code = (request.GET.get("unit") or "").strip()[:24]
     report, data = monthly_xlsx.monthly_export(request.user, unit_code, year, month)
-    response = HttpResponse(data, content_type=XLSX)
+    response = HttpResponse(data, content_type=xlsx.CONTENT_TYPE)
     response.headers["Content-Disposition"] = content_disposition(report)
     response.headers["Cache-Control"] = "private, no-store"
     return response

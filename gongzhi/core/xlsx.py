@@ -16,8 +16,11 @@ Formulas the code itself writes (the import template's drop-down ranges) go thro
 `data_validation`, not through cells."""
 
 import xlsxwriter
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from xlsxwriter.worksheet import Worksheet
 
+CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEXT_ONLY = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -51,3 +54,10 @@ class Workbook(xlsxwriter.Workbook):
         cell_format.source_properties = dict(properties or {})
         cell_format.quoted_format = None
         return cell_format
+
+
+def response(data: bytes, filename: str) -> HttpResponse:
+    """A workbook to download, its name (Chinese included) in Content-Disposition."""
+    out = HttpResponse(data, content_type=CONTENT_TYPE)
+    out.headers["Content-Disposition"] = content_disposition_header(True, filename)
+    return out

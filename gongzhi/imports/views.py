@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gongzhi.core import permissions
+from gongzhi.core import permissions, xlsx
 from gongzhi.core.errors import DomainError, PermissionDenied
 from gongzhi.core.http.forms import parse_id
 from gongzhi.core.roles import Perm
@@ -22,7 +22,6 @@ from gongzhi.imports.workbook import template_bytes
 MULTIPART_SLACK = 64 * 1024
 ERRORS_PER_PAGE = 50
 JOBS_SHOWN = 20
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require_edit(user) -> None:
@@ -91,7 +90,7 @@ def import_template(request, kind: str):
     _require_edit(request.user)
     if kind not in FORMATS:
         raise DomainError(_("Choose what the file holds."), code="invalid_kind")
-    response = HttpResponse(template_bytes(kind), content_type=XLSX)
+    response = HttpResponse(template_bytes(kind), content_type=xlsx.CONTENT_TYPE)
     name = f"{FORMATS[kind].sheet_name}导入模板.xlsx"
     response.headers["Content-Disposition"] = content_disposition_header(True, name)
     return response

@@ -36,6 +36,7 @@ from ninja.files import UploadedFile
 
 from gongzhi.cases.api import PHOTOS, case_detail_out
 from gongzhi.cases.schemas import CaseDetailOut
+from gongzhi.core import xlsx
 from gongzhi.core.errors import Invalid
 from gongzhi.core.http.schemas import ErrorOut
 from gongzhi.core.http.types import Id, Version
@@ -508,11 +509,8 @@ def notice_list(request, overdue: bool = False):
 def notices_xlsx(request, overdue: bool = False):
     """The open (or overdue) rectification notices as a workbook."""
     from gongzhi.inspections import exports
-    from gongzhi.inspections.views import workbook_response
 
-    return workbook_response(
-        exports.notices_workbook(request.auth, overdue=overdue), "notices.xlsx"
-    )
+    return xlsx.response(exports.notices_workbook(request.auth, overdue=overdue), "notices.xlsx")
 
 
 @router.get("/notices/{notice_id}", response={200: RectificationNoticeOut, **ERRORS})
@@ -701,7 +699,6 @@ def campaign_xlsx(request, campaign_id: Id):
     """The campaign's report as a workbook: per round, per grid and category of each
     round, and every task with its outcome (what the caller may see)."""
     from gongzhi.inspections import exports
-    from gongzhi.inspections.views import workbook_response
 
     campaign = selectors.campaign_for(request.auth, campaign_id)
-    return workbook_response(exports.campaign_workbook(request.auth, campaign), "campaign.xlsx")
+    return xlsx.response(exports.campaign_workbook(request.auth, campaign), "campaign.xlsx")

@@ -6,7 +6,6 @@ of it (a grid worker sees the campaign their tasks belong to, and its figures fo
 own grid only). What is outside is NotFound, the same as what does not exist.
 """
 
-import math
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Q, QuerySet
@@ -29,11 +28,11 @@ from gongzhi.inspections.models import (
     RectificationNotice,
     TaskState,
 )
+from gongzhi.orgs.geo import distance_m
 from gongzhi.orgs.models import OrgUnit
 from gongzhi.registry.models import PremisesCategory
 
 MAX_NEAR = 500
-EARTH_M = 6_371_000
 
 
 def prefixes(scope: Scope) -> set[str]:
@@ -78,14 +77,6 @@ def templates():
     return ChecklistTemplate.objects.prefetch_related("categories", "versions").select_related(
         "case_category"
     )
-
-
-def distance_m(lng1, lat1, lng2, lat2) -> float:
-    """Great-circle distance in metres (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_M * math.asin(math.sqrt(a))
 
 
 @dataclass

@@ -34,19 +34,11 @@ from gongzhi.inspections.models import (
 )
 from gongzhi.orgs.models import OrgUnit
 from gongzhi.registry.models import Premises, PremisesCategory
+from gongzhi.registry.services import clean_text
 
 MAX_NAME = 100
 MAX_NOTE = 500
 MAX_CAMPAIGN_DAYS = 366
-
-
-def _text(value, limit, name, errors, *, required=True) -> str:
-    value = str(value or "").strip()
-    if required and not value:
-        errors.setdefault(name, []).append(_("This field is required."))
-    elif len(value) > limit:
-        errors.setdefault(name, []).append(_("At most %(n)d characters.") % {"n": limit})
-    return value
 
 
 def _categories(ids, errors) -> list[PremisesCategory]:
@@ -71,7 +63,7 @@ def template_save(
     if not can(actor, perms.TEMPLATES):
         raise PermissionDenied(_("You may not edit checklists."))
     errors: dict[str, list[str]] = {}
-    name = _text(name, 50, "name", errors)
+    name = clean_text(name, 50, "name", errors, required=True)
     categories = _categories(category_ids, errors)
     case_category = Category.objects.filter(
         pk=parse_id(case_category_id),
@@ -149,7 +141,7 @@ def campaign_create(
     if not can(actor, perms.MANAGE, unit):
         raise PermissionDenied(_("You may not run inspection campaigns here."))
     errors: dict[str, list[str]] = {}
-    name = _text(name, MAX_NAME, "name", errors)
+    name = clean_text(name, MAX_NAME, "name", errors, required=True)
     starts_on = _date(starts_on, "starts_on", errors)
     ends_on = _date(ends_on, "ends_on", errors)
     if starts_on and ends_on and not 0 <= (ends_on - starts_on).days <= MAX_CAMPAIGN_DAYS:
@@ -160,7 +152,7 @@ def campaign_create(
     cleaned_phases = []
     for n, phase in enumerate(phases or (), start=1):
         phase = phase if isinstance(phase, dict) else {}
-        label = _text(phase.get("name"), 30, f"phases.{n}", errors)
+        label = clean_text(phase.get("name"), 30, f"phases.{n}", errors, required=True)
         start = _date(phase.get("start"), f"phases.{n}", errors)
         end = _date(phase.get("end"), f"phases.{n}", errors)
         if start and end and starts_on and ends_on and not starts_on <= start <= end <= ends_on:
@@ -372,7 +364,7 @@ def task_submit(
     errors: dict[str, list[str]] = {}
     if outcome not in Outcome.values:
         errors.setdefault("outcome", []).append(_("Choose one of the options."))
-    note = _text(note, MAX_NOTE, "note", errors, required=outcome == Outcome.REFUSED)
+    note = clean_text(note, MAX_NOTE, "note", errors, required=outcome == Outcome.REFUSED)
     lng = _float(lng, "lng", errors, -180, 180)
     lat = _float(lat, "lat", errors, -90, 90)
     accuracy_m = _float(accuracy_m, "accuracy_m", errors, 0, 100_000)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from gongzhi.core import xlsx
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.http.forms import parse_id
 from gongzhi.core.permissions import can, scope_for
@@ -429,23 +430,12 @@ def alert_page(request, alert_id):
     )
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def workbook_response(data: bytes, filename: str) -> HttpResponse:
-    from urllib.parse import quote
-
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
-
-
 @login_required
 @require_GET
 def campaign_xlsx(request, campaign_id):
     campaign = selectors.campaign_for(request.user, campaign_id)
     data = exports.campaign_workbook(request.user, campaign)
-    return workbook_response(data, f"{campaign.name}-{timezone.localdate():%Y%m%d}.xlsx")
+    return xlsx.response(data, f"{campaign.name}-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 @login_required
@@ -455,4 +445,4 @@ def notices_xlsx(request):
     overdue = request.GET.get("overdue") == "1"
     data = exports.notices_workbook(request.user, overdue=overdue)
     name = "逾期整改通知书" if overdue else "整改通知书"
-    return workbook_response(data, f"{name}-{timezone.localdate():%Y%m%d}.xlsx")
+    return xlsx.response(data, f"{name}-{timezone.localdate():%Y%m%d}.xlsx")

@@ -214,3 +214,14 @@ def feature_collection(units) -> dict:
             max(b[3] for b in boxes),
         ]
     return {"type": "FeatureCollection", "bbox": total, "features": features}
+
+
+EARTH_RADIUS_M = 6_371_000
+
+
+def distance_m(lng1, lat1, lng2, lat2) -> float:
+    """Great-circle distance in metres between two WGS-84 points (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))

@@ -448,7 +448,7 @@ def test_monthly_download__workbook_with_chinese_name_and_audit_row(history, peo
 
 
 def monthly_xlsx_type():
-    from gongzhi.command.monthly_views import XLSX
+    from gongzhi.core.xlsx import CONTENT_TYPE as XLSX
 
     return XLSX
 
