@@ -41,6 +41,16 @@ def prefixes(scope: Scope) -> set[str]:
     return {code[:n] for code in scope.org_codes for n in range(6, len(code) + 1, 3)}
 
 
+def managed_areas(user, limit: int = 200) -> list[OrgUnit]:
+    """The units above the grids where `user` runs campaigns and declares alerts: the
+    choices of an area on those forms."""
+    return list(
+        OrgUnit.objects.filter(scope_for(user, perms.MANAGE).q("code"))
+        .exclude(level__in=(Level.GRID, Level.MICROGRID))
+        .order_by("code")[:limit]
+    )
+
+
 def campaigns_visible_to(user) -> QuerySet[InspectionCampaign]:
     scope = scope_for(user, perms.VIEW)
     q = scope.q("unit_code") | Q(unit_code__in=prefixes(scope))

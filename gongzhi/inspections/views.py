@@ -200,11 +200,7 @@ def campaign_new(request):
     """整治行动: an area of the user's, a period, the categories of premises."""
     if not can(request.user, perms.MANAGE):
         raise NotFound(_("Not found."))
-    units = list(
-        OrgUnit.objects.filter(scope_for(request.user, perms.MANAGE).q("code"))
-        .exclude(level__in=("grid", "microgrid"))
-        .order_by("code")[:200]
-    )
+    units = selectors.managed_areas(request.user)
     categories = list(PremisesCategory.objects.filter(is_active=True))
     today = timezone.localdate()
     data = {
@@ -375,11 +371,7 @@ def risk_page(request):
                 _("The alert is declared; %(n)d points are told.") % {"n": alert.points.count()},
             )
             return redirect("inspection_alert", alert.pk)
-    units = list(
-        OrgUnit.objects.filter(scope_for(request.user, perms.MANAGE).q("code"))
-        .exclude(level__in=("grid", "microgrid"))
-        .order_by("code")[:200]
-    )
+    units = selectors.managed_areas(request.user)
     return render(
         request,
         "inspections/risk.html",
