@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from gongzhi.cases.views import clock_of, place_label
 from gongzhi.command import dashboard
+from gongzhi.command.sections import app_sections
 from gongzhi.core import dates, permissions
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.http.forms import parse_id
@@ -77,6 +78,7 @@ def dashboard_page(request):
         sort = "on_time_closure"
     best_first = request.GET.get("order") != "worst"
     data = None
+    sections = []
     status = 200
     if not unit_code:
         raise NotFound(_("Not found."))
@@ -87,6 +89,7 @@ def dashboard_page(request):
         data = dashboard.dashboard_data(
             user, unit_code, start, end, period=name, sort=sort, best_first=best_first
         )
+        sections = app_sections(user, dashboard.command_unit(user, unit_code), start, end)
     span = {"unit": unit_code, "start": start.isoformat(), "end": end.isoformat()}
     period_params = {"period": name}
     if name == "custom":
@@ -104,6 +107,7 @@ def dashboard_page(request):
             "end": end,
             "error": error,
             "data": data,
+            "sections": sections,
             "sort": sort,
             "best_first": best_first,
             "sorts": _sort_links(here, sort, best_first),

@@ -31,6 +31,8 @@ from gongzhi.orgs.models import OrgUnit
 
 GRID_LENGTH = CODE_LENGTH[Level.GRID]
 MAX_MARKERS = 300
+# An app's layer sends at most this many points for a box; beyond, the page asks to zoom in.
+MAX_LAYER_POINTS = 500
 MAX_ZOOM = 22
 # A cluster cell is about CELL_PIXELS on screen: a degree of longitude is
 # 256 * 2**zoom / 360 pixels in Web Mercator.
@@ -160,6 +162,13 @@ def parse_zoom(value) -> int:
     if not 0 <= zoom <= MAX_ZOOM:
         raise Invalid(message, code="invalid_zoom", details={"zoom": [message]})
     return zoom
+
+
+def layer_area(user, unit_code: str, bbox: str) -> tuple[str, tuple[float, float, float, float]]:
+    """For an app's map layer (core.manifest.MapLayer): the unit's code, checked against
+    the user's command-center area like the grids (404 outside it), and the parsed box."""
+    box = parse_bbox(bbox)
+    return command_unit(user, unit_code).code, box
 
 
 def cell_size(zoom: int) -> float:

@@ -63,6 +63,28 @@ class ClusterOut(Schema):
     bounds: list[float]
 
 
+class LayerPointOut(Schema):
+    """One point of an app's layer: `cls` is one of the layer's legend classes."""
+
+    lat: float
+    lng: float
+    cls: str
+    label: str
+    note: str
+    url: str | None = None
+
+
+class LayerOut(Schema):
+    """What an app's map layer (core.manifest.MapLayer) answers for a unit and a box:
+    the points in it, at most command.map.MAX_LAYER_POINTS (`total` counts them all)."""
+
+    name: str
+    unit_code: str
+    bbox: list[float]
+    total: int
+    points: list[LayerPointOut]
+
+
 class MarkersOut(Schema):
     kind: str  # "markers" or "clusters"
     zoom: int

@@ -4,13 +4,13 @@ server when many (command.map; the page draws with Leaflet, without tiles)."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.command import map as command_map
 from gongzhi.command.wall_views import default_unit
-from gongzhi.core import permissions
+from gongzhi.core import manifest, permissions
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.roles import Level, Perm
 from gongzhi.orgs import access
@@ -34,8 +34,23 @@ def map_page(request):
         start, end = command_map.period(request.GET.get("start"), request.GET.get("end"), preset)
     except DomainError as exc:
         start, end, error, status = today_start, today_end, exc.message, 400
+    chosen = set(request.GET.getlist("layer"))
+    layers = [
+        {
+            "name": layer.name,
+            "title": str(layer.title),
+            "url": reverse(layer.url_name),
+            "on": layer.name in chosen,
+            "legend": [
+                {"cls": cls, "colour": colour, "label": str(label)}
+                for cls, colour, label in layer.legend
+            ],
+        }
+        for layer in manifest.map_layers(user)
+    ]
     context = {
         "units": units,
+        "layers": layers,
         "unit_code": unit_code,
         "start": start,
         "end": end,
@@ -62,6 +77,7 @@ def map_page(request):
             "legendReceived": _("Cases received in the period"),
             "legendOverdue": _("Overdue cases"),
             "many": _("%(n)s cases here; zoom in to see each one"),
+            "layerMore": _("%(shown)s of %(total)s shown; zoom in to see the rest"),
         },
     }
     return render(request, "command/map.html", context, status=status)

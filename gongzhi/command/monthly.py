@@ -37,6 +37,7 @@ from django.utils.translation import pgettext_lazy
 
 from gongzhi.cases import kpis
 from gongzhi.cases.models import RollupDims
+from gongzhi.command.sections import Section, app_sections
 from gongzhi.core import dates, manifest
 from gongzhi.core.errors import Invalid
 from gongzhi.core.roles import CODE_LENGTH, Level, child_level
@@ -175,6 +176,7 @@ class MonthlyReport:
     departments: list[kpis.KpiReport]
     categories: list[CategoryLine]
     notes: list[str] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -355,6 +357,7 @@ def monthly_report(user, unit_code: str, year: int, month: int) -> "MonthlyRepor
         communities=communities,
         departments=departments,
         categories=categories,
+        sections=app_sections(user, unit, start, end),
     )
     report.notes.extend(_notes(report, today))
     return report

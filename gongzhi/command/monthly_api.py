@@ -68,6 +68,20 @@ class MonthlyCategoryOut(Schema):
     change_ratio: float | None
 
 
+class SectionRowOut(Schema):
+    key: str
+    label: str
+    value: int | str
+
+
+class SectionOut(Schema):
+    """An app's section of the report (e.g. inspections: hazards, notices, campaigns)."""
+
+    name: str
+    title: str
+    rows: list[SectionRowOut]
+
+
 class MonthlyOut(Schema):
     unit_code: str
     unit_name: str
@@ -88,6 +102,7 @@ class MonthlyOut(Schema):
     communities: list[CommunityOut]
     departments: list[KpiRowOut]
     categories: list[MonthlyCategoryOut]
+    sections: list[SectionOut]
 
 
 def _rates(report: kpis.KpiReport) -> list[dict]:
@@ -165,6 +180,21 @@ def report_out(report: monthly.MonthlyReport) -> dict:
                 "change_ratio": c.change_ratio,
             }
             for c in report.categories
+        ],
+        "sections": [
+            {
+                "name": sec.name,
+                "title": str(sec.title),
+                "rows": [
+                    {
+                        "key": key,
+                        "label": str(label),
+                        "value": value if isinstance(value, int) else str(value),
+                    }
+                    for key, label, value in sec.rows
+                ],
+            }
+            for sec in report.sections
         ],
     }
 

@@ -223,6 +223,22 @@ def _categories_sheet(book: _Book, report: MonthlyReport):
         ws.merge_range(row, 0, row, len(headers) - 1, _("None this month."), book.muted)
 
 
+def _section_sheet(book: _Book, section):
+    """An app's section (core.manifest.ReportSection) as a sheet of its rows."""
+    title = str(section.title)
+    ws = book.sheet(title, 2, [40, 18])
+    book.heading(ws, title, 2)
+    ws.write(2, 0, str(_("Item")), book.head)
+    ws.write(2, 1, str(_("Value")), book.head)
+    for row, (_key, label, value) in enumerate(section.rows, start=3):
+        ws.write(row, 0, str(label), book.text)
+        if isinstance(value, int):
+            book.number(ws, row, 1, value)
+        else:
+            ws.write(row, 1, str(value), book.text)
+    return ws
+
+
 def monthly_xlsx(report: MonthlyReport) -> bytes:
     """The workbook: 概览 (the eight rates with numerator, denominator and 环比, and the
     main counts), one sheet per unit table (child units; for a district also every
@@ -254,5 +270,7 @@ def monthly_xlsx(report: MonthlyReport) -> bytes:
         [([r.unit_name], r) for r in report.departments],
     )
     _categories_sheet(book, report)
+    for section in report.sections:
+        _section_sheet(book, section)
     book.wb.close()
     return out.getvalue()

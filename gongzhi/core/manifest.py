@@ -50,7 +50,42 @@ class WorkbenchPanel:
     context: Callable[[Any], dict | None]
 
 
+@dataclass(frozen=True)
+class MapLayer:
+    """Points an app adds to the command center's map (risk points, premises by their
+    last inspection …), offered as a switch beside the cases. `url_name` is an API
+    route answering `?unit=&bbox=` with `command.map_api.LayerOut`; `legend` lists
+    (class, colour, label) for the classes its points carry; `visible(user)` says
+    whether the switch is offered to the user."""
+
+    order: int
+    name: str
+    title: Any
+    url_name: str
+    legend: tuple[tuple[str, str, Any], ...]
+    visible: Callable[[Any], bool]
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """A section an app adds to the command center's dashboard and monthly report (the
+    campaign and hazard figures, the disputes' screening …). `context(user, unit, start,
+    end)` gives the template's `s` for the unit (an `orgs.OrgUnit` the user commands)
+    and period (local dates, both included), or None when there is nothing to show;
+    `rows(s)`, when given, turns it into (key, label, value) rows for the monthly workbook
+    and the monthly report's API (`key` stable, `value` a number or a short text)."""
+
+    order: int
+    name: str
+    title: Any
+    template: str
+    context: Callable[[Any, Any, Any, Any], dict | None]
+    rows: Callable[[dict], list[tuple[str, Any, Any]]] | None = None
+
+
 _demo_steps: dict[str, DemoStep] = {}
+_map_layers: dict[str, MapLayer] = {}
+_report_sections: dict[str, ReportSection] = {}
 _workbench_panels: dict[str, WorkbenchPanel] = {}
 _api_routers: dict[str, ApiRouter] = {}
 _audit_actions: dict[str, str] = {}
@@ -92,6 +127,28 @@ def register_workbench_panel(order: int, name: str, title, template: str, contex
 
 def workbench_panels() -> list[WorkbenchPanel]:
     return sorted(_workbench_panels.values(), key=lambda p: p.order)
+
+
+def register_map_layer(layer: MapLayer) -> None:
+    _map_layers[layer.name] = layer
+
+
+def map_layers(user=None) -> list[MapLayer]:
+    """The layers, in order; with a user, only those offered to them."""
+    layers = sorted(_map_layers.values(), key=lambda layer: layer.order)
+    return [layer for layer in layers if user is None or layer.visible(user)]
+
+
+def register_report_section(section: ReportSection) -> None:
+    _report_sections[section.name] = section
+
+
+def unregister_report_section(name: str) -> None:
+    _report_sections.pop(name, None)
+
+
+def report_sections() -> list[ReportSection]:
+    return sorted(_report_sections.values(), key=lambda s: s.order)
 
 
 def register_api_router(prefix: str, router) -> None:

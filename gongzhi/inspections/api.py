@@ -16,6 +16,8 @@ InspectionsConfig.ready(); the api app assembles it with the others).
     GET  /notices?overdue=true             open (or overdue) rectification notices
     GET  /notices/{id}                     a notice;  GET /notices/{id}/pdf  the A4 PDF
     POST /hazards/{case_id}/serve          serve the open notice, signed with photos
+    GET  /map/premises?unit=&bbox=         premises by their last result (a map layer)
+    GET  /map/risk-points?unit=&bbox=      risk points, and their reports under an alert
 
 A hazard case's notice is issued, served (refused, as JSON) and handed to enforcement
 through the case loop: POST /cases/{id}/actions/issue_notice | serve_notice |
@@ -36,12 +38,13 @@ from ninja.files import UploadedFile
 
 from gongzhi.cases.api import PHOTOS, case_detail_out
 from gongzhi.cases.schemas import CaseDetailOut
+from gongzhi.command.map_api import LayerOut
 from gongzhi.core import xlsx
 from gongzhi.core.errors import Invalid
 from gongzhi.core.http.schemas import ErrorOut
-from gongzhi.core.http.types import Id, Version
+from gongzhi.core.http.types import Id, Text, UnitCode, Version
 from gongzhi.core.permissions import can
-from gongzhi.inspections import notices, perms, printing, risk, selectors, services
+from gongzhi.inspections import maplayers, notices, perms, printing, risk, selectors, services
 from gongzhi.inspections.models import InspectionResult, InspectionTask, Outcome
 
 router = Router(tags=["inspections"])
@@ -702,3 +705,29 @@ def campaign_xlsx(request, campaign_id: Id):
 
     campaign = selectors.campaign_for(request.auth, campaign_id)
     return xlsx.response(exports.campaign_workbook(request.auth, campaign), "campaign.xlsx")
+
+
+# -- map layers (the command center's map; core.manifest.MapLayer) -----------------------
+
+MAP_UNIT = Query(..., description="Org unit code in the caller's command-center area")
+MAP_BBOX = Query(..., description="west,south,east,north (WGS-84 degrees)")
+
+
+@router.get(
+    "/map/premises",
+    response={200: LayerOut, **ERRORS},
+    url_name="inspections_map_premises",
+)
+def map_premises(request, unit: UnitCode = MAP_UNIT, bbox: Text[100] = MAP_BBOX):
+    """Premises in the box coloured by their latest inspection (at most 500 points)."""
+    return maplayers.premises_points(request.auth, unit, bbox)
+
+
+@router.get(
+    "/map/risk-points",
+    response={200: LayerOut, **ERRORS},
+    url_name="inspections_map_risk_points",
+)
+def map_risk_points(request, unit: UnitCode = MAP_UNIT, bbox: Text[100] = MAP_BBOX):
+    """Risk points in the box: their reports under an open alert, else their season."""
+    return maplayers.risk_points(request.auth, unit, bbox)

@@ -12,17 +12,32 @@ class InspectionsConfig(AppConfig):
     def ready(self):
         from gongzhi.cases.kinds import register_kind
         from gongzhi.core.manifest import (
+            ReportSection,
             register_api_router,
             register_audit_actions,
+            register_map_layer,
+            register_report_section,
             register_workbench_panel,
         )
         from gongzhi.core.roles import grant_permissions
-        from gongzhi.inspections import kind, perms, selectors
+        from gongzhi.inspections import kind, maplayers, perms, sections, selectors
         from gongzhi.inspections.api import router
 
         grant_permissions(perms.GRANTS)
         register_kind(kind.HAZARD)
         register_api_router("inspections", router)
+        for layer in maplayers.LAYERS:
+            register_map_layer(layer)
+        register_report_section(
+            ReportSection(
+                30,
+                "inspections",
+                _("Safety inspections"),
+                "inspections/_command_section.html",
+                sections.command_section,
+                sections.section_rows,
+            )
+        )
         register_workbench_panel(
             20,
             "inspections",

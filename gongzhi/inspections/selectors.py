@@ -151,7 +151,7 @@ class Figures:
         return round(100 * self.passed / self.reinspected, 1) if self.reinspected else None
 
 
-def _figures(rows, key_of, label_of) -> list[Figures]:
+def fold_figures(rows, key_of, label_of) -> list[Figures]:
     out: dict[str, Figures] = {}
     for row in rows:
         key = key_of(row)
@@ -161,7 +161,7 @@ def _figures(rows, key_of, label_of) -> list[Figures]:
     return sorted(out.values(), key=lambda f: (f.label, f.key))
 
 
-def _report_rows(scope, campaign) -> list[dict]:
+def report_rows(scope, campaign) -> list[dict]:
     """The report's counts per (round, org code, premises category), in three grouped
     queries: the tasks, the notices of the hazards they found, and the re-inspections."""
     rows: dict[tuple, dict] = {}
@@ -227,11 +227,11 @@ class Progress:
 def progress(user, campaign: InspectionCampaign, *, round_number=None) -> Progress:
     """The campaign's report (Figures): per round, and for one round (the latest by
     default) per grid and per category — within the user's scope, in three grouped
-    queries (_report_rows)."""
+    queries (report_rows)."""
     scope = scope_for(user, perms.VIEW)
     rounds = list(campaign.rounds.order_by("number"))
-    rows = _report_rows(scope, campaign)
-    by_round = {f.key: f for f in _figures(rows, lambda r: str(r["round_id"]), lambda k: k)}
+    rows = report_rows(scope, campaign)
+    by_round = {f.key: f for f in fold_figures(rows, lambda r: str(r["round_id"]), lambda k: k)}
     chosen = next((r for r in rounds if r.number == round_number), rounds[-1] if rounds else None)
     picked = [r for r in rows if chosen is not None and r["round_id"] == chosen.pk]
     grid_len = CODE_LENGTH[Level.GRID]  # a micro-grid's task counts for its grid
@@ -248,8 +248,8 @@ def progress(user, campaign: InspectionCampaign, *, round_number=None) -> Progre
     )
     return Progress(
         rounds=[(r, by_round.get(str(r.pk), Figures(str(r.pk), ""))) for r in rounds],
-        by_grid=_figures(picked, lambda r: r["org_code"][:grid_len], lambda k: names.get(k, k)),
-        by_category=_figures(
+        by_grid=fold_figures(picked, lambda r: r["org_code"][:grid_len], lambda k: names.get(k, k)),
+        by_category=fold_figures(
             picked,
             lambda r: r["premises__category_id"],
             lambda k: categories.get(k, str(k)),

@@ -388,7 +388,7 @@ class Scene:
             names.append(f"预算检查店{i:03d}")
             registry_services.premises_save(
                 actor=self.people.gw_a, grid_id=self.tree.grid_a.pk, name=names[-1],
-                category_id=shops.pk,
+                category_id=shops.pk, lng=112.4 + i / 1000, lat=34.6,
             )  # fmt: skip
         inspection_services.round_generate(actor=self.people.op_sub, round_id=round_id)
         return names
@@ -451,7 +451,7 @@ class Scene:
                 actor=self.people.op_sub, grid_id=self.tree.grid_a.pk, name=names[-1],
                 kind="car_park", leader_id=self.people.leader.pk,
                 community_person_id=self.people.community_worker.pk,
-                season_start=month, season_end=month,
+                season_start=month, season_end=month, lng=112.4 + i / 1000, lat=34.6,
             )  # fmt: skip
         return names
 

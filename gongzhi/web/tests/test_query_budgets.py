@@ -78,6 +78,20 @@ BUDGETS = [
     ),
     Budget("inspections/risk/", "/inspections/risk/", "op_sub", "risk_points", 7),
     Budget(
+        "api/v1/inspections/map/premises",
+        "/api/v1/inspections/map/premises?unit={sub}&bbox=112,34,113,35",
+        "op_sub",
+        "notices",
+        7,
+    ),
+    Budget(
+        "api/v1/inspections/map/risk-points",
+        "/api/v1/inspections/map/risk-points?unit={sub}&bbox=112,34,113,35",
+        "op_sub",
+        "alert_points",
+        8,
+    ),
+    Budget(
         "api/v1/inspections/alerts/<alert_id>",
         "/api/v1/inspections/alerts/{alert}",
         "op_sub",
@@ -205,7 +219,7 @@ BUDGETS = [
         "/api/v1/command/monthly?unit={community}&month={month}",
         "op_sub",
         "grids",
-        33,
+        37,  # 4 of them the inspections' section (core.manifest.ReportSection)
     ),
     Budget(
         "api/v1/campaigns/hotspots",
@@ -261,7 +275,8 @@ BUDGETS = [
     Budget("cases/extensions/", "/cases/extensions/", "op_sub", "extension_requests", 5),
     Budget("cases/kpis/", "/cases/kpis/?unit={community}", "op_sub", "grids", 15),
     Budget("cases/<id:case_id>/", "/cases/{case}/", "op_sub", "timeline", 11),
-    Budget("command/", "/command/?unit={community}", "op_sub", "grids", 40),
+    # 5 of them the inspections' section: the unit, notices, re-inspections, hazards, campaigns
+    Budget("command/", "/command/?unit={community}", "op_sub", "grids", 45),
     Budget(
         "command/cases/",
         "/command/cases/?unit={sub}&start={first}&end={today}",
@@ -276,7 +291,7 @@ BUDGETS = [
         "/command/monthly/?unit={community}&month={month}",
         "op_sub",
         "grids",
-        35,
+        39,
     ),
     Budget("command/hotspots/", "/command/hotspots/?unit={sub}", "op_sub", "same_cases", 17),
     Budget("campaigns/", "/campaigns/", "op_sub", "campaigns", 7),

@@ -150,6 +150,71 @@
   }
   map.on("moveend", loadMarkers);
 
+  // -- the apps' layers (core.manifest.MapLayer): points from each app's own API ---------
+  var LAYERS = JSON.parse((document.getElementById("cmap-layers") || { textContent: "[]" }).textContent);
+  var layerLegend = document.getElementById("cmap-layer-legend");
+  var overlays = {}, layerTotals = {};
+  function box() {
+    var b = map.getBounds();
+    return [Math.max(-180, b.getWest()), Math.max(-90, b.getSouth()), Math.min(180, b.getEast()), Math.min(90, b.getNorth())]
+      .map(function (x) { return x.toFixed(6); }).join(",");
+  }
+  function drawLayerLegend() {
+    var html = "";
+    LAYERS.forEach(function (layer) {
+      if (!overlays[layer.name]) return;
+      html += '<span class="cmap-legend-title">' + esc(layer.title) + "</span>";
+      layer.legend.forEach(function (l) {
+        html += '<span class="cmap-step"><i class="dot" data-colour="' + esc(l.colour) + '"></i>' + esc(l.label) + "</span>";
+      });
+      var t = layerTotals[layer.name];
+      if (t && t.total > t.shown) {
+        html += '<span class="cmap-step cmap-layer-more">' + esc(T.layerMore.replace("%(shown)s", t.shown).replace("%(total)s", t.total)) + "</span>";
+      }
+    });
+    layerLegend.innerHTML = html;
+    layerLegend.querySelectorAll("[data-colour]").forEach(function (i) { i.style.background = i.getAttribute("data-colour"); });
+  }
+  function loadLayer(layer) {
+    var group = overlays[layer.name];
+    if (!group) return;
+    var colours = {};
+    layer.legend.forEach(function (l) { colours[l.cls] = l.colour; });
+    var ticket = group.ticket = (group.ticket || 0) + 1;
+    getJSON(layer.url + "?unit=" + encodeURIComponent(unit) + "&bbox=" + box()).then(function (d) {
+      if (ticket !== group.ticket || !overlays[layer.name]) return;
+      group.clearLayers();
+      d.points.forEach(function (p) {
+        var pop = "<b>" + esc(p.label) + "</b><br>" + esc(p.note);
+        if (p.url) pop = '<a class="cmap-pop" href="' + esc(p.url) + '">' + pop + " ›</a>";
+        L.circleMarker([p.lat, p.lng], { radius: 6, weight: 2, color: "#fff", fillColor: colours[p.cls] || "#555", fillOpacity: 1, className: "cmap-lp cmap-lp-" + layer.name })
+          .bindPopup(pop).addTo(group);
+      });
+      layerTotals[layer.name] = { total: d.total, shown: d.points.length };
+      drawLayerLegend();
+      el.setAttribute("data-layer-" + layer.name, String(d.points.length));
+    }).catch(function () { /* the next move tries again */ });
+  }
+  function setLayer(layer, on) {
+    if (on && !overlays[layer.name]) {
+      overlays[layer.name] = L.layerGroup().addTo(map);
+      loadLayer(layer);
+    } else if (!on && overlays[layer.name]) {
+      map.removeLayer(overlays[layer.name]);
+      delete overlays[layer.name];
+      delete layerTotals[layer.name];
+      el.removeAttribute("data-layer-" + layer.name);
+    }
+    drawLayerLegend();
+  }
+  map.on("moveend", function () { LAYERS.forEach(loadLayer); });
+  document.querySelectorAll('input[name="cmap-layer"]').forEach(function (input) {
+    var layer = LAYERS.filter(function (l) { return l.name === input.value; })[0];
+    if (!layer) return;
+    input.addEventListener("change", function () { setLayer(layer, input.checked); });
+    if (input.checked) setLayer(layer, true);
+  });
+
   document.querySelectorAll('input[name="cmap-metric"]').forEach(function (input) {
     input.addEventListener("change", function () {
       metric = input.value;
