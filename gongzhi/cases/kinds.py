@@ -70,6 +70,9 @@ class CaseKind:
     # Its counts and rates (core.manifest.Count / Rate), e.g. 调解成功率: registered with
     # the kind, then in every report, the rollups and the drill-downs.
     statistics: tuple = ()
+    # Photos a case of the kind may come in with through its own way in (`via`: an
+    # inspection brings one per failed item); a person's report keeps the loop's nine.
+    max_photos: int | None = None
 
     def details(self, case) -> dict | None:
         """The kind's details of `case` as the API and the page show them."""

@@ -15,7 +15,7 @@ from gongzhi.cases.schemas import NoteIn
 from gongzhi.core.errors import Invalid, PermissionDenied
 from gongzhi.core.http.forms import parse_id
 from gongzhi.core.manifest import Count, Rate
-from gongzhi.inspections import demo, notices, perms
+from gongzhi.inspections import checklists, demo, notices, perms
 from gongzhi.inspections.models import HazardDetail, NoticeService, NoticeState, Severity
 
 CODE = "hazard"
@@ -239,5 +239,6 @@ HAZARD = CaseKind(
     },
     guards={"verify_pass": (notices.verified_only_after_reinspection,)},
     statistics=(HAZARDS, REINSPECTIONS, REINSPECTIONS_PASSED, REINSPECTION_RATE),
+    max_photos=checklists.MAX_ITEMS,  # a photo for each failed item
     demo=demo.run,
 )

@@ -56,12 +56,10 @@ class IdempotencyConflict(DomainError):
 # -- helpers -----------------------------------------------------------------------
 
 
-def clean_photos(photos: Iterable) -> list[images.CleanImage]:
+def clean_photos(photos: Iterable, limit: int = MAX_PHOTOS) -> list[images.CleanImage]:
     photos = [p for p in photos or () if p]
-    if len(photos) > MAX_PHOTOS:
-        raise Invalid(
-            _("At most %(n)d photos.") % {"n": MAX_PHOTOS}, details={"photos": ["too_many"]}
-        )
+    if len(photos) > limit:
+        raise Invalid(_("At most %(n)d photos.") % {"n": limit}, details={"photos": ["too_many"]})
     return [images.clean_image(p) for p in photos]
 
 

@@ -24,6 +24,7 @@ from gongzhi.cases.models import (
 from gongzhi.cases.services.clock import set_deadlines
 from gongzhi.cases.services.common import (
     MAX_DESCRIPTION,
+    MAX_PHOTOS,
     clean_choice,
     clean_idempotency_key,
     clean_photos,
@@ -261,7 +262,8 @@ def case_report(
         if resident is None or not permissions.can(actor, Perm.REGISTRY_VIEW, resident):
             raise NotFound(_("The resident does not exist or is outside your area."))
         reporter_name = reporter_name or resident.name
-    cleaned = clean_photos(photos)
+    limit = kind_.max_photos if via is not None and kind_.max_photos else MAX_PHOTOS
+    cleaned = clean_photos(photos, limit)
     title = title or default_title(category.name, description or place.address)
 
     case = draft(

@@ -127,6 +127,37 @@ def test_failed_items_become_one_hazard_case_with_their_photos(insp, people):
     assert result.failed_keys == ["gas_alarm", "gas_hose"] and not result.passed
 
 
+def test_a_checklist_failing_more_than_nine_items_keeps_every_photo(insp, people, tree):
+    """The loop takes nine photos from a person's report; an inspection brings one per
+    failed item (the hazard kind's max_photos)."""
+    from gongzhi.cases.services import MAX_PHOTOS
+
+    items = [{"key": f"i{n}", "text": f"楼道检查项{n}"} for n in range(12)]
+    stairs = registry.premises_save(
+        actor=people.gw_a, grid_id=tree.grid_a.pk, name="3号楼楼道", category_id=insp.shop_cat.pk
+    )
+    services.template_save(
+        actor=people.admin, name="门店表", category_ids=[insp.shop_cat.pk],
+        case_category_id=insp.shop_tpl.case_category_id, items=items, template_id=insp.shop_tpl.pk,
+    )  # fmt: skip
+    services.round_generate(actor=people.op_sub, round_id=insp.round1.pk)
+    task = insp.task(stairs)
+    result, _ = submit(people.gw_a, task, {f"i{n}": "fail" for n in range(12)},
+                       photos={f"i{n}": photo() for n in range(12)})  # fmt: skip
+    stored = list(CaseAttachment.objects.filter(case=result.hazard).values_list("pk", flat=True))
+    assert len(stored) == 12 > MAX_PHOTOS
+    assert [result.answers[f"i{n}"]["photo"] for n in range(12)] == stored
+    # A person's report still stops at nine.
+    from gongzhi.cases import services as case_services
+
+    with pytest.raises(Invalid) as exc:
+        case_services.case_report(
+            actor=people.gw_a, category_id=insp.shop_tpl.case_category_id, title="十张照片",
+            grid_id=tree.grid_a.pk, photos=[photo() for _ in range(10)],
+        )  # fmt: skip
+    assert exc.value.details == {"photos": ["too_many"]}
+
+
 @pytest.mark.parametrize(
     "answers,photos,field",
     [
