@@ -13,6 +13,12 @@ urlpatterns = [
         name="inspection_campaign",
     ),
     path("inspections/checklists/", views.checklists, name="inspection_checklists"),
+    path("inspections/checklists/new/", views.checklist_edit, name="inspection_checklist_new"),
+    path(
+        "inspections/checklists/<id:template_id>/edit/",
+        views.checklist_edit,
+        name="inspection_checklist_edit",
+    ),
     path("inspections/notices/", views.notice_list, name="inspection_notices"),
     path("inspections/notices/xlsx/", views.notices_xlsx, name="inspection_notices_xlsx"),
     path(

@@ -18,11 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from gongzhi.cases.models import Category
 from gongzhi.core import xlsx
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.http.forms import parse_id
 from gongzhi.core.permissions import can, scope_for
-from gongzhi.inspections import exports, perms, printing, risk, selectors, services
+from gongzhi.inspections import exports, forms, perms, printing, risk, selectors, services
 from gongzhi.inspections.models import AnswerType, Outcome, TaskState
 from gongzhi.orgs.models import OrgUnit
 from gongzhi.registry.models import PremisesCategory
@@ -291,6 +292,76 @@ def checklists(request):
         request,
         "inspections/checklists.html",
         {"templates": selectors.templates(), "may_edit": can(request.user, perms.TEMPLATES)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checklist_edit(request, template_id=None):
+    """Edit a checklist (or make one): its name, the premises categories it is for, the
+    case category its hazards are filed under, and its items — edited, reordered,
+    removed and added in rows. Saving adds a version; past results keep theirs."""
+    if not can(request.user, perms.TEMPLATES):
+        raise NotFound(_("Not found."))
+    template = None
+    if template_id is not None:
+        template = selectors.templates().filter(pk=parse_id(template_id)).first()
+        if template is None:
+            raise NotFound(_("The checklist does not exist."))
+    earlier = template.current.items if template and template.current else []
+    data = {
+        "name": template.name if template else "",
+        "category_ids": [str(c.pk) for c in template.categories.all()] if template else [],
+        "case_category_id": str(template.case_category_id) if template else "",
+    }
+    errors, status = {}, 200
+    if request.method == "POST":
+        data = {
+            "name": request.POST.get("name", ""),
+            "category_ids": request.POST.getlist("category_ids"),
+            "case_category_id": request.POST.get("case_category_id", ""),
+        }
+        rows = forms.ItemFormSet(request.POST, prefix="items")
+        if not rows.is_valid():
+            errors["items"] = [_("Check the items marked below.")]
+            errors["items"] += [str(e) for e in rows.non_form_errors()]
+            status = 400
+        else:
+            try:
+                saved = services.template_save(
+                    actor=request.user,
+                    items=forms.items_of(rows, earlier),
+                    template_id=template.pk if template else None,
+                    **data,
+                )
+            except DomainError as exc:
+                errors = exc.details if isinstance(exc.details, dict) else {}
+                status = exc.status
+            else:
+                messages.success(
+                    request,
+                    _("“%(name)s” was saved as version %(n)s.")
+                    % {"name": saved.name, "n": saved.current.number},
+                )
+                return redirect("inspection_checklists")
+        if status != 200:
+            messages.error(request, _("The checklist was not saved. See the messages below."))
+    else:
+        rows = forms.ItemFormSet(initial=forms.initial_rows(earlier), prefix="items")
+    return render(
+        request,
+        "inspections/checklist_edit.html",
+        {
+            "template": template,
+            "rows": rows,
+            "data": data,
+            "errors": errors,
+            "categories": PremisesCategory.objects.filter(is_active=True),
+            "case_categories": Category.objects.filter(parent__isnull=False, is_active=True)
+            .select_related("parent")
+            .order_by("parent__sort", "sort", "code"),
+        },
+        status=status,
     )
 
 

@@ -355,6 +355,8 @@ NOT_A_LIST = {
     # inspections
     "api/v1/inspections/tasks/<task_id>": "one task and its checklist",
     "inspections/tasks/<id:task_id>/": "one task and its checklist form",
+    "inspections/checklists/new/": "a form (at most 60 item rows, no query a row)",
+    "inspections/checklists/<id:template_id>/edit/": "one checklist's form",
     "api/v1/inspections/campaigns/<campaign_id>": (
         "one campaign: its figures per round, grid and category come from one grouped query "
         "over its tasks and one for the grid names, however many rows"
