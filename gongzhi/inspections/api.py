@@ -624,8 +624,10 @@ class AlertIn(Schema):
 
 class BoardRowOut(Schema):
     point: RiskPointOut
+    duty: list[ChecklistItemIO]
     status: str | None
     note: str
+    answers: dict
     reporter: str | None
     reported_at: dt.datetime | None
     late: bool
@@ -658,8 +660,10 @@ def alert_out(user, alert) -> dict:
         "board": [
             {
                 "point": point_out(r.point),
+                "duty": risk.duty_items(r.point),
                 "status": r.report.status if r.report else None,
                 "note": r.report.note if r.report else "",
+                "answers": r.report.answers if r.report else {},
                 "reporter": r.report.reporter.get_display_name() if r.report else None,
                 "reported_at": r.report.reported_at if r.report else None,
                 "late": r.late,
@@ -687,6 +691,13 @@ def alert_detail(request, alert_id: Id):
 class AlertReportIn(Schema):
     status: str = Field(..., max_length=8)
     note: str = Field("", max_length=500)
+    answers: dict = Field(
+        default_factory=dict,
+        max_length=60,
+        description="The point's duty checklist, when it has one: key -> value or "
+        "{value, note} (as an inspection's answers; no photos). A failed item makes the "
+        "report a problem.",
+    )
 
 
 @router.post("/alerts/{alert_id}/points/{point_id}/report", response={201: AlertOut, **ERRORS})

@@ -21,6 +21,7 @@ from gongzhi.cases import services as case_services
 from gongzhi.core.roles import CODE_LENGTH, Level, Role
 from gongzhi.inspections import notices, services
 from gongzhi.inspections.models import (
+    ChecklistTemplate,
     InspectionCampaign,
     InspectionResult,
     InspectionTask,
@@ -246,6 +247,8 @@ def _risk_points(rnd, operator, sub):
         org_code__within=sub.code, category__name="地下停车场"
     ).order_by("pk")
     walls = [("桂园小区北侧老围墙", "old_wall"), ("兴华街3号危房", "old_wall")]
+    # A car park's duty under an alert is the flood checklist of its category (挡水板, 排水泵 …).
+    flood = ChecklistTemplate.objects.filter(is_active=True, categories__name="地下停车场").first()
     for spot in [(p.name, "car_park", p) for p in car_parks] + [(n, k, None) for n, k in walls]:
         name, kind, premises = spot
         grid = (
@@ -266,6 +269,7 @@ def _risk_points(rnd, operator, sub):
             community_person_id=community.user_id, address=premises.address if premises else "",
             lng=premises.lng if premises else None, lat=premises.lat if premises else None,
             season_start=season[0], season_end=season[1],
+            duty_id=flood.pk if flood and kind == "car_park" else None,
         )  # fmt: skip
         made += 1
     summer = 6 <= timezone.localdate().month <= 9
@@ -281,8 +285,22 @@ def _risk_points(rnd, operator, sub):
         risk.alert_report(
             actor=point.community_person, alert_id=alert.pk, point_id=point.pk,
             status="checked", note="已到岗巡查，情况正常",
+            answers=_all_well(risk.duty_items(point)),
         )  # fmt: skip
     return made, f"{title}已发布，{alert.points.count()} 处点位中 1 处尚未报告"
+
+
+def _all_well(items: list[dict]) -> dict:
+    """Answers of a duty checklist where nothing is wrong (a number at its lower bound)."""
+    answers = {}
+    for item in items:
+        if item["answer"] == "number":
+            answers[item["key"]] = item.get("min", 0)
+        elif item["answer"] == "text":
+            answers[item["key"]] = "正常"
+        else:
+            answers[item["key"]] = "pass"
+    return answers
 
 
 def _notices(rnd, operator, round1):

@@ -471,6 +471,8 @@ class AlertReport(models.Model):
     point = models.ForeignKey(RiskPoint, on_delete=models.PROTECT, related_name="reports")
     status = models.CharField(_("status"), max_length=8, choices=ReportStatus.choices)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # The point's duty checklist answered (key -> {value, note}), when it has one.
+    answers = models.JSONField(_("duty checklist answers"), default=dict, blank=True)
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

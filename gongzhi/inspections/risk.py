@@ -22,7 +22,7 @@ from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, Invalid, NotFound, PermissionDenied, raise_if
 from gongzhi.core.http.forms import parse_id
 from gongzhi.core.permissions import can, scope_for
-from gongzhi.inspections import perms
+from gongzhi.inspections import checklists, perms
 from gongzhi.inspections.models import Alert, AlertReport, ReportStatus, RiskKind, RiskPoint
 from gongzhi.notifications.services import notify
 from gongzhi.orgs.models import OrgUnit
@@ -149,9 +149,21 @@ def may_report(user, point: RiskPoint) -> bool:
     ).covers_code(point.org_code)
 
 
-def alert_report(*, actor, alert_id, point_id, status, note="") -> tuple[AlertReport, bool]:
+def duty_items(point: RiskPoint) -> list[dict]:
+    """The items of the point's duty checklist (its current version), or none."""
+    if point.duty_id is None or not point.duty.is_active:
+        return []
+    version = point.duty.current
+    return version.items if version else []
+
+
+def alert_report(
+    *, actor, alert_id, point_id, status, note="", answers=None
+) -> tuple[AlertReport, bool]:
     """A point's report under an alert; the first wins (a second is 409 already_reported).
-    A problem is reported into the loop as a case (防汛隐患), urgent."""
+    A point with a duty checklist answers it (no photos asked for: the alert is short);
+    a failed item makes the report a problem, noted with the items. A problem is
+    reported into the loop as a case (防汛隐患), urgent."""
     alert = Alert.objects.filter(pk=parse_id(alert_id)).first()
     point = alert.points.filter(pk=parse_id(point_id)).first() if alert else None
     if point is None or not (may_report(actor, point) or can(actor, perms.VIEW, point)):
@@ -164,6 +176,19 @@ def alert_report(*, actor, alert_id, point_id, status, note="") -> tuple[AlertRe
     if status not in ReportStatus.values:
         errors["status"] = [_("Choose one of the options.")]
     note = str(note or "").strip()[:500]
+    kept = {}
+    items = duty_items(point)
+    if items:
+        checked = checklists.check_answers(items, answers, photos={i["key"] for i in items})
+        for key, messages in checked.errors.items():
+            errors[f"answers.{key}"] = messages
+        kept = checked.answers
+        if checked.failed:
+            status = ReportStatus.PROBLEM
+            found = "；".join(
+                i["text"] + (f"（{i['note']}）" if i["note"] else "") for i in checked.failed
+            )
+            note = "；".join(filter(None, (found, note)))[:500]
     if status == ReportStatus.PROBLEM and not note:
         errors["note"] = [_("Say what the problem is.")]
     raise_if(errors)
@@ -174,7 +199,7 @@ def alert_report(*, actor, alert_id, point_id, status, note="") -> tuple[AlertRe
         with transaction.atomic():
             report = AlertReport.objects.create(
                 alert=alert, point=point, status=status, note=note, reporter=actor,
-                reported_at=timezone.now(),
+                reported_at=timezone.now(), answers=kept,
             )  # fmt: skip
             if status == ReportStatus.PROBLEM:
                 category = Category.objects.filter(code=FLOOD_CATEGORY).first()
@@ -205,7 +230,11 @@ def board(user, alert: Alert, now=None) -> list[BoardRow]:
     reported late — those who have not reported first."""
     now = now or timezone.now()
     scope = scope_for(user, perms.VIEW)
-    points = alert.points.filter(scope.q("org_code")).select_related("leader", "community_person")
+    points = (
+        alert.points.filter(scope.q("org_code"))
+        .select_related("leader", "community_person", "duty")
+        .prefetch_related("duty__versions")
+    )
     reports = {r.point_id: r for r in alert.reports.select_related("reporter", "case")}
     rows = [
         BoardRow(

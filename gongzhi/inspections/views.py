@@ -462,24 +462,38 @@ def alert_page(request, alert_id):
     """The alert board: who has reported, who has not (first), who was late; each point's
     people report from here."""
     alert = risk.alert_for(request.user, alert_id)
-    status = 200
+    status, refused, posted, errors = 200, None, {}, {}
     if request.method == "POST":
-        done, status = _attempt(
-            request,
-            lambda: risk.alert_report(
+        posted = {k[2:]: v for k, v in request.POST.items() if k.startswith("a_")}
+        try:
+            risk.alert_report(
                 actor=request.user,
                 alert_id=alert.pk,
                 point_id=request.POST.get("point_id"),
                 status=request.POST.get("status", ""),
                 note=request.POST.get("note", ""),
-            ),
-        )
-        if done is not None:
+                answers=posted,
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            status, refused = exc.status, request.POST.get("point_id")
+            errors = exc.details if isinstance(exc.details, dict) else {}
+        else:
             messages.success(request, _("Reported."))
             return redirect("inspection_alert", alert.pk)
     rows = risk.board(request.user, alert)
     for row in rows:
         row.may_report = row.report is None and risk.may_report(request.user, row.point)
+        mine = refused == str(row.point.pk)
+        row.note = request.POST.get("note", "") if mine else ""
+        row.duty = [
+            {
+                **item,
+                "value": str(posted.get(item["key"], "")) if mine else "",
+                "errors": errors.get(f"answers.{item['key']}", []) if mine else [],
+            }
+            for item in risk.duty_items(row.point)
+        ]
     return render(
         request,
         "inspections/alert.html",

@@ -155,3 +155,72 @@ def test_declaring_and_reporting_from_the_pages(points, people, tree, login):
     again = worker.post(f"/inspections/alerts/{alert.pk}/",
                         {"point_id": points[0].pk, "status": "checked"})  # fmt: skip
     assert again.status_code == 409 and AlertReport.objects.count() == 1
+
+
+@pytest.fixture
+def duty_point(people, tree):
+    from gongzhi.cases.models import Category
+    from gongzhi.inspections import services
+    from gongzhi.registry.models import PremisesCategory
+
+    garages, _ = PremisesCategory.objects.get_or_create(name="测试车库")
+    duty = services.template_save(
+        actor=people.admin, name="车库防汛值守表", category_ids=[garages.pk],
+        case_category_id=Category.objects.get(code="0705").pk,
+        items=[{"key": "barrier", "text": "挡水板到位"},
+               {"key": "depth", "text": "积水深度（厘米）", "answer": "number", "max": 5}],
+    )  # fmt: skip
+    month = timezone.localdate().month
+    point = risk.point_save(
+        actor=people.op_sub, grid_id=tree.grid_a.pk, name="桂园地下停车场", kind="car_park",
+        leader_id=people.leader.pk, community_person_id=people.community_worker.pk,
+        season_start=month, season_end=month, duty_id=duty.pk,
+    )  # fmt: skip
+    alert = risk.alert_declare(actor=people.op_sub, unit_code=tree.sub.code, title="暴雨预警")
+    return point, alert
+
+
+def test_a_point_with_a_duty_checklist_answers_it(duty_point, people):
+    point, alert = duty_point
+    with pytest.raises(Invalid) as exc:  # the checklist unanswered
+        risk.alert_report(actor=people.gw_a, alert_id=alert.pk, point_id=point.pk,
+                          status="checked")  # fmt: skip
+    assert set(exc.value.details) == {"answers.barrier", "answers.depth"}
+    with pytest.raises(Invalid) as exc:
+        risk.alert_report(actor=people.gw_a, alert_id=alert.pk, point_id=point.pk,
+                          status="checked",
+                          answers={"barrier": "pass", "depth": "deep"})  # fmt: skip
+    assert set(exc.value.details) == {"answers.depth"}
+    assert not AlertReport.objects.exists()
+    # 12 cm of water: the report is a problem, said with the item, and an urgent case.
+    report, _ = risk.alert_report(
+        actor=people.gw_a, alert_id=alert.pk, point_id=point.pk, status="checked",
+        answers={"barrier": "pass", "depth": {"value": 12, "note": "入口处"}},
+    )  # fmt: skip
+    assert report.status == "problem" and report.note == "积水深度（厘米）（入口处）"
+    assert report.answers["depth"] == {"value": 12.0, "note": "入口处"}
+    assert report.case.urgency == "urgent"
+
+
+def test_the_board_page_asks_the_duty_checklist_and_keeps_a_refused_answer(
+    duty_point, people, login
+):
+    point, alert = duty_point
+    client = login(people.community_worker)
+    page = client.get(f"/inspections/alerts/{alert.pk}/").content.decode()
+    assert "挡水板到位" in page and 'name="a_depth"' in page
+    refused = client.post(f"/inspections/alerts/{alert.pk}/",
+                          {"point_id": point.pk, "status": "checked", "a_depth": "3"})  # fmt: skip
+    assert refused.status_code == 400
+    assert 'name="a_depth" value="3"' in refused.content.decode()
+    assert not AlertReport.objects.exists()
+    done = client.post(f"/inspections/alerts/{alert.pk}/",
+                       {"point_id": point.pk, "status": "checked", "a_barrier": "pass",
+                        "a_depth": "3"})  # fmt: skip
+    assert done.status_code == 302
+    report = AlertReport.objects.get()
+    assert report.status == "checked" and report.answers["barrier"]["value"] == "pass"
+    body = login(people.op_sub).get(f"/api/v1/inspections/alerts/{alert.pk}").json()
+    row = body["board"][0]
+    assert [i["key"] for i in row["duty"]] == ["barrier", "depth"]
+    assert row["answers"]["depth"]["value"] == 3.0
