@@ -14,7 +14,7 @@ gongzhi_bench_inspections, dropped and made again) with one district of 4 subdis
   per grid and per category: tasks, inspected, hazards, notices, re-inspections) at
   premises × 2 rounds with 60 % of round 1 and 30 % of round 2 inspected — against the
   same three GROUP BYs in bare SQL; target ≤ 2 ×;
-- overdue: the overdue-notices list (selectors.notices_list(overdue=True), its first
+- overdue: the overdue-notices list (selectors.notices_page(overdue=True), its first
   page of 50 with what the page shows) with a notice for 5 % of the premises, half of
   them overdue — against the bare SELECT … WHERE (the same area) ORDER BY deadline
   LIMIT 50; target ≤ 2 ×.
@@ -324,21 +324,25 @@ def run(db: str, premises: int, repeat: int = 5) -> dict:
 
     # -- overdue notices: the first page against the bare query -------------------------
     def ours_overdue():
-        rows = list(selectors.notices_list(operator, overdue=True)[:50])
-        return [(n.number, n.premises.name, n.hazard.number) for n in rows]
+        rows, _next = selectors.notices_page(operator, overdue=True)
+        return rows
 
     def bare_overdue():
+        # What the page shows of each notice (selectors.NOTICE_ROW), in the reader's area.
         with connection.cursor() as cur:
             cur.execute(
-                "SELECT n.number, p.name, c.number FROM inspections_rectificationnotice n "
+                "SELECT n.id, n.number, n.seq, n.items, n.days, n.deadline, n.state, "
+                "n.service, n.served_at, n.issuer_name, n.issuer_unit, n.issued_at, "
+                "n.closed_at, n.hazard_id, n.premises_id, c.number, p.name "
+                "FROM inspections_rectificationnotice n "
                 "JOIN registry_premises p ON p.id = n.premises_id "
                 "JOIN cases_case c ON c.id = n.hazard_id "
                 "WHERE n.state = 'open' AND n.deadline < %s "
                 "AND c.org_code >= %s AND c.org_code < %s "  # the reader's area, as ours
-                "ORDER BY n.deadline, n.id LIMIT 50",
+                "ORDER BY n.deadline, n.id LIMIT 51",
                 [today, district.code, district.code + ":"],
             )
-            return cur.fetchall()
+            return cur.fetchall()[:50]
 
     assert len(ours_overdue()) == len(bare_overdue()) == 50
     ours, bare = timed(ours_overdue, repeat * 4), timed(bare_overdue, repeat * 4)

@@ -42,7 +42,7 @@ from gongzhi.command.map_api import LayerOut
 from gongzhi.core import xlsx
 from gongzhi.core.errors import Invalid
 from gongzhi.core.http.schemas import ErrorOut
-from gongzhi.core.http.types import Id, Text, UnitCode, Version
+from gongzhi.core.http.types import Cursor, Id, Limit, Text, UnitCode, Version
 from gongzhi.core.permissions import can
 from gongzhi.inspections import maplayers, notices, perms, printing, risk, selectors, services
 from gongzhi.inspections.models import InspectionResult, InspectionTask, Outcome
@@ -501,11 +501,31 @@ def notice_out(n) -> dict:
     }
 
 
-@router.get("/notices", response={200: list[RectificationNoticeOut], **ERRORS})
-def notice_list(request, overdue: bool = False):
+class RectificationNoticePage(Schema):
+    items: list[RectificationNoticeOut]
+    next_cursor: str | None
+
+
+def notice_row_out(row: dict) -> dict:
+    """A notice of selectors.notices_page (a plain row) as the API shows notices."""
+    return {
+        **{k: row[k] for k in RectificationNoticeOut.model_fields if k in row},
+        "hazard_case_id": row["hazard_id"],
+        "hazard_case_number": row["hazard__number"],
+        "premises": row["premises__name"],
+    }
+
+
+@router.get("/notices", response={200: RectificationNoticePage, **ERRORS})
+def notice_list(
+    request, overdue: bool = False, limit: Limit | None = None, cursor: Cursor | None = None
+):
     """The open rectification notices in the caller's area (`overdue=true`: past their
-    deadline), the earliest deadline first; at most 500."""
-    return [notice_out(n) for n in selectors.notices_list(request.auth, overdue=overdue)[:500]]
+    deadline), the earliest deadline first, a keyset page at a time (`next_cursor`)."""
+    rows, next_cursor = selectors.notices_page(
+        request.auth, overdue=overdue, cursor=cursor, limit=limit
+    )
+    return {"items": [notice_row_out(r) for r in rows], "next_cursor": next_cursor}
 
 
 @router.get("/notices/xlsx", response={200: None, **ERRORS})

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core.errors import NotFound
 from gongzhi.core.http.forms import parse_id
+from gongzhi.core.http.pagination import keyset_page
 from gongzhi.core.permissions import Scope, scope_for
 from gongzhi.core.roles import CODE_LENGTH, Level
 from gongzhi.inspections import perms
@@ -23,6 +24,7 @@ from gongzhi.inspections.models import (
     InspectionResult,
     InspectionRound,
     InspectionTask,
+    NoticeService,
     NoticeState,
     Outcome,
     RectificationNotice,
@@ -306,3 +308,32 @@ def notices_list(user, *, overdue: bool = False, today=None) -> QuerySet[Rectifi
     if overdue:
         rows = rows.filter(deadline__lt=today)
     return rows.order_by("deadline", "id")
+
+
+# What the notices page and API list show of each notice: read as plain rows (.values()),
+# not as three model objects a row.
+NOTICE_ROW = (
+    "id", "number", "seq", "items", "days", "deadline", "state", "service", "served_at",
+    "issuer_name", "issuer_unit", "issued_at", "closed_at", "hazard_id", "premises_id",
+    "hazard__number", "premises__name",
+)  # fmt: skip
+
+
+def notices_page(user, *, overdue: bool = False, cursor=None, limit=None, today=None):
+    """One keyset page of the open (or overdue) notices, the earliest deadline first, as
+    dicts of NOTICE_ROW plus `overdue` and `service_label`: (rows, next_cursor). The
+    deadline index (`notice_state_deadline`) gives each page as one range read."""
+    today = today or timezone.localdate()
+    qs = RectificationNotice.objects.filter(
+        scope_for(user, perms.VIEW).q("hazard__org_code"), state=NoticeState.OPEN
+    )
+    if overdue:
+        qs = qs.filter(deadline__lt=today)
+    rows, next_cursor = keyset_page(
+        qs.values(*NOTICE_ROW), ordering=("deadline", "id"), cursor=cursor, limit=limit
+    )
+    labels = dict(NoticeService.choices)
+    for row in rows:
+        row["overdue"] = row["deadline"] < today
+        row["service_label"] = str(labels.get(row["service"], ""))
+    return rows, next_cursor

@@ -374,11 +374,16 @@ def notice_list(request):
     """整改通知书: the open ones, or only the overdue ones, the earliest deadline first."""
     _viewer(request.user)
     overdue = request.GET.get("overdue") == "1"
-    rows = list(selectors.notices_list(request.user, overdue=overdue)[:500])
+    try:
+        rows, next_cursor = selectors.notices_page(
+            request.user, overdue=overdue, cursor=request.GET.get("cursor") or None
+        )
+    except DomainError:  # a cursor that is not one: the first page
+        rows, next_cursor = selectors.notices_page(request.user, overdue=overdue)
     return render(
         request,
         "inspections/notices.html",
-        {"rows": rows, "overdue": overdue, "today": timezone.localdate()},
+        {"rows": rows, "overdue": overdue, "next_cursor": next_cursor},
     )
 
 

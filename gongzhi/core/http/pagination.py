@@ -48,7 +48,7 @@ def _decode_cursor(cursor: str, fields) -> list:
 
 def keyset_page(qs: QuerySet, *, ordering, cursor: str | None, limit: int | None):
     """One page of `qs` ordered by `ordering` (a "-field" descends; the last field must be
-    unique)."""
+    unique). `qs` may be a .values() read that includes the ordering's fields."""
     limit = DEFAULT_LIMIT if limit is None else limit
     if not 1 <= limit <= MAX_LIMIT:
         raise DomainError(
@@ -82,5 +82,8 @@ def keyset_page(qs: QuerySet, *, ordering, cursor: str | None, limit: int | None
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = _encode_cursor([getattr(rows[-1], n) for n in names])
+        last = rows[-1]
+        # Model instances, or the dicts of a .values() read (a list that builds no objects).
+        get = last.__getitem__ if isinstance(last, dict) else lambda n: getattr(last, n)
+        next_cursor = _encode_cursor([get(n) for n in names])
     return rows, next_cursor

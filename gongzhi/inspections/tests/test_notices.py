@@ -213,10 +213,39 @@ def test_overdue_notices_list(hazard, people, login):
     notice = issue(people, hazard)
     RectificationNotice.objects.filter(pk=notice.pk).update(deadline=dt.date(2026, 1, 5))
     client = login(people.op_sub)
-    rows = client.get("/api/v1/inspections/notices", {"overdue": "true"}).json()
+    page = client.get("/api/v1/inspections/notices", {"overdue": "true"}).json()
+    rows = page["items"]
     assert [r["number"] for r in rows] == [notice.number] and rows[0]["overdue"] is True
+    assert rows[0]["premises"] == "川味小馆" and rows[0]["hazard_case_id"] == hazard.pk
+    assert page["next_cursor"] is None
     assert "川味小馆" in client.get("/inspections/notices/?overdue=1").content.decode()
-    assert login(people.gw_b).get("/api/v1/inspections/notices").json() == []
+    assert login(people.gw_b).get("/api/v1/inspections/notices").json()["items"] == []
+
+
+def test_the_notices_list_pages_by_deadline(hazard, insp, people, tree, login):
+    """A second hazard (老王杂货店) with a later deadline: one a page, in deadline order."""
+    first = issue(people, hazard, days=3)
+    result, _ = services.task_submit(
+        actor=people.gw_a, task_id=insp.task(insp.shop_a).pk, client_id="h2",
+        answers={"extinguisher": "fail", "exits": "pass", "count": 3},
+        photos={"extinguisher": photo()},
+    )  # fmt: skip
+    case_services.case_dispatch(
+        actor=people.community_worker, case_id=result.hazard_id, unit_id=tree.grid_a.pk
+    )
+    case_services.case_accept(actor=people.gw_a, case_id=result.hazard_id)
+    second = issue(people, result.hazard, days=7)
+    client = login(people.op_sub)
+    one = client.get("/api/v1/inspections/notices", {"limit": 1}).json()
+    assert [r["number"] for r in one["items"]] == [first.number]
+    two = client.get(
+        "/api/v1/inspections/notices", {"limit": 1, "cursor": one["next_cursor"]}
+    ).json()
+    assert [r["number"] for r in two["items"]] == [second.number] and two["next_cursor"] is None
+    bad = client.get("/api/v1/inspections/notices", {"cursor": "garbage"})
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_cursor"
+    page = client.get("/inspections/notices/", {"cursor": "garbage"})  # the first page
+    assert page.status_code == 200 and "川味小馆" in page.content.decode()
 
 
 def test_serving_over_the_api_with_a_photo(hazard, people, login):
