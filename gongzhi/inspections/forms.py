@@ -11,7 +11,12 @@ from gongzhi.inspections.models import AnswerType, Severity
 
 class ItemForm(forms.Form):
     key = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
-    text = forms.CharField(label=_("What to check"), required=False, max_length=200)
+    text = forms.CharField(
+        label=_("What to check"),
+        required=False,
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     answer = forms.ChoiceField(
         label=_("Answer"), choices=AnswerType.choices, initial=AnswerType.PASS_FAIL
     )

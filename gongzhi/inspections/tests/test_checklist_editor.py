@@ -85,7 +85,7 @@ def test_a_malformed_row_is_marked_and_the_input_kept(insp, people, login):
     response = client.post(url, rows_post(data, rows, initial=1))
     assert response.status_code == 400
     page = response.content.decode()
-    assert 'value="灭火器有效"' in page and "has-error" in page
+    assert "灭火器有效</textarea>" in page and "has-error" in page
     assert ChecklistVersion.objects.filter(template=insp.shop_tpl).count() == 1
 
 
