@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw
 
 from gongzhi.accounts.models import Position
 from gongzhi.cases import services as case_services
+from gongzhi.core import democlock
 from gongzhi.core.roles import CODE_LENGTH, Level, Role
 from gongzhi.inspections import notices, services
 from gongzhi.inspections.models import (
@@ -170,28 +171,31 @@ def run(log, small=False):
     actor = operator.user
     categories = PremisesCategory.objects.filter(checklist_templates__is_active=True).distinct()
     phase_days = [(0, 4), (5, 22), (23, 34), (35, 55)]
-    campaign = services.campaign_create(
-        actor=actor,
-        unit_code=sub.code,
-        name=NAME,
-        starts_on=start,
-        ends_on=start + dt.timedelta(days=55),
-        category_ids=[c.pk for c in categories],
-        phases=[
-            {
-                "name": n,
-                "start": start + dt.timedelta(days=a),
-                "end": start + dt.timedelta(days=b),
-            }
-            for n, (a, b) in zip(PHASES, phase_days, strict=True)
-        ],
-    )
-    round1 = services.round_add(
-        actor=actor,
-        campaign_id=campaign.pk,
-        starts_on=start + dt.timedelta(days=5),
-        due_on=start + dt.timedelta(days=22),
-    )
+    launched = timezone.make_aware(dt.datetime.combine(start, dt.time(9)))
+    with democlock.at(launched):
+        campaign = services.campaign_create(
+            actor=actor,
+            unit_code=sub.code,
+            name=NAME,
+            starts_on=start,
+            ends_on=start + dt.timedelta(days=55),
+            category_ids=[c.pk for c in categories],
+            phases=[
+                {
+                    "name": n,
+                    "start": start + dt.timedelta(days=a),
+                    "end": start + dt.timedelta(days=b),
+                }
+                for n, (a, b) in zip(PHASES, phase_days, strict=True)
+            ],
+        )
+    with democlock.at(launched + dt.timedelta(days=4)):
+        round1 = services.round_add(
+            actor=actor,
+            campaign_id=campaign.pk,
+            starts_on=start + dt.timedelta(days=5),
+            due_on=start + dt.timedelta(days=22),
+        )
     hazards = 0
     for seq, task in enumerate(round1.tasks.select_related("premises").order_by("pk")):
         at = timezone.make_aware(
@@ -200,26 +204,27 @@ def run(log, small=False):
                 dt.time(rnd.randint(9, 17), rnd.randint(0, 59)),
             )
         )
-        result = _inspect(rnd, task, at, fail_rate=0.04, seq=seq)
+        # Sent from the phone when the signal came back, up to an hour and a half later.
+        with democlock.at(at + dt.timedelta(minutes=rnd.randint(0, 90))):
+            result = _inspect(rnd, task, at, fail_rate=0.04, seq=seq)
         if result is not None:
-            received = at + dt.timedelta(minutes=rnd.randint(0, 90))
-            InspectionResult.objects.filter(pk=result.pk).update(received_at=received)
             hazards += bool(result.hazard_id)
-    round2 = services.round_add(
-        actor=actor,
-        campaign_id=campaign.pk,
-        starts_on=today - dt.timedelta(days=6),
-        due_on=today + dt.timedelta(days=8),
-    )
+    with democlock.at(launched + dt.timedelta(days=33)):
+        round2 = services.round_add(
+            actor=actor,
+            campaign_id=campaign.pk,
+            starts_on=today - dt.timedelta(days=6),
+            due_on=today + dt.timedelta(days=8),
+        )
     done = 0
     for seq, task in enumerate(round2.tasks.select_related("premises").order_by("pk")):
         # wangge01's grid (the first) keeps most of its round open: the demo's tasks to do.
         if rnd.random() < (0.75 if task.org_code.startswith(grids[0].code) else 0.4):
             continue
         at = timezone.now() - dt.timedelta(days=rnd.randint(0, 5), hours=rnd.randint(0, 6))
-        result = _inspect(rnd, task, at, fail_rate=0.03, seq=seq)
+        with democlock.at(at):
+            result = _inspect(rnd, task, at, fail_rate=0.03, seq=seq)
         if result is not None:
-            InspectionResult.objects.filter(pk=result.pk).update(received_at=at)
             done += 1
             hazards += bool(result.hazard_id)
     rectified, failed = _notices(rnd, actor, round1)
@@ -309,53 +314,61 @@ def _notices(rnd, operator, round1):
     most pass (the case then verified and closed), a few fail (the next notice issued)."""
     rectified = failed = 0
     results = InspectionResult.objects.filter(task__round=round1, hazard__isnull=False)
-    for result in results.select_related("hazard", "inspector").order_by("pk"):
+    for result in results.select_related("hazard", "inspector").order_by("received_at", "pk"):
         case, worker = result.hazard, result.inspector
         grid = OrgUnit.objects.get(code=case.org_code[: CODE_LENGTH[Level.GRID]])
-        case_services.case_dispatch(actor=operator, case_id=case.pk, unit_id=grid.pk)
-        case_services.case_accept(actor=worker, case_id=case.pk)
-        notices.notice_issue(actor=worker, case_id=case.pk, days=rnd.choice([3, 5, 5, 7]))
-        if rnd.random() < 0.85:
-            notices.notice_serve(
-                actor=worker, case_id=case.pk, service="signed", photos=[io.BytesIO(_jpeg(rnd))]
-            )
-        else:
-            notices.notice_serve(
-                actor=worker,
-                case_id=case.pk,
-                service="refused",
-                note="经营者拒签，由楼栋长见证留置",
-            )
-        # The notice as issued on the day of the inspection (the demo's past).
-        notice = RectificationNotice.objects.get(hazard=case, state=NoticeState.OPEN)
-        issued = result.received_at + dt.timedelta(minutes=20)
-        RectificationNotice.objects.filter(pk=notice.pk).update(
-            issued_at=issued, served_at=issued, deadline=notices.deadline_after(issued, notice.days)
-        )
-    notices.reinspections_due()
+        # The same afternoon: dispatched to the grid, accepted, the notice issued and served.
+        with democlock.at(result.received_at + dt.timedelta(minutes=30)):
+            case_services.case_dispatch(actor=operator, case_id=case.pk, unit_id=grid.pk)
+        with democlock.at(result.received_at + dt.timedelta(minutes=50)):
+            case_services.case_accept(actor=worker, case_id=case.pk)
+        with democlock.at(result.received_at + dt.timedelta(minutes=70)):
+            notices.notice_issue(actor=worker, case_id=case.pk, days=rnd.choice([3, 5, 5, 7]))
+            if rnd.random() < 0.85:
+                notices.notice_serve(
+                    actor=worker,
+                    case_id=case.pk,
+                    service="signed",
+                    photos=[io.BytesIO(_jpeg(rnd))],
+                )
+            else:
+                notices.notice_serve(
+                    actor=worker,
+                    case_id=case.pk,
+                    service="refused",
+                    note="经营者拒签，由楼栋长见证留置",
+                )
+    # The reminder job, run each morning (as huey does hourly): the day before a deadline
+    # it makes the notice's re-inspection task.
+    deadlines = RectificationNotice.objects.filter(
+        hazard__in=results.values("hazard"), state=NoticeState.OPEN
+    ).values_list("deadline", flat=True)
+    for day in sorted(set(deadlines)):
+        morning = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(7))
+        with democlock.at(timezone.make_aware(morning)):
+            notices.reinspections_due()
     tasks = InspectionTask.objects.filter(
         notice__hazard__in=results.values("hazard"), result__isnull=True
     ).select_related("notice", "premises", "template")
-    for seq, task in enumerate(tasks.order_by("pk")):
+    for seq, task in enumerate(tasks.order_by("notice__deadline", "pk")):
         passes = rnd.random() < 0.8
         user = _inspector(task.org_code)
         items = services.items_for(task, services.version_for(task))
-        # 回头看 on the deadline's day or the two before (most shops fix it in time).
+        # 回头看 on the deadline's day or the few before (most shops fix it in time).
         at = timezone.make_aware(
             dt.datetime.combine(task.notice.deadline, dt.time(rnd.randint(9, 16)))
-        ) - dt.timedelta(days=rnd.choice([0, 0, 1, 2, 3, 4]))
-        result, _ = services.task_submit(
-            actor=user,
-            task_id=task.pk,
-            client_id=f"demo-re-{task.pk}",
-            answers={i["key"]: _reading(i, passes) for i in items},
-            photos={} if passes else {i["key"]: io.BytesIO(_jpeg(rnd)) for i in items},
-            device_at=at,
-        )  # fmt: skip
-        # The re-inspection as it was planned in the demo's past (its receipt, and the
-        # notice it closed); the case's rows stay at the time the demo ran.
-        InspectionResult.objects.filter(pk=result.pk).update(received_at=at)
-        RectificationNotice.objects.filter(pk=task.notice_id).update(closed_at=at)
+        ) - dt.timedelta(days=rnd.choice([0, 0, 1, 1, 2]))
+        if at > timezone.now():
+            continue  # its deadline has not come yet: still being rectified
+        with democlock.at(at):
+            services.task_submit(
+                actor=user,
+                task_id=task.pk,
+                client_id=f"demo-re-{task.pk}",
+                answers={i["key"]: _reading(i, passes) for i in items},
+                photos={} if passes else {i["key"]: io.BytesIO(_jpeg(rnd)) for i in items},
+                device_at=at,
+            )  # fmt: skip
         if passes:
             rectified += 1
             community = Position.objects.filter(
@@ -363,10 +376,11 @@ def _notices(rnd, operator, round1):
                 org_unit__code=task.org_code[: CODE_LENGTH[Level.COMMUNITY]],
             ).first()
             if community and seq % 4:
-                case_services.case_verify(
-                    actor=community.user, case_id=task.notice.hazard_id, passed=True,
-                    note="复查合格，予以结案",
-                )  # fmt: skip
+                with democlock.at(at + dt.timedelta(hours=20)):
+                    case_services.case_verify(
+                        actor=community.user, case_id=task.notice.hazard_id, passed=True,
+                        note="复查合格，予以结案",
+                    )  # fmt: skip
         else:
             failed += 1
     return rectified, failed
