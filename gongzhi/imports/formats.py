@@ -180,7 +180,10 @@ _CRS = Column(
 _BUILDING = Column(
     "building",
     "楼栋名称",
-    _("The name of a building already registered in the same grid (import buildings first)."),
+    _(
+        "The name of a building registered in the grid or one of its micro-grids (import "
+        "buildings first)."
+    ),
     "六安公寓3号楼",
     required=True,
     width=18,

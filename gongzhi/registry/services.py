@@ -33,13 +33,19 @@ from gongzhi.registry.validation import FieldError, clean_id_number, clean_phone
 
 
 def editable_grid(actor, grid_id) -> OrgUnit:
-    """The grid or micro-grid `grid_id`, if the actor may keep data there."""
+    """The grid or micro-grid `grid_id`, if the actor may keep data there. None chosen is a
+    field error; one outside the actor's area is NotFound naming the field (a form shows
+    it on the field, the API answers 404)."""
+    if grid_id in (None, ""):
+        message = _("Choose a grid.")
+        raise Invalid(message, details={"grid_id": [message]})
     try:
         grid = OrgUnit.objects.get(pk=int(grid_id), level__in=(Level.GRID, Level.MICROGRID))
     except (OrgUnit.DoesNotExist, TypeError, ValueError):
         grid = None
     if grid is None or not permissions.can(actor, Perm.REGISTRY_VIEW, grid):
-        raise NotFound(_("The grid does not exist or is outside your area."))
+        message = _("The grid does not exist or is outside your area.")
+        raise NotFound(message, details={"grid_id": [message]})
     if not permissions.can(actor, Perm.REGISTRY_EDIT, grid):
         raise PermissionDenied(_("You may not change the data of this grid."))
     return grid
@@ -251,12 +257,14 @@ def resident_save(*, actor, data: ResidentInput, resident: Resident | None = Non
             Household.objects.select_related("building").filter(pk=data.household_id).first()
         )
         if household is None or not permissions.can(actor, Perm.REGISTRY_EDIT, household):
-            raise NotFound(_("The household does not exist or is outside your area."))
+            message = _("The household does not exist or is outside your area.")
+            raise NotFound(message, details={"household_id": [message]})
         building = household.building
     elif data.building_id:
         building = Building.objects.filter(pk=data.building_id).first()
         if building is None or not permissions.can(actor, Perm.REGISTRY_EDIT, building):
-            raise NotFound(_("The building does not exist or is outside your area."))
+            message = _("The building does not exist or is outside your area.")
+            raise NotFound(message, details={"building_id": [message]})
         unit_name = clean_text(data.unit_name, 20, "unit_name", errors)
         room = clean_text(data.room, 20, "room", errors, required=True)
     if building is not None:

@@ -48,12 +48,15 @@ def _page(request, qs):
 
 
 def _save_or_errors(form, save):
-    """Call `save()` (a service) for a valid form; its field errors go back on the form.
-    Returns the saved object, or None. A NotFound is not a form error: it propagates."""
+    """Call `save()` (a service) for a valid form; its field errors go back on the form,
+    with what was typed kept. Returns the saved object, or None. A choice of the form
+    that is missing or outside the user's area (a NotFound naming one of the form's
+    fields) is a form error too; any other NotFound propagates."""
     try:
         return save()
     except DomainError as exc:
-        if exc.status == 404:
+        details = exc.details if isinstance(exc.details, dict) else {}
+        if exc.status == 404 and not set(details) & set(form.fields):
             raise
         _form_errors(form, exc)
         return None

@@ -239,18 +239,35 @@ def case_report(
         result = clean_text(result, MAX_DESCRIPTION, "result", errors, required=True)
     if not (title or description):
         errors.setdefault("description", []).append(_("Describe the problem."))
+    # Where, and the photos, are checked before any error is raised, so a form shows all
+    # of its errors in one round, not the place's after the text's.
+    place = None
+    try:
+        place = place_of(
+            actor,
+            Perm.CASE_REPORT,
+            grid_id=grid_id,
+            building_id=building_id,
+            lng=lng,
+            lat=lat,
+            crs=crs,
+            address=address,
+        )
+    except Invalid as exc:
+        if not errors:
+            raise
+        for field, messages in (exc.details or {"location": [exc.message]}).items():
+            errors.setdefault(field, []).extend(messages)
+    limit = kind_.max_photos if via is not None and kind_.max_photos else MAX_PHOTOS
+    try:
+        cleaned = clean_photos(photos, limit)
+    except Invalid as exc:
+        if not errors:
+            raise
+        for field, messages in (exc.details or {"photos": [exc.message]}).items():
+            errors.setdefault(field, []).extend(messages)
     raise_if(errors)
     cleaned_details = clean_details(kind_, details, trusted=via is not None)
-    place = place_of(
-        actor,
-        Perm.CASE_REPORT,
-        grid_id=grid_id,
-        building_id=building_id,
-        lng=lng,
-        lat=lat,
-        crs=crs,
-        address=address,
-    )
     if self_handle and not permissions.can(actor, Perm.CASE_SELF_HANDLE, place.grid):
         raise PermissionDenied(_("You may not handle cases on the spot here."))
     resident = None
@@ -262,8 +279,6 @@ def case_report(
         if resident is None or not permissions.can(actor, Perm.REGISTRY_VIEW, resident):
             raise NotFound(_("The resident does not exist or is outside your area."))
         reporter_name = reporter_name or resident.name
-    limit = kind_.max_photos if via is not None and kind_.max_photos else MAX_PHOTOS
-    cleaned = clean_photos(photos, limit)
     title = title or default_title(category.name, description or place.address)
 
     case = draft(

@@ -418,3 +418,19 @@ def test_act__register_corrects_category_urgency_and_grid(people, login, report,
     assert r.status_code == 302
     case.refresh_from_db()
     assert (case.state, case.urgency, case.org_code) == ("registered", "urgent", tree.grid_b.code)
+
+
+def test_act__returning_a_case_lands_on_the_list_not_on_a_404(people, login, dispatched):
+    """The department handler returns a case (退回): it leaves their scope, so the page
+    they land on is their list with the message, not the case they may no longer see."""
+    case = dispatched()
+    handler = login(people.handler)
+    r = handler.post(
+        f"/cases/{case.pk}/act/return/", {"version": case.version, "reason": "不属于本单位职责"}
+    )
+    case.refresh_from_db()
+    assert r.status_code == 302 and r["Location"] == "/cases/"
+    assert case.state == State.REGISTERED
+    listed = body(handler.get("/cases/"))
+    assert case.number in listed and "退回" in listed  # the message names the case
+    assert handler.get(f"/cases/{case.pk}/").status_code == 404

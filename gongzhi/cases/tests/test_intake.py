@@ -122,6 +122,16 @@ def test_report__bad_fields_are_invalid_and_nothing_is_stored(people, report, fi
     _nothing_stored()
 
 
+def test_report__every_error_of_a_form_comes_in_one_round(people, report):
+    """No text, no place and ten photos: all three said at once, not one per submit."""
+    photos = [_upload(_image_bytes(), f"{i}.jpg") for i in range(10)]
+    with pytest.raises(Invalid) as exc:
+        report(title="", description="", grid_id=None, photos=photos)
+    assert {"description", "photos"} <= set(exc.value.details)
+    assert set(exc.value.details) - {"description", "photos"}  # and the place's
+    _nothing_stored()
+
+
 def test_report__a_description_at_the_limit_is_fine(people, report):
     case = report(title="长" * 100, description="长" * 2000)
     assert len(case.title) == 100 and len(case.description) == 2000

@@ -239,6 +239,15 @@ def case_act(request, case_id, action):
             return _detail(request, case.pk, failed=(action, form), error=exc.message, status=409)
         form_errors(form, exc)
         return _detail(request, case.pk, failed=(action, form), status=exc.status)
+    # An action may take the case out of the actor's sight (a department handler who
+    # returns it, a grid worker who hands it on): back to their list, not to a 404.
+    if not selectors.cases_visible_to(user).filter(pk=case.pk).exists():
+        messages.success(
+            request,
+            _("%(done)s Case %(number)s has left your list.")
+            % {"done": spec.done, "number": case.number},
+        )
+        return redirect("cases")
     messages.success(request, str(spec.done))
     return redirect("case_detail", case_id=case.pk)
 

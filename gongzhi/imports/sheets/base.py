@@ -10,6 +10,7 @@ written with bulk_create / bulk_update, instead of one service call per row.
 
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from gongzhi.core.permissions import Scope
@@ -20,6 +21,8 @@ from gongzhi.orgs import locator
 from gongzhi.orgs.models import OrgUnit
 from gongzhi.registry.models import Building
 from gongzhi.registry.services import clean_location, clean_text
+
+AMBIGUOUS = object()  # several buildings answer a name (buildings_within)
 
 __all__ = ["Result", "Sheet", "clean_location", "clean_text"]
 
@@ -169,15 +172,48 @@ class Sheet:
         )
         return {(b.grid_id, b.name): b for b in qs if (b.grid_id, b.name) in pairs}
 
+    @staticmethod
+    def buildings_within(grids: dict[int, OrgUnit], pairs: set[tuple[int, str]]) -> dict:
+        """{(grid id, name): building, or AMBIGUOUS} for a household's building named in a
+        grid: registered in that grid or in one of its micro-grids (a grid's buildings are
+        most often placed in its micro-grids). Two of the same name under one grid are
+        ambiguous: the row must name the micro-grid."""
+        if not pairs:
+            return {}
+        wanted = {grids[g].code: g for g, _n in pairs}
+        where = Q(pk__in=[])
+        for code in wanted:
+            where |= Q(org_code__within=code)
+        qs = Building.objects.filter(where, name__in={n for _g, n in pairs}).only(
+            "id", "grid_id", "name", "org_code"
+        )
+        found: dict[tuple[int, str], Building | object] = {}
+        for b in qs:
+            for code, grid_id in wanted.items():
+                key = (grid_id, b.name)
+                if key in pairs and b.org_code.startswith(code):
+                    found[key] = AMBIGUOUS if key in found else b
+        return found
+
     def building(self, result: Result, grid, name: str, found: dict) -> Building | None:
         building = found.get((grid.pk, name))
+        if building is AMBIGUOUS:
+            self.error(
+                result,
+                "grid",
+                _(
+                    "Buildings of this name are registered in several micro-grids of the "
+                    "grid: give the micro-grid's code."
+                ),
+            )
+            return None
         if building is None:
             self.error(
                 result,
                 "building",
                 _(
-                    "No building of this name is registered in the grid: import the "
-                    "buildings first."
+                    "No building of this name is registered in the grid or its micro-grids: "
+                    "import the buildings first."
                 ),
             )
         return building

@@ -81,7 +81,8 @@ class HouseholdsSheet(Sheet):
             for r in results
             if r.data["grid"] and r.data["name"]
         }
-        found = self.buildings_by_name(pairs)
+        grids = {r.data["grid"].pk: r.data["grid"] for r in results if r.data["grid"]}
+        found = self.buildings_within(grids, pairs)
         for r in results:
             d = r.data
             if d["grid"] is None or not d["name"]:

@@ -109,7 +109,8 @@ class ResidentsSheet(Sheet):
             for r in results
             if r.data["household"] and r.data["grid"]
         }
-        buildings = self.buildings_by_name(pairs)
+        grids = {r.data["grid"].pk: r.data["grid"] for r in results if r.data["grid"]}
+        buildings = self.buildings_within(grids, pairs)
         for r in results:
             d = r.data
             if d["household"] and d["grid"]:

@@ -260,7 +260,10 @@ def test_import_residents__other_fields_are_checked_like_the_form(people, tree, 
         (
             5,
             "楼栋名称",
-            _("No building of this name is registered in the grid: import the buildings first."),
+            _(
+                "No building of this name is registered in the grid or its micro-grids: "
+                "import the buildings first."
+            ),
         ),
         (6, "楼栋名称", _("Enter the building of this room.")),
         (7, "房号", _("This field is required.")),
@@ -346,3 +349,36 @@ def test_import_job_create__refused_without_registry_edit(people, tree, jobs):
                 user, "residents", xlsx([row(tree.grid_a.code, "王秀英", ID1)], kind="residents")
             )
     assert not ImportJob.objects.exists()
+
+
+def test_import_residents__a_building_of_a_micro_grid_is_found_by_its_grid(people, tree, jobs):
+    """The template's example: the grid's code and a building registered in one of its
+    micro-grids. Two of the same name under one grid need the micro-grid's code."""
+    from gongzhi.factories import OrgUnitFactory
+
+    micro_a2 = OrgUnitFactory(
+        code="990101001001001002", name="第1网格2号微网格", level="microgrid", parent=tree.grid_a
+    )
+    Building.objects.create(grid=tree.micro_a1, org_code=tree.micro_a1.code, name="桂园1号楼")
+    Building.objects.create(grid=tree.micro_a1, org_code=tree.micro_a1.code, name="桂园2号楼")
+    Building.objects.create(grid=micro_a2, org_code=micro_a2.code, name="桂园2号楼")
+    content = xlsx(
+        [
+            row(tree.grid_a.code, "王秀英", ID1, building="桂园1号楼", room="101"),
+            row(tree.grid_a.code, "李建国", ID2, building="桂园2号楼", room="102"),
+            row(micro_a2.code, "张三", ID3, building="桂园2号楼", room="103"),
+        ],
+        kind="residents",
+    )
+    job = jobs.upload(people.gw_a, "residents", content)
+    assert _errors(job) == [
+        (
+            3,
+            "网格编码",
+            _(
+                "Buildings of this name are registered in several micro-grids of the grid: "
+                "give the micro-grid's code."
+            ),
+        )
+    ]
+    assert job.valid_rows == 2

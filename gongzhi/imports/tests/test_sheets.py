@@ -101,7 +101,8 @@ def test_import_households__created_once_in_registered_buildings(people, tree, j
     )
     job = jobs.upload(people.gw_a, "households", content)
     no_building = _(
-        "No building of this name is registered in the grid: import the buildings first."
+        "No building of this name is registered in the grid or its micro-grids: "
+        "import the buildings first."
     )
     assert _errors(job) == [
         (5, "房号", _("Duplicates row %(row)d of the file.") % {"row": 2}),

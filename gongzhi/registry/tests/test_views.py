@@ -1,3 +1,5 @@
+import pytest
+
 from gongzhi.core.models import AuditLog
 from gongzhi.registry.models import Resident
 from gongzhi.registry.tests.conftest import ID_A, make_id
@@ -93,6 +95,25 @@ def test_resident_form__grid_outside_scope_is_404(places, people, login):
     # The grid is not among the choices: the form refuses it before any service runs.
     assert response.status_code == 400
     assert not Resident.objects.filter(name="外人").exists()
+
+
+@pytest.mark.parametrize(
+    "choice",
+    [{}, {"grid_id": ""}, {"building_id": "999999"}],
+    ids=["no grid", "empty grid", "a building that does not exist"],
+)
+def test_resident_form__a_missing_choice_is_a_form_error_with_the_input_kept(
+    places, people, login, choice
+):
+    response = login(people.gw_a).post(
+        "/registry/residents/new/",
+        {"name": "钱多多", "residence_type": "registered", "note": "独居", **choice},
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'value="钱多多"' in page and "独居" in page  # what was typed is kept
+    assert "field-error" in page or "errorlist" in page
+    assert not Resident.objects.filter(name="钱多多").exists()
 
 
 def test_overview_and_lists_render(places, people, login):

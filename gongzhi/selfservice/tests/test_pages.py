@@ -155,6 +155,8 @@ def test_report__with_a_photo_gives_the_number_at_once(
     assert page.status_code == 200 and f'value="{category.pk}"' in body
     assert "<optgroup" in body and 'capture="environment"' in body
     assert tree.community.name in body
+    # Emergencies are a call first; the form asks nothing a resident cannot know (a grid).
+    assert 'href="tel:119"' in body and "网格" not in body.split("<form", 1)[1]
     data = _report_data(category, resident_case.building, photos=[jpeg()])
     response = client.post("/my/report/", data)
     assert response.status_code == 302, _body(response)[:500]

@@ -9,7 +9,9 @@
    data-tree-toggle             an org-tree branch: the first click loads it (htmx,
                                 hx-trigger="click once"), later clicks fold it
    data-width / data-height     a bar's size in percent (set through the CSSOM, which
-                                the policy allows, where a style attribute is refused)  */
+                                the policy allows, where a style attribute is refused)
+   textarea[maxlength]          gets a counter "n / limit" below it, so a long text is
+                                not cut at the limit without a word  */
 (function () {
   "use strict";
 
@@ -48,8 +50,31 @@
   }
   window.gzSizeBars = sizeBars;
 
+  // A counter under every text area with a limit: the browser stops typing at the limit
+  // silently, so the person sees how much is left (amber from 90 %).
+  function countChars(root) {
+    root.querySelectorAll("textarea[maxlength]").forEach(function (area) {
+      if (area.dataset.counted) return;
+      area.dataset.counted = "1";
+      var limit = parseInt(area.getAttribute("maxlength"), 10);
+      if (!limit) return;
+      var out = document.createElement("span");
+      out.className = "char-count";
+      out.setAttribute("aria-live", "polite");
+      area.insertAdjacentElement("afterend", out);
+      function update() {
+        var n = area.value.length;
+        out.textContent = n + " / " + limit;
+        out.classList.toggle("is-near", n >= limit * 0.9);
+      }
+      area.addEventListener("input", update);
+      update();
+    });
+  }
+
   function ready() {
     sizeBars(document);
+    countChars(document);
     // Phones show tabs as one scrolling row: bring the selected one into view.
     document.querySelectorAll(".qtabs").forEach(function (tabs) {
       var active = tabs.querySelector(".qtab.active");
@@ -60,5 +85,8 @@
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
   else ready();
-  document.addEventListener("htmx:load", function (event) { sizeBars(event.target); });
+  document.addEventListener("htmx:load", function (event) {
+    sizeBars(event.target);
+    countChars(event.target);
+  });
 })();
