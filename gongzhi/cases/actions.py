@@ -212,6 +212,7 @@ CORE: tuple[Action, ...] = (
         done=_("The contact is recorded."),
         summary="Case Contact",
         description="Contact with the reporter (the first one stops the one-hour clock).",
+        shown=lambda case, pending: case.has_reporter,  # a patrol's finding has no one
     ),
     Action(
         "progress",

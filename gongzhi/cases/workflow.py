@@ -31,6 +31,12 @@ def _not_called_back(case, inputs):
     return None
 
 
+def _has_reporter(case, inputs):
+    if not case.has_reporter:
+        return _("This case has no reporter to contact.")
+    return None
+
+
 def _not_merged_into_itself(case, inputs):
     target = inputs.get("target")
     # Model equality: the same row, or (unsaved, as in the demo) the same instance.
@@ -138,6 +144,7 @@ CASE_FLOW = (
         (*BEFORE_HANDLING, State.IN_PROGRESS, State.SUSPENDED),
         None,
         perm=Perm.CASE_VIEW,
+        guards=[_has_reporter],
         label=_("Record contact with the reporter"),
     )
     .add(

@@ -32,6 +32,8 @@ def test_grid_worker_finds_a_resident_and_reveals_the_phone(web):
     expect(phone).to_have_text(resident.phone_masked)
     page.locator("dd", has=page.locator("#phone")).get_by_role("button", name=zh("Show")).click()
     expect(page.locator(".revealed")).to_have_text(pii.open_phone(resident))
+    # Revealed once: no button is left to reveal (and record) it again.
+    expect(page.locator("dd", has=page.locator(".revealed")).get_by_role("button")).to_have_count(0)
     web.shoot("resident-wangge01-revealed-phone")
     assert (
         AuditLog.objects.filter(action="registry.pii_revealed", object_id=str(resident.id)).count()

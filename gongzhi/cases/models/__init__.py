@@ -422,6 +422,12 @@ class Case(models.Model):
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
+    @property
+    def has_reporter(self) -> bool:
+        """Someone to contact: a phone, or a resident of the registry (a patrol's own
+        finding has none — no first-contact deadline, no contact to record)."""
+        return bool(self.reporter_phone_hash or self.reporter_resident_id)
+
     def is_overdue(self, now) -> bool:
         return (
             self.is_open

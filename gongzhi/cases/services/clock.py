@@ -24,11 +24,11 @@ from gongzhi.core.errors import Conflict, raise_if
 
 def set_deadlines(case: Case, start: dt.datetime) -> None:
     """The case's clock starts at `start`: its policy's deadlines (the first contact's
-    only once)."""
+    only once, and only when there is a reporter to contact)."""
     respond_by, due, soon = deadlines_from(
         local(start), policies.limits_for(case.category, case.urgency)
     )
-    case.respond_by = case.respond_by or respond_by
+    case.respond_by = case.respond_by or (respond_by if case.has_reporter else None)
     case.due_at = due
     case.due_soon_at = soon
 

@@ -47,7 +47,11 @@ def test_case_page__actions_follow_the_user_and_the_state(people, login, dispatc
     }
     assert {"accept", "return"} <= actions["handler"] and "dispatch" not in actions["handler"]
     assert "accept" not in actions["op"] and {"supervise", "escalate", "merge"} <= actions["op"]
-    assert actions["gw"] == {"contact"}
+    assert actions["gw"] == set()  # no reporter to contact: nothing for the grid worker
+    with_phone = body(
+        login(people.gw_a).get(f"/cases/{dispatched(reporter_phone='13812345678').pk}/")
+    )
+    assert set(re.findall(r'data-action="(\w+)"', with_phone)) == {"contact"}
     assert f'name="version" value="{case.version}"' in handler
 
 
@@ -290,7 +294,7 @@ def test_reveal__shows_the_number_and_audits(people, login, report):
 
 
 def test_case_page__query_count_does_not_grow_with_the_timeline(people, login, dispatched):
-    case = dispatched(photos=[jpeg()])
+    case = dispatched(photos=[jpeg()], reporter_phone="13812345678")
     services.case_accept(actor=people.handler, case_id=case.pk)
     services.case_supervise(actor=people.op_sub, case_id=case.pk, level=1, note="跟进")
     client = login(people.op_sub)

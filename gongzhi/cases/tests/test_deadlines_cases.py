@@ -37,6 +37,7 @@ def registered(people, report, clock):
     """A report registered on Wednesday 2026-09-30 at 16:00 Beijing time."""
 
     def _make(**kw):
+        kw.setdefault("reporter_phone", "13812345678")  # someone to contact within the hour
         case = report(**kw)
         return services.case_register(actor=people.op_sub, case_id=case.pk)
 
@@ -72,9 +73,13 @@ def test_the_same_deadline_from_the_policy_and_from_set_deadlines(registered, ca
     cal = calendar.work_calendar()
     limits = policies.limits_for(category, Urgency.NORMAL)
     assert policies.deadlines(at(2026, 9, 30, 16), limits, cal) == (at(2026, 9, 30, 17), DUE)
-    case = Case(category=category, urgency=Urgency.NORMAL)
+    case = Case(category=category, urgency=Urgency.NORMAL, reporter_phone_hash="x")
     services.set_deadlines(case, at(2026, 9, 30, 16))
     assert (case.respond_by, case.due_at, case.due_soon_at) == (at(2026, 9, 30, 17), DUE, DUE_SOON)
+    # A finding of the grid worker's own has no one to contact: no first-contact limit.
+    alone = Case(category=category, urgency=Urgency.NORMAL)
+    services.set_deadlines(alone, at(2026, 9, 30, 16))
+    assert (alone.respond_by, alone.due_at) == (None, DUE)
 
 
 def test_dispatching_a_report_stamps_the_same_deadline(people, tree, report, clock):

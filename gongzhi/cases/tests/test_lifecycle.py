@@ -18,7 +18,7 @@ from gongzhi.cases.tests.support import (
     notified,
     snapshot,
 )
-from gongzhi.core.errors import PermissionDenied
+from gongzhi.core.errors import DomainError, PermissionDenied
 from gongzhi.core.roles import Role
 from gongzhi.core.workflow import GuardFailed, IllegalTransition
 from gongzhi.factories import PositionFactory, UserFactory
@@ -87,7 +87,7 @@ def test_report__a_numbered_case_with_its_first_timeline_row_and_audit_row(peopl
 
 
 def test_register__starts_the_clock_and_may_correct_category_and_urgency(people, report):
-    case = report()
+    case = report(reporter_phone="13812345678")
     other = case.category.parent.children.exclude(pk=case.category_id).first()
     case = services.case_register(
         actor=people.op_sub, case_id=case.pk, version=1, note="属实", category_id=other.pk,
@@ -183,10 +183,17 @@ def test_progress__a_note_with_photos_on_the_timeline(people, in_progress):
 
 
 def test_contact__the_first_one_counts_for_the_one_hour_rule(people, report):
-    case = report()
+    case = report(reporter_phone="13812345678")
     services.case_register(actor=people.op_sub, case_id=case.pk)
     case = services.case_contact(actor=people.op_sub, case_id=case.pk, note="已电话联系")
     assert case.responded_at
+    # A case without a reporter has no one to contact: the action is refused.
+    alone = report()
+    services.case_register(actor=people.op_sub, case_id=alone.pk)
+    alone.refresh_from_db()
+    assert alone.respond_by is None
+    with pytest.raises(DomainError):
+        services.case_contact(actor=people.op_sub, case_id=alone.pk, note="无人可联系")
     assert_step(
         case, "contact", people.op_sub, State.REGISTERED, State.REGISTERED, "已电话联系",
         first=True, on_time=True,
@@ -200,7 +207,7 @@ def test_contact__the_first_one_counts_for_the_one_hour_rule(people, report):
 
 
 def test_notes_and_flags_keep_the_state_in_every_state_they_are_allowed(people, in_progress):
-    case = in_progress()
+    case = in_progress(reporter_phone="13812345678")
     services.case_suspend(actor=people.op_sub, case_id=case.pk, reason="等待法院裁定")
     services.case_contact(actor=people.handler, case_id=case.pk, note="告知进展")
     services.case_supervise(actor=people.leader, case_id=case.pk, level=1, note="跟进")

@@ -16,6 +16,7 @@ TITLES = {
     400: _("Bad request"),
     403: _("No permission"),
     404: _("Page not found"),
+    405: _("Cannot be opened this way"),
     409: _("Conflicting operation"),
     413: _("Request too large"),
     500: _("System error"),
@@ -23,7 +24,13 @@ TITLES = {
 }
 
 
+# Where an error page sends a person back to: a resident's pages (/my/) to their own
+# start, everyone else to the workbench.
+RESIDENT_PREFIX = "/my/"
+
+
 def domain_error_page(request, status: int, message: str):
+    resident = request is not None and request.path_info.startswith(RESIDENT_PREFIX)
     return render(
         request,
         "web/error.html",
@@ -31,6 +38,8 @@ def domain_error_page(request, status: int, message: str):
             "status": status,
             "title": TITLES.get(status, _("Something went wrong")),
             "message": message,
+            "home_url": RESIDENT_PREFIX if resident else "/",
+            "home_label": _("Back to my services") if resident else _("Back to the workbench"),
         },
         status=status,
     )

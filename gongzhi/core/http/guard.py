@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from ninja.parser import Parser
 
 from gongzhi.core.errors import DomainError
+from gongzhi.core.http.error_page import domain_error_page
 from gongzhi.core.http.shapes import STATUS_CODES, error_response, shape_for
 
 NUL = "\x00"
@@ -161,8 +162,10 @@ class RequestGuardMiddleware:
         return error_response(request, refused.status, refused.code, refused.message)
 
     def _shaped(self, request, response):
-        if response.status_code < 400 or shape_for(request.path_info) is None:
+        if response.status_code < 400:
             return response
+        if shape_for(request.path_info) is None:
+            return self._page(request, response)
         if response.status_code >= 500 and settings.DEBUG:
             return response  # a developer's traceback
         kind = response.get("Content-Type", "").split(";")[0].strip().lower()
@@ -175,6 +178,20 @@ class RequestGuardMiddleware:
             if header in response:
                 shaped[header] = response[header]
         return shaped
+
+    @staticmethod
+    def _page(request, response):
+        """A page's bare 405 (a POST-only address opened in the browser, e.g. a link
+        followed from a chat) becomes the Chinese error page, its Allow header kept."""
+        if response.status_code != 405 or response.content:
+            return response
+        page = domain_error_page(
+            request,
+            405,
+            _("This address takes a form sent from its page and cannot be opened directly."),
+        )
+        page["Allow"] = response.get("Allow", "")
+        return page
 
 
 def _message(status: int) -> str:

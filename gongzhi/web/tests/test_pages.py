@@ -131,6 +131,20 @@ def test_error_pages_are_chinese(settings, db):
     assert response.status_code == 404 and "页面不存在" in response.content.decode()
 
 
+def test_a_post_only_address_opened_in_the_browser_is_the_chinese_error_page(db):
+    """A resident follows a link to /my/signout/ (POST only): the error page in Chinese,
+    with the way back to their own pages, not a bare 405 nor the staff workbench."""
+    response = Client().get("/my/signout/")
+    page = response.content.decode()
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert "不能直接打开" in page and 'href="/my/"' in page and "工作台" not in page
+    staff = Client().get("/logout/")
+    if staff.status_code == 405:
+        assert "工作台" in staff.content.decode()
+    api = Client().get("/api/v1/cases/1/act/accept")
+    assert api["Content-Type"].startswith("application/json")
+
+
 def test_error_500_page_is_chinese(rf):
     from gongzhi.web.views import error_500
 
