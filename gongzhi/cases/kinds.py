@@ -97,9 +97,12 @@ def register_kind(kind: CaseKind) -> None:
         register_demo_step(45, f"kind:{kind.code}", kind.demo)
     if kind.actions:
         from gongzhi.cases import actions
+        from gongzhi.core.manifest import register_audit_actions
 
         for action in kind.actions:
             actions.register_kind_action(kind.code, action)
+        # Audited as "case.<action>" like the loop's own, labelled as its button.
+        register_audit_actions({f"case.{a.name}": a.label for a in kind.actions})
     if kind.statistics:
         from gongzhi.core.manifest import register_statistics
 

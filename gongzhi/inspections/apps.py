@@ -52,5 +52,9 @@ class InspectionsConfig(AppConfig):
                 "inspections.round_add": _("Inspection round added"),
                 "inspections.round_generate": _("Inspection tasks generated"),
                 "inspections.task_submit": _("Inspection recorded"),
+                "inspections.notice_reissued": _("Rectification notice issued again"),
+                "inspections.point_save": _("Risk point saved"),
+                "inspections.alert_declare": _("Alert declared"),
+                "inspections.alert_report": _("Risk point reported under an alert"),
             }
         )

@@ -73,6 +73,7 @@ def test_map__draws_the_grids_and_cases(web, viewport):
     assert page.locator("#cmap svg path.leaflet-interactive").count() >= grids > 0
     assert page.locator(".cmap-legend .cmap-step").count() >= 2
     assert page.locator(".leaflet-tile").count() == 0  # no tile server
+    assert page.get_attribute(".leaflet-control-zoom-in", "title") == "放大"  # not "Zoom in"
     # The overdue shading, without reloading the page.
     page.click("text=" + page.inner_text(".cmap-metric label:nth-child(2) span"))
     page.wait_for_selector("#cmap[data-metric='overdue']")

@@ -358,3 +358,14 @@ def test_demo_cases__every_move_is_taken_by_the_services_decide(db, monkeypatch)
         department_id=Department.objects.get(code="990101-CG").pk,
     )
     assert [(s.event.case_id, s.event.action) for s in decided] == [(case.pk, "dispatch")]
+
+
+def test_demo__every_audited_action_has_a_label(small_demo):
+    """Every action the demo's services audit reads as words in the admin and the audit
+    view (core.manifest.register_audit_actions), a kind's own actions included."""
+    from gongzhi.core.manifest import audit_action_label
+    from gongzhi.core.models import AuditLog
+
+    codes = set(AuditLog.objects.values_list("action", flat=True))
+    assert len(codes) > 10
+    assert sorted(c for c in codes if audit_action_label(c) == c) == []

@@ -61,3 +61,16 @@ def test_admin__org_unit_with_a_bad_code_is_refused(people, tree, login):
     assert response.status_code == 200
     assert "990102001001009" not in [u.code for u in type(tree.grid_a).objects.all()]
     assert "编码“990102001001009”未以上级编码“990101001001”开头" in response.content.decode()
+
+
+def test_admin__the_audit_log_shows_actions_by_their_labels(people, tree, login):
+    """A kind's own action (the hazard's notice): its label in the list and the filter,
+    not the code "case.issue_notice"."""
+    from gongzhi.core.audit import audit_record
+
+    audit_record(actor=people.op_sub, action="case.issue_notice", obj=tree.grid_a)
+    people.admin.is_superuser = True
+    people.admin.save()
+    page = login(people.admin).get("/admin/core/auditlog/").content.decode()
+    assert "下达整改通知书" in page
+    assert ">case.issue_notice<" not in page
