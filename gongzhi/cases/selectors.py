@@ -137,7 +137,7 @@ QUEUES = {
         Queue("all", gettext_lazy("All cases"), NEWEST),
         Queue("new", gettext_lazy("New reports"), NEWEST),  # 待立案
         Queue("to_dispatch", gettext_lazy("Awaiting dispatch"), NEWEST),
-        Queue("overdue", gettext_lazy("Overdue"), BY_DEADLINE),
+        Queue("overdue", gettext_lazy("Overdue now"), BY_DEADLINE),  # open, past deadline
         Queue("due_soon", gettext_lazy("Due soon"), BY_DEADLINE),
         Queue("to_verify", gettext_lazy("Awaiting verification"), NEWEST),
         Queue("callback", gettext_lazy("Awaiting callback"), ("-closed_at", "-id")),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from gongzhi.cases import kpis, selectors, statistics
 from gongzhi.cases.models import Category
@@ -40,7 +40,8 @@ COUNT_CARDS = (
     ("received", gettext_lazy("Received"), None),
     ("handled", gettext_lazy("Handled"), True),
     ("closed", gettext_lazy("Closed"), True),
-    ("overdue", gettext_lazy("Overdue"), False),
+    # Of the cases received in the period, those open past their deadline now.
+    ("overdue", pgettext_lazy("received in the period", "Overdue"), False),
     ("repeats", gettext_lazy("Repeat problems"), False),
     ("callbacks", gettext_lazy("Callbacks"), None),
 )

@@ -114,6 +114,7 @@ def dashboard_page(request):
             "cases_query": urlencode(span),
             "period_query": urlencode(period_params),
             "as_of": timezone.localtime(),
+            "today": today,
             "chart": _chart(data, reverse("command_cases") + "?" + urlencode(span))
             if data
             else None,

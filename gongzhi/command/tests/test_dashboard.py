@@ -22,7 +22,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.utils import timezone, translation
 
 from gongzhi.cases import kpis, kpis_raw, services
 from gongzhi.cases.models import Category, Channel
@@ -309,6 +309,18 @@ def test_dashboard_page__empty_period_shows_zeros_and_why(world, people, tree, l
     )
     received = re.search(r'data-count="received">(.*?)</a>', _html(response), re.S).group(1)
     assert '<b class="cmd-count-value">0</b>' in received
+
+
+def test_dashboard_page__a_period_not_begun_says_so(world, people, tree, login):
+    """A custom period in the future: not a page of zeros without a word."""
+    start = timezone.localdate() + dt.timedelta(days=3)
+    response = login(people.op_sub).get(
+        "/command/",
+        {"unit": tree.sub.code, "period": "custom", "start": start, "end": start},
+    )
+    assert response.status_code == 200
+    html = _html(response)
+    assert 'id="cmd-future"' in html and "尚未开始" in html and start.isoformat() in html
 
 
 def _html(response) -> str:

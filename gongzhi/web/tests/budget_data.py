@@ -115,7 +115,7 @@ class Scene:
     def timeline(self, count: int) -> list[str]:
         """Contact notes on one accepted case (`ids.case`); markers: the notes."""
         if not hasattr(self.ids, "case"):
-            case = self._report(0)
+            case = self._report(0, reporter_phone="13812345678")  # someone to contact
             case_services.case_dispatch(
                 actor=self.people.op_sub, case_id=case.pk, department_id=self.tree.department.pk
             )
