@@ -50,6 +50,14 @@ def buildings_in(community_id) -> list[Building]:
     )
 
 
+def public_building(building_id) -> Building | None:
+    """A building by id, as the public pickers offer them (any registered building)."""
+    try:
+        return Building.objects.only("id", "name", "org_code").get(pk=int(building_id))
+    except (Building.DoesNotExist, TypeError, ValueError, OverflowError):
+        return None
+
+
 def buildings_near(lng, lat) -> list[Building]:
     try:
         lng, lat = float(lng), float(lat)

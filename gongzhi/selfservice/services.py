@@ -413,3 +413,24 @@ def choose_solved_message() -> str:
 
 def photo_missing_message() -> str:
     return _("The photo does not exist.")
+
+
+# -- 我的网格员 -----------------------------------------------------------------------------
+
+
+def my_places(held) -> list[dict]:
+    """The service contacts of the homes the registry has for the verified phone (its
+    residents living here): accounts.contacts.service_places."""
+    from gongzhi.accounts.contacts import service_places
+    from gongzhi.registry.models import Resident
+
+    codes = Resident.objects.filter(phone_hash=held["hash"], is_active=True).values_list(
+        "org_code", flat=True
+    )
+    return service_places(list(codes)[:20])
+
+
+def places_of_building(building) -> list[dict]:
+    from gongzhi.accounts.contacts import service_places
+
+    return service_places([building.org_code])

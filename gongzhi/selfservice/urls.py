@@ -9,6 +9,7 @@ urlpatterns = [
     path("my/signout/", views.signout, name="my_signout"),
     path("my/report/", views.report, name="my_report"),
     path("my/buildings/", views.buildings, name="my_buildings"),
+    path("my/grid/", views.my_grid, name="my_grid"),
     path("my/reports/", views.reports, name="my_reports"),
     path("my/reports/<id:case_id>/", views.report_detail, name="my_report_detail"),
     path("my/reports/<id:case_id>/rate/", views.rate, name="my_rate"),

@@ -182,6 +182,33 @@ def report(request):
     return redirect(f"{reverse('my_report_detail', args=[case.pk])}?new=1")
 
 
+@never_cache
+@require_GET
+def my_grid(request):
+    """我的网格员: who serves the resident's home — the grid, its workers, the grid's and the
+    community's service phones (the public board at the gate). With a verified phone that
+    the registry knows, the homes registered with it; anyone may look a building up."""
+    held = services.verified(request.session)
+    places = services.my_places(held) if held else []
+    building = forms.public_building(request.GET.get("building"))
+    looked_up = services.places_of_building(building) if building else []
+    community = request.GET.get("community", "")
+    return _page(
+        request,
+        "grid.html",
+        {
+            "places": places,
+            "places_ctx": {"places": places},
+            "looked_up_ctx": {"places": looked_up},
+            "building": building,
+            "communities": forms.communities(),
+            "community": community,
+            "buildings": forms.buildings_in(community) if community else [],
+            "my_tab": "grid",
+        },
+    )
+
+
 @require_GET
 def buildings(request):
     """The building options (public names) within a community or near the phone."""

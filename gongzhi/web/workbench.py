@@ -6,6 +6,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts.contacts import service_places
 from gongzhi.accounts.selectors import grids_without_worker, positions_visible_to
 from gongzhi.core.calendar import missing_years
 from gongzhi.core.manifest import workbench_panels
@@ -120,21 +121,7 @@ def _department_panel(user, dept_ids):
 
 def _resident_panel(user, codes):
     """The resident's community and the grid workers who serve them (公示 contacts)."""
-    from gongzhi.accounts.models import Position
-
-    places = []
-    for unit in _units(codes):
-        chain = [*orgs.unit_ancestors(unit), unit]
-        community = next((u for u in chain if u.level == Level.COMMUNITY), None)
-        grid_units = [u for u in chain if u.level in (Level.GRID, Level.MICROGRID)]
-        workers = list(
-            Position.objects.filter(
-                role=Role.GRID_WORKER, is_active=True, org_unit__in=grid_units
-            ).select_related("user", "org_unit")
-        )
-        places.append(
-            {"unit": unit, "community": community, "grids": grid_units, "workers": workers}
-        )
+    places = service_places(codes)
     return Panel(Role.RESIDENT, _("My community"), "web/panels/resident.html", {"places": places})
 
 

@@ -365,3 +365,35 @@ def test_my_reports__numbers_in_the_text_are_masked(
             assert secret not in body, (path, secret)
     body = _body(client.get(f"/my/reports/{case.pk}/"))
     assert "0379-****5678" in body and "138****1111" in body and "139****2222" in body
+
+
+def test_my_grid__the_phone_registered_with_a_home_shows_its_grid_worker(
+    people, tree, verified_client, resident_case
+):
+    """我的网格员: the grid, its worker and the service phones of the home the registry has
+    for the verified phone; nothing of another grid's."""
+    from gongzhi.registry.models import Resident
+
+    tree.grid_a.service_phone = "13911112222"
+    tree.grid_a.save()
+    Resident.objects.create(
+        name="李大爷", grid=tree.grid_a, org_code=tree.grid_a.code, **pii.seal_phone(PHONE)
+    )
+    page = _body(verified_client().get("/my/grid/"))
+    assert people.gw_a.get_display_name() in page and "13911112222" in page
+    assert people.gw_b.get_display_name() not in page
+    # Another phone the registry does not know: told so, and offered the lookup.
+    other = _body(verified_client(OTHER_PHONE).get("/my/grid/"))
+    assert people.gw_a.get_display_name() not in other
+    assert "no home registered with this phone number" in other
+
+
+def test_my_grid__anyone_may_look_a_building_up(people, tree, resident_case, db):
+    client = Client()
+    page = _body(client.get("/my/grid/", {"building": resident_case.building.pk}))
+    assert "桂园3号楼" in page and people.gw_a.get_display_name() in page
+    assert "Verify your phone number" in page
+    # A building that is not one: the lookup form alone, no error.
+    for bad in ("999999", "abc", "9" * 30):
+        response = client.get("/my/grid/", {"building": bad})
+        assert response.status_code == 200 and people.gw_a.get_display_name() not in _body(response)

@@ -355,6 +355,7 @@ NOT_A_LIST = {
     # inspections
     "api/v1/inspections/tasks/<task_id>": "one task and its checklist",
     "inspections/tasks/<id:task_id>/": "one task and its checklist form",
+    "my/grid/": "the service contacts of one phone's homes (at most 20) or of one building",
     "inspections/checklists/new/": "a form (at most 60 item rows, no query a row)",
     "inspections/checklists/<id:template_id>/edit/": "one checklist's form",
     "api/v1/inspections/campaigns/<campaign_id>": (
