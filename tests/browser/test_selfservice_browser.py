@@ -134,3 +134,24 @@ def test_a_resident_verifies_reports_and_follows(resident, tmp_path):
     assert CaseAttachment.objects.filter(case=case).count() == 2
     resident.shoot("selfservice-rated")
     resident.assert_all_local()
+
+
+def test_a_resident_finds_their_grid_worker_by_building(resident):
+    """我的网格员 without an account: pick the community, then the building (loaded by
+    htmx), and see the grid worker and the service phones."""
+    page = resident.page
+    building = Building.objects.order_by("org_code", "name").first()
+    community = building.grid.parent
+    while community.level != "community":
+        community = community.parent
+    page.goto(resident.url("/my/grid/"))
+    page.select_option("#g-community", str(community.pk))
+    expect(page.locator(f"#g-building option[value='{building.pk}']")).to_be_attached()
+    page.select_option("#g-building", str(building.pk))
+    page.click("#lookup button[type=submit]")
+    expect(page.locator("#lookup .grid-card")).to_be_visible()
+    expect(page.locator("#lookup")).to_contain_text(building.name)
+    resident.shoot("my-grid-phone", PHONE)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    resident.assert_all_local()
