@@ -22,6 +22,7 @@ class AccountsConfig(AppConfig):
         register_audit_actions(
             {
                 "accounts.login": _("signed in"),
+                "audit.export": _("downloaded the audit log"),
                 "accounts.login_failed": _("failed to sign in"),
                 "accounts.locked": _("account locked"),
                 "accounts.unlocked": _("unlocked an account"),

@@ -2,6 +2,7 @@
 身份证号 and phones (Faker zh_CN), building heads, premises. Skipped when present."""
 
 import random
+import re
 
 from django.db import transaction
 from faker import Faker
@@ -97,7 +98,8 @@ def run(log, small=False):
         for gi, grid in enumerate(grids):
             estate = ESTATES[gi % len(ESTATES)]
             places = micro.get(grid.pk) or [grid]
-            for b in range(1, rnd.randint(6, 10) + 1):
+            count = rnd.randint(6, 10)
+            for b in range(1, count + 1):
                 place = places[(b - 1) % len(places)]
                 lng, lat = _point(rnd, place)
                 floors = rnd.choice([6, 6, 7, 11, 18])
@@ -125,8 +127,9 @@ def run(log, small=False):
                             continue
                         n_hh += 1
                         size = rnd.choice([1, 1, 2, 2, 3, 3, 4, 5])
+                        family: dict = {}
                         for i in range(size):
-                            resident = _resident(fake, rnd, place, household, i, size, tags)
+                            resident = _resident(fake, rnd, place, household, i, size, tags, family)
                             n_res += 1
                             if head is None and i == 0 and resident.birth_date.year < 1975:
                                 head = resident
@@ -134,6 +137,11 @@ def run(log, small=False):
                     BuildingRole.objects.create(
                         building=building, resident=head, role=BuildingRole.Role.HEAD
                     )
+            # The grid's public card names the buildings it serves: these ones.
+            intro = re.sub(
+                r"服务范围：[^，]*号楼", f"服务范围：{estate}1—{count}号楼", grid.introduction
+            )
+            OrgUnit.objects.filter(pk=grid.pk).update(introduction=intro)
             for _ in range(rnd.randint(3, 8)):
                 place = rnd.choice(places)
                 lng, lat = _point(rnd, place)
@@ -156,35 +164,78 @@ REGIONS = ["410302", "410303", "410304", "410305", "410307", "410311", "410322",
 _issued: set[str] = set()
 
 
-def _id_number(rnd, age) -> str:
-    """A synthetic 身份证号 with a real check digit, unique within the demo."""
+# Given names as people of each generation were named (Faker's zh_CN lists mix the
+# sexes: 冬梅 and 桂芳 come out of name_male), so a community worker reading the demo
+# sees 王建国 born in 1951 and 李梓涵 born in 2016, not a grandmother called 浩然.
+GIVEN = {
+    ("M", 1960): ["建国", "国强", "建华", "德明", "志刚", "振华", "福生", "保国", "玉山", "长林",
+                  "永庆", "文斌", "卫东", "红军", "树林", "金生", "学文", "广田", "庆丰", "秉义"],
+    ("F", 1960): ["秀英", "桂英", "秀兰", "玉兰", "桂兰", "淑珍", "凤英", "美兰", "玉珍", "素芬",
+                  "翠花", "桂芝", "秀珍", "玉梅", "淑华", "凤兰", "金凤", "兰英", "秀芳", "月娥"],
+    ("M", 1990): ["伟", "强", "磊", "军", "勇", "涛", "杰", "斌", "超", "明", "刚", "鹏", "辉",
+                  "海涛", "志强", "建军", "小龙", "晓东", "文杰", "永刚"],
+    ("F", 1990): ["丽", "敏", "静", "艳", "娟", "芳", "燕", "霞", "红梅", "丽娟", "晓燕", "海燕",
+                  "春梅", "雪梅", "丽华", "秀丽", "玉洁", "晓红", "婷婷", "慧敏"],
+    ("M", 9999): ["浩然", "子轩", "宇航", "俊杰", "梓豪", "一鸣", "博文", "子豪", "天宇", "皓轩",
+                  "明哲", "嘉懿", "思远", "泽宇", "锦程", "睿", "昊天", "家豪", "铭", "奕辰"],
+    ("F", 9999): ["梓涵", "欣怡", "子涵", "诗涵", "一诺", "雨桐", "可馨", "思彤", "紫萱", "语嫣",
+                  "佳琪", "梦琪", "雨萱", "欣然", "若曦", "晨曦", "心怡", "静怡", "佳怡", "雅琪"],
+}  # fmt: skip
+
+
+def _given_name(rnd, gender: str, born: int) -> str:
+    for upto in (1960, 1990, 9999):
+        if born < upto:
+            return rnd.choice(GIVEN[(gender, upto)])
+    return rnd.choice(GIVEN[(gender, 9999)])
+
+
+def _id_number(rnd, age, gender: str | None = None) -> str:
+    """A synthetic 身份证号 with a real check digit, unique within the demo; its 17th digit
+    odd for a man, even for a woman, when `gender` says which."""
     import datetime as dt
 
     from stdnum.cn import ric
 
     while True:
         birth = dt.date.today() - dt.timedelta(days=age * 365 + rnd.randint(0, 364))
-        body = f"{rnd.choice(REGIONS)}{birth:%Y%m%d}{rnd.randint(0, 999):03d}"
+        seq = rnd.randint(0, 999)
+        if gender is not None and (seq % 2 == 1) != (gender == "M"):
+            seq = seq + 1 if seq < 999 else seq - 1
+        body = f"{rnd.choice(REGIONS)}{birth:%Y%m%d}{seq:03d}"
         number = body + ric.calc_check_digit(body + "0")
         if number not in _issued:
             _issued.add(number)
             return number
 
 
-def _resident(fake, rnd, place, household, i, size, tags):
+def _resident(fake, rnd, place, household, i, size, tags, family):
+    """The i-th of a household: the head, a spouse of the other sex and of about the same
+    age, then children young enough to be theirs, carrying the head's surname (`family`
+    holds the head's surname, sex and age for the rest of the household)."""
+    gender = None
     if i == 0:
         age, relation = rnd.randint(30, 90), Relationship.HEAD
+        family.clear()
+        family["surname"] = fake.last_name()
     elif i == 1 and size > 1:
-        age, relation = rnd.randint(28, 88), Relationship.SPOUSE
-    else:
-        age, relation = rnd.randint(1, 40), Relationship.CHILD
-    number, birth, gender = clean_id_number(_id_number(rnd, age))
+        age = max(20, min(95, family["age"] + rnd.randint(-5, 5)))
+        relation, gender = Relationship.SPOUSE, "F" if family["gender"] == "M" else "M"
+    else:  # born when the head was 20 to 42: grown-up children of the elderly
+        low = max(1, family["age"] - 42)
+        age, relation = rnd.randint(low, max(low, family["age"] - 20)), Relationship.CHILD
+    number, birth, gender = clean_id_number(_id_number(rnd, age, gender))
+    if i == 0:
+        family.update(gender=gender, age=age)
+    surname = fake.last_name() if relation == Relationship.SPOUSE else family["surname"]
+    if relation == Relationship.SPOUSE and gender == "M":
+        family["surname"] = surname  # the children carry their father's surname
     phone = fake.phone_number() if age >= 16 else ""
     resident = Resident.objects.create(
         grid=place,
         org_code=place.code,
         household=household,
-        name=fake.name_male() if gender == "M" else fake.name_female(),
+        name=surname + _given_name(rnd, gender, birth.year),
         gender=gender,
         birth_date=birth,
         relationship=relation,

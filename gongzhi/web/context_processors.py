@@ -24,6 +24,8 @@ def navigation(request):
         items.append(("registry", _("Places and people"), reverse("registry"), "people"))
     if permissions.can(user, Perm.DEPARTMENTS_VIEW):
         items.append(("departments", _("Departments"), reverse("departments"), "building"))
+    if permissions.can(user, Perm.AUDIT_VIEW):
+        items.append(("audit", _("Audit log"), reverse("audit"), "search"))
     items.append(("account", _("Me"), reverse("account"), "user"))
     roles = permissions.roles_of(user)
     role_labels = [str(Role(r).label) for r in Role.values if r in roles]

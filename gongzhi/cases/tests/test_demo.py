@@ -369,3 +369,37 @@ def test_demo__every_audited_action_has_a_label(small_demo):
     codes = set(AuditLog.objects.values_list("action", flat=True))
     assert len(codes) > 10
     assert sorted(c for c in codes if audit_action_label(c) == c) == []
+
+
+def test_demo__the_people_and_places_look_real_to_a_community_worker(small_demo):
+    """A name fits its owner's sex and generation (as the 身份证号's digit says), a spouse
+    is of the other sex, children carry their father's surname, and each grid's public
+    card names the buildings registered in it."""
+    from gongzhi.core.roles import Level
+    from gongzhi.orgs.models import OrgUnit
+    from gongzhi.registry.demo import GIVEN
+    from gongzhi.registry.models import Building, Household
+
+    given = {g: {n for (sex, _), names in GIVEN.items() if sex == g for n in names} for g in "MF"}
+    households = Household.objects.prefetch_related("residents")
+    checked = 0
+    for household in households[:200]:
+        people = list(household.residents.order_by("id"))
+        for r in people:
+            assert r.name[1:] in given[r.gender] or r.name[2:] in given[r.gender], r.name
+        heads = [r for r in people if r.relationship == "head"]
+        spouses = [r for r in people if r.relationship == "spouse"]
+        if heads and spouses:
+            assert heads[0].gender != spouses[0].gender
+            father = heads[0] if heads[0].gender == "M" else spouses[0]
+            for child in (r for r in people if r.relationship == "child"):
+                assert child.name.startswith(father.name[0]), (father.name, child.name)
+                checked += 1
+    assert checked > 10
+    for grid in OrgUnit.objects.filter(level=Level.GRID, introduction__contains="服务范围"):
+        names = set(
+            Building.objects.filter(org_code__within=grid.code).values_list("name", flat=True)
+        )
+        if names:
+            estate = grid.introduction.split("：", 1)[1].split("1—")[0]
+            assert any(n.startswith(estate) for n in names), (grid.introduction, names)

@@ -439,6 +439,19 @@ class Scene:
             self.ids.notice = RectificationNotice.objects.get(hazard=result.hazard_id).pk
         return names
 
+    def audit_entries(self, count: int) -> list[str]:
+        """Audit rows by a staff member of the area (the markers: their objects)."""
+        from gongzhi.core.audit import audit_record
+
+        names = []
+        for i in self._serials("audit_entries", count):
+            names.append(f"预算审计对象{i:03d}")
+            audit_record(
+                actor=self.people.op_sub, action="case.reveal_phone", object_type="cases.case",
+                object_id=str(i), object_repr=names[-1],
+            )  # fmt: skip
+        return names
+
     def risk_points(self, count: int) -> list[str]:
         """Risk points in grid A, in season this month."""
         from gongzhi.inspections import risk

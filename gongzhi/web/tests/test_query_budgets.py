@@ -77,6 +77,7 @@ BUDGETS = [
         4,
     ),
     Budget("inspections/risk/", "/inspections/risk/", "op_sub", "risk_points", 7),
+    Budget("audit/", "/audit/", "leader", "audit_entries", 6),
     Budget(
         "api/v1/inspections/map/premises",
         "/api/v1/inspections/map/premises?unit={sub}&bbox=112,34,113,35",
@@ -355,6 +356,7 @@ NOT_A_LIST = {
     # inspections
     "api/v1/inspections/tasks/<task_id>": "one task and its checklist",
     "inspections/tasks/<id:task_id>/": "one task and its checklist form",
+    "audit/xlsx/": "a download of the filtered log, refused above 10,000 rows, audited",
     "my/grid/": "the service contacts of one phone's homes (at most 20) or of one building",
     "inspections/checklists/new/": "a form (at most 60 item rows, no query a row)",
     "inspections/checklists/<id:template_id>/edit/": "one checklist's form",
