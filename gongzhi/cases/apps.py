@@ -19,6 +19,7 @@ class CasesConfig(AppConfig):
             {
                 "case.report": _("reported a case"),
                 "cases.rollups_rebuild": _("rebuilt the case statistics"),
+                "cases.export": _("downloaded a list of cases"),
                 "case.reveal_phone": _("revealed a reporter's phone"),
                 "case.reveal_text": _("read a case's text as written"),
                 **{f"case.{t.action}": t.label for t in CASE_FLOW.transitions},

@@ -4,6 +4,7 @@ from gongzhi.cases import kpi_views, views
 
 urlpatterns = [
     path("cases/", views.case_list, name="cases"),
+    path("cases/xlsx/", views.case_list_xlsx, name="cases_xlsx"),
     path("cases/new/", views.case_new, name="case_new"),
     path("cases/new/buildings/", views.case_new_buildings, name="case_new_buildings"),
     path("cases/extensions/", views.extensions, name="case_extensions"),

@@ -11,11 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from gongzhi.cases import exports
 from gongzhi.cases.views import clock_of, place_label
 from gongzhi.command import dashboard
 from gongzhi.command.sections import app_sections
-from gongzhi.core import dates, permissions
+from gongzhi.core import dates, permissions, xlsx
 from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.http.error_page import domain_error_page
 from gongzhi.core.http.forms import parse_id
 from gongzhi.core.http.pagination import keyset_page
 from gongzhi.core.roles import Perm
@@ -164,6 +166,34 @@ DRILL_PARAMS = ("category", "group", "channel", "department", "exact")
 
 @login_required
 @require_GET
+def cases_xlsx(request):
+    """The drill-down's cases (the same unit, period, figure and filters) as a workbook
+    (cases.exports: masked as the list, audited, refused above its size)."""
+    user = request.user
+    _require_command(user)
+    params = request.GET
+    unit = dashboard.command_unit(user, (params.get("unit") or "").strip()[:24])
+    try:
+        start, end = dates.parse_period(params.get("start"), params.get("end"))
+        metric = params.get("metric") or "received"
+        filters = dashboard.filters_from(params)
+        qs, ordering, spec, unit = dashboard.drilldown(
+            user, unit_code=unit.code, start=start, end=end, metric=metric, filters=filters
+        )
+        data = exports.cases_workbook(
+            user, qs, ordering=ordering, title=str(spec.label),
+            filters={"unit": unit.code, "start": str(start), "end": str(end), "metric": metric,
+                     **{k: params[k] for k in DRILL_PARAMS if params.get(k)}},
+        )  # fmt: skip
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        return domain_error_page(request, exc.status, exc.message)
+    return xlsx.response(data, f"{unit.name}_{spec.label}_{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
+
+
+@login_required
+@require_GET
 def cases_page(request):
     user = request.user
     _require_command(user)
@@ -278,4 +308,5 @@ def _filter_labels(params) -> list[str]:
 urlpatterns = [
     path("command/", dashboard_page, name="command_dashboard"),
     path("command/cases/", cases_page, name="command_cases"),
+    path("command/cases.xlsx", cases_xlsx, name="command_cases_xlsx"),
 ]

@@ -5,13 +5,14 @@ requests (extensions.py); what they share is in common.py."""
 from gongzhi.cases.views.common import clock_of, place_label
 from gongzhi.cases.views.detail import case_act, case_detail, case_reveal, case_reveal_text
 from gongzhi.cases.views.extensions import extension_decide, extensions
-from gongzhi.cases.views.lists import case_list
+from gongzhi.cases.views.lists import case_list, case_list_xlsx
 from gongzhi.cases.views.report import case_new, case_new_buildings
 
 __all__ = [
     "case_act",
     "case_detail",
     "case_list",
+    "case_list_xlsx",
     "case_new",
     "case_new_buildings",
     "case_reveal",

@@ -9,15 +9,48 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from gongzhi.cases import selectors
+from gongzhi.cases import exports, selectors
 from gongzhi.cases.views.common import can_use_cases, clock_of, page, place_label
-from gongzhi.core import permissions
-from gongzhi.core.errors import NotFound
+from gongzhi.core import permissions, xlsx
+from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.http.error_page import domain_error_page
 from gongzhi.core.roles import Perm
 
 NUMBER = re.compile(r"^SJ\d{8,14}$", re.IGNORECASE)
 
 ALERT_QUEUES = {"overdue": "red", "due_soon": "amber", "supervised": "red"}
+
+
+def _queue(request, user, keys, now):
+    """The queue the request names (the user's first by default), searched: (key, its
+    cases, the Queue, the search text)."""
+    key = request.GET.get("queue") or keys[0]
+    if key not in selectors.QUEUES or key not in keys:
+        key = keys[0]
+    qs, queue = selectors.queue(user, key, now=now)
+    q = (request.GET.get("q") or "").strip()[:50]
+    if q:
+        qs = qs.filter(number=q.upper()) if NUMBER.match(q) else qs.filter(title__contains=q)
+    return key, qs, queue, q
+
+
+@login_required
+@require_GET
+def case_list_xlsx(request):
+    """The queue on the page, searched as it is, as a workbook (cases.exports)."""
+    user = request.user
+    if not can_use_cases(user):
+        raise NotFound(_("Not found."))
+    now = timezone.now()
+    key, qs, queue, q = _queue(request, user, selectors.queues_for(user), now)
+    try:
+        data = exports.cases_workbook(
+            user, qs, ordering=queue.ordering, title=str(queue.label),
+            filters={"queue": key, **({"q": q} if q else {})},
+        )  # fmt: skip
+    except DomainError as exc:
+        return domain_error_page(request, exc.status, exc.message)
+    return xlsx.response(data, f"{queue.label}_{timezone.localdate():%Y%m%d}.xlsx")
 
 
 @login_required
@@ -27,15 +60,9 @@ def case_list(request):
     if not can_use_cases(user):
         raise NotFound(_("Not found."))
     keys = selectors.queues_for(user)
-    key = request.GET.get("queue") or keys[0]
-    if key not in selectors.QUEUES:
-        key = keys[0]
     now = timezone.now()
     counts = selectors.queue_counts(user, keys, now=now)
-    qs, queue = selectors.queue(user, key, now=now)
-    q = (request.GET.get("q") or "").strip()[:50]
-    if q:
-        qs = qs.filter(number=q.upper()) if NUMBER.match(q) else qs.filter(title__contains=q)
+    key, qs, queue, q = _queue(request, user, keys, now)
     rows, next_cursor = page(
         selectors.for_list(qs, "grid__parent", "grid__parent__parent"),
         queue.ordering,

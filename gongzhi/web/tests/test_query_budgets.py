@@ -356,6 +356,8 @@ NOT_A_LIST = {
     # inspections
     "api/v1/inspections/tasks/<task_id>": "one task and its checklist",
     "inspections/tasks/<id:task_id>/": "one task and its checklist form",
+    "cases/xlsx/": "a download of one queue, refused above 10,000 rows, audited",
+    "command/cases.xlsx": "a download of one drill-down, refused above 10,000 rows, audited",
     "audit/xlsx/": "a download of the filtered log, refused above 10,000 rows, audited",
     "my/grid/": "the service contacts of one phone's homes (at most 20) or of one building",
     "inspections/checklists/new/": "a form (at most 60 item rows, no query a row)",
