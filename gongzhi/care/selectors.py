@@ -147,9 +147,7 @@ def wishes_visible_to(user) -> QuerySet[Wish]:
 def wish_for(user, pk) -> Wish:
     try:
         return (
-            wishes_visible_to(user)
-            .select_related("resident", "case", "visit")
-            .get(pk=parse_id(pk))
+            wishes_visible_to(user).select_related("resident", "case", "visit").get(pk=parse_id(pk))
         )
     except Wish.DoesNotExist:
         raise NotFound(_("The wish does not exist or is outside your area.")) from None
@@ -204,8 +202,9 @@ def board(*, community_code: str = "", limit: int = 200) -> list[PublicWish]:
     if community_code:
         qs = qs.filter(community_code=community_code)
     rows = list(
-        qs.values("pk", "public_title", "community_code", "target_on", "state", "claim_until")
-        .order_by("target_on", "pk")[:limit]
+        qs.values(
+            "pk", "public_title", "community_code", "target_on", "state", "claim_until"
+        ).order_by("target_on", "pk")[:limit]
     )
     names = dict(
         OrgUnit.objects.filter(code__in={r["community_code"] for r in rows}).values_list(
@@ -238,7 +237,7 @@ class CommunityTally:
 
 
 def tallies(codes=None) -> list[CommunityTally]:
-    """"已实现 28 / 28" per community, counted from the wishes."""
+    """ "已实现 28 / 28" per community, counted from the wishes."""
     listed = (WishState.PUBLISHED, WishState.CLAIMED, WishState.FULFILLED, WishState.CONFIRMED)
     qs = Wish.objects.filter(state__in=listed)
     if codes is not None:
@@ -331,9 +330,7 @@ def figures(
         add(code, "due", n)
     for code, n in _grouped(sched.filter(state=ScheduledState.DONE)):
         add(code, "due_done", n)
-    overdue = ScheduledVisit.objects.filter(
-        within, state=ScheduledState.OPEN, overdue_on__lt=today
-    )
+    overdue = ScheduledVisit.objects.filter(within, state=ScheduledState.OPEN, overdue_on__lt=today)
     for code, n in _grouped(overdue):
         add(code, "overdue", n)
     for code, n in not_visited_by_code(within, days=days, today=today):
@@ -380,9 +377,12 @@ def by_worker(user, unit: OrgUnit, start: dt.date, end: dt.date) -> list[dict]:
     hi = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
     return list(
         Visit.objects.filter(
-            scope.q("org_code"), org_code__gte=unit.code, org_code__lt=unit.code + ":",
-            visited_at__gte=lo, visited_at__lt=hi,
-        )  # fmt: skip
+            scope.q("org_code"),
+            org_code__gte=unit.code,
+            org_code__lt=unit.code + ":",
+            visited_at__gte=lo,
+            visited_at__lt=hi,
+        )
         .values("visitor_id", "visitor__name", "visitor__username")
         .annotate(visits=Count("pk"), last=Max("visited_at"))
         .order_by("-visits", "visitor_id")

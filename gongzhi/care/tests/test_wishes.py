@@ -118,7 +118,9 @@ def test_no_fulfilment_without_a_claim(published, people):
     assert refused.value.code == "not_claimed"
     with pytest.raises(NotFound):  # a phone that holds no claim
         services.wish_fulfil(held=held(), wish_id=published.pk, photos=[photo()])
-    assert Wish.objects.get().state == WishState.PUBLISHED and not Wish.objects.get().photos.exists()
+    assert (
+        Wish.objects.get().state == WishState.PUBLISHED and not Wish.objects.get().photos.exists()
+    )
 
 
 def test_an_expired_claim_cannot_fulfil(published, clock):
@@ -147,7 +149,9 @@ def test_fulfil_confirm_and_follow_up(
     assert wish.state == WishState.CONFIRMED and wish.confirmed_how == "resident"
     assert wish.followup_on == dt.date(2026, 11, 25) + dt.timedelta(days=30)
     assert selectors.tallies() == [selectors.CommunityTally(wish.community_code, "桂园社区", 1, 1)]
-    wish = services.wish_follow_up(actor=people.community_worker, wish_id=wish.pk, note="收音机好用")
+    wish = services.wish_follow_up(
+        actor=people.community_worker, wish_id=wish.pk, note="收音机好用"
+    )
     assert wish.followed_up_at is not None
     with pytest.raises(Conflict):
         services.wish_follow_up(actor=people.community_worker, wish_id=wish.pk, note="again")
