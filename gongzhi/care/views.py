@@ -179,7 +179,7 @@ def visit_new(request, resident_id):
         )
 
     try:
-        visit, _created = record()
+        record()
     except DomainError as exc:
         messages.error(request, exc.message)
         details = exc.details if isinstance(exc.details, dict) else {}

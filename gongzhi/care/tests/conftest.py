@@ -60,22 +60,34 @@ def care(people, tree, clock):
     s.disabled, _ = Tag.objects.get_or_create(name="残疾人", defaults={"is_care": True})
     Tag.objects.filter(pk=s.disabled.pk).update(is_care=True)
     s.building = registry.building_save(
-        actor=people.gw_a, grid_id=tree.grid_a.pk, name="六安公寓3号楼", address="明德路8号",
-        lng=112.41, lat=34.61,
-    )  # fmt: skip
+        actor=people.gw_a,
+        grid_id=tree.grid_a.pk,
+        name="六安公寓3号楼",
+        address="明德路8号",
+        lng=112.41,
+        lat=34.61,
+    )
     s.far_building = registry.building_save(
-        actor=people.gw_a, grid_id=tree.grid_a.pk, name="桂园小区9号楼", address="桂园路1号",
-        lng=112.50, lat=34.70,
-    )  # fmt: skip
+        actor=people.gw_a,
+        grid_id=tree.grid_a.pk,
+        name="桂园小区9号楼",
+        address="桂园路1号",
+        lng=112.50,
+        lat=34.70,
+    )
 
     def resident(actor, grid, name, tags=(), phone="", building=None, room="101"):
         return registry.resident_save(
             actor=actor,
             data=registry.ResidentInput(
-                name=name, grid_id=grid.pk, phone=phone, tag_ids=[t.pk for t in tags],
-                building_id=getattr(building, "pk", None), room=room if building else "",
+                name=name,
+                grid_id=grid.pk,
+                phone=phone,
+                tag_ids=[t.pk for t in tags],
+                building_id=getattr(building, "pk", None),
+                room=room if building else "",
             ),
-        )  # fmt: skip
+        )
 
     s.resident = resident
     s.wang = resident(people.gw_a, tree.grid_a, "王秀英", [s.alone], PHONE_A, s.far_building, "502")
@@ -84,9 +96,13 @@ def care(people, tree, clock):
     s.other = resident(people.admin, tree.grid_c, "孙奶奶", [s.alone])  # another community
     s.plain = resident(people.gw_a, tree.grid_a, "周明", [])
     s.plan = services.plan_save(
-        actor=people.community_worker, name="独居老人每周走访", tag_id=s.alone.pk,
-        unit_code=tree.community.code, period="week", grace_days=2,
-    )  # fmt: skip
+        actor=people.community_worker,
+        name="独居老人每周走访",
+        tag_id=s.alone.pk,
+        unit_code=tree.community.code,
+        period="week",
+        grace_days=2,
+    )
     return s
 
 

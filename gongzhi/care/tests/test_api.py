@@ -14,8 +14,13 @@ def test_due_list_and_a_visit_over_the_api(care, people, login):
     due = client.get(f"{API}/due?lng=112.41&lat=34.61").json()
     assert [i["resident"] for i in due["items"]] == ["李建国", "王秀英"]
     assert due["visits_this_year"] == 0
-    body = {"client_id": "u-1", "resident_id": care.li.pk, "kind": "phone",
-            "checklist": {"health": "ok"}, "notes": "身体不错"}  # fmt: skip
+    body = {
+        "client_id": "u-1",
+        "resident_id": care.li.pk,
+        "kind": "phone",
+        "checklist": {"health": "ok"},
+        "notes": "身体不错",
+    }
     made = post_json(client, f"{API}/visits", body)
     assert made.status_code == 201, made.content
     again = post_json(client, f"{API}/visits", body)
@@ -28,8 +33,11 @@ def test_due_list_and_a_visit_over_the_api(care, people, login):
 
 def test_a_visit_in_the_future_is_400_and_stores_nothing(care, people, login):
     future = (NOW + dt.timedelta(days=1)).isoformat()
-    response = post_json(login(people.gw_a), f"{API}/visits",
-                         {"client_id": "f", "resident_id": care.li.pk, "visited_at": future})  # fmt: skip
+    response = post_json(
+        login(people.gw_a),
+        f"{API}/visits",
+        {"client_id": "f", "resident_id": care.li.pk, "visited_at": future},
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "invalid" and "visited_at" in response.json()["details"]
     assert not Visit.objects.exists()
@@ -41,8 +49,9 @@ def test_another_grids_resident_is_404(care, people, login):
     assert client.get(f"{API}/residents/{care.li.pk}/visits").status_code == 404
     response = post_json(client, f"{API}/visits", {"client_id": "x", "resident_id": care.li.pk})
     assert response.status_code == 404 and response.json()["code"] == "not_found"
-    visit = post_json(login(people.gw_a), f"{API}/visits",
-                      {"client_id": "y", "resident_id": care.li.pk})  # fmt: skip
+    visit = post_json(
+        login(people.gw_a), f"{API}/visits", {"client_id": "y", "resident_id": care.li.pk}
+    )
     assert visit.status_code == 201
     assert client.get(f"{API}/residents/{care.li.pk}/visits").status_code == 404
     assert [i["resident"] for i in client.get(f"{API}/due").json()["items"]] == ["赵大爷"]
@@ -50,23 +59,49 @@ def test_another_grids_resident_is_404(care, people, login):
 
 def test_wish_review_claim_and_board_over_the_api(care, people, login):
     gw, cw = login(people.gw_a), login(people.community_worker)
-    made = post_json(gw, f"{API}/wishes",
-                     {"resident_id": care.wang.pk, "text": "想要一台收音机", "source": "phone"})  # fmt: skip
+    made = post_json(
+        gw,
+        f"{API}/wishes",
+        {"resident_id": care.wang.pk, "text": "想要一台收音机", "source": "phone"},
+    )
     assert made.status_code == 201 and made.json()["state"] == "collected"
     wid = made.json()["id"]
     assert (
         post_json(gw, f"{API}/wishes/{wid}/review", {"publish": False, "note": "x"}).status_code
         == 403
     )
-    leak = post_json(cw, f"{API}/wishes/{wid}/review", {"publish": True, "public_title": "王秀英的收音机",
-                     "plan": "捐赠", "target_on": "2026-12-10"})  # fmt: skip
+    leak = post_json(
+        cw,
+        f"{API}/wishes/{wid}/review",
+        {
+            "publish": True,
+            "public_title": "王秀英的收音机",
+            "plan": "捐赠",
+            "target_on": "2026-12-10",
+        },
+    )
     assert leak.status_code == 400 and "public_title" in leak.json()["details"]
-    ok = post_json(cw, f"{API}/wishes/{wid}/review", {"publish": True, "public_title": "想要一台收音机",
-                   "plan": "捐赠", "target_on": "2026-12-10"})  # fmt: skip
+    ok = post_json(
+        cw,
+        f"{API}/wishes/{wid}/review",
+        {
+            "publish": True,
+            "public_title": "想要一台收音机",
+            "plan": "捐赠",
+            "target_on": "2026-12-10",
+        },
+    )
     assert ok.status_code == 200 and ok.json()["state"] == "published"
     board = gw.get(f"{API}/board").json()
-    assert board == [{"id": wid, "title": "想要一台收音机", "community": "桂园社区",
-                      "target_on": "2026-12-10", "status": "open"}]  # fmt: skip
+    assert board == [
+        {
+            "id": wid,
+            "title": "想要一台收音机",
+            "community": "桂园社区",
+            "target_on": "2026-12-10",
+            "status": "open",
+        }
+    ]
     claimed = post_json(cw, f"{API}/wishes/{wid}/claim", {"partner": "暖心超市"})
     assert claimed.status_code == 200 and claimed.json()["claimed_by"] == "暖心超市"
     second = post_json(cw, f"{API}/wishes/{wid}/claim", {"partner": "另一家"})

@@ -14,9 +14,13 @@ from gongzhi.cases.tests.test_concurrency import postgres_only, threaded, togeth
 def on_board(care, people):
     wish = services.wish_collect(actor=people.gw_a, resident_id=care.wang.pk, text="想要收音机")
     return services.wish_review(
-        actor=people.community_worker, wish_id=wish.pk, publish=True,
-        public_title="一位老人 · 想要收音机", plan="捐赠", target_on=TARGET,
-    )  # fmt: skip
+        actor=people.community_worker,
+        wish_id=wish.pk,
+        publish=True,
+        public_title="一位老人 · 想要收音机",
+        plan="捐赠",
+        target_on=TARGET,
+    )
 
 
 @postgres_only
@@ -26,8 +30,11 @@ def test_many_claims_at_once_make_exactly_one(on_board, people):
     calls = [
         (lambda p=p: services.wish_claim_by_volunteer(held=held(p), wish_id=on_board.pk, name=p))
         for p in phones
-    ] + [lambda: services.wish_claim_for_partner(
-        actor=people.community_worker, wish_id=on_board.pk, partner="暖心超市")]  # fmt: skip
+    ] + [
+        lambda: services.wish_claim_for_partner(
+            actor=people.community_worker, wish_id=on_board.pk, partner="暖心超市"
+        )
+    ]
     outcomes = together(*calls)
     assert sorted(o[0] for o in outcomes).count("ok") == 1, outcomes
     assert {getattr(o[1], "code", "") for o in outcomes if o[0] == "error"} == {"already_claimed"}
@@ -39,8 +46,9 @@ def test_many_claims_at_once_make_exactly_one(on_board, people):
 @threaded
 def test_two_generations_at_once_make_no_duplicates(care):
     ScheduledVisit.objects.all().delete()
-    outcomes = together(lambda: services.plan_generate(care.plan),
-                        lambda: services.plan_generate(care.plan))  # fmt: skip
+    outcomes = together(
+        lambda: services.plan_generate(care.plan), lambda: services.plan_generate(care.plan)
+    )
     assert [o[0] for o in outcomes] == ["ok", "ok"], outcomes
     assert sum(o[1]["made"] for o in outcomes) == 3
     assert ScheduledVisit.objects.count() == 3
@@ -49,8 +57,10 @@ def test_two_generations_at_once_make_no_duplicates(care):
 @postgres_only
 @threaded
 def test_two_workers_visiting_at_once_close_the_scheduled_visit_once(care, people):
-    outcomes = together(lambda: visit(people.gw_a, care.wang, "a"),
-                        lambda: visit(people.community_worker, care.wang, "b"))  # fmt: skip
+    outcomes = together(
+        lambda: visit(people.gw_a, care.wang, "a"),
+        lambda: visit(people.community_worker, care.wang, "b"),
+    )
     assert [o[0] for o in outcomes] == ["ok", "ok"], outcomes
     assert Visit.objects.count() == 2
     assert Visit.objects.filter(scheduled__isnull=False).count() == 1
@@ -60,7 +70,8 @@ def test_two_workers_visiting_at_once_close_the_scheduled_visit_once(care, peopl
 @postgres_only
 @threaded
 def test_one_visit_resent_at_once_is_stored_once(care, people):
-    outcomes = together(lambda: visit(people.gw_a, care.wang, "same"),
-                        lambda: visit(people.gw_a, care.wang, "same"))  # fmt: skip
+    outcomes = together(
+        lambda: visit(people.gw_a, care.wang, "same"), lambda: visit(people.gw_a, care.wang, "same")
+    )
     assert [o[0] for o in outcomes] == ["ok", "ok"], outcomes
     assert Visit.objects.count() == 1

@@ -15,8 +15,14 @@ def verified_client(phone):
     client = Client()
     session = client.session
     sealed = held(phone)
-    my.remember(session, {"phone_hash": sealed["hash"], "phone_enc": sealed["enc"],
-                          "phone_masked": sealed["masked"]})  # fmt: skip
+    my.remember(
+        session,
+        {
+            "phone_hash": sealed["hash"],
+            "phone_enc": sealed["enc"],
+            "phone_masked": sealed["masked"],
+        },
+    )
     session.save()
     client.cookies["sessionid"] = session.session_key
     return client
@@ -33,8 +39,14 @@ def wishes(care, people):
         made[state] = w
         if state == "collected":
             continue
-        services.wish_review(actor=people.community_worker, wish_id=w.pk, publish=True,
-                             public_title=f"想要一台收音机{n}", plan="捐赠", target_on=TARGET)  # fmt: skip
+        services.wish_review(
+            actor=people.community_worker,
+            wish_id=w.pk,
+            publish=True,
+            public_title=f"想要一台收音机{n}",
+            plan="捐赠",
+            target_on=TARGET,
+        )
         if state in ("claimed", "confirmed"):
             services.wish_claim_by_volunteer(held=held(), wish_id=w.pk, name="小刘")
         if state == "confirmed":
@@ -45,8 +57,20 @@ def wishes(care, people):
 
 def secrets_of(care):
     r = care.wang
-    return [r.name, r.name[1:], PHONE_A, PHONE_A[-4:], r.phone_masked, "六安公寓", "桂园小区9号楼",
-            "502", "桂园路1号", "独居", "残疾", "私密心愿"]  # fmt: skip
+    return [
+        r.name,
+        r.name[1:],
+        PHONE_A,
+        PHONE_A[-4:],
+        r.phone_masked,
+        "六安公寓",
+        "桂园小区9号楼",
+        "502",
+        "桂园路1号",
+        "独居",
+        "残疾",
+        "私密心愿",
+    ]
 
 
 def test_every_public_path_hides_the_resident(care, wishes):
@@ -98,10 +122,18 @@ def test_the_worker_records_a_visit_on_the_page(care, people, login):
     assert "李建国" in page and "王秀英" in page and "赵大爷" not in page
     form = client.get(f"/care/residents/{care.li.pk}/visit/")
     assert form.status_code == 200
-    response = client.post(f"/care/residents/{care.li.pk}/visit/", {
-        "client_id": "page-1", "kind": "home", "visitor_role": "worker", "c_health": "ok",
-        "c_heating": "concern", "notes": "暖气不热", "photos": [photo()],
-    })  # fmt: skip
+    response = client.post(
+        f"/care/residents/{care.li.pk}/visit/",
+        {
+            "client_id": "page-1",
+            "kind": "home",
+            "visitor_role": "worker",
+            "c_health": "ok",
+            "c_heating": "concern",
+            "notes": "暖气不热",
+            "photos": [photo()],
+        },
+    )
     assert response.status_code == 302
     v = Visit.objects.get()
     assert v.checklist == {"health": "ok", "heating": "concern"} and v.photos.count() == 1
@@ -114,9 +146,14 @@ def test_the_worker_records_a_visit_on_the_page(care, people, login):
 
 
 def test_a_future_visit_on_the_page_is_400(care, people, login):
-    response = login(people.gw_a).post(f"/care/residents/{care.li.pk}/visit/", {
-        "client_id": "page-2", "kind": "home", "visited_at": "2030-01-01T10:00",
-    })  # fmt: skip
+    response = login(people.gw_a).post(
+        f"/care/residents/{care.li.pk}/visit/",
+        {
+            "client_id": "page-2",
+            "kind": "home",
+            "visited_at": "2030-01-01T10:00",
+        },
+    )
     assert response.status_code == 400
     assert "A visit cannot be in the future." in response.content.decode()
     assert not Visit.objects.exists()
@@ -134,11 +171,27 @@ def test_another_grids_worker_gets_404(care, people, login):
 def test_the_community_reviews_on_the_wish_page(care, people, login):
     wish = services.wish_collect(actor=people.gw_a, resident_id=care.li.pk, text="想要轮椅")
     client = login(people.community_worker)
-    leak = client.post(f"/care/wishes/{wish.pk}/", {"action": "publish", "public_title": "李建国要轮椅",
-                       "plan": "x", "target_on": str(TARGET), "version": wish.version})  # fmt: skip
+    leak = client.post(
+        f"/care/wishes/{wish.pk}/",
+        {
+            "action": "publish",
+            "public_title": "李建国要轮椅",
+            "plan": "x",
+            "target_on": str(TARGET),
+            "version": wish.version,
+        },
+    )
     assert leak.status_code == 400 and Wish.objects.get().state == "collected"
-    ok = client.post(f"/care/wishes/{wish.pk}/", {"action": "publish", "public_title": "想要一辆轮椅",
-                     "plan": "联系助残机构", "target_on": str(TARGET), "version": wish.version})  # fmt: skip
+    ok = client.post(
+        f"/care/wishes/{wish.pk}/",
+        {
+            "action": "publish",
+            "public_title": "想要一辆轮椅",
+            "plan": "联系助残机构",
+            "target_on": str(TARGET),
+            "version": wish.version,
+        },
+    )
     assert ok.status_code == 302 and Wish.objects.get().state == "published"
     page = client.get("/care/wishes/?state=published").content.decode()
     assert "想要轮椅" in page
@@ -146,8 +199,14 @@ def test_the_community_reviews_on_the_wish_page(care, people, login):
 
 def test_pages_load(care, people, login):
     client = login(people.community_worker)
-    for path in ("/care/", "/care/residents/", "/care/plans/", "/care/wishes/", "/care/figures/",
-                 f"/care/residents/{care.wang.pk}/wish/"):  # fmt: skip
+    for path in (
+        "/care/",
+        "/care/residents/",
+        "/care/plans/",
+        "/care/wishes/",
+        "/care/figures/",
+        f"/care/residents/{care.wang.pk}/wish/",
+    ):
         assert client.get(path).status_code == 200, path
     visit(people.gw_a, care.li)
     figures = client.get(f"/care/figures/?unit={care.li.org_code[:12]}").content.decode()

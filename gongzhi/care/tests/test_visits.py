@@ -24,8 +24,10 @@ def test_plan_makes_one_scheduled_visit_a_resident_and_window(care, tree):
     assert sorted(r.resident.name for r in rows) == ["李建国", "王秀英", "赵大爷"]
     row = rows.get(resident=care.wang)
     assert (row.window_start, row.due_on, row.overdue_on) == (
-        dt.date(2026, 11, 23), dt.date(2026, 11, 29), dt.date(2026, 12, 1),
-    )  # fmt: skip
+        dt.date(2026, 11, 23),
+        dt.date(2026, 11, 29),
+        dt.date(2026, 12, 1),
+    )
     assert row.org_code == tree.grid_a.code
 
 
@@ -40,10 +42,14 @@ def test_the_database_refuses_a_second_scheduled_visit_in_a_window(care):
     row = ScheduledVisit.objects.get(resident=care.wang)
     with pytest.raises(IntegrityError), transaction.atomic():
         ScheduledVisit.objects.create(
-            plan=row.plan, resident=row.resident, org_code=row.org_code,
-            window_start=row.window_start, due_on=row.due_on, overdue_on=row.overdue_on,
+            plan=row.plan,
+            resident=row.resident,
+            org_code=row.org_code,
+            window_start=row.window_start,
+            due_on=row.due_on,
+            overdue_on=row.overdue_on,
             created_at=NOW,
-        )  # fmt: skip
+        )
 
 
 def test_next_window_gets_its_own_scheduled_visit(care, clock):
@@ -60,8 +66,11 @@ def test_death_move_out_and_removed_tag_end_the_plan(care, people, tree):
     care.zhao.save(update_fields=["org_code", "grid"])
     assert services.plan_generate(care.plan) == {"made": 0, "moved": 0, "ended": 3}
     reasons = dict(ScheduledVisit.objects.values_list("resident__name", "end_reason"))
-    assert reasons == {"王秀英": "Moved out or died", "李建国": "No longer in the group",
-                       "赵大爷": "Moved out of the area"}  # fmt: skip
+    assert reasons == {
+        "王秀英": "Moved out or died",
+        "李建国": "No longer in the group",
+        "赵大爷": "Moved out of the area",
+    }
     assert not ScheduledVisit.objects.filter(state=ScheduledState.OPEN).exists()
 
 
@@ -76,29 +85,55 @@ def test_a_move_within_the_area_hands_the_visit_to_the_new_grid(care, people, tr
 
 def test_an_inactive_plan_ends_its_open_visits(care, people, tree):
     services.plan_save(
-        actor=people.community_worker, plan_id=care.plan.pk, name="停", tag_id=care.alone.pk,
-        unit_code=tree.community.code, period="week", is_active=False,
-    )  # fmt: skip
+        actor=people.community_worker,
+        plan_id=care.plan.pk,
+        name="停",
+        tag_id=care.alone.pk,
+        unit_code=tree.community.code,
+        period="week",
+        is_active=False,
+    )
     assert not ScheduledVisit.objects.filter(state=ScheduledState.OPEN).exists()
 
 
 def test_plans_are_edited_only_by_those_who_may(care, people, tree):
     with pytest.raises(PermissionDenied):
-        services.plan_save(actor=people.leader, name="x", tag_id=care.alone.pk,
-                           unit_code=tree.community.code, period="week")  # fmt: skip
+        services.plan_save(
+            actor=people.leader,
+            name="x",
+            tag_id=care.alone.pk,
+            unit_code=tree.community.code,
+            period="week",
+        )
     with pytest.raises(NotFound):
-        services.plan_save(actor=people.community_worker, name="x", tag_id=care.alone.pk,
-                           unit_code=tree.community2.code, period="week")  # fmt: skip
+        services.plan_save(
+            actor=people.community_worker,
+            name="x",
+            tag_id=care.alone.pk,
+            unit_code=tree.community2.code,
+            period="week",
+        )
     with pytest.raises(Invalid) as refused:
-        services.plan_save(actor=people.community_worker, name="重复", tag_id=care.alone.pk,
-                           unit_code=tree.community.code, period="month")  # fmt: skip
+        services.plan_save(
+            actor=people.community_worker,
+            name="重复",
+            tag_id=care.alone.pk,
+            unit_code=tree.community.code,
+            period="month",
+        )
     assert "tag_id" in refused.value.details
     assert services.VisitPlan.objects.count() == 1
 
 
 def test_a_visit_closes_the_scheduled_one_and_is_audited(care, people):
-    v, created = visit(people.gw_a, care.wang, checklist={"health": "ok", "heating": "concern"},
-                       lng=112.5, lat=34.7, notes="暖气不热")  # fmt: skip
+    v, created = visit(
+        people.gw_a,
+        care.wang,
+        checklist={"health": "ok", "heating": "concern"},
+        lng=112.5,
+        lat=34.7,
+        notes="暖气不热",
+    )
     assert created and v.scheduled.state == ScheduledState.DONE
     assert v.checklist == {"health": "ok", "heating": "concern"}
     assert not open_of(care.wang).exists()
@@ -151,8 +186,13 @@ def test_due_list_is_nearest_first_and_marks_overdue(care, people, clock):
 
 def test_a_finding_becomes_a_case_of_the_loop(care, people):
     category = Category.objects.filter(parent__isnull=False, is_active=True).first()
-    v, _ = visit(people.gw_a, care.li, finding="case", finding_text="暖气管道破裂漏水",
-                 category_id=category.pk)  # fmt: skip
+    v, _ = visit(
+        people.gw_a,
+        care.li,
+        finding="case",
+        finding_text="暖气管道破裂漏水",
+        category_id=category.pk,
+    )
     case = Case.objects.get(pk=v.case_id)
     assert case.channel == Channel.VISIT and case.org_code == care.li.org_code
     assert "暖气管道破裂漏水" in case.description

@@ -19,22 +19,30 @@ TARGET = dt.date(2026, 12, 10)
 
 def held(phone=VOLUNTEER):
     sealed = pii.seal_phone(phone)
-    return {"hash": sealed["phone_hash"], "enc": sealed["phone_enc"],
-            "masked": sealed["phone_masked"]}  # fmt: skip
+    return {
+        "hash": sealed["phone_hash"],
+        "enc": sealed["phone_enc"],
+        "masked": sealed["phone_masked"],
+    }
 
 
 @pytest.fixture
 def wish(care, people):
-    return services.wish_collect(actor=people.gw_a, resident_id=care.wang.pk, text="想要一台收音机",
-                                 source=WishSource.PHONE)  # fmt: skip
+    return services.wish_collect(
+        actor=people.gw_a, resident_id=care.wang.pk, text="想要一台收音机", source=WishSource.PHONE
+    )
 
 
 @pytest.fixture
 def published(wish, people):
     return services.wish_review(
-        actor=people.community_worker, wish_id=wish.pk, publish=True,
-        public_title="一位老人 · 想要一台收音机", plan="社区联系共建单位捐赠", target_on=TARGET,
-    )  # fmt: skip
+        actor=people.community_worker,
+        wish_id=wish.pk,
+        publish=True,
+        public_title="一位老人 · 想要一台收音机",
+        plan="社区联系共建单位捐赠",
+        target_on=TARGET,
+    )
 
 
 def claim(wish, phone=VOLUNTEER, name="小刘"):
@@ -43,13 +51,25 @@ def claim(wish, phone=VOLUNTEER, name="小刘"):
 
 @pytest.mark.parametrize(
     "title",
-    ["王秀英想要收音机", "秀英想要收音机", "独居老人 · 想要一台收音机", "桂园小区9号楼的老人",
-     "502室老人想要收音机", "联系13912345678"],
-)  # fmt: skip
+    [
+        "王秀英想要收音机",
+        "秀英想要收音机",
+        "独居老人 · 想要一台收音机",
+        "桂园小区9号楼的老人",
+        "502室老人想要收音机",
+        "联系13912345678",
+    ],
+)
 def test_a_board_title_giving_the_resident_away_is_refused(wish, people, title):
     with pytest.raises(Invalid) as refused:
-        services.wish_review(actor=people.community_worker, wish_id=wish.pk, publish=True,
-                             public_title=title, plan="计划", target_on=TARGET)  # fmt: skip
+        services.wish_review(
+            actor=people.community_worker,
+            wish_id=wish.pk,
+            publish=True,
+            public_title=title,
+            plan="计划",
+            target_on=TARGET,
+        )
     assert "public_title" in refused.value.details
     assert Wish.objects.get().state == WishState.COLLECTED
 
@@ -59,8 +79,9 @@ def test_review_publishes_or_declines(wish, published, care, people):
     other = services.wish_collect(actor=people.gw_a, resident_id=care.li.pk, text="想去北京")
     with pytest.raises(Invalid):
         services.wish_review(actor=people.community_worker, wish_id=other.pk, publish=False)
-    declined = services.wish_review(actor=people.community_worker, wish_id=other.pk,
-                                    publish=False, note="超出社区能力")  # fmt: skip
+    declined = services.wish_review(
+        actor=people.community_worker, wish_id=other.pk, publish=False, note="超出社区能力"
+    )
     assert declined.state == WishState.REJECTED
 
 
@@ -113,8 +134,7 @@ def test_a_claim_run_out_is_taken_over_without_the_job(published, clock):
 
 def test_no_fulfilment_without_a_claim(published, people):
     with pytest.raises(Conflict) as refused:
-        services.wish_fulfil(actor=people.community_worker, wish_id=published.pk,
-                             photos=[photo()])  # fmt: skip
+        services.wish_fulfil(actor=people.community_worker, wish_id=published.pk, photos=[photo()])
     assert refused.value.code == "not_claimed"
     with pytest.raises(NotFound):  # a phone that holds no claim
         services.wish_fulfil(held=held(), wish_id=published.pk, photos=[photo()])
@@ -158,8 +178,9 @@ def test_fulfil_confirm_and_follow_up(
 
 
 def test_staff_claim_for_a_partner_and_confirm_for_the_resident(published, people):
-    c = services.wish_claim_for_partner(actor=people.community_worker, wish_id=published.pk,
-                                        partner="暖心超市")  # fmt: skip
+    c = services.wish_claim_for_partner(
+        actor=people.community_worker, wish_id=published.pk, partner="暖心超市"
+    )
     assert (c.kind, c.name, c.staff_id) == ("partner", "暖心超市", people.community_worker.pk)
     services.wish_fulfil(actor=people.community_worker, wish_id=published.pk, photos=[photo()])
     wish = services.wish_confirm(actor=people.community_worker, wish_id=published.pk, how="phone")
@@ -168,8 +189,9 @@ def test_staff_claim_for_a_partner_and_confirm_for_the_resident(published, peopl
 
 def test_a_wish_that_is_a_problem_becomes_a_case(wish, people, care):
     category = Category.objects.filter(parent__isnull=False, is_active=True).first()
-    turned = services.wish_to_case(actor=people.community_worker, wish_id=wish.pk,
-                                   category_id=category.pk)  # fmt: skip
+    turned = services.wish_to_case(
+        actor=people.community_worker, wish_id=wish.pk, category_id=category.pk
+    )
     case = Case.objects.get(pk=turned.case_id)
     assert turned.state == WishState.CASE and case.reporter_resident_id == care.wang.pk
     assert selectors.board() == []
