@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from gongzhi.care import selectors, services
-from gongzhi.care.models import Period, Visitor, VisitType, WishState
+from gongzhi.care.models import ClaimState, Period, Visitor, VisitType, WishState
 from gongzhi.core import dates
 from gongzhi.core.errors import NotFound
 from gongzhi.core.http.schemas import ErrorOut
@@ -233,7 +233,8 @@ class WishOut(Schema):
 
 
 def wish_out(w) -> dict:
-    claim = selectors.held_claim(w) if w.state == WishState.CLAIMED else None
+    held = [c for c in w.claims.all() if c.state == ClaimState.HELD]  # prefetched in lists
+    claim = held[0] if held and w.state == WishState.CLAIMED else None
     return {
         "id": w.pk, "resident_id": w.resident_id, "resident": w.resident.name,
         "org_code": w.org_code, "source": w.source, "text": w.text, "state": w.state,

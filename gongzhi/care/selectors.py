@@ -80,6 +80,7 @@ def history(resident: Resident, *, today: dt.date | None = None) -> list[History
     visits = list(
         Visit.objects.filter(resident=resident)
         .select_related("visitor", "case")
+        .prefetch_related("photos")
         .order_by("visited_at", "pk")
     )
     n = 0
