@@ -462,9 +462,10 @@ def public_title_errors(resident: Resident, title: str) -> list[str]:
     found = []
     if mask_personal_text(title, public=True) != title:
         found.append(_("a phone or ID number"))
-    if resident.name and (
-        resident.name in title or (len(resident.name) > 1 and resident.name[1:] in title)
-    ):
+    # The full name, and a given name of two characters or more (秀英); a one-character
+    # given name is too common a character to refuse (想, 明).
+    given = resident.name[1:] if len(resident.name) >= 3 else ""
+    if resident.name and (resident.name in title or (given and given in title)):
         found.append(_("the resident's name"))
     household = resident.household if resident.household_id else None
     if household and (household.building.name in title or household.room in title):
