@@ -37,21 +37,48 @@ from gongzhi.orgs.models import OrgUnit
 from gongzhi.registry import pii
 from gongzhi.registry.models import Resident, Tag
 
-PLANS = (("独居/孤寡", "独居孤寡老人每周走访", "week", 2),
-         ("残疾人", "残疾人每月走访", "month", 5),
-         ("低保", "低保户每季度走访", "quarter", 10))  # fmt: skip
-NOTES = ["身体状况良好，精神不错", "血压偏高，提醒按时服药", "暖气温度正常", "家中燃气阀门已检查",
-         "聊了聊家常，老人很开心", "医保缴费已提醒", "子女本周来看望过", "帮忙清理了楼道杂物",
-         "冰箱里食物充足", "提醒冬季用电安全", "电动车不进楼道，已宣传"]  # fmt: skip
-WISHES = [("想要一台收音机", "想要一台收音机"), ("希望有人陪我聊聊天", "希望有人陪着聊聊天"),
-          ("想学用智能手机视频通话", "想学用智能手机视频"), ("卫生间装个扶手", "卫生间想装一个扶手"),
-          ("想要一副老花镜", "想要一副老花镜"), ("孙子需要一套课外书", "孩子想要一套课外书"),
-          ("想理一次发", "想理一次发"), ("想要一个电暖器", "想要一个电暖器"),
-          ("家门口坡道改造", "门口想做个无障碍坡道"), ("想去看一次黄河", "想去看一次黄河"),
-          ("想要一床新棉被", "想要一床厚棉被"), ("帮忙修一下轮椅", "轮椅需要修一修")]  # fmt: skip
+PLANS = (
+    ("独居/孤寡", "独居孤寡老人每周走访", "week", 2),
+    ("残疾人", "残疾人每月走访", "month", 5),
+    ("低保", "低保户每季度走访", "quarter", 10),
+)
+NOTES = [
+    "身体状况良好，精神不错",
+    "血压偏高，提醒按时服药",
+    "暖气温度正常",
+    "家中燃气阀门已检查",
+    "聊了聊家常，老人很开心",
+    "医保缴费已提醒",
+    "子女本周来看望过",
+    "帮忙清理了楼道杂物",
+    "冰箱里食物充足",
+    "提醒冬季用电安全",
+    "电动车不进楼道，已宣传",
+]
+WISHES = [
+    ("想要一台收音机", "想要一台收音机"),
+    ("希望有人陪我聊聊天", "希望有人陪着聊聊天"),
+    ("想学用智能手机视频通话", "想学用智能手机视频"),
+    ("卫生间装个扶手", "卫生间想装一个扶手"),
+    ("想要一副老花镜", "想要一副老花镜"),
+    ("孙子需要一套课外书", "孩子想要一套课外书"),
+    ("想理一次发", "想理一次发"),
+    ("想要一个电暖器", "想要一个电暖器"),
+    ("家门口坡道改造", "门口想做个无障碍坡道"),
+    ("想去看一次黄河", "想去看一次黄河"),
+    ("想要一床新棉被", "想要一床厚棉被"),
+    ("帮忙修一下轮椅", "轮椅需要修一修"),
+]
 # How many of the 30 wishes end in each state.
-STATES = (("collected", 5), ("rejected", 2), ("case", 2), ("published", 6), ("claimed", 4),
-          ("fulfilled", 3), ("confirmed", 8))  # fmt: skip
+STATES = (
+    ("collected", 5),
+    ("rejected", 2),
+    ("case", 2),
+    ("published", 6),
+    ("claimed", 4),
+    ("fulfilled", 3),
+    ("confirmed", 8),
+)
 PARTNERS = ["暖心超市", "龙门眼镜店", "区第一实验小学", "兴华物业", "惠民理发店"]
 
 
@@ -84,7 +111,7 @@ def run(log):
                     unit_code=sub.code,
                     period=period,
                     grace_days=grace,
-                )  # fmt: skip
+                )
             )
     made = _history(plans, rnd)
     log(f"走访计划 {len(plans)} 个，历史走访 {made} 次。")
@@ -128,8 +155,9 @@ def _history(plans, rnd) -> int:
                     when = overdue + dt.timedelta(days=rnd.randrange(1, 6))
                 moment = dt.datetime.combine(
                     min(when, today - dt.timedelta(days=1)),
-                    dt.time(rnd.randrange(8, 18), rnd.randrange(60)), tz,
-                )  # fmt: skip
+                    dt.time(rnd.randrange(8, 18), rnd.randrange(60)),
+                    tz,
+                )
                 rows.append((plan, resident, w_start, w_end, overdue, moment))
             day = w_start - dt.timedelta(days=1)
     rows.sort(key=lambda r: r[5])
@@ -145,7 +173,7 @@ def _history(plans, rnd) -> int:
                 state=ScheduledState.DONE,
                 created_at=now,
                 closed_at=now,
-            )  # fmt: skip
+            )
             for plan, r, s, e, o, _m in rows
         ],
         batch_size=2000,
@@ -188,7 +216,7 @@ def _history(plans, rnd) -> int:
                     "needs": "ok",
                 },
                 notes=rnd.choice(NOTES),
-            )  # fmt: skip
+            )
         )
     Visit.objects.bulk_create(visits, batch_size=2000)
     return len(visits)
@@ -227,16 +255,21 @@ def _wishes(sub, rnd) -> dict[str, int]:
             if state == "collected":
                 continue
             if state == "rejected":
-                services.wish_review(actor=staff, wish_id=wish.pk, publish=False,
-                                     note="超出社区能力，已转介相关部门")  # fmt: skip
+                services.wish_review(
+                    actor=staff, wish_id=wish.pk, publish=False, note="超出社区能力，已转介相关部门"
+                )
                 continue
             if state == "case" and category is not None:
                 services.wish_to_case(actor=staff, wish_id=wish.pk, category_id=category.pk)
                 continue
             services.wish_review(
-                actor=staff, wish_id=wish.pk, publish=True, public_title=title,
-                plan="社区联系志愿者和共建单位认领", target_on=today + dt.timedelta(days=rnd.randrange(7, 40)),
-            )  # fmt: skip
+                actor=staff,
+                wish_id=wish.pk,
+                publish=True,
+                public_title=title,
+                plan="社区联系志愿者和共建单位认领",
+                target_on=today + dt.timedelta(days=rnd.randrange(7, 40)),
+            )
             if state == "published":
                 continue
             if rnd.random() < 0.5:
@@ -247,8 +280,11 @@ def _wishes(sub, rnd) -> dict[str, int]:
             else:
                 phone = f"1390000{n:04d}"
                 sealed = pii.seal_phone(phone)
-                held = {"hash": sealed["phone_hash"], "enc": sealed["phone_enc"],
-                        "masked": sealed["phone_masked"]}  # fmt: skip
+                held = {
+                    "hash": sealed["phone_hash"],
+                    "enc": sealed["phone_enc"],
+                    "masked": sealed["phone_masked"],
+                }
                 services.wish_claim_by_volunteer(
                     held=held, wish_id=wish.pk, name="志愿者小" + "刘王张李陈"[n % 5]
                 )
@@ -273,6 +309,7 @@ def _wishes(sub, rnd) -> dict[str, int]:
             confirmed_at=wish.confirmed_at - back,
             followup_on=(wish.confirmed_at - back).date() + dt.timedelta(days=30),
             followed_up_at=(wish.confirmed_at - back + dt.timedelta(days=30))
-            if wish.followed_up_at else None,
-        )  # fmt: skip
+            if wish.followed_up_at
+            else None,
+        )
     return counts
