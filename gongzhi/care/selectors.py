@@ -119,6 +119,22 @@ def due_list(user, *, lng=None, lat=None, today: dt.date | None = None) -> list[
         ScheduledVisit.objects.filter(scope_for(user, perms.VISIT).q("org_code"))
         .filter(state=ScheduledState.OPEN, window_start__lte=today)
         .select_related("resident__household__building", "plan")
+        # What the list shows: a resident's sealed columns are not read for it.
+        .only(
+            "plan__name",
+            "resident__name",
+            "resident__household__room",
+            "resident__household__unit_name",
+            "resident__household__building__name",
+            "resident__household__building__lng",
+            "resident__household__building__lat",
+            "resident_id",
+            "org_code",
+            "window_start",
+            "due_on",
+            "overdue_on",
+            "state",
+        )
         .order_by("due_on", "pk")[:MAX_DUE]
     )
     out = []
