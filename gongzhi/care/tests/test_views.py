@@ -1,4 +1,4 @@
-"""Care pages: the worker's list and the visit form, the resident's history, the wish
+"""Care pages (in Simplified Chinese, as the pages are served): the worker's list and the visit form, the resident's history, the wish
 pages, the figures; and the public board, which never shows who the wish is for."""
 
 import pytest
@@ -83,7 +83,7 @@ def test_every_public_path_hides_the_resident(care, wishes):
         leaked = [s for s in secrets_of(care) if s in page]
         assert leaked == [], (path, leaked)
     board = anonymous.get("/wishes/").content.decode()
-    assert "想要一台收音机0" in board and "桂园社区" in board and "fulfilled 1 / 3" in board
+    assert "想要一台收音机0" in board and "桂园社区" in board and "已实现 1 / 3" in board
     # A wish still under review is not public at all.
     assert anonymous.get(f"/wishes/{wishes['collected'].pk}/").status_code == 404
 
@@ -139,7 +139,7 @@ def test_the_worker_records_a_visit_on_the_page(care, people, login):
     assert v.checklist == {"health": "ok", "heating": "concern"} and v.photos.count() == 1
     assert ScheduledVisit.objects.get(resident=care.li).state == ScheduledState.DONE
     history = client.get(f"/care/residents/{care.li.pk}/").content.decode()
-    assert "Visit 1 this year" in history and "暖气不热" in history
+    assert "今年第 1 次走访" in history and "暖气不热" in history
     photo_url = f"/care/photos/{v.photos.get().pk}"
     assert client.get(photo_url).status_code == 200
     assert login(people.gw_b).get(photo_url).status_code == 404
@@ -155,7 +155,7 @@ def test_a_future_visit_on_the_page_is_400(care, people, login):
         },
     )
     assert response.status_code == 400
-    assert "A visit cannot be in the future." in response.content.decode()
+    assert "走访时间不能晚于现在。" in response.content.decode()
     assert not Visit.objects.exists()
 
 
