@@ -22,42 +22,16 @@ Importable: run(db, residents) returns the measurements; main() prints them.
 import argparse
 import datetime as dt
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from common import PG_SERVER, machine, timed  # noqa: E402
+from common import machine, private_database, timed  # noqa: E402
 
 GRIDS_PER_COMMUNITY, COMMUNITIES_PER_SUB, SUBS = 10, 6, 4
 WORKER_RESIDENTS = 300
-
-
-def _setup(db: str, pg_name: str) -> None:
-    if db == "sqlite":
-        folder = tempfile.mkdtemp(prefix="gongzhi-bench-care-")
-        os.environ["DATABASE_URL"] = f"sqlite:///{folder}/gongzhi.sqlite3"
-        os.environ["GONGZHI_VAR_DIR"] = folder
-    else:
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {pg_name}")
-            conn.execute(f"CREATE DATABASE {pg_name}")
-        os.environ["DATABASE_URL"] = f"{PG_SERVER}/{pg_name}"
-        os.environ["GONGZHI_VAR_DIR"] = tempfile.mkdtemp(prefix="gongzhi-bench-care-")
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongzhi.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def _world(residents: int):
@@ -165,7 +139,7 @@ def _bare_generate(plan, start, end) -> int:
 
 
 def run(db: str, residents: int, pg_name: str, repeat: int = 10) -> dict:
-    _setup(db, pg_name)
+    private_database(db, pg_name, "gongzhi-bench-care-")
     from django.db import connection, transaction
     from django.db.models import Count
     from django.utils import timezone

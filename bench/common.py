@@ -44,6 +44,34 @@ def setup_django(db: str, label: str) -> None:
     django.setup()
 
 
+def private_database(db: str, pg_name: str, prefix: str) -> None:
+    """Django on a database of its own, migrated: SQLite in a new temporary folder, or the
+    PostgreSQL database `pg_name`, dropped and made again (a benchmark that makes its
+    own rows: bench/inspections.py, bench/care.py)."""
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix=prefix)
+    if db == "sqlite":
+        os.environ["DATABASE_URL"] = f"sqlite:///{folder}/gongzhi.sqlite3"
+    else:
+        import psycopg
+
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {pg_name}")
+            conn.execute(f"CREATE DATABASE {pg_name}")
+        os.environ["DATABASE_URL"] = f"{PG_SERVER}/{pg_name}"
+    os.environ["GONGZHI_VAR_DIR"] = folder
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongzhi.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
 def timed(fn, repeat: int, warm: int = 2) -> dict:
     """Seconds: median, p95 and best of `repeat` calls after `warm` unmeasured ones."""
     for _ in range(warm):

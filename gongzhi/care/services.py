@@ -41,14 +41,14 @@ from gongzhi.cases.models import Channel
 from gongzhi.core import crypto, dates, images
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, Invalid, NotFound, PermissionDenied, raise_if
-from gongzhi.core.http.forms import parse_id
+from gongzhi.core.http.forms import clean_client_id, parse_id
 from gongzhi.core.permissions import can, scope_for
 from gongzhi.core.pii_text import mask_personal_text
 from gongzhi.core.roles import CODE_LENGTH, Level
 from gongzhi.orgs.models import OrgUnit
 from gongzhi.registry import pii
 from gongzhi.registry.models import Resident, Tag
-from gongzhi.registry.services import clean_text
+from gongzhi.registry.services import clean_float, clean_text
 
 MAX_NOTE = 500
 MAX_WISH = 200
@@ -232,29 +232,6 @@ def plans_generate_all(*, today: dt.date | None = None) -> dict[str, int]:
 # -- visits ------------------------------------------------------------------------------
 
 
-def _float(value, name, errors, low, high):
-    if value in (None, ""):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = None
-    if number is None or not low <= number <= high:
-        errors.setdefault(name, []).append(_("Not a valid value."))
-        return None
-    return number
-
-
-def clean_client_id(client_id) -> str:
-    client_id = str(client_id or "").strip()
-    if not client_id or len(client_id) > 64 or not client_id.isascii():
-        raise Invalid(
-            _("client_id is required: at most 64 ASCII characters."),
-            details={"client_id": [_("This field is required.")]},
-        )
-    return client_id
-
-
 def _checklist(answers, errors) -> dict:
     answers = answers if isinstance(answers, dict) else {}
     keys = {k for k, _label in CHECKLIST}
@@ -325,9 +302,9 @@ def visit_record(
         finding_text, MAX_WISH, "finding_text", errors,
         required=finding in (Finding.CASE, Finding.WISH),
     )  # fmt: skip
-    lng = _float(lng, "lng", errors, -180, 180)
-    lat = _float(lat, "lat", errors, -90, 90)
-    accuracy_m = _float(accuracy_m, "accuracy_m", errors, 0, 100_000)
+    lng = clean_float(lng, "lng", errors, -180, 180)
+    lat = clean_float(lat, "lat", errors, -90, 90)
+    accuracy_m = clean_float(accuracy_m, "accuracy_m", errors, 0, 100_000)
     answers = _checklist(checklist, errors)
     raise_if(errors)
     cleaned = _photos(photos)

@@ -26,40 +26,17 @@ from gongzhi.care.models import CHECKLIST, CarePhoto, Finding, Period, Visitor, 
 from gongzhi.cases.models import Category
 from gongzhi.core import dates
 from gongzhi.core.errors import DomainError, NotFound
-from gongzhi.core.http.forms import parse_id
+from gongzhi.core.http.forms import attempt, parse_float, parse_id
 from gongzhi.core.permissions import can, scope_for
+from gongzhi.orgs.geo import distance_label
 from gongzhi.orgs.models import OrgUnit
 from gongzhi.registry.models import Tag
 from gongzhi.selfservice import services as my
 
 
-def _attempt(request, call):
-    try:
-        return call(), 200
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return None, exc.status
-
-
 def _viewer(user):
     if not can(user, perms.VIEW):
         raise NotFound(_("Not found."))
-
-
-def _float(value, bound=180):
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if -bound <= number <= bound else None
-
-
-def distance_label(metres: float | None) -> str:
-    if metres is None:
-        return ""
-    if metres < 1000:
-        return _("%(m)d m") % {"m": round(metres)}
-    return _("%(km).1f km") % {"km": metres / 1000}
 
 
 # -- the worker ------------------------------------------------------------------------
@@ -70,7 +47,8 @@ def distance_label(metres: float | None) -> str:
 def due(request):
     """待走访: the visits due and overdue, nearest first once the phone says where."""
     _viewer(request.user)
-    lng, lat = _float(request.GET.get("lng")), _float(request.GET.get("lat"), 90)
+    lng = parse_float(request.GET.get("lng"), -180, 180)
+    lat = parse_float(request.GET.get("lat"), -90, 90)
     rows = selectors.due_list(request.user, lng=lng, lat=lat)
     for row in rows:
         row.distance = distance_label(row.distance_m)
@@ -220,7 +198,7 @@ def plans(request):
     status = 200
     if request.method == "POST":
         data = request.POST
-        saved, status = _attempt(
+        saved, status = attempt(
             request,
             lambda: services.plan_save(
                 actor=request.user, plan_id=data.get("plan_id") or None, name=data.get("name", ""),
@@ -313,7 +291,7 @@ def wish_page(request, wish_id):
         }  # fmt: skip
         if action not in calls:
             raise NotFound(_("Not found."))
-        done, status = _attempt(request, calls[action])
+        done, status = attempt(request, calls[action])
         if done is not None:
             messages.success(request, _("Saved."))
             return redirect("care_wish", wish.pk)
@@ -345,7 +323,7 @@ def wish_new(request, resident_id):
     resident = selectors.resident_for(request.user, resident_id)
     status = 200
     if request.method == "POST":
-        made, status = _attempt(
+        made, status = attempt(
             request,
             lambda: services.wish_collect(
                 actor=request.user, resident_id=resident.pk, text=request.POST.get("text", ""),
@@ -417,7 +395,7 @@ def board_wish(request, wish_id):
     if request.method == "POST":
         if held is None:
             return redirect(f"{reverse('my_phone')}?next={request.path}")
-        made, status = _attempt(
+        made, status = attempt(
             request,
             lambda: services.wish_claim_by_volunteer(
                 held=held, wish_id=wish.id, name=request.POST.get("name", "")
@@ -452,7 +430,7 @@ def my_wishes(request):
         }  # fmt: skip
         if action not in calls:
             raise NotFound(_("Not found."))
-        done, status = _attempt(request, calls[action])
+        done, status = attempt(request, calls[action])
         if done is not None:
             messages.success(request, _("Saved."))
             return redirect("my_wishes")

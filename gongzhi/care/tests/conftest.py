@@ -3,7 +3,6 @@
 settable clock (a Wednesday)."""
 
 import io
-import json
 from types import SimpleNamespace
 
 import pytest
@@ -15,6 +14,7 @@ from gongzhi.care import services
 from gongzhi.cases.tests.support import Clock, at
 from gongzhi.registry import services as registry
 from gongzhi.registry.models import Tag
+from gongzhi.selfservice.tests.conftest import sms_log  # noqa: F401 (a fixture)
 
 NOW = at(2026, 11, 25, 10)  # a Wednesday
 PHONE_A = "13912345678"
@@ -28,17 +28,6 @@ def _english_media_sms(settings, tmp_path, monkeypatch):
     monkeypatch.setenv("SMS_BACKEND", "file")
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def sms_log(tmp_path):
-    def _read() -> list[dict]:
-        path = tmp_path / "sms.log"
-        if not path.exists():
-            return []
-        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-    return _read
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""Care pages (in Simplified Chinese, as the pages are served): the worker's list and the visit form, the resident's history, the wish
-pages, the figures; and the public board, which never shows who the wish is for."""
+"""Care pages (read in Simplified Chinese, as they are served): the worker's list and
+the visit form, the resident's history, the wish pages, the figures; and the public
+board, which never shows who the wish is for."""
 
 import pytest
 from django.test import Client
