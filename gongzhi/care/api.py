@@ -6,6 +6,7 @@
     GET  /due?lng=&lat=                  the caller's due and overdue visits, nearest first
     GET  /residents/{id}/visits          a resident's visits, "第 N 次" this year
     POST /visits                         record a visit (client_id: a resend is 200)
+    POST /visits-with-photos             the same, multipart, with photos
     GET  /wishes?state=                  wishes of the caller's area, newest first
     POST /wishes                         a wish taken by phone or at the desk
     GET  /wishes/{id}                    a wish with its claim
@@ -22,15 +23,16 @@ Errors: 404 not_found (also outside the caller's area), 403 forbidden, 400 inval
 """
 
 import datetime as dt
+import json
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Form, Query, Router, Schema, Status
 
 from gongzhi.care import selectors, services
 from gongzhi.care.models import ClaimState, Period, Visitor, VisitType, WishState
 from gongzhi.core import dates
-from gongzhi.core.errors import NotFound
+from gongzhi.core.errors import Invalid, NotFound
 from gongzhi.core.http.schemas import ErrorOut
 from gongzhi.core.http.types import Id, Lat, Lng, Text, UnitCode, Version
 from gongzhi.orgs.models import OrgUnit
@@ -207,6 +209,29 @@ class VisitIn(Schema):
 def visit_create(request, payload: VisitIn):
     """Record a visit; it closes the resident's open scheduled visit, if one has begun."""
     visit, created = services.visit_record(actor=request.auth, **payload.dict())
+    return Status(201 if created else 200, visit_out(visit))
+
+
+class VisitPhotosForm(Schema):
+    payload: str = Field(..., max_length=20_000)
+
+
+@router.post(
+    "/visits-with-photos",
+    response={200: VisitOut, 201: VisitOut, 413: ErrorOut, **ERRORS},
+    description=(
+        "The same as POST /visits, multipart: `payload` is the JSON of /visits and each "
+        "photo is a file field `photos` (at most 9)."
+    ),
+)
+def visit_create_with_photos(request, form: Form[VisitPhotosForm]):
+    """Record a visit with its photos."""
+    try:
+        data = VisitIn.model_validate(json.loads(form.payload)).dict()
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise Invalid(_("The payload is not valid JSON of a visit."), code="invalid") from exc
+    photos = request.FILES.getlist("photos")
+    visit, created = services.visit_record(actor=request.auth, photos=photos, **data)
     return Status(201 if created else 200, visit_out(visit))
 
 

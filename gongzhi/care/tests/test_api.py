@@ -124,3 +124,21 @@ def test_figures_over_the_api(care, people, login):
     assert (grid_a["visits"], grid_a["due"]) == (1, 2)
     outside = login(people.gw_b).get(f"{API}/figures?unit={care.li.org_code[:12]}")
     assert outside.status_code == 404
+
+
+def test_a_visit_with_photos_over_the_api(care, people, login):
+    import json
+
+    from gongzhi.care.tests.conftest import photo
+
+    client = login(people.gw_a)
+    payload = json.dumps({"client_id": "m-1", "resident_id": care.wang.pk, "kind": "home"})
+    made = client.post(
+        f"{API}/visits-with-photos", {"payload": payload, "photos": [photo(), photo("b.jpg")]}
+    )
+    assert made.status_code == 201, made.content
+    assert Visit.objects.get().photos.count() == 2
+    for bad in ("not json", "[" * 50_000 + "]" * 50_000, '{"client_id": ""}'):
+        refused = client.post(f"{API}/visits-with-photos", {"payload": bad})
+        assert refused.status_code in (400, 422) and refused.json()["code"]
+    assert Visit.objects.count() == 1
