@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from gongzhi.care import perms, selectors, services
+from gongzhi.care import exports, perms, selectors, services
 from gongzhi.care.models import CHECKLIST, CarePhoto, Finding, Period, Visitor, VisitType, WishState
 from gongzhi.cases.models import Category
-from gongzhi.core import dates
+from gongzhi.core import dates, xlsx
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.http.forms import attempt, parse_float, parse_id
 from gongzhi.core.permissions import can, scope_for
@@ -362,12 +362,16 @@ def figures(request):
     days = parse_id(request.GET.get("days")) or 30
     days = min(days, 366)
     total, children = selectors.figures(request.user, unit, start, end, days=days)
+    workers = selectors.by_worker(request.user, unit, start, end)
+    if request.GET.get("format") == "xlsx":
+        data = exports.figures_workbook(total, children, workers, days=days)
+        return xlsx.response(data, f"走访与微心愿-{unit.name}-{start}-{end}.xlsx")
     return render(
         request,
         "care/figures.html",
         {
             "unit": unit, "total": total, "children": children, "start": start, "end": end,
-            "days": days, "workers": selectors.by_worker(request.user, unit, start, end),
+            "days": days, "workers": workers,
             "tab": "figures",
         },
     )  # fmt: skip

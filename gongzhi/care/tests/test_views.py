@@ -212,3 +212,23 @@ def test_pages_load(care, people, login):
     visit(people.gw_a, care.li)
     figures = client.get(f"/care/figures/?unit={care.li.org_code[:12]}").content.decode()
     assert "第1网格" in figures
+
+
+def test_the_figures_download_as_a_workbook(care, people, login):
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    visit(people.gw_a, care.li)
+    response = login(people.community_worker).get(
+        f"/care/figures/?unit={care.li.org_code[:12]}&end=2026-12-31&format=xlsx"
+    )
+    assert response.status_code == 200 and "spreadsheetml" in response["Content-Type"]
+    book = CalamineWorkbook.from_filelike(io.BytesIO(response.content))
+    rows = book.get_sheet_by_name("走访与微心愿").to_python()
+    assert rows[0][:3] == ["单位", "走访次数", "应访"]
+    assert rows[1][:3] == ["第1网格", 1, 2] and rows[-1][1:4] == [1, 3, 1]
+    assert book.get_sheet_by_name("走访人员").to_python()[1][:2] == [
+        people.gw_a.get_display_name(),
+        1,
+    ]
