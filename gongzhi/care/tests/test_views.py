@@ -232,3 +232,53 @@ def test_the_figures_download_as_a_workbook(care, people, login):
         people.gw_a.get_display_name(),
         1,
     ]
+
+
+def test_the_workbench_shows_the_visits_due(care, people, login):
+    visit(people.gw_a, care.li, "w1")
+    page = login(people.gw_a).get("/").content.decode()
+    assert "走访与微心愿" in page and 'href="/care/"' in page
+    assert login(people.leader).get("/").status_code == 200
+
+
+def test_a_plan_is_made_and_edited_on_the_page(care, people, login, tree):
+    client = login(people.community_worker)
+    made = client.post(
+        "/care/plans/",
+        {
+            "name": "残疾人每月走访",
+            "tag_id": care.disabled.pk,
+            "unit_code": tree.community.code,
+            "period": "month",
+            "grace_days": "5",
+            "is_active": "on",
+        },
+    )
+    assert made.status_code == 302
+    plan = services.VisitPlan.objects.get(name="残疾人每月走访")
+    assert (plan.period, plan.grace_days, plan.is_active) == ("month", 5, True)
+    edited = client.post(
+        "/care/plans/",
+        {
+            "plan_id": plan.pk,
+            "name": "残疾人每月走访",
+            "tag_id": care.disabled.pk,
+            "unit_code": tree.community.code,
+            "period": "quarter",
+            "grace_days": "0",
+        },
+    )
+    assert edited.status_code == 302
+    plan.refresh_from_db()
+    assert (plan.period, plan.is_active) == ("quarter", False)
+    refused = login(people.gw_a).post(
+        "/care/plans/",
+        {
+            "name": "x",
+            "tag_id": care.disabled.pk,
+            "unit_code": tree.community.code,
+            "period": "week",
+        },
+    )
+    assert refused.status_code == 404
+    assert services.VisitPlan.objects.count() == 2
