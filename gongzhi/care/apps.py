@@ -16,6 +16,7 @@ class CareConfig(AppConfig):
             register_api_router,
             register_audit_actions,
             register_demo_step,
+            register_unit_panel,
             register_workbench_panel,
         )
         from gongzhi.core.roles import grant_permissions
@@ -26,6 +27,7 @@ class CareConfig(AppConfig):
             25, "care", _("Visits and wishes"), "care/_workbench.html", selectors.workbench
         )
         register_demo_step(48, "care", demo.run)
+        register_unit_panel(30, "care", "care/_unit.html", context=selectors.unit_panel)
         register_audit_actions(
             {
                 "care.plan_create": _("Visit plan created"),

@@ -420,3 +420,30 @@ def workbench(user) -> dict | None:
 
 def community_codes_of(code: str) -> str:
     return code[: CODE_LENGTH[Level.COMMUNITY]]
+
+
+def unit_panel(user, unit) -> dict:
+    """The org unit page's figures (core.manifest unit panel): visits this year, visits
+    overdue now, and "已实现 N / M" of the wishes — three counts over the unit's range,
+    for those who may view care there; nothing for others."""
+    if not scope_for(user, perms.VIEW).covers_code(unit.code):
+        return {"shown": False}
+    within = Q(org_code__gte=unit.code, org_code__lt=unit.code + ":")
+    today = timezone.localdate()
+    visits = Visit.objects.filter(within, visited_at__gte=year_start(today)).count()
+    overdue = ScheduledVisit.objects.filter(
+        within, state=ScheduledState.OPEN, overdue_on__lt=today
+    ).count()
+    listed = (WishState.PUBLISHED, WishState.CLAIMED, WishState.FULFILLED, WishState.CONFIRMED)
+    wishes = Wish.objects.filter(within, state__in=listed).aggregate(
+        listed=Count("pk"), done=Count("pk", filter=Q(state=WishState.CONFIRMED))
+    )
+    return {
+        "shown": True,
+        "code": unit.code,
+        "figures": [
+            (visits, _("Visits this year")),
+            (overdue, _("Visits overdue")),
+            (f"{wishes['done']} / {wishes['listed']}", _("Micro-wishes fulfilled")),
+        ],
+    }

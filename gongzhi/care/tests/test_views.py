@@ -282,3 +282,13 @@ def test_a_plan_is_made_and_edited_on_the_page(care, people, login, tree):
     )
     assert refused.status_code == 404
     assert services.VisitPlan.objects.count() == 2
+
+
+def test_the_org_unit_page_shows_the_care_figures(care, people, login, tree):
+    visit(people.gw_a, care.li, "u1")
+    page = login(people.community_worker).get(f"/area/units/{tree.community.pk}/")
+    text = page.content.decode()
+    assert page.status_code == 200 and "微心愿已实现" in text and "0 / 0" in text
+    assert "今年走访" in text
+    other = login(people.gw_b).get(f"/area/units/{tree.grid_b.pk}/").content.decode()
+    assert "微心愿已实现" not in other or "0 / 0" in other

@@ -231,7 +231,7 @@ BUDGETS = [
     # -- pages ---------------------------------------------------------------------------
     Budget("", "/", "op_sub", "grids", 20, page=8),
     Budget("area/map/", "/area/map/", "op_sub", "grids", 6),
-    Budget("area/units/<id:unit_id>/", "/area/units/{grid_a_id}/", "op_sub", "positions", 10),
+    Budget("area/units/<id:unit_id>/", "/area/units/{grid_a_id}/", "op_sub", "positions", 13),
     Budget(
         "area/units/<id:unit_id>/children/",
         "/area/units/{community_id}/children/",
