@@ -10,12 +10,13 @@ class CareConfig(AppConfig):
     verbose_name = _("Caring for residents")
 
     def ready(self):
-        from gongzhi.care import demo, perms, selectors
+        from gongzhi.care import demo, perms, selectors, statistics
         from gongzhi.care.api import router
         from gongzhi.core.manifest import (
             register_api_router,
             register_audit_actions,
             register_demo_step,
+            register_statistics,
             register_unit_panel,
             register_workbench_panel,
         )
@@ -23,6 +24,9 @@ class CareConfig(AppConfig):
 
         grant_permissions(perms.GRANTS)
         register_api_router("care", router)
+        # Cases found on visits and their share of those received (the loop's registry
+        # counts cases and events; visits and wishes are records of their own).
+        register_statistics(statistics.FOUND_ON_VISITS, statistics.FOUND_ON_VISITS_SHARE)
         register_workbench_panel(
             25, "care", _("Visits and wishes"), "care/_workbench.html", selectors.workbench
         )
