@@ -28,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from common import machine, private_database, timed  # noqa: E402
+from common import district_tree, machine, private_database, timed  # noqa: E402
 
 GRIDS_PER_COMMUNITY, COMMUNITIES_PER_SUB, SUBS = 10, 6, 4
 WORKER_RESIDENTS = 300
@@ -40,28 +40,10 @@ def _world(residents: int):
     from django.utils import timezone
 
     from gongzhi.accounts.models import Position, User
-    from gongzhi.core.roles import Level, Role
-    from gongzhi.orgs.models import OrgUnit
+    from gongzhi.core.roles import Role
     from gongzhi.registry.models import Building, Household, Resident, Tag
 
-    district = OrgUnit.objects.create(code="990101", name="基准区", level=Level.DISTRICT)
-    grids = []
-    for s in range(1, SUBS + 1):
-        sub = OrgUnit.objects.create(
-            code=f"990101{s:03d}", name=f"街道{s}", level=Level.SUBDISTRICT, parent=district
-        )
-        for c in range(1, COMMUNITIES_PER_SUB + 1):
-            com = OrgUnit.objects.create(
-                code=f"{sub.code}{c:03d}", name=f"社区{s}-{c}", level=Level.COMMUNITY, parent=sub
-            )
-            grids += OrgUnit.objects.bulk_create(
-                OrgUnit(code=f"{com.code}{g:03d}", name=f"第{g}网格", level=Level.GRID, parent=com)
-                for g in range(1, GRIDS_PER_COMMUNITY + 1)
-            )
-    operator = User.objects.create(username="bench_op", name="基准值班员")
-    Position.objects.create(
-        user=operator, role=Role.OPERATOR, org_unit=district, org_code=district.code
-    )
+    district, grids, operator = district_tree(SUBS, COMMUNITIES_PER_SUB, GRIDS_PER_COMMUNITY)
     worker = User.objects.create(username="bench_gw", name="基准网格员")
     Position.objects.create(
         user=worker, role=Role.GRID_WORKER, org_unit=grids[0], org_code=grids[0].code

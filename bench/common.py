@@ -72,6 +72,34 @@ def private_database(db: str, pg_name: str, prefix: str) -> None:
     call_command("migrate", verbosity=0)
 
 
+def district_tree(subs: int = 4, communities: int = 6, grids: int = 10):
+    """One district of `subs` subdistricts × `communities` communities × `grids` grids and
+    an operator over it (the private databases' tree): (district, grids, operator)."""
+    from gongzhi.accounts.models import Position, User
+    from gongzhi.core.roles import Level, Role
+    from gongzhi.orgs.models import OrgUnit
+
+    district = OrgUnit.objects.create(code=DISTRICT, name="基准区", level=Level.DISTRICT)
+    made = []
+    for s in range(1, subs + 1):
+        sub = OrgUnit.objects.create(
+            code=f"{DISTRICT}{s:03d}", name=f"街道{s}", level=Level.SUBDISTRICT, parent=district
+        )
+        for c in range(1, communities + 1):
+            com = OrgUnit.objects.create(
+                code=f"{sub.code}{c:03d}", name=f"社区{s}-{c}", level=Level.COMMUNITY, parent=sub
+            )
+            made += OrgUnit.objects.bulk_create(
+                OrgUnit(code=f"{com.code}{g:03d}", name=f"第{g}网格", level=Level.GRID, parent=com)
+                for g in range(1, grids + 1)
+            )
+    operator = User.objects.create(username="bench_op", name="基准值班员")
+    Position.objects.create(
+        user=operator, role=Role.OPERATOR, org_unit=district, org_code=district.code
+    )
+    return district, made, operator
+
+
 def timed(fn, repeat: int, warm: int = 2) -> dict:
     """Seconds: median, p95 and best of `repeat` calls after `warm` unmeasured ones."""
     for _ in range(warm):

@@ -31,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from common import machine, private_database, timed  # noqa: E402
+from common import district_tree, machine, private_database, timed  # noqa: E402
 
 PG_NAME = "gongzhi_bench_inspections"
 GRIDS_PER_COMMUNITY, COMMUNITIES_PER_SUB, SUBS = 10, 6, 4
@@ -41,29 +41,9 @@ def _world(premises: int):
     """The tree, an operator of the district, and `premises` shops spread over the grids."""
     from django.utils import timezone
 
-    from gongzhi.accounts.models import Position, User
-    from gongzhi.core.roles import Level, Role
-    from gongzhi.orgs.models import OrgUnit
     from gongzhi.registry.models import Premises, PremisesCategory
 
-    district = OrgUnit.objects.create(code="990101", name="基准区", level=Level.DISTRICT)
-    grids = []
-    for s in range(1, SUBS + 1):
-        sub = OrgUnit.objects.create(
-            code=f"990101{s:03d}", name=f"街道{s}", level=Level.SUBDISTRICT, parent=district
-        )
-        for c in range(1, COMMUNITIES_PER_SUB + 1):
-            com = OrgUnit.objects.create(
-                code=f"{sub.code}{c:03d}", name=f"社区{s}-{c}", level=Level.COMMUNITY, parent=sub
-            )
-            grids += OrgUnit.objects.bulk_create(
-                OrgUnit(code=f"{com.code}{g:03d}", name=f"第{g}网格", level=Level.GRID, parent=com)
-                for g in range(1, GRIDS_PER_COMMUNITY + 1)
-            )
-    operator = User.objects.create(username="bench_op", name="基准值班员")
-    Position.objects.create(
-        user=operator, role=Role.OPERATOR, org_unit=district, org_code=district.code
-    )
+    district, grids, operator = district_tree(SUBS, COMMUNITIES_PER_SUB, GRIDS_PER_COMMUNITY)
     categories = list(
         PremisesCategory.objects.filter(checklist_templates__is_active=True).distinct()
     )
