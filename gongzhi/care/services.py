@@ -589,6 +589,8 @@ def wish_claim_by_volunteer(*, held: dict, wish_id, name: str) -> WishClaim:
     wish = Wish.objects.filter(pk=parse_id(wish_id)).first()
     if wish is None or wish.state not in (WishState.PUBLISHED, WishState.CLAIMED):
         raise NotFound(_("The wish is not on the board."))
+    if Resident.objects.filter(pk=wish.resident_id, phone_hash=held.get("hash")).exists():
+        raise Conflict(_("A wish is for someone else to claim."), code="own_wish")
     return _claim(wish, kind=ClaimerKind.RESIDENT, name=name, sealed=held)
 
 

@@ -74,7 +74,7 @@ def secrets_of(care):
     ]
 
 
-def test_every_public_path_hides_the_resident(care, wishes):
+def test_every_public_path_hides_the_resident(care, wishes, people, login):
     anonymous = Client()
     paths = ["/wishes/"] + [f"/wishes/{w.pk}/" for s, w in wishes.items() if s != "collected"]
     for path in paths:
@@ -85,6 +85,9 @@ def test_every_public_path_hides_the_resident(care, wishes):
         assert leaked == [], (path, leaked)
     board = anonymous.get("/wishes/").content.decode()
     assert "想要一台收音机0" in board and "桂园社区" in board and "已实现 1 / 3" in board
+    # The board over the API (for the staff's app) holds the public fields only.
+    api = login(people.gw_b).get("/api/v1/care/board").content.decode("unicode_escape")
+    assert "想要一台收音机0" in api and [s for s in secrets_of(care) if s in api] == []
     # A wish still under review is not public at all.
     assert anonymous.get(f"/wishes/{wishes['collected'].pk}/").status_code == 404
 

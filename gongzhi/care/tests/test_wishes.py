@@ -212,3 +212,10 @@ def test_the_claimer_is_texted_before_the_target_date_once(
     with django_capture_on_commit_callbacks(execute=True):
         assert services.remind_claimers() == 1 and services.remind_claimers() == 0
     assert sum("is due on" in m["text"] for m in sms_log() if m["to"] == VOLUNTEER) == 1
+
+
+def test_the_resident_does_not_claim_their_own_wish(published):
+    with pytest.raises(Conflict) as refused:
+        claim(published, phone=PHONE_A, name="王秀英")
+    assert refused.value.code == "own_wish"
+    assert not WishClaim.objects.exists() and Wish.objects.get().state == WishState.PUBLISHED
