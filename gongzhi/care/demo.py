@@ -307,6 +307,7 @@ def _wishes(sub, rnd) -> dict[str, int]:
             published_at=wish.published_at - back - dt.timedelta(days=15),
             fulfilled_at=wish.fulfilled_at - back - dt.timedelta(days=2),
             confirmed_at=wish.confirmed_at - back,
+            target_on=(wish.confirmed_at - back).date() + dt.timedelta(days=3),
             followup_on=(wish.confirmed_at - back).date() + dt.timedelta(days=30),
             followed_up_at=(wish.confirmed_at - back + dt.timedelta(days=30))
             if wish.followed_up_at

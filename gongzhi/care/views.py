@@ -166,7 +166,12 @@ def visit_new(request, resident_id):
             status=exc.status,
         )  # fmt: skip
     n = selectors.visits_this_year(resident.pk)
-    messages.success(request, _("Visit recorded: visit %(n)d this year.") % {"n": n})
+    mine = selectors.worker_count_this_year(request.user)
+    messages.success(
+        request,
+        _("Visit recorded: the resident's visit %(n)d this year, your visit %(mine)d this year.")
+        % {"n": n, "mine": mine},
+    )
     return redirect("care_resident", resident.pk)
 
 
