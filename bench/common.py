@@ -44,6 +44,62 @@ def setup_django(db: str, label: str) -> None:
     django.setup()
 
 
+def private_database(db: str, pg_name: str, prefix: str) -> None:
+    """Django on a database of its own, migrated: SQLite in a new temporary folder, or the
+    PostgreSQL database `pg_name`, dropped and made again (a benchmark that makes its
+    own rows: bench/inspections.py, bench/care.py)."""
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix=prefix)
+    if db == "sqlite":
+        os.environ["DATABASE_URL"] = f"sqlite:///{folder}/gongzhi.sqlite3"
+    else:
+        import psycopg
+
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {pg_name}")
+            conn.execute(f"CREATE DATABASE {pg_name}")
+        os.environ["DATABASE_URL"] = f"{PG_SERVER}/{pg_name}"
+    os.environ["GONGZHI_VAR_DIR"] = folder
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongzhi.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def district_tree(subs: int = 4, communities: int = 6, grids: int = 10):
+    """One district of `subs` subdistricts × `communities` communities × `grids` grids and
+    an operator over it (the private databases' tree): (district, grids, operator)."""
+    from gongzhi.accounts.models import Position, User
+    from gongzhi.core.roles import Level, Role
+    from gongzhi.orgs.models import OrgUnit
+
+    district = OrgUnit.objects.create(code=DISTRICT, name="基准区", level=Level.DISTRICT)
+    made = []
+    for s in range(1, subs + 1):
+        sub = OrgUnit.objects.create(
+            code=f"{DISTRICT}{s:03d}", name=f"街道{s}", level=Level.SUBDISTRICT, parent=district
+        )
+        for c in range(1, communities + 1):
+            com = OrgUnit.objects.create(
+                code=f"{sub.code}{c:03d}", name=f"社区{s}-{c}", level=Level.COMMUNITY, parent=sub
+            )
+            made += OrgUnit.objects.bulk_create(
+                OrgUnit(code=f"{com.code}{g:03d}", name=f"第{g}网格", level=Level.GRID, parent=com)
+                for g in range(1, grids + 1)
+            )
+    operator = User.objects.create(username="bench_op", name="基准值班员")
+    Position.objects.create(
+        user=operator, role=Role.OPERATOR, org_unit=district, org_code=district.code
+    )
+    return district, made, operator
+
+
 def timed(fn, repeat: int, warm: int = 2) -> dict:
     """Seconds: median, p95 and best of `repeat` calls after `warm` unmeasured ones."""
     for _ in range(warm):

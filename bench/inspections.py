@@ -25,71 +25,25 @@ Importable: run(db, premises) returns the measurements; main() prints them.
 import argparse
 import datetime as dt
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from common import PG_SERVER, machine, timed  # noqa: E402
+from common import district_tree, machine, private_database, timed  # noqa: E402
 
 PG_NAME = "gongzhi_bench_inspections"
 GRIDS_PER_COMMUNITY, COMMUNITIES_PER_SUB, SUBS = 10, 6, 4
-
-
-def _setup(db: str) -> None:
-    if db == "sqlite":
-        folder = tempfile.mkdtemp(prefix="gongzhi-bench-insp-")
-        os.environ["DATABASE_URL"] = f"sqlite:///{folder}/gongzhi.sqlite3"
-        os.environ["GONGZHI_VAR_DIR"] = folder
-    else:
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME}")
-            conn.execute(f"CREATE DATABASE {PG_NAME}")
-        os.environ["DATABASE_URL"] = f"{PG_SERVER}/{PG_NAME}"
-        os.environ["GONGZHI_VAR_DIR"] = tempfile.mkdtemp(prefix="gongzhi-bench-insp-")
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongzhi.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def _world(premises: int):
     """The tree, an operator of the district, and `premises` shops spread over the grids."""
     from django.utils import timezone
 
-    from gongzhi.accounts.models import Position, User
-    from gongzhi.core.roles import Level, Role
-    from gongzhi.orgs.models import OrgUnit
     from gongzhi.registry.models import Premises, PremisesCategory
 
-    district = OrgUnit.objects.create(code="990101", name="基准区", level=Level.DISTRICT)
-    grids = []
-    for s in range(1, SUBS + 1):
-        sub = OrgUnit.objects.create(
-            code=f"990101{s:03d}", name=f"街道{s}", level=Level.SUBDISTRICT, parent=district
-        )
-        for c in range(1, COMMUNITIES_PER_SUB + 1):
-            com = OrgUnit.objects.create(
-                code=f"{sub.code}{c:03d}", name=f"社区{s}-{c}", level=Level.COMMUNITY, parent=sub
-            )
-            grids += OrgUnit.objects.bulk_create(
-                OrgUnit(code=f"{com.code}{g:03d}", name=f"第{g}网格", level=Level.GRID, parent=com)
-                for g in range(1, GRIDS_PER_COMMUNITY + 1)
-            )
-    operator = User.objects.create(username="bench_op", name="基准值班员")
-    Position.objects.create(
-        user=operator, role=Role.OPERATOR, org_unit=district, org_code=district.code
-    )
+    district, grids, operator = district_tree(SUBS, COMMUNITIES_PER_SUB, GRIDS_PER_COMMUNITY)
     categories = list(
         PremisesCategory.objects.filter(checklist_templates__is_active=True).distinct()
     )
@@ -142,7 +96,7 @@ def _bare_generate(round_id: int) -> int:
 
 
 def run(db: str, premises: int, repeat: int = 5) -> dict:
-    _setup(db)
+    private_database(db, PG_NAME, "gongzhi-bench-insp-")
     from django.db import connection, transaction
     from django.utils import timezone
 

@@ -17,7 +17,7 @@ from gongzhi.cases.models import Category, Channel, Urgency
 from gongzhi.core import dates
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, Invalid, NotFound, PermissionDenied, raise_if
-from gongzhi.core.http.forms import parse_id
+from gongzhi.core.http.forms import clean_client_id, parse_id
 from gongzhi.core.permissions import can, scope_for
 from gongzhi.inspections import checklists, perms
 from gongzhi.inspections.models import (
@@ -34,7 +34,7 @@ from gongzhi.inspections.models import (
 )
 from gongzhi.orgs.models import OrgUnit
 from gongzhi.registry.models import Premises, PremisesCategory
-from gongzhi.registry.services import clean_text
+from gongzhi.registry.services import clean_float, clean_text
 
 MAX_NAME = 100
 MAX_NOTE = 500
@@ -313,19 +313,6 @@ def items_for(task: InspectionTask, version: ChecklistVersion) -> list[dict]:
     return list(version.items)
 
 
-def _float(value, name, errors, low, high):
-    if value in (None, ""):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = None
-    if number is None or not low <= number <= high:
-        errors.setdefault(name, []).append(_("Not a valid value."))
-        return None
-    return number
-
-
 def task_submit(
     *,
     actor,
@@ -344,12 +331,7 @@ def task_submit(
     resent one returns the result it made (created False). The first submission of a task
     wins; a later one is Conflict "already_inspected". Failed items become one hazard case
     (kind "hazard"), with the photos of the failed items, in the same transaction."""
-    client_id = str(client_id or "").strip()
-    if not client_id or len(client_id) > 64 or not client_id.isascii():
-        raise Invalid(
-            _("client_id is required: at most 64 ASCII characters."),
-            details={"client_id": [_("This field is required.")]},
-        )
+    client_id = clean_client_id(client_id)
     earlier = InspectionResult.objects.filter(client_id=client_id).first()
     if earlier is not None:
         if earlier.inspector_id != actor.pk or earlier.task_id != parse_id(task_id):
@@ -365,9 +347,9 @@ def task_submit(
     if outcome not in Outcome.values:
         errors.setdefault("outcome", []).append(_("Choose one of the options."))
     note = clean_text(note, MAX_NOTE, "note", errors, required=outcome == Outcome.REFUSED)
-    lng = _float(lng, "lng", errors, -180, 180)
-    lat = _float(lat, "lat", errors, -90, 90)
-    accuracy_m = _float(accuracy_m, "accuracy_m", errors, 0, 100_000)
+    lng = clean_float(lng, "lng", errors, -180, 180)
+    lat = clean_float(lat, "lat", errors, -90, 90)
+    accuracy_m = clean_float(accuracy_m, "accuracy_m", errors, 0, 100_000)
     if isinstance(device_at, dt.datetime):
         device_at = device_at.isoformat()
     try:

@@ -21,22 +21,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from gongzhi.cases.models import Category
 from gongzhi.core import xlsx
 from gongzhi.core.errors import DomainError, NotFound
-from gongzhi.core.http.forms import parse_id
+from gongzhi.core.http.forms import attempt, parse_float, parse_id
 from gongzhi.core.permissions import can, scope_for
 from gongzhi.inspections import exports, forms, perms, printing, risk, selectors, services
 from gongzhi.inspections.models import AnswerType, Outcome, TaskState
+from gongzhi.orgs.geo import distance_label
 from gongzhi.orgs.models import OrgUnit
 from gongzhi.registry.models import PremisesCategory
-
-
-def _attempt(request, call):
-    """(what `call()` returned, 200), or (None, the status) with the refusal's message on
-    the page, when the service refuses."""
-    try:
-        return call(), 200
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return None, exc.status
 
 
 def _viewer(user):
@@ -44,28 +35,13 @@ def _viewer(user):
         raise NotFound(_("Not found."))
 
 
-def _float(value):
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if -180 <= number <= 180 else None
-
-
-def distance_label(metres: float | None) -> str:
-    if metres is None:
-        return ""
-    if metres < 1000:
-        return _("%(m)d m") % {"m": round(metres)}
-    return _("%(km).1f km") % {"km": metres / 1000}
-
-
 @login_required
 @require_GET
 def todo(request):
     """检查任务: what the worker has to inspect, nearest first once the phone says where."""
     _viewer(request.user)
-    lng, lat = _float(request.GET.get("lng")), _float(request.GET.get("lat"))
+    lng = parse_float(request.GET.get("lng"), -180, 180)
+    lat = parse_float(request.GET.get("lat"), -90, 90)
     rows = selectors.todo(request.user, lng=lng, lat=lat)
     for row in rows:
         row.distance = distance_label(row.distance_m)
@@ -247,7 +223,7 @@ def campaign_page(request, campaign_id):
     if request.method == "POST":
         if not may_manage:
             raise NotFound(_("Not found."))
-        round_, status = _attempt(
+        round_, status = attempt(
             request,
             lambda: services.round_add(
                 actor=request.user,
@@ -433,7 +409,7 @@ def risk_page(request):
     status = 200
     if request.method == "POST":
         post = request.POST
-        alert, status = _attempt(
+        alert, status = attempt(
             request,
             lambda: risk.alert_declare(
                 actor=request.user,

@@ -225,3 +225,12 @@ def distance_m(lng1, lat1, lng2, lat2) -> float:
     dp, dl = p2 - p1, math.radians(lng2 - lng1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def distance_label(metres: float | None) -> str:
+    """A distance for a list on a phone: "350 米", "1.2 公里", "" when unknown."""
+    if metres is None:
+        return ""
+    if metres < 1000:
+        return _("%(m)d m") % {"m": round(metres)}
+    return _("%(km).1f km") % {"km": metres / 1000}

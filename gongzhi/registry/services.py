@@ -110,6 +110,20 @@ def clean_text(value, limit, name, errors, *, required=False) -> str:
     return value
 
 
+def clean_float(value, name, errors, low, high) -> float | None:
+    """A number within [low, high], or None when empty; an error under `name` otherwise."""
+    if value in (None, ""):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not low <= number <= high:
+        errors.setdefault(name, []).append(_("Not a valid value."))
+        return None
+    return number
+
+
 # Buildings and households ----------------------------------------------------------
 
 

@@ -4,7 +4,10 @@ A larger number would reach the database and overflow SQLite's INTEGER.
 """
 
 from django import forms
+from django.contrib import messages
+from django.utils.translation import gettext as _
 
+from gongzhi.core.errors import DomainError, Invalid
 from gongzhi.core.http.types import INT64_MAX
 
 MAX_ID_DIGITS = len(str(INT64_MAX))
@@ -52,3 +55,34 @@ class IdConverter:
 
     def to_url(self, value) -> str:
         return str(value)
+
+
+def parse_float(value, low: float, high: float) -> float | None:
+    """A number given as text within [low, high] (a longitude, a latitude), or None."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if low <= number <= high else None
+
+
+def attempt(request, call):
+    """(what `call()` returned, 200), or (None, the status) with the refusal's message on
+    the page, when the service refuses: a page's form shown again with its message."""
+    try:
+        return call(), 200
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return None, exc.status
+
+
+def clean_client_id(client_id) -> str:
+    """The id a phone makes once per submission (an offline resend carries it again):
+    1 to 64 ASCII characters, or Invalid naming `client_id`."""
+    client_id = str(client_id or "").strip()
+    if not client_id or len(client_id) > 64 or not client_id.isascii():
+        raise Invalid(
+            _("client_id is required: at most 64 ASCII characters."),
+            details={"client_id": [_("This field is required.")]},
+        )
+    return client_id

@@ -481,3 +481,104 @@ class Scene:
             ).pk
         Alert.objects.get(pk=self.ids.alert).points.add(*RiskPoint.objects.filter(name__in=names))
         return names
+
+    # -- care -------------------------------------------------------------------------
+
+    def _care_tag(self) -> int:
+        """A cared-for group with a weekly plan over 桂园社区 (made at the first call)."""
+        from gongzhi.care import services as care_services
+
+        if not hasattr(self.ids, "care_tag"):
+            tag, _ = Tag.objects.get_or_create(name="预算关爱", defaults={"is_care": True})
+            self.ids.care_tag = tag.pk
+            self.ids.care_building = self._building(0, "关爱楼").pk
+            care_services.plan_save(
+                actor=self.people.community_worker, name="预算走访", tag_id=tag.pk,
+                unit_code=self.tree.community.code, period="week",
+            )  # fmt: skip
+        return self.ids.care_tag
+
+    def _care_resident(self, i: int, phone: str = ""):
+        return registry_services.resident_save(
+            actor=self.people.gw_a,
+            data=registry_services.ResidentInput(
+                name=f"关爱{i:03d}", phone=phone, building_id=self.ids.care_building,
+                room=f"{i:03d}", tag_ids=[self._care_tag()],
+            ),
+        )  # fmt: skip
+
+    def care_residents(self, count: int) -> list[str]:
+        """Cared-for residents of grid A, each with a scheduled visit; markers: names."""
+        from gongzhi.care import services as care_services
+
+        self._care_tag()
+        names = [self._care_resident(i).name for i in self._serials("care_residents", count)]
+        care_services.plans_generate_all()
+        return names
+
+    def care_visits(self, count: int) -> list[str]:
+        """Visits to one cared-for resident (`ids.care_resident`); markers: the notes."""
+        from gongzhi.care import services as care_services
+
+        self._care_tag()
+        if not hasattr(self.ids, "care_resident"):
+            self.ids.care_resident = self._care_resident(0).pk
+        notes = []
+        for i in self._serials("care_visits", count):
+            notes.append(f"预算走访记录{i:03d}")
+            care_services.visit_record(
+                actor=self.people.gw_a, resident_id=self.ids.care_resident,
+                client_id=f"budget-{i}", notes=notes[-1],
+            )  # fmt: skip
+        return notes
+
+    def _care_wishes(self, kind: str, count: int, *, publish: bool, phone: str = "") -> list:
+        from gongzhi.care import services as care_services
+
+        self._care_tag()
+        made = []
+        for i in self._serials(kind, count):
+            resident = self._care_resident(500 + self.serial[kind] + i, phone if i == 1 else "")
+            if phone:
+                resident = self.ids.care_wisher if hasattr(self.ids, "care_wisher") else resident
+                self.ids.care_wisher = resident
+            wish = care_services.wish_collect(
+                actor=self.people.gw_a, resident_id=resident.pk, text=f"预算心愿{kind}{i:03d}"
+            )
+            if publish:
+                care_services.wish_review(
+                    actor=self.people.community_worker, wish_id=wish.pk, publish=True,
+                    public_title=f"公开心愿{i:03d}", plan="计划",
+                    target_on=timezone.localdate() + timezone.timedelta(days=30),
+                )  # fmt: skip
+            made.append(wish)
+        return made
+
+    def care_wishes(self, count: int) -> list[str]:
+        """Wishes collected in grid A, awaiting review; markers: their texts."""
+        return [w.text for w in self._care_wishes("care_wishes", count, publish=False)]
+
+    def care_board(self, count: int) -> list[str]:
+        """Wishes published on the board; markers: their public titles."""
+        return [w.public_title for w in self._care_wishes("care_board", count, publish=True)]
+
+    def care_my_wishes(self, count: int) -> list[str]:
+        """Wishes of the resident whose phone the budget's "phone" client proved."""
+        self.ids.phone = "13912345678"
+        return [
+            w.text for w in self._care_wishes("care_my", count, publish=False, phone=self.ids.phone)
+        ]
+
+    def care_plans(self, count: int) -> list[str]:
+        """Visit plans of new cared-for groups over 桂园社区; markers: their names."""
+        from gongzhi.care import services as care_services
+
+        names = []
+        for i in self._serials("care_plans", count):
+            tag = Tag.objects.create(name=f"预算群体{i:03d}", is_care=True)
+            names.append(f"预算计划{i:03d}")
+            care_services.plan_save(
+                actor=self.people.community_worker, name=names[-1], tag_id=tag.pk,
+                unit_code=self.tree.community.code, period="month",
+            )  # fmt: skip
+        return names

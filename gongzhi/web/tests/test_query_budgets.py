@@ -246,7 +246,7 @@ BUDGETS = [
     # -- pages ---------------------------------------------------------------------------
     Budget("", "/", "op_sub", "grids", 20, page=8),
     Budget("area/map/", "/area/map/", "op_sub", "grids", 6),
-    Budget("area/units/<id:unit_id>/", "/area/units/{grid_a_id}/", "op_sub", "positions", 10),
+    Budget("area/units/<id:unit_id>/", "/area/units/{grid_a_id}/", "op_sub", "positions", 13),
     Budget(
         "area/units/<id:unit_id>/children/",
         "/area/units/{community_id}/children/",
@@ -300,6 +300,31 @@ BUDGETS = [
     Budget("hotline/dead-letters/", "/hotline/dead-letters/", "admin", "hotline_dead_letters", 5),
     Budget("my/reports/", "/my/reports/", "phone", "resident_reports", 2),
     Budget("my/buildings/", "/my/buildings/?community={community_id}", "", "buildings", 2),
+    # -- care --------------------------------------------------------------------------
+    Budget("api/v1/care/plans", "/api/v1/care/plans", "community_worker", "care_plans", 4),
+    Budget("care/plans/", "/care/plans/", "community_worker", "care_plans", 7),
+    Budget("api/v1/care/due", "/api/v1/care/due", "gw_a", "care_residents", 5),
+    Budget("care/", "/care/", "gw_a", "care_residents", 6),
+    Budget("care/residents/", "/care/residents/", "gw_a", "care_residents", 5),
+    Budget(
+        "api/v1/care/residents/<resident_id>/visits",
+        "/api/v1/care/residents/{care_resident}/visits",
+        "gw_a",
+        "care_visits",
+        7,
+    ),
+    Budget(
+        "care/residents/<id:resident_id>/",
+        "/care/residents/{care_resident}/",
+        "gw_a",
+        "care_visits",
+        10,
+    ),
+    Budget("api/v1/care/wishes", "/api/v1/care/wishes", "community_worker", "care_wishes", 5),
+    Budget("care/wishes/", "/care/wishes/", "community_worker", "care_wishes", 8),
+    Budget("api/v1/care/board", "/api/v1/care/board", "gw_a", "care_board", 4),
+    Budget("wishes/", "/wishes/", "", "care_board", 4),
+    Budget("my/wishes/", "/my/wishes/", "phone", "care_my_wishes", 3),
     # -- Django's admin: the change lists -------------------------------------------------
     Budget("admin/orgs/orgunit/", "/admin/orgs/orgunit/", "superuser", "grids", 7),
     Budget("admin/orgs/department/", "/admin/orgs/department/", "superuser", "departments", 8),
@@ -353,6 +378,18 @@ BUDGETS = [
 ]
 
 NOT_A_LIST = {
+    # care
+    "api/v1/care/wishes/<wish_id>": "one wish",
+    "care/wishes/<id:wish_id>/": "one wish and its forms",
+    "care/residents/<id:resident_id>/visit/": "the visit form",
+    "care/residents/<id:resident_id>/wish/": "the form of a new wish",
+    "care/photos/<id:photo_id>": "one photo",
+    "wishes/<id:wish_id>/": "one wish of the public board",
+    "api/v1/care/figures": (
+        "figures of a unit and its children: one grouped query per source (visits, due, "
+        "overdue, not visited, wishes, claims), however many rows or children"
+    ),
+    "care/figures/": "the same figures as its API, and visits per worker in one grouped query",
     # inspections
     "api/v1/inspections/tasks/<task_id>": "one task and its checklist",
     "inspections/tasks/<id:task_id>/": "one task and its checklist form",

@@ -1,22 +1,7 @@
-// Inspections on a phone: the list nearest first, and the checklist form sending the
-// phone's place and time (kept apart from the server's receipt time). No inline script.
+// Inspections on a phone: the checklist form sending the phone's place and time (kept
+// apart from the server's receipt time). No inline script.
 (function () {
   "use strict";
-  var near = document.getElementById("insp-near");
-  if (near && navigator.geolocation) {
-    near.addEventListener("click", function () {
-      var status = document.getElementById("insp-near-status");
-      status.textContent = near.dataset.wait;
-      navigator.geolocation.getCurrentPosition(function (pos) {
-        var url = new URL(window.location.href);
-        url.searchParams.set("lng", pos.coords.longitude.toFixed(6));
-        url.searchParams.set("lat", pos.coords.latitude.toFixed(6));
-        window.location.assign(url.toString());
-      }, function () { status.textContent = near.dataset.fail; },
-      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
-    });
-  }
-
   var form = document.getElementById("insp-form");
   if (!form) { return; }
   var checklist = form.querySelector(".insp-checklist");
