@@ -10,12 +10,14 @@ class CareConfig(AppConfig):
     verbose_name = _("Caring for residents")
 
     def ready(self):
-        from gongzhi.care import demo, perms, selectors, statistics
+        from gongzhi.care import demo, perms, sections, selectors, statistics
         from gongzhi.care.api import router
         from gongzhi.core.manifest import (
+            ReportSection,
             register_api_router,
             register_audit_actions,
             register_demo_step,
+            register_report_section,
             register_statistics,
             register_unit_panel,
             register_workbench_panel,
@@ -31,6 +33,16 @@ class CareConfig(AppConfig):
             25, "care", _("Visits and wishes"), "care/_workbench.html", selectors.workbench
         )
         register_demo_step(48, "care", demo.run)
+        register_report_section(
+            ReportSection(
+                40,
+                "care",
+                _("Visits and micro-wishes"),
+                "care/_command_section.html",
+                sections.command_section,
+                sections.section_rows,
+            )
+        )
         register_unit_panel(30, "care", "care/_unit.html", context=selectors.unit_panel)
         register_audit_actions(
             {

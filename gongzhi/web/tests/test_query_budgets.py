@@ -220,7 +220,7 @@ BUDGETS = [
         "/api/v1/command/monthly?unit={community}&month={month}",
         "op_sub",
         "grids",
-        37,  # 4 of them the inspections' section (core.manifest.ReportSection)
+        47,  # 4 of them the inspections' section, 10 care's (core.manifest.ReportSection)
     ),
     Budget(
         "api/v1/campaigns/hotspots",
@@ -276,8 +276,9 @@ BUDGETS = [
     Budget("cases/extensions/", "/cases/extensions/", "op_sub", "extension_requests", 5),
     Budget("cases/kpis/", "/cases/kpis/?unit={community}", "op_sub", "grids", 15),
     Budget("cases/<id:case_id>/", "/cases/{case}/", "op_sub", "timeline", 11),
-    # 5 of them the inspections' section: the unit, notices, re-inspections, hazards, campaigns
-    Budget("command/", "/command/?unit={community}", "op_sub", "grids", 45),
+    # The sections (core.manifest.ReportSection): 5 inspections' (the unit, notices,
+    # re-inspections, hazards, campaigns), 10 care's (its figures' GROUP BYs)
+    Budget("command/", "/command/?unit={community}", "op_sub", "grids", 55),
     Budget(
         "command/cases/",
         "/command/cases/?unit={sub}&start={first}&end={today}",
@@ -292,7 +293,7 @@ BUDGETS = [
         "/command/monthly/?unit={community}&month={month}",
         "op_sub",
         "grids",
-        39,
+        49,
     ),
     Budget("command/hotspots/", "/command/hotspots/?unit={sub}", "op_sub", "same_cases", 17),
     Budget("campaigns/", "/campaigns/", "op_sub", "campaigns", 7),
