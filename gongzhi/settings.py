@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "gongzhi.open311",
     "gongzhi.campaigns",
     "gongzhi.inspections",
+    "gongzhi.disputes",
     "gongzhi.command",
     "gongzhi.api",
     "gongzhi.web",

@@ -1,0 +1,5 @@
+"""The demo's disputes (filled in below)."""
+
+
+def run(log):
+    log("disputes: none")
