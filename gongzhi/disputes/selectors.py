@@ -309,3 +309,65 @@ def workbench(user) -> dict | None:
         else 0
     )
     return {"mine": mine, "open": open_, "sees": sees, "screens": can(user, perms.SCREEN)}
+
+
+def disputes_list(user, *, open_only: bool | None = None) -> QuerySet[Dispute]:
+    """The register as a list, newest first (keyset-friendly: the registered index)."""
+    qs = (
+        Dispute.objects.filter(_visible_q(user))
+        .select_related("type", "case__grid", "case__assignee_user")
+        .only(
+            "case_id", "org_code", "registered_at", "type__name", "source", "risk", "summary",
+            "outcome", "concluded_at", "case__number", "case__state", "case__version",
+            "case__grid__name", "case__assignee_user__username", "case__assignee_user__name",
+        )
+        .order_by("-registered_at", "-case_id")
+    )  # fmt: skip
+    if open_only is True:
+        qs = qs.filter(outcome="")
+    elif open_only is False:
+        qs = qs.exclude(outcome="")
+    return qs
+
+
+@dataclass
+class Full:
+    parties: list
+    sessions: list
+    agreements: list
+    follow_ups: list
+
+
+def dispute_full(dispute: Dispute) -> Full:
+    """The confidential part of a dispute the caller may see (dispute_for said so)."""
+    return Full(
+        parties=list(dispute.parties.order_by("seq")),
+        sessions=list(dispute.sessions.select_related("recorded_by")),
+        agreements=list(dispute.agreements.order_by("version")),
+        follow_ups=list(
+            FollowUp.objects.filter(agreement__dispute=dispute).select_related("agreement")
+        ),
+    )
+
+
+def party_in(dispute_id, party_id) -> bool:
+    return Party.objects.filter(pk=party_id, dispute_id=dispute_id).exists()
+
+
+def types():
+    from gongzhi.disputes.models import DisputeType
+
+    return DisputeType.objects.order_by("sort", "name")
+
+
+def last_month() -> dt.date:
+    return (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+def default_period(start: str, end: str) -> tuple[dt.date, dt.date]:
+    from gongzhi.core.dates import parse_period
+
+    if not start and not end:
+        today = timezone.localdate()
+        return today.replace(month=1, day=1), today
+    return parse_period(start, end)

@@ -65,12 +65,12 @@ def disp(people, tree):
         actor=people.gw_b,
         data=registry.ResidentInput(name="王阿姨", id_number=ID_B, grid_id=tree.grid_b.pk),
     )
-    s.med_user = UserFactory(username="med_zhang", first_name="张调解")
+    s.med_user = UserFactory(username="med_zhang", name="张调解")
     s.mediator = services.mediator_add(
         actor=people.community_worker, user_id=s.med_user.pk, unit_id=tree.community.pk,
         kind=MediatorKind.THINK_TANK, team="智囊团",
     )  # fmt: skip
-    s.party_user = UserFactory(username="med_li", first_name="李大妈")
+    s.party_user = UserFactory(username="med_li", name="李大妈")
     s.party_mediator = services.mediator_add(
         actor=people.community_worker, user_id=s.party_user.pk, unit_id=tree.community.pk,
         kind=MediatorKind.COMMUNITY, resident_id=s.res_a2.pk,
