@@ -85,7 +85,7 @@ def dispute_list(request, open: bool | None = None, limit: Limit = 50):
     return [row_out(d) for d in rows[:limit]]
 
 
-class PartyIn(Schema):
+class DisputePartyIn(Schema):
     resident_id: Id | None = None
     name: Text[50] = ""
     phone: Text[30] = ""
@@ -95,15 +95,17 @@ class PartyIn(Schema):
 class DisputeIn(Schema):
     grid_id: Id
     type_id: Id
-    source: Word = Field(..., description="screening | visit | hotline | police | petition | grid_worker")
+    source: Word = Field(
+        ..., description="screening | visit | hotline | police | petition | grid_worker"
+    )
     risk: Word = Field(..., description="ordinary | serious | major")
     summary: Text[200]
     account: Text[4000] = ""
     place: Text[100] = ""
-    parties: list[PartyIn] = Field(..., max_length=20)
+    parties: list[DisputePartyIn] = Field(..., max_length=20)
 
 
-class PartyOut(Schema):
+class DisputePartyOut(Schema):
     id: int
     seq: int
     name: str
@@ -112,7 +114,7 @@ class PartyOut(Schema):
     id_number_masked: str
 
 
-class SessionOut(Schema):
+class MediationSessionOut(Schema):
     id: int
     mode: str
     party_id: int | None
@@ -124,7 +126,7 @@ class SessionOut(Schema):
     recorded_by: str
 
 
-class AgreementOut(Schema):
+class MediationAgreementOut(Schema):
     id: int
     version: int
     terms: str
@@ -133,7 +135,7 @@ class AgreementOut(Schema):
     has_photo: bool
 
 
-class FollowUpOut(Schema):
+class DisputeFollowUpOut(Schema):
     id: int
     agreement_version: int
     due_on: dt.date
@@ -148,10 +150,10 @@ class DisputeDetailOut(DisputeRowOut):
     place: str
     account: str
     referred_to: str
-    parties: list[PartyOut]
-    sessions: list[SessionOut]
-    agreements: list[AgreementOut]
-    follow_ups: list[FollowUpOut]
+    parties: list[DisputePartyOut]
+    sessions: list[MediationSessionOut]
+    agreements: list[MediationAgreementOut]
+    follow_ups: list[DisputeFollowUpOut]
 
 
 def detail_out(d: Dispute) -> dict:
@@ -207,17 +209,19 @@ def dispute_detail(request, dispute_id: Id):
     return detail_out(services.dispute_read(actor=request.auth, dispute_id=dispute_id))
 
 
-class RevealIn(Schema):
+class PartyRevealIn(Schema):
     field: Word = Field(..., description="phone | id_number")
 
 
-class RevealOut(Schema):
+class PartyRevealOut(Schema):
     field: str
     value: str
 
 
-@router.post("/disputes/{dispute_id}/parties/{party_id}/reveal", response={200: RevealOut, **ERRORS})
-def party_reveal(request, dispute_id: Id, party_id: Id, payload: RevealIn):
+@router.post(
+    "/disputes/{dispute_id}/parties/{party_id}/reveal", response={200: PartyRevealOut, **ERRORS}
+)
+def party_reveal(request, dispute_id: Id, party_id: Id, payload: PartyRevealIn):
     """One party's phone or 身份证号 in full; audited (disputes.party_revealed)."""
     selectors.dispute_for(request.auth, dispute_id)
     if not selectors.party_in(dispute_id, party_id):
@@ -226,20 +230,20 @@ def party_reveal(request, dispute_id: Id, party_id: Id, payload: RevealIn):
     return {"field": payload.field, "value": value}
 
 
-class AssignIn(Schema):
+class MediatorAssignIn(Schema):
     mediator_id: Id
     version: Version | None = None
     note: Text[1000] = ""
 
 
-class CaseMovedOut(Schema):
+class DisputeCaseMovedOut(Schema):
     case_id: int
     state: str
     version: int
 
 
-@router.post("/disputes/{dispute_id}/mediator", response={200: CaseMovedOut, **ERRORS})
-def mediator_assign(request, dispute_id: Id, payload: AssignIn):
+@router.post("/disputes/{dispute_id}/mediator", response={200: DisputeCaseMovedOut, **ERRORS})
+def mediator_assign(request, dispute_id: Id, payload: MediatorAssignIn):
     """指派调解员: the case is dispatched to the mediator, who accepts it (POST
     /cases/{id}/accept). A party, or one of a party's household, is refused
     (400 mediator_is_party)."""
@@ -247,7 +251,7 @@ def mediator_assign(request, dispute_id: Id, payload: AssignIn):
     return {"case_id": case.pk, "state": case.state, "version": case.version}
 
 
-class SessionIn(Schema):
+class MediationSessionIn(Schema):
     mode: Word = Field(..., description="separate (背对背, with party_id) | joint (面对面)")
     party_id: Id | None = None
     held_at: Text[40]
@@ -257,8 +261,8 @@ class SessionIn(Schema):
     next_step: Text[200] = ""
 
 
-@router.post("/disputes/{dispute_id}/sessions", response={201: SessionOut, **ERRORS})
-def session_create(request, dispute_id: Id, payload: SessionIn):
+@router.post("/disputes/{dispute_id}/sessions", response={201: MediationSessionOut, **ERRORS})
+def session_create(request, dispute_id: Id, payload: MediationSessionIn):
     """A session (调解笔录), by the assigned mediator while the case is in progress."""
     s = services.session_record(actor=request.auth, dispute_id=dispute_id, **payload.dict())
     return Status(
@@ -269,7 +273,7 @@ def session_create(request, dispute_id: Id, payload: SessionIn):
     )  # fmt: skip
 
 
-class AgreementIn(Schema):
+class MediationAgreementIn(Schema):
     terms: Text[4000]
     agreement_id: Id | None = Field(None, description="the draft to change (default: the draft)")
 
@@ -279,15 +283,15 @@ def agreement_out(a) -> dict:
             "signed_at": a.signed_at, "has_photo": bool(a.photo)}  # fmt: skip
 
 
-@router.post("/disputes/{dispute_id}/agreements", response={200: AgreementOut, **ERRORS})
-def agreement_save(request, dispute_id: Id, payload: AgreementIn):
+@router.post("/disputes/{dispute_id}/agreements", response={200: MediationAgreementOut, **ERRORS})
+def agreement_save(request, dispute_id: Id, payload: MediationAgreementIn):
     """The draft 调解协议书 (made, or changed while unsigned). A signed one is never changed
     (409 agreement_signed): without agreement_id this drafts the next version."""
     a = services.agreement_save(actor=request.auth, dispute_id=dispute_id, **payload.dict())
     return agreement_out(a)
 
 
-@router.post("/agreements/{agreement_id}/sign", response={200: AgreementOut, **ERRORS})
+@router.post("/agreements/{agreement_id}/sign", response={200: MediationAgreementOut, **ERRORS})
 def agreement_sign(request, agreement_id: Id, photo: File[UploadedFile]):
     """签署, with the photo of the signed paper (multipart `photo`); once (409
     already_signed)."""
@@ -305,20 +309,20 @@ def agreement_photo(request, agreement_id: Id):
     return FileResponse(a.photo.open("rb"), content_type=a.photo_type)
 
 
-class FollowUpIn(Schema):
+class DisputeFollowUpIn(Schema):
     performance: Word = Field(..., description="performed | partly | not")
     note: Text[500] = ""
 
 
-@router.post("/follow-ups/{follow_up_id}", response={200: FollowUpOut, **ERRORS})
-def follow_up_record(request, follow_up_id: Id, payload: FollowUpIn):
+@router.post("/follow-ups/{follow_up_id}", response={200: DisputeFollowUpOut, **ERRORS})
+def follow_up_record(request, follow_up_id: Id, payload: DisputeFollowUpIn):
     """履行回访: how the agreement is performed; once (409 already_recorded)."""
     f = services.follow_up_record(actor=request.auth, follow_up_id=follow_up_id, **payload.dict())
     return {"id": f.pk, "agreement_version": f.agreement.version, "due_on": f.due_on,
             "done_at": f.done_at, "performance": f.performance, "note": f.note}  # fmt: skip
 
 
-class MediatorOut(Schema):
+class DisputeMediatorOut(Schema):
     id: int
     user_id: int
     name: str
@@ -329,7 +333,7 @@ class MediatorOut(Schema):
     is_active: bool
 
 
-class MediatorIn(Schema):
+class DisputeMediatorIn(Schema):
     user_id: Id
     unit_id: Id
     kind: Word = Field(..., description="community | think_tank | police | lawyer | other")
@@ -343,38 +347,38 @@ def mediator_out(m) -> dict:
             "is_active": m.is_active}  # fmt: skip
 
 
-@router.get("/mediators", response={200: list[MediatorOut], **ERRORS})
+@router.get("/mediators", response={200: list[DisputeMediatorOut], **ERRORS})
 def mediator_list(request, limit: Limit = 50):
     """The mediators of the caller's area (智囊团, police assistants, lawyers …)."""
     return [mediator_out(m) for m in selectors.mediators_visible(request.auth)[:limit]]
 
 
-@router.post("/mediators", response={200: MediatorOut, **ERRORS})
-def mediator_save(request, payload: MediatorIn):
+@router.post("/mediators", response={200: DisputeMediatorOut, **ERRORS})
+def mediator_save(request, payload: DisputeMediatorIn):
     """A person joins (or changes place in) the roster of mediators."""
     return mediator_out(services.mediator_add(actor=request.auth, **payload.dict()))
 
 
-class TypeOut(Schema):
+class DisputeTypeOut(Schema):
     id: int
     name: str
     is_active: bool
 
 
-class TypeIn(Schema):
+class DisputeTypeIn(Schema):
     name: Text[30]
     id: Id | None = None
     is_active: bool = True
 
 
-@router.get("/types", response={200: list[TypeOut], **ERRORS})
+@router.get("/types", response={200: list[DisputeTypeOut], **ERRORS})
 def type_list(request):
     """The dispute types (邻里, 物业 …)."""
     return [{"id": t.pk, "name": t.name, "is_active": t.is_active} for t in selectors.types()]
 
 
-@router.post("/types", response={200: TypeOut, **ERRORS})
-def type_save(request, payload: TypeIn):
+@router.post("/types", response={200: DisputeTypeOut, **ERRORS})
+def type_save(request, payload: DisputeTypeIn):
     """Add or rename a dispute type (disputes.types)."""
     t = services.type_save(
         actor=request.auth, name=payload.name, type_id=payload.id, is_active=payload.is_active
@@ -417,7 +421,7 @@ def screening_file(request, payload: ScreeningIn):
             "first_filed_at": r.first_filed_at, "filed_at": r.filed_at}  # fmt: skip
 
 
-class BoardRowOut(Schema):
+class ScreeningBoardRowOut(Schema):
     unit_id: int
     code: str
     name: str
@@ -428,12 +432,12 @@ class BoardRowOut(Schema):
     revision: int
 
 
-class BoardOut(Schema):
+class ScreeningBoardOut(Schema):
     unit: str
     month: str
     due: dt.date
     counts: dict[str, int]
-    rows: list[BoardRowOut]
+    rows: list[ScreeningBoardRowOut]
 
 
 def _unit_month(request, unit, month):
@@ -446,7 +450,7 @@ def _unit_month(request, unit, month):
     return u, first
 
 
-@router.get("/screening/board", response={200: BoardOut, **ERRORS})
+@router.get("/screening/board", response={200: ScreeningBoardOut, **ERRORS})
 def screening_board(request, unit: Id | None = None, month: Text[7] = ""):
     """月排查月上报 of a month (default: last month) for every reporting unit under `unit`."""
     u, first = _unit_month(request, unit, month)
@@ -455,13 +459,13 @@ def screening_board(request, unit: Id | None = None, month: Text[7] = ""):
             "rows": [vars(r) for r in b.rows]}  # fmt: skip
 
 
-class Fraction(Schema):
+class DisputeFraction(Schema):
     numerator: int
     denominator: int
     value: float | None
 
 
-class SummaryOut(Schema):
+class ScreeningSummaryOut(Schema):
     unit: str
     month: str
     new: int
@@ -472,7 +476,7 @@ class SummaryOut(Schema):
     withdrawn: int
     concluded: int
     open_at_end: int
-    success: Fraction
+    success: DisputeFraction
     by_type: list[tuple[str, int]]
     by_risk: list[tuple[str, int]]
 
@@ -481,7 +485,7 @@ def _fraction(r) -> dict:
     return {"numerator": r.numerator, "denominator": r.denominator, "value": r.value}
 
 
-@router.get("/screening/summary", response={200: SummaryOut, **ERRORS})
+@router.get("/screening/summary", response={200: ScreeningSummaryOut, **ERRORS})
 def screening_summary(request, unit: Id | None = None, month: Text[7] = ""):
     """The month's summary from the register (new, concluded by outcome, carried over,
     open at the end; the new by type and risk) — part of the monthly report."""
@@ -490,27 +494,27 @@ def screening_summary(request, unit: Id | None = None, month: Text[7] = ""):
     return {**s, "unit": u.name, "month": f"{first:%Y-%m}", "success": _fraction(s["success"])}
 
 
-class CountOut(Schema):
+class DisputeCountOut(Schema):
     key: str
     label: str
     count: int
 
 
-class KpiOut(Schema):
+class DisputeKpiOut(Schema):
     unit: str
     start: dt.date
     end: dt.date
     registered: int
-    success: Fraction
+    success: DisputeFraction
     withdrawn: int
-    local: Fraction
+    local: DisputeFraction
     days_to_settle: float | None
     by_type: list[tuple[str, int]]
-    by_source: list[CountOut]
-    by_risk: list[CountOut]
+    by_source: list[DisputeCountOut]
+    by_risk: list[DisputeCountOut]
 
 
-@router.get("/kpis", response={200: KpiOut, **ERRORS})
+@router.get("/kpis", response={200: DisputeKpiOut, **ERRORS})
 def dispute_kpis(request, unit: Id | None = None, start: DayText = "", end: DayText = ""):
     """调解成功率 = settled / concluded (settled + failed + referred; withdrawn beside), the
     disputes registered by type, source and risk, the mean days to settle, and 矛盾不出小区
@@ -527,4 +531,3 @@ def dispute_kpis(request, unit: Id | None = None, start: DayText = "", end: DayT
         "by_source": [{"key": v, "label": label, "count": n} for v, label, n in k["by_source"]],
         "by_risk": [{"key": v, "label": label, "count": n} for v, label, n in k["by_risk"]],
     }
-

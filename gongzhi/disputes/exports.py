@@ -43,7 +43,12 @@ def screening_workbook(board, summary) -> bytes:
     book = xlsx.Workbook(out, {"in_memory": True})
     head = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
     sheet = book.add_worksheet("上报情况")
-    sheet.write_row(0, 0, ["单位编码", "单位", "上报情况", "零报告", "排查纠纷数", "首次上报时间", "修订次数"], head)
+    sheet.write_row(
+        0,
+        0,
+        ["单位编码", "单位", "上报情况", "零报告", "排查纠纷数", "首次上报时间", "修订次数"],
+        head,
+    )
     for i, r in enumerate(board.rows, start=1):
         sheet.write_row(i, 0, [
             r.code, r.name, STATE[r.state], "是" if r.is_zero else "",
@@ -59,7 +64,8 @@ def screening_workbook(board, summary) -> bytes:
         ("调解成功", summary["settled"]), ("调解不成", summary["failed"]),
         ("移交", summary["referred"]), ("撤回", summary["withdrawn"]),
         ("调解终结", summary["concluded"]), ("月末在调", summary["open_at_end"]),
-        ("调解成功率", f"{summary['success'].percent}（{summary['settled']}/{summary['concluded']}）"),
+        ("调解成功率", f"{summary['success'].percent}（{summary['settled']}/"
+                       f"{summary['concluded']}）"),
     ]  # fmt: skip
     for i, (label, value) in enumerate(lines):
         s.write(i, 0, label, head)

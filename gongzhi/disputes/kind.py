@@ -149,7 +149,9 @@ SETTLED = Count(
     lambda now=None: Q(action=services.CONCLUDE, data__outcome=Outcome.SETTLED),
     actions=(services.CONCLUDE,),
 )
-SUCCESS_RATE = Rate("mediation_success_rate", _("Mediation success rate"), SETTLED.key, CONCLUDED.key)
+SUCCESS_RATE = Rate(
+    "mediation_success_rate", _("Mediation success rate"), SETTLED.key, CONCLUDED.key
+)
 
 DISPUTE = CaseKind(
     code=CODE,

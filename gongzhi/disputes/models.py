@@ -154,7 +154,10 @@ class Party(models.Model):
     phone_hash = models.CharField(max_length=64, blank=True, editable=False)
     phone_masked = models.CharField(_("phone"), max_length=20, blank=True, editable=False)
     id_number_enc = models.TextField(blank=True, editable=False)
-    id_number_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    # NULL, not "": the partial unique index "each person once" skips parties without one.
+    id_number_hash = models.CharField(  # noqa: DJ001
+        max_length=64, null=True, blank=True, editable=False
+    )
     id_number_masked = models.CharField(_("ID number"), max_length=18, blank=True, editable=False)
 
     class Meta:
@@ -198,6 +201,9 @@ class MediationSession(models.Model):
     class Meta:
         ordering = ["held_at", "pk"]
 
+    def __str__(self):
+        return f"{self.get_mode_display()} {self.held_at:%Y-%m-%d}"
+
 
 def _agreement_path(instance, filename):
     return f"disputes/agreements/{filename}"
@@ -233,6 +239,9 @@ class Agreement(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"调解协议书 v{self.version}"
+
 
 class FollowUp(models.Model):
     """履行回访: whether the signed agreement is being performed, at set dates."""
@@ -251,6 +260,9 @@ class FollowUp(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["agreement", "due_on"], name="follow_up_once")
         ]
+
+    def __str__(self):
+        return f"履行回访 {self.due_on}"
 
 
 class ScreeningReport(models.Model):
@@ -278,6 +290,9 @@ class ScreeningReport(models.Model):
         ]
         indexes = [models.Index(fields=["month", "org_code"], name="screening_month_unit")]
 
+    def __str__(self):
+        return f"{self.org_code} {self.month:%Y-%m}"
+
 
 class ScreeningRevision(models.Model):
     """A filing of a screening report, as it was filed (the first one included)."""
@@ -297,3 +312,6 @@ class ScreeningRevision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["report", "revision"], name="screening_revision")
         ]
+
+    def __str__(self):
+        return f"{self.report_id} r{self.revision}"

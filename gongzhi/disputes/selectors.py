@@ -297,9 +297,11 @@ def kpis(unit: OrgUnit, start: dt.date, end: dt.date) -> dict:
 
 def workbench(user) -> dict | None:
     """The workbench panel: disputes to mediate (as mediator), open ones in the area."""
-    mine = Dispute.objects.filter(case__assignee_user=user, outcome="").count() if (
-        getattr(user, "is_authenticated", False)
-    ) else 0
+    mine = (
+        Dispute.objects.filter(case__assignee_user=user, outcome="").count()
+        if (getattr(user, "is_authenticated", False))
+        else 0
+    )
     sees = can(user, perms.VIEW)
     if not (sees or mine or can(user, perms.SCREEN) or can(user, perms.STATS)):
         return None

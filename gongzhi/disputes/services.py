@@ -76,9 +76,7 @@ def _text(value, limit: int, name: str, errors, *, required=False) -> str:
     elif required and not text:
         errors.setdefault(name, []).append(_("This field is required."))
     elif len(text) > limit:
-        errors.setdefault(name, []).append(
-            _("At most %(n)d characters.") % {"n": limit}
-        )
+        errors.setdefault(name, []).append(_("At most %(n)d characters.") % {"n": limit})
     elif "\x00" in text:
         errors.setdefault(name, []).append(_("The text holds a character that is not allowed."))
     return text
@@ -341,7 +339,7 @@ def mediator_add(*, actor, user_id, unit_id, kind: str, team: str = "", resident
             raise NotFound(_("The resident does not exist or is outside your area."))
     raise_if(errors)
     with transaction.atomic():
-        mediator, created = Mediator.objects.update_or_create(
+        mediator, _created = Mediator.objects.update_or_create(
             user=user,
             defaults={
                 "org_unit": unit,
@@ -381,9 +379,11 @@ def is_party(mediator: Mediator, dispute: Dispute) -> bool:
 
 def may_mediate(user, case) -> bool:
     """CaseKind.assignable: an active mediator of the dispute's subdistrict, not a party."""
-    mediator = Mediator.objects.select_related("user", "resident").filter(
-        user=user, is_active=True
-    ).first()
+    mediator = (
+        Mediator.objects.select_related("user", "resident")
+        .filter(user=user, is_active=True)
+        .first()
+    )
     if mediator is None:
         return False
     dispute = Dispute.objects.filter(case=case).first()
@@ -395,7 +395,7 @@ def may_mediate(user, case) -> bool:
 def _serves(mediator: Mediator, dispute: Dispute) -> bool:
     # A mediator serves their unit's subdistrict (or the whole area above it): the
     # subdistrict calls in a community's 智囊团 for a dispute next door.
-    reach = mediator.org_code[: 9] if len(mediator.org_code) > 9 else mediator.org_code
+    reach = mediator.org_code[:9] if len(mediator.org_code) > 9 else mediator.org_code
     return dispute.org_code.startswith(reach)
 
 
@@ -413,7 +413,9 @@ def mediator_assign(*, actor, dispute_id, mediator_id, version=None, note: str =
     if mediator is None or not _serves(mediator, dispute):
         raise NotFound(_("The mediator does not exist or does not serve this area."))
     if is_party(mediator, dispute):
-        message = _("A party to the dispute, or a member of a party's household, may not mediate it.")
+        message = _(
+            "A party to the dispute, or a member of a party's household, may not mediate it."
+        )
         raise Invalid(message, code="mediator_is_party", details={"mediator_id": [message]})
     return cases.case_dispatch(
         actor=actor, case_id=dispute.pk, version=version, user_id=mediator.user_id, note=note
@@ -649,7 +651,9 @@ def screening_file(*, actor, unit_id, year: int, month: int, is_zero: bool, note
     raise_if(errors)
     found = selectors.found_in(unit.code, first)
     if is_zero and found:
-        message = _("The register holds %(n)d disputes of this unit in the month: not a zero report.") % {"n": found}
+        message = _(
+            "The register holds %(n)d disputes of this unit in the month: not a zero report."
+        ) % {"n": found}
         raise Invalid(message, code="not_zero", details={"is_zero": [message]})
     for attempt in (1, 2):
         try:

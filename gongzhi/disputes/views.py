@@ -38,6 +38,7 @@ from gongzhi.disputes.models import (
 from gongzhi.orgs.models import OrgUnit
 
 PARTY_ROWS = 3
+MEDIATOR_LEVELS = (Level.SUBDISTRICT, Level.COMMUNITY, Level.GRID)
 
 
 def _attempt(request, call):
@@ -52,9 +53,7 @@ def _units(user, perm, levels) -> list[OrgUnit]:
     scope = scope_for(user, perm)
     if scope.is_empty:
         return []
-    return list(
-        OrgUnit.objects.filter(scope.q("code"), level__in=levels).order_by("code")[:200]
-    )
+    return list(OrgUnit.objects.filter(scope.q("code"), level__in=levels).order_by("code")[:200])
 
 
 # -- the register --------------------------------------------------------------------
@@ -106,15 +105,17 @@ def new(request):
     values = {"key": uuid.uuid4().hex, "grid_id": str(grids[0].pk)}
     errors, status = {}, 200
     if request.method == "POST":
-        values = {k: request.POST.get(k, "") for k in
-                  ("key", "grid_id", "type_id", "source", "risk", "summary", "account", "place")}  # fmt: skip
+        names = ("key", "grid_id", "type_id", "source", "risk", "summary", "account", "place")
+        values = {k: request.POST.get(k, "") for k in names}
         parties = []
         for i in range(PARTY_ROWS):
             given = {f: request.POST.get(f"p{i}_{f}", "").strip() for f in
                      ("resident_id", "name", "phone", "id_number")}  # fmt: skip
             values.update({f"p{i}_{f}": v for f, v in given.items()})
             if any(given.values()):
-                given["resident_id"] = parse_id(given["resident_id"]) if given["resident_id"] else None
+                given["resident_id"] = (
+                    parse_id(given["resident_id"]) if given["resident_id"] else None
+                )
                 parties.append(given)
         try:
             case, _created = services.dispute_register(
@@ -142,14 +143,17 @@ def new(request):
             "risks": Risk.choices,
             "values": values,
             "errors": errors,
-            "party_rows": [
-                (i, {f: values.get(f"p{i}_{f}", "") for f in ("resident_id", "name", "phone", "id_number")},
-                 {k.split(".", 2)[-1]: v for k, v in errors.items() if k.startswith(f"parties.{i}")})
-                for i in range(PARTY_ROWS)
-            ],
+            "party_rows": [_party_row(i, values, errors) for i in range(PARTY_ROWS)],
         },
         status=status,
     )  # fmt: skip
+
+
+def _party_row(i, values, errors):
+    fields = ("resident_id", "name", "phone", "id_number")
+    given = {f: values.get(f"p{i}_{f}", "") for f in fields}
+    mine = {k.split(".", 2)[-1]: v for k, v in errors.items() if k.startswith(f"parties.{i}")}
+    return i, given, mine
 
 
 # -- one dispute -----------------------------------------------------------------------
@@ -160,6 +164,7 @@ def _dispute_context(request, dispute):
     case = dispute.case
     is_mediator = case.assignee_user_id == request.user.pk
     in_progress = case.state == "in_progress"
+    manages = can(request.user, perms.MANAGE, dispute)
     return {
         "d": dispute,
         "case": case,
@@ -170,8 +175,8 @@ def _dispute_context(request, dispute):
         "draft": next((a for a in full.agreements if a.signed_at is None), None),
         "follow_ups": full.follow_ups,
         "mediates": is_mediator and in_progress,
-        "manages": can(request.user, perms.MANAGE, dispute) and not dispute.outcome,
-        "mediators": list(selectors.mediators_for(dispute)) if can(request.user, perms.MANAGE, dispute) else [],
+        "manages": manages and not dispute.outcome,
+        "mediators": list(selectors.mediators_for(dispute)) if manages else [],
         "modes": SessionMode.choices,
         "performances": Performance.choices,
         "outcome_label": Outcome(dispute.outcome).label if dispute.outcome else "",
@@ -234,7 +239,9 @@ def dispute_post(request, dispute_id, what):
             return redirect("disputes")
         return redirect("dispute", dispute_id)
     dispute = services.dispute_read(actor=user, dispute_id=dispute_id)
-    return render(request, "disputes/dispute.html", _dispute_context(request, dispute), status=status)
+    return render(
+        request, "disputes/dispute.html", _dispute_context(request, dispute), status=status
+    )
 
 
 def _party(dispute_id, party_id):
@@ -368,7 +375,9 @@ def kpis(request):
         raise NotFound(_("Not found."))
     unit = selectors.unit_for_stats(request.user, request.GET.get("unit") or None)
     try:
-        start, end = selectors.default_period(request.GET.get("start", ""), request.GET.get("end", ""))
+        start, end = selectors.default_period(
+            request.GET.get("start", ""), request.GET.get("end", "")
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
         start, end = selectors.default_period("", "")
@@ -402,7 +411,6 @@ def mediators(request):
         request,
         "disputes/mediators.html",
         {"rows": selectors.mediators_visible(request.user)[:200], "kinds": MediatorKind.choices,
-         "units": _units(request.user, perms.MANAGE, (Level.SUBDISTRICT, Level.COMMUNITY, Level.GRID))},
+         "units": _units(request.user, perms.MANAGE, MEDIATOR_LEVELS)},
         status=status,
     )  # fmt: skip
-

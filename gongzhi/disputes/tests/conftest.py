@@ -47,7 +47,9 @@ def disp(people, tree):
     if not DisputeType.objects.exists():
         DisputeType.objects.bulk_create(DisputeType(name=n) for n in TYPES)
     s.neighbour = DisputeType.objects.get(name="邻里纠纷")
-    s.building = registry.building_save(actor=people.gw_a, grid_id=tree.grid_a.pk, name="六安公寓1号楼")
+    s.building = registry.building_save(
+        actor=people.gw_a, grid_id=tree.grid_a.pk, name="六安公寓1号楼"
+    )
     s.res_a = registry.resident_save(
         actor=people.gw_a,
         data=registry.ResidentInput(
@@ -81,7 +83,8 @@ def disp(people, tree):
     def register(actor=None, parties=None, **kw):
         given = {
             "grid_id": tree.grid_a.pk, "type_id": s.neighbour.pk, "source": Source.SCREENING,
-            "risk": Risk.ORDINARY, "summary": "楼上漏水引发邻里矛盾", "account": "王某称李某家装修致漏水，索赔三千元",
+            "risk": Risk.ORDINARY, "summary": "楼上漏水引发邻里矛盾",
+            "account": "王某称李某家装修致漏水，索赔三千元",
             "parties": parties if parties is not None else [
                 {"resident_id": s.res_a.pk},
                 {"name": "王强", "phone": "139 1234 5678", "id_number": ID_X},

@@ -17,8 +17,12 @@ API = "/api/v1/disputes"
 def _body(disp, tree, **kw):
     body = {
         "grid_id": tree.grid_a.pk, "type_id": disp.neighbour.pk, "source": "grid_worker",
-        "risk": "serious", "summary": "宠物犬夜间吠叫扰民", "account": "刘某称赵某的狗多次咬伤其孩子",
-        "parties": [{"resident_id": disp.res_a.pk}, {"name": "赵六", "phone": "13700001111", "id_number": ID_X}],
+        "risk": "serious", "summary": "宠物犬夜间吠叫扰民",
+        "account": "刘某称赵某的狗多次咬伤其孩子",
+        "parties": [
+            {"resident_id": disp.res_a.pk},
+            {"name": "赵六", "phone": "13700001111", "id_number": ID_X},
+        ],
     }  # fmt: skip
     body.update(kw)
     return body
@@ -40,7 +44,9 @@ def test_register_by_api__idempotent_and_masked(disp, people, tree, login):
 
 def test_register_by_api__bad_input_is_400_and_writes_nothing(disp, people, tree, login):
     client = login(people.gw_a)
-    r = post_json(client, f"{API}/disputes", _body(disp, tree, parties=[{"resident_id": disp.res_a.pk}]))
+    r = post_json(
+        client, f"{API}/disputes", _body(disp, tree, parties=[{"resident_id": disp.res_a.pk}])
+    )
     assert r.status_code == 400 and "parties" in r.json()["details"]
     r = post_json(client, f"{API}/disputes", _body(disp, tree, risk="huge"))
     assert r.status_code == 400 and "risk" in r.json()["details"]
@@ -61,7 +67,9 @@ def test_party_data_only_with_the_dispute_permission(disp, people, tree, login):
     assert ok.status_code == 200 and ok.json()["parties"][1]["name"] == "王强"
     assert AuditLog.objects.filter(action="disputes.read").count() == 1
     # The list has no party data at all.
-    listed = json.dumps(login(people.community_worker).get(f"{API}/disputes").json(), ensure_ascii=False)
+    listed = json.dumps(
+        login(people.community_worker).get(f"{API}/disputes").json(), ensure_ascii=False
+    )
     assert "王强" not in listed and "李大爷" not in listed and "楼上漏水" in listed
 
 
@@ -91,7 +99,9 @@ def test_reveal__audited_for_staff_404_for_others(disp, people, login):
 def test_mediator_flow_by_api(disp, people, login):
     case = disp.register()
     staff = login(people.community_worker)
-    r = post_json(staff, f"{API}/disputes/{case.pk}/mediator", {"mediator_id": disp.party_mediator.pk})
+    r = post_json(
+        staff, f"{API}/disputes/{case.pk}/mediator", {"mediator_id": disp.party_mediator.pk}
+    )
     assert r.status_code == 400 and r.json()["code"] == "mediator_is_party"
     r = post_json(staff, f"{API}/disputes/{case.pk}/mediator", {"mediator_id": disp.mediator.pk})
     assert r.status_code == 200 and r.json()["state"] == "dispatched"
@@ -103,17 +113,23 @@ def test_mediator_flow_by_api(disp, people, login):
         "attendees": "双方当事人", "minutes": "双方同意和解", "next_step": "签协议",
     })  # fmt: skip
     assert r.status_code == 201 and r.json()["minutes"] == "双方同意和解"
-    r = post_json(med, f"/api/v1/cases/{case.pk}/actions/mediation_conclude", {"outcome": "settled"})
+    r = post_json(
+        med, f"/api/v1/cases/{case.pk}/actions/mediation_conclude", {"outcome": "settled"}
+    )
     assert r.status_code in (400, 409) and not Dispute.objects.get(pk=case.pk).outcome
     a = post_json(med, f"{API}/disputes/{case.pk}/agreements", {"terms": "赔偿一千元"}).json()
     r = med.post(f"{API}/agreements/{a['id']}/sign", {"photo": jpeg()})
     assert r.status_code == 200 and r.json()["signed_at"] and r.json()["has_photo"]
-    r = post_json(med, f"{API}/disputes/{case.pk}/agreements", {"terms": "改", "agreement_id": a["id"]})
+    r = post_json(
+        med, f"{API}/disputes/{case.pk}/agreements", {"terms": "改", "agreement_id": a["id"]}
+    )
     assert r.status_code == 409 and r.json()["code"] == "agreement_signed"
     assert Agreement.objects.get(pk=a["id"]).terms == "赔偿一千元"
     assert med.get(f"{API}/agreements/{a['id']}/photo").status_code == 200
     assert login(people.leader).get(f"{API}/agreements/{a['id']}/photo").status_code == 404
-    r = post_json(med, f"/api/v1/cases/{case.pk}/actions/mediation_conclude", {"outcome": "settled"})
+    r = post_json(
+        med, f"/api/v1/cases/{case.pk}/actions/mediation_conclude", {"outcome": "settled"}
+    )
     assert r.status_code == 200, r.content
     detail = med.get(f"{API}/disputes/{case.pk}").json()
     assert detail["outcome"] == "settled" and len(detail["follow_ups"]) == 2
@@ -132,10 +148,18 @@ def test_screening_board_summary_and_kpis(disp, people, tree, login):
                   {"unit_id": tree.grid_b.pk, "month": "2099-01", "is_zero": True})  # fmt: skip
     assert r.status_code == 400 and r.json()["code"] == "future_month"
     disp.register()
-    board = login(people.leader).get(f"{API}/screening/board", {"unit": tree.sub.pk, "month": month}).json()
+    board = (
+        login(people.leader)
+        .get(f"{API}/screening/board", {"unit": tree.sub.pk, "month": month})
+        .json()
+    )
     states = {row["code"]: row["state"] for row in board["rows"]}
     assert states[tree.grid_b.code] in ("on_time", "late") and board["counts"]["units"] == 3
-    s = login(people.leader).get(f"{API}/screening/summary", {"unit": tree.sub.pk, "month": month}).json()
+    s = (
+        login(people.leader)
+        .get(f"{API}/screening/summary", {"unit": tree.sub.pk, "month": month})
+        .json()
+    )
     assert s["new"] == 1 and s["success"] == {"numerator": 0, "denominator": 0, "value": None}
     k = login(people.leader).get(f"{API}/kpis", {"unit": tree.sub.pk}).json()
     assert k["registered"] == 1 and k["success"]["denominator"] == 0

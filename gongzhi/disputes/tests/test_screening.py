@@ -45,7 +45,9 @@ def test_second_filing_is_an_amendment_with_history(disp, people, tree):
     )  # fmt: skip
     assert ScreeningReport.objects.count() == 1
     assert again.revision == 2 and not again.is_zero and again.filed_by == people.community_worker
-    revisions = list(ScreeningRevision.objects.order_by("revision").values_list("revision", "is_zero"))
+    revisions = list(
+        ScreeningRevision.objects.order_by("revision").values_list("revision", "is_zero")
+    )
     assert revisions == [(1, True), (2, False)]
     assert AuditLog.objects.filter(action="disputes.screening_amend").count() == 1
 
@@ -106,7 +108,13 @@ def test_month_summary_from_records(disp, people, tree):
     old = disp.register(summary="上月的")
     Dispute.objects.filter(pk=old.pk).update(registered_at=timezone.now() - dt.timedelta(days=40))
     s = selectors.month_summary(tree.sub, _month())
-    assert (s["new"], s["carried_over"], s["settled"], s["concluded"], s["open_at_end"]) == (2, 1, 1, 1, 2)
+    assert (s["new"], s["carried_over"], s["settled"], s["concluded"], s["open_at_end"]) == (
+        2,
+        1,
+        1,
+        1,
+        2,
+    )
     assert s["by_type"] == [("邻里纠纷", 2)]
     assert dict(s["by_risk"])["Major"] == 1
     assert s["success"].percent == "100.0%"

@@ -30,7 +30,9 @@ def test_register__case_dispute_parties_sealed_and_audited(disp, people):
     assert second.resident is None and second.name == "王强"
     assert second.phone_masked == "139****5678" and "13912345678" not in second.phone_enc
     assert second.id_number_masked.startswith("4103") and "*" in second.id_number_masked
-    assert AuditLog.objects.filter(action="disputes.register", object_id=str(dispute.pk)).count() == 1
+    assert (
+        AuditLog.objects.filter(action="disputes.register", object_id=str(dispute.pk)).count() == 1
+    )
     # Nothing of the parties in what the case shows.
     assert "王强" not in case.title + case.description
 
@@ -60,7 +62,10 @@ def test_register__each_party_once(disp):
 def test_register__bad_id_number_and_phone_refused(disp):
     with pytest.raises(Invalid) as exc:
         disp.register(
-            parties=[{"resident_id": disp.res_a.pk}, {"name": "王强", "id_number": "410302198003031250"}]
+            parties=[
+                {"resident_id": disp.res_a.pk},
+                {"name": "王强", "id_number": "410302198003031250"},
+            ]
         )
     assert "parties.1.id_number" in exc.value.details
     with pytest.raises(Invalid) as exc:
@@ -127,7 +132,9 @@ def test_mediation__session_agreement_settle_and_follow_ups(disp, people):
     # Settling needs a signed agreement.
     with pytest.raises(DomainError):
         services.mediation_conclude(actor=disp.med_user, case_id=case.pk, outcome="settled")
-    agreement = services.agreement_save(actor=disp.med_user, dispute_id=case.pk, terms="李某赔偿王某一千元")
+    agreement = services.agreement_save(
+        actor=disp.med_user, dispute_id=case.pk, terms="李某赔偿王某一千元"
+    )
     with pytest.raises(DomainError):
         services.mediation_conclude(actor=disp.med_user, case_id=case.pk, outcome="settled")
     services.agreement_sign(actor=disp.med_user, agreement_id=agreement.pk, photo=jpeg())
@@ -159,7 +166,10 @@ def test_agreement__signed_is_immutable_and_a_change_is_a_new_version(disp, peop
     assert v1.terms == "第一稿修改"
     v2 = services.agreement_save(actor=disp.med_user, dispute_id=case.pk, terms="第二版")
     assert v2.version == 2 and v2.pk != v1.pk
-    assert list(Agreement.objects.filter(dispute_id=case.pk).values_list("version", flat=True)) == [1, 2]
+    assert list(Agreement.objects.filter(dispute_id=case.pk).values_list("version", flat=True)) == [
+        1,
+        2,
+    ]
 
 
 def test_outcomes__failed_withdrawn_referred(disp, people):
@@ -201,7 +211,9 @@ def test_follow_up__once(disp, people):
     services.agreement_sign(actor=disp.med_user, agreement_id=a.pk, photo=jpeg())
     services.mediation_conclude(actor=disp.med_user, case_id=case.pk, outcome="settled")
     f = FollowUp.objects.filter(agreement=a).first()
-    services.follow_up_record(actor=people.community_worker, follow_up_id=f.pk, performance="performed")
+    services.follow_up_record(
+        actor=people.community_worker, follow_up_id=f.pk, performance="performed"
+    )
     with pytest.raises(Conflict):
         services.follow_up_record(actor=disp.med_user, follow_up_id=f.pk, performance="not")
     f.refresh_from_db()
@@ -216,11 +228,16 @@ def test_scope__outside_is_404_and_reads_are_audited(disp, people):
             services.dispute_read(actor=who, dispute_id=case.pk)
     assert not AuditLog.objects.filter(action="disputes.read").exists()
     services.dispute_read(actor=people.community_worker, dispute_id=case.pk)
-    assert AuditLog.objects.filter(action="disputes.read", actor=people.community_worker).count() == 1
+    assert (
+        AuditLog.objects.filter(action="disputes.read", actor=people.community_worker).count() == 1
+    )
     party = Party.objects.get(dispute_id=case.pk, seq=2)
     with pytest.raises(NotFound):
         services.party_reveal(actor=people.leader, party_id=party.pk, field="phone")
-    assert services.party_reveal(actor=people.op_sub, party_id=party.pk, field="phone") == "13912345678"
+    assert (
+        services.party_reveal(actor=people.op_sub, party_id=party.pk, field="phone")
+        == "13912345678"
+    )
     row = AuditLog.objects.get(action="disputes.party_revealed")
     assert row.changes == {"field": "phone", "masked": "139****5678"} and row.actor == people.op_sub
 

@@ -30,10 +30,10 @@ def test_dispute_page__audited_for_staff_404_for_others(disp, people, login):
     assert page.status_code == 200 and "王强" in text and "139****5678" in text
     assert "13912345678" not in text and "索赔三千元" in text
     assert AuditLog.objects.filter(action="disputes.read").count() == 1
+    party = case.dispute.parties.get(seq=2)
     shown = login(people.community_worker).post(
-        f"/disputes/{case.pk}/reveal/", {"party_id": case.dispute.parties.get(seq=2).pk, "field": "phone"},
-        follow=True,
-    )  # fmt: skip
+        f"/disputes/{case.pk}/reveal/", {"party_id": party.pk, "field": "phone"}, follow=True
+    )
     assert "13912345678" in shown.content.decode()
     assert AuditLog.objects.filter(action="disputes.party_revealed").count() == 1
 
@@ -58,16 +58,23 @@ def test_phone_form__registers_once(disp, people, tree, login):
     assert done.status_code == 302
     client.post("/disputes/new/", data)  # a double tap
     assert Dispute.objects.count() == 1
-    bad = client.post("/disputes/new/", {**data, "key": "k-page-2", "p1_phone": "", "p1_id_number": "", "p1_name": ""})
+    bad = client.post(
+        "/disputes/new/",
+        {**data, "key": "k-page-2", "p1_phone": "", "p1_id_number": "", "p1_name": ""},
+    )
     assert bad.status_code == 400 and "at least two parties" in bad.content.decode()
     assert Dispute.objects.count() == 1
 
 
 def test_screening_page__file_and_board(disp, people, tree, login):
     month = timezone.localdate().strftime("%Y-%m")
-    r = login(people.gw_b).post("/disputes/screening/", {"unit_id": tree.grid_b.pk, "month": month, "is_zero": "1"})
+    r = login(people.gw_b).post(
+        "/disputes/screening/", {"unit_id": tree.grid_b.pk, "month": month, "is_zero": "1"}
+    )
     assert r.status_code == 302 and ScreeningReport.objects.get().is_zero
-    r = login(people.gw_b).post("/disputes/screening/", {"unit_id": tree.grid_b.pk, "month": "2099-01", "is_zero": "1"})
+    r = login(people.gw_b).post(
+        "/disputes/screening/", {"unit_id": tree.grid_b.pk, "month": "2099-01", "is_zero": "1"}
+    )
     assert r.status_code == 400
     page = login(people.leader).get("/disputes/screening/", {"month": month})
     text = page.content.decode()
@@ -107,9 +114,13 @@ def test_mediator_pages(disp, people, tree, login):
     case = disp.register()
     page = login(people.community_worker).get(f"/disputes/{case.pk}/")
     assert "张调解" in page.content.decode()
-    r = login(people.community_worker).post(f"/disputes/{case.pk}/assign/", {"mediator_id": disp.party_mediator.pk})
+    r = login(people.community_worker).post(
+        f"/disputes/{case.pk}/assign/", {"mediator_id": disp.party_mediator.pk}
+    )
     assert r.status_code == 400 and "may not mediate" in r.content.decode()
-    r = login(people.community_worker).post(f"/disputes/{case.pk}/assign/", {"mediator_id": disp.mediator.pk})
+    r = login(people.community_worker).post(
+        f"/disputes/{case.pk}/assign/", {"mediator_id": disp.mediator.pk}
+    )
     assert r.status_code == 302
     roster = login(people.community_worker).get("/disputes/mediators/").content.decode()
     assert "智囊团" in roster and "张调解" in roster
