@@ -258,7 +258,7 @@ BUDGETS = [
         r"open311/v2/^services\.(?P<fmt>[^/.]+)$", "/open311/v2/services.json", "", "categories", 2
     ),
     # -- pages ---------------------------------------------------------------------------
-    Budget("", "/", "op_sub", "grids", 20, page=8),
+    Budget("", "/", "op_sub", "grids", 21, page=8),
     Budget("area/map/", "/area/map/", "op_sub", "grids", 6),
     Budget("area/units/<id:unit_id>/", "/area/units/{grid_a_id}/", "op_sub", "positions", 10),
     Budget(
