@@ -300,9 +300,9 @@ def workbench(user) -> dict | None:
     one query for both."""
     sees = can(user, perms.VIEW)
     screens = can(user, perms.SCREEN)
-    if not (sees or screens or can(user, perms.STATS)):
-        if not Mediator.objects.filter(user_id=user.pk, is_active=True).exists():
-            return None
+    staff = sees or screens or can(user, perms.STATS)
+    if not staff and not Mediator.objects.filter(user_id=user.pk, is_active=True).exists():
+        return None
     counts = Dispute.objects.filter(outcome="").aggregate(
         mine=Count("pk", filter=Q(case__assignee_user_id=user.pk)),
         open=Count("pk", filter=scope_for(user, perms.VIEW).q("org_code")),
