@@ -12,6 +12,7 @@ Its statistics: disputes registered, mediations concluded and settled, 调解成
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from ninja import Field, Schema
 
 from gongzhi.cases.actions import Action
@@ -83,7 +84,7 @@ class ConcludeIn(VersionIn):
 
 
 class ConcludeForm(ActionForm):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+    outcome = forms.ChoiceField(label=pgettext_lazy("dispute", "Outcome"), choices=Outcome.choices)
     referred_to = forms.ChoiceField(
         label=_("Referred to"), choices=[("", "—"), *Referral.choices], required=False
     )

@@ -17,6 +17,7 @@ the staff in scope with `disputes.view`, each read audited.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongzhi.core.fields import OrgCodeField
 
@@ -33,12 +34,15 @@ class Source(models.TextChoices):
 class Risk(models.TextChoices):
     ORDINARY = "ordinary", _("Ordinary")  # 一般: the community mediates
     SERIOUS = "serious", _("Serious")  # 较大: the subdistrict is told and follows it
-    MAJOR = "major", _("Major")  # 重大: the subdistrict leads; the district is told
+    MAJOR = (
+        "major",
+        pgettext_lazy("dispute risk", "Major"),
+    )  # 重大: the subdistrict leads; the district is told
 
 
 class Outcome(models.TextChoices):
     SETTLED = "settled", _("Settled")  # 调解成功, with a signed agreement
-    FAILED = "failed", _("Failed")  # 调解不成
+    FAILED = "failed", pgettext_lazy("dispute outcome", "Failed")  # 调解不成
     WITHDRAWN = "withdrawn", _("Withdrawn")  # 撤回 (not counted as a concluded mediation)
     REFERRED = "referred", _("Referred")  # 移交: court, petition office, police, 司法确认
 
