@@ -88,7 +88,8 @@ def test_screening_page__file_and_board(disp, people, tree, login):
 def test_kpis_page_and_register_xlsx_have_no_party(disp, people, login):
     disp.register()
     page = login(people.leader).get("/disputes/kpis/")
-    assert page.status_code == 200 and "0/0" in page.content.decode() and "调解成功率" in page.content.decode()
+    text = page.content.decode()
+    assert page.status_code == 200 and "0/0" in text and "调解成功率" in text
     book = login(people.community_worker).get("/disputes/xlsx/")
     cells = " ".join(cell_texts(book.content))
     assert "楼上漏水" in cells and "王强" not in cells and "李大爷" not in cells
