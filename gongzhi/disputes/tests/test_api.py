@@ -165,3 +165,24 @@ def test_screening_board_summary_and_kpis(disp, people, tree, login):
     assert k["registered"] == 1 and k["success"]["denominator"] == 0
     assert login(people.gw_a).get(f"{API}/kpis", {"unit": tree.sub.pk}).status_code == 404
     assert login(people.leader).get(f"{API}/kpis", {"unit": tree.sub2.pk}).status_code == 404
+
+
+def test_no_party_data_in_search_or_notifications(disp, people, login):
+    from gongzhi.notifications.models import Notification
+
+    case = disp.register()
+    services_assign = post_json(
+        login(people.community_worker),
+        f"{API}/disputes/{case.pk}/mediator",
+        {"mediator_id": disp.mediator.pk},
+    )
+    assert services_assign.status_code == 200
+    # The case search finds nothing by a party's name (it is not in the case at all) …
+    for who in (people.leader, people.op_sub, people.community_worker):
+        found = login(who).get("/api/v1/cases", {"q": "王强"}).json()
+        assert found["items"] == [] if isinstance(found, dict) else found == []
+    # … and no notification carries a party's name, phone or the account.
+    texts = " ".join(f"{n.title} {n.body}" for n in Notification.objects.all())
+    assert Notification.objects.filter(recipient=disp.med_user).exists()
+    assert "王强" not in texts and "李大爷" not in texts and "5678" not in texts
+    assert "三千元" not in texts
