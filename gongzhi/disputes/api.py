@@ -24,6 +24,7 @@ errors in `details`), mediator_is_party, not_zero, future_month; 409 agreement_s
 already_signed, already_recorded.
 """
 
+import dataclasses
 import datetime as dt
 
 from django.http import FileResponse
@@ -456,7 +457,7 @@ def screening_board(request, unit: Id | None = None, month: Text[7] = ""):
     u, first = _unit_month(request, unit, month)
     b = selectors.board(u, first)
     return {"unit": u.name, "month": f"{first:%Y-%m}", "due": b.due, "counts": b.counts,
-            "rows": [vars(r) for r in b.rows]}  # fmt: skip
+            "rows": [dataclasses.asdict(r) for r in b.rows]}  # fmt: skip
 
 
 class DisputeFraction(Schema):

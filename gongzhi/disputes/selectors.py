@@ -148,7 +148,7 @@ def found_in(code: str, first: dt.date) -> int:
     ).count()
 
 
-@dataclass
+@dataclass(slots=True)
 class BoardRow:
     unit_id: int
     code: str
@@ -189,17 +189,18 @@ def board(unit: OrgUnit, first: dt.date) -> Board:
     past_due = timezone.localdate() > due
     out = Board(unit=unit, month=first, due=due)
     counts = {"on_time": 0, "late": 0, "missing": 0, "overdue": 0, "zero": 0}
+    absent = "overdue" if past_due else "missing"
+    rows = out.rows
     for pk, code, name in units:
         r = reports.get(pk)
         if r is None:
-            state = "overdue" if past_due else "missing"
-            row = BoardRow(pk, code, name, state)
+            rows.append(BoardRow(pk, code, name, absent))
+            counts[absent] += 1
         else:
             state = "late" if r[4] else "on_time"
-            row = BoardRow(pk, code, name, state, r[1], r[2], r[3], r[5])
-            counts["zero"] += int(r[1])
-        counts[state] += 1
-        out.rows.append(row)
+            rows.append(BoardRow(pk, code, name, state, r[1], r[2], r[3], r[5]))
+            counts[state] += 1
+            counts["zero"] += r[1]
     counts["units"] = len(units)
     out.counts = counts
     return out
