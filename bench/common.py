@@ -80,3 +80,30 @@ def children(script: str, data: list[str], db: str, *args: str) -> list[dict]:
         )
         out.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     return out
+
+
+def setup_private(db: str, pg_name: str, prefix: str) -> None:
+    """Django on a private, freshly migrated database: SQLite in a temporary folder, or the
+    PostgreSQL database `pg_name` dropped and made again."""
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix=prefix)
+    if db == "sqlite":
+        os.environ["DATABASE_URL"] = f"sqlite:///{folder}/gongzhi.sqlite3"
+    else:
+        import psycopg
+
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {pg_name}")
+            conn.execute(f"CREATE DATABASE {pg_name}")
+        os.environ["DATABASE_URL"] = f"{PG_SERVER}/{pg_name}"
+    os.environ["GONGZHI_VAR_DIR"] = folder
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongzhi.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)

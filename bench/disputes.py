@@ -22,42 +22,20 @@ Target: each ≤ 2 × its baseline. Importable: run(db, disputes) returns the me
 import argparse
 import datetime as dt
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from common import PG_SERVER, machine, timed  # noqa: E402
+from common import machine, setup_private, timed  # noqa: E402
 
 SUBS, COMMUNITIES, GRIDS = 4, 25, 20
 YEARS = 5
 
 
 def _setup(db: str, pg_name: str) -> None:
-    if db == "sqlite":
-        folder = tempfile.mkdtemp(prefix="gongzhi-bench-disputes-")
-        os.environ["DATABASE_URL"] = f"sqlite:///{folder}/gongzhi.sqlite3"
-        os.environ["GONGZHI_VAR_DIR"] = folder
-    else:
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {pg_name}")
-            conn.execute(f"CREATE DATABASE {pg_name}")
-        os.environ["DATABASE_URL"] = f"{PG_SERVER}/{pg_name}"
-        os.environ["GONGZHI_VAR_DIR"] = tempfile.mkdtemp(prefix="gongzhi-bench-disputes-")
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongzhi.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    setup_private(db, pg_name, "gongzhi-bench-disputes-")
 
 
 def _months(today: dt.date) -> list[dt.date]:

@@ -2,42 +2,12 @@
 so the threads cannot race there): two filings of one unit's month make one report with
 two revisions; two signings of one agreement sign it once."""
 
-import threading
+from django.utils import timezone
 
-import pytest
-from django.db import connection
-from django.utils import timezone, translation
-
+from gongzhi.cases.tests.test_concurrency import postgres_only, threaded, together
 from gongzhi.disputes import services
 from gongzhi.disputes.models import Agreement, ScreeningReport, ScreeningRevision
 from gongzhi.disputes.tests.conftest import jpeg
-
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="needs concurrent transactions"
-)
-threaded = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def together(*calls):
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            with translation.override("en"):
-                barrier.wait(timeout=10)
-                results[i] = ("ok", call())
-        except Exception as exc:  # the outcome under test
-            results[i] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 @postgres_only
