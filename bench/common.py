@@ -107,3 +107,28 @@ def setup_private(db: str, pg_name: str, prefix: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+
+
+def per_database(script: str, dbs: str, args: list[str], report) -> None:
+    """Run `script --child <db> *args` for each database of `dbs` ("sqlite,postgres"), each
+    in a process of its own (Django is set up once a process), and print `report` of the
+    JSON its last line holds."""
+    for db in dbs.split(","):
+        proc = subprocess.run(
+            [sys.executable, script, "--child", db, *args],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        print(report(json.loads(proc.stdout.strip().splitlines()[-1])), flush=True)
+
+
+def versus(ours, bare, repeat: int, digits: int = 1) -> dict:
+    """Ours against the bare baseline: both medians in ms and their ratio."""
+    a, b = timed(ours, repeat), timed(bare, repeat)
+    return {
+        "ours_ms": round(a["median"] * 1000, digits),
+        "bare_ms": round(b["median"] * 1000, digits),
+        "ratio": round(a["median"] / b["median"], 2),
+    }

@@ -28,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from common import machine, setup_private, timed  # noqa: E402
+from common import machine, per_database, setup_private, versus  # noqa: E402
 
 SUBS, COMMUNITIES, GRIDS = 4, 25, 20
 YEARS = 5
@@ -205,13 +205,7 @@ def run(db: str, disputes: int, pg_name: str, repeat: int = 9) -> dict:
             return len(cur.fetchall())
 
     assert ours_board() == bare_board() == SUBS * COMMUNITIES * GRIDS
-    ours, bare = timed(ours_board, repeat), timed(bare_board, repeat)
-    out["board"] = {
-        "grids": bare_board(),
-        "ours_ms": round(ours["median"] * 1000, 1),
-        "bare_ms": round(bare["median"] * 1000, 1),
-        "ratio": round(ours["median"] / bare["median"], 2),
-    }
+    out["board"] = {"grids": bare_board(), **versus(ours_board, bare_board, repeat)}
 
     def ours_summary():
         s = selectors.month_summary(district, month)
@@ -253,13 +247,10 @@ def run(db: str, disputes: int, pg_name: str, repeat: int = 9) -> dict:
             return totals[0], totals[1], totals[6], types, cur.fetchall()
 
     assert ours_summary() == bare_summary()[:3], (ours_summary(), bare_summary()[:3])
-    ours, bare = timed(ours_summary, repeat), timed(bare_summary, repeat)
     out["summary"] = {
         "month": f"{month:%Y-%m}",
         "new": ours_summary()[0],
-        "ours_ms": round(ours["median"] * 1000, 1),
-        "bare_ms": round(bare["median"] * 1000, 1),
-        "ratio": round(ours["median"] / bare["median"], 2),
+        **versus(ours_summary, bare_summary, repeat),
     }
     out["today"] = timezone.localdate().isoformat()
     return out
@@ -290,27 +281,10 @@ def main() -> int:
     if args.child:  # one database a process: Django is set up once
         print(json.dumps(run(args.child, args.disputes, args.pg_name)))
         return 0
-    import subprocess
-
     print(f"disputes benchmark; {machine()}")
-    for db in args.db.split(","):
-        proc = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--child",
-                db,
-                "--disputes",
-                str(args.disputes),
-                "--pg-name",
-                args.pg_name,
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-        )
-        print(report(json.loads(proc.stdout.strip().splitlines()[-1])), flush=True)
+    per_database(
+        __file__, args.db, ["--disputes", str(args.disputes), "--pg-name", args.pg_name], report
+    )
     return 0
 
 
