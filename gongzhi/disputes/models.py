@@ -274,7 +274,9 @@ class ScreeningReport(models.Model):
     Filing again is an amendment: the report keeps its first filing moment (on time or
     late) and every revision is kept in ScreeningRevision."""
 
-    org_unit = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    org_unit = models.ForeignKey(
+        "orgs.OrgUnit", on_delete=models.PROTECT, related_name="dispute_screening_reports"
+    )
     org_code = OrgCodeField(_("org code"))
     month = models.DateField(_("month"))  # its first day
     is_zero = models.BooleanField(_("zero report"))

@@ -119,10 +119,10 @@ BUDGETS = [
         "/api/v1/disputes/screening/board?month={month}",
         "op_sub",
         "screening_units",
-        6,
+        5,
     ),
     Budget(
-        "disputes/screening/", "/disputes/screening/?month={month}", "op_sub", "screening_units", 10
+        "disputes/screening/", "/disputes/screening/?month={month}", "op_sub", "screening_units", 9
     ),
     Budget("api/v1/positions", "/api/v1/positions", "op_district", "positions", 4),
     Budget("api/v1/orgs/units", "/api/v1/orgs/units?within={community}", "op_sub", "grids", 4),
