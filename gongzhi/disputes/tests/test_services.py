@@ -4,7 +4,6 @@ timeline rows, and the invariants of issue 17."""
 import datetime as dt
 
 import pytest
-from django.db.models import Q
 
 from gongzhi.cases import services as cases
 from gongzhi.cases.models import CaseEvent, State
@@ -266,15 +265,35 @@ def test_kpis__success_rate_with_denominators(disp, people, tree):
     assert dict((v, n) for v, _l, n in k["by_source"])["screening"] == 3
 
 
-def test_registered_statistics__in_the_kpi_reports(disp, people, tree):
-    from gongzhi.cases import kpis
-    from gongzhi.core.manifest import rates
+def test_registered_statistics__in_the_kpi_reports_and_kept_in_the_rollups(
+    disp, people, tree, login
+):
+    from django.utils import timezone
 
-    assert "mediation_success_rate" in {r.key for r in rates()}
-    case = disp.mediating()
-    a = services.agreement_save(actor=disp.med_user, dispute_id=case.pk, terms="条款")
-    services.agreement_sign(actor=disp.med_user, agreement_id=a.pk, photo=jpeg())
-    services.mediation_conclude(actor=disp.med_user, case_id=case.pk, outcome="settled")
-    ev = CaseEvent.objects.filter(Q(action="mediation_conclude", data__outcome__in=["settled"]))
-    assert ev.count() == 1
-    assert kpis is not None
+    from gongzhi.cases import kpis, rollups
+
+    for outcome in ("settled", "failed", "withdrawn"):
+        case = disp.mediating(disp.register(summary=outcome))
+        if outcome == "settled":
+            a = services.agreement_save(actor=disp.med_user, dispute_id=case.pk, terms="条款")
+            services.agreement_sign(actor=disp.med_user, agreement_id=a.pk, photo=jpeg())
+        services.mediation_conclude(actor=disp.med_user, case_id=case.pk, outcome=outcome)
+    today = timezone.localdate().isoformat()
+    body = (
+        login(people.op_sub)
+        .get(f"/api/v1/kpis?unit={tree.sub.code}&start={today}&end={today}")
+        .json()
+    )
+    assert body["counts"]["disputes"] == 3
+    assert body["counts"]["mediations_concluded"] == 2  # withdrawn is not concluded
+    assert body["counts"]["mediations_settled"] == 1
+    rate = next(r for r in body["rates"] if r["key"] == "mediation_success_rate")
+    assert (rate["numerator"], rate["denominator"], rate["value"]) == (1, 2, 0.5)
+    day = {
+        "unit_code": tree.grid_a.code,
+        "start": timezone.localdate(),
+        "end": timezone.localdate(),
+    }
+    kept = kpis.case_kpis(people.op_sub, **day).counts
+    rollups.rebuild()
+    assert kpis.case_kpis(people.op_sub, **day).counts == kept
