@@ -36,7 +36,6 @@ class DisputesConfig(AppConfig):
                 "disputes.read": _("Dispute's parties read"),
                 "disputes.party_revealed": _("Party's personal data revealed"),
                 "disputes.mediator_save": _("Mediator saved"),
-                "disputes.follow_up": _("Performance followed up"),
                 "disputes.screening_file": _("Screening report filed"),
                 "disputes.screening_amend": _("Screening report amended"),
                 "disputes.type_save": _("Dispute type saved"),

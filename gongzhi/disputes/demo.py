@@ -8,16 +8,17 @@ and its records by the same shift), and the rollups of the year rebuilt. The scr
 reports of every grid for the last twelve months: most on time, some zero, some late, and
 one missing (the last month of one grid).
 
-Idempotent: nothing is done when the 智囊团 exists. A case's number keeps the day the
-demo ran (the numbers of a day are the loop's own counter).
+Idempotent: nothing is done when the 智囊团 exists.
 """
 
+import contextlib
 import datetime as dt
 import io
 import random
 
-from django.db import models, transaction
-from django.db.models import F
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from faker import Faker
 from PIL import Image, ImageDraw
@@ -26,21 +27,20 @@ from gongzhi.accounts.demo import DEMO_PASSWORD
 from gongzhi.accounts.models import Position, User
 from gongzhi.cases import rollups
 from gongzhi.cases import services as cases
-from gongzhi.cases.models import Case, CaseEvent
+from gongzhi.cases.models import Case
 from gongzhi.core.roles import Level, Role
 from gongzhi.disputes import seed, selectors, services
 from gongzhi.disputes.models import (
-    Agreement,
     Dispute,
     DisputeType,
     FollowUp,
-    MediationSession,
     Mediator,
     ScreeningReport,
     ScreeningRevision,
 )
 from gongzhi.orgs.models import OrgUnit
-from gongzhi.registry.models import Resident
+from gongzhi.registry.demo import _point
+from gongzhi.registry.models import Building, Resident
 
 TEAM = "智囊团"
 STORIES = {
@@ -83,27 +83,16 @@ def _holder(role, unit):
     return p.first().user if p.first() else None
 
 
-def _shift(case_id: int, delta: dt.timedelta) -> None:
-    """Move a case and everything of it back by `delta`, as if lived then."""
-    stamps = [
-        f.name
-        for f in Case._meta.get_fields()
-        if isinstance(f, models.DateTimeField) and f.concrete
-    ]
-    Case.objects.filter(pk=case_id).update(
-        **{name: F(name) - delta for name in stamps if name not in ("created_at", "updated_at")}
-    )
-    CaseEvent.objects.filter(case_id=case_id).update(at=F("at") - delta)
-    Dispute.objects.filter(pk=case_id).update(
-        registered_at=F("registered_at") - delta, concluded_at=F("concluded_at") - delta
-    )
-    MediationSession.objects.filter(dispute_id=case_id).update(held_at=F("held_at") - delta)
-    Agreement.objects.filter(dispute_id=case_id).update(
-        drafted_at=F("drafted_at") - delta, signed_at=F("signed_at") - delta
-    )
-    FollowUp.objects.filter(agreement__dispute_id=case_id).update(
-        due_on=F("due_on") - dt.timedelta(days=delta.days), done_at=F("done_at") - delta
-    )
+@contextlib.contextmanager
+def _at(moment: dt.datetime):
+    """While the block runs, timezone.now() answers `moment` (the demo's clock: the
+    services stamp what they write with it)."""
+    real = timezone.now
+    timezone.now = lambda: moment
+    try:
+        yield
+    finally:
+        timezone.now = real
 
 
 def _mediators(sub, community, fake):
@@ -136,8 +125,10 @@ def _mediators(sub, community, fake):
     return made
 
 
-def _live(rnd, fake, *, grid, community_worker, reporter, mediators, dtype, end, residents):
-    """One dispute through the services up to `end` (an outcome or an open step)."""
+def _live(rnd, fake, *, grid, community_worker, reporter, mediators, dtype, end, residents, t0):
+    """One dispute through the services from `t0` up to `end` (an outcome or an open
+    step), each step at its own moment after the one before; a step due after now is
+    left for later (the dispute stays open there)."""
     title, account = STORIES.get(dtype.name, ("邻里矛盾", "双方因琐事发生争执"))
     pool = [r for r in residents if r.org_code.startswith(grid.code)]
     first = (
@@ -146,61 +137,99 @@ def _live(rnd, fake, *, grid, community_worker, reporter, mediators, dtype, end,
         else {"name": fake.name(), "phone": fake.phone_number()}
     )
     parties = [first, {"name": fake.name(), "phone": fake.phone_number()}]
-    case, _ = services.dispute_register(
-        actor=reporter, grid_id=grid.pk, type_id=dtype.pk, source=rnd.choice(SOURCES),
-        risk=rnd.choices(["ordinary", "serious", "major"], [80, 17, 3])[0],
-        summary=title, account=account, parties=parties,
-        place=f"{grid.name}{rnd.randint(1, 30)}号楼",
-    )  # fmt: skip
-    if end == "reported":
+    # A point in the grid or one of its micro-grids, filed there (as intake would locate it).
+    place = rnd.choice(list(grid.children.order_by("code")) or [grid])
+    lng, lat = _point(rnd, place)
+    # After the day's earlier reports: a day's numbers follow the order of reporting.
+    day_start = timezone.make_aware(dt.datetime.combine(timezone.localdate(t0), dt.time()))
+    latest = Case.objects.filter(
+        reported_at__gte=day_start, reported_at__lt=day_start + dt.timedelta(days=1)
+    ).aggregate(last=Max("reported_at"))["last"]
+    if latest is not None and latest >= t0:
+        t0 = latest + dt.timedelta(minutes=rnd.randint(1, 20))
+    clock = {"t": t0}
+    now = timezone.now()
+
+    def step(hours):
+        clock["t"] += dt.timedelta(hours=hours, minutes=rnd.randint(0, 50))
+        return clock["t"] <= now
+
+    with _at(clock["t"]):
+        case, _ = services.dispute_register(
+            actor=reporter, grid_id=place.pk, type_id=dtype.pk, source=rnd.choice(SOURCES),
+            risk=rnd.choices(["ordinary", "serious", "major"], [80, 17, 3])[0],
+            summary=title, account=account, parties=parties, lng=lng, lat=lat,
+            place=f"{grid.name}{rnd.randint(1, 30)}号楼",
+        )  # fmt: skip
+    if end == "reported" or not step(2):
         return case
     mediator = rnd.choice(mediators)
-    services.mediator_assign(actor=community_worker, dispute_id=case.pk, mediator_id=mediator.pk)
-    if end == "dispatched":
+    with _at(clock["t"]):
+        services.mediator_assign(
+            actor=community_worker, dispute_id=case.pk, mediator_id=mediator.pk
+        )
+    if end == "dispatched" or not step(3):
         return case
     med = mediator.user
-    cases.case_accept(actor=med, case_id=case.pk)
-    dispute = Dispute.objects.get(pk=case.pk)
-    party = dispute.parties.order_by("seq").first()
-    now = timezone.now()
-    for mode, hours in (("separate", 50), ("joint", 26)):
-        services.session_record(
-            actor=med, dispute_id=case.pk, mode=mode,
-            party_id=party.pk if mode == "separate" else None,
-            held_at=(now - dt.timedelta(hours=hours)).isoformat(),
-            place=rnd.choice(["助和调解室", "社区调解室", "警务室"]),
-            attendees="调解员、当事人" if mode == "joint" else f"调解员、{party.name}",
-            minutes="听取当事人陈述，释法说理，双方情绪平稳。" if mode == "separate"
-            else "双方当面协商，就赔偿金额初步达成一致。",
-            next_step="起草调解协议" if mode == "joint" else "约双方面对面",
-        )  # fmt: skip
+    with _at(clock["t"]):
+        cases.case_accept(actor=med, case_id=case.pk)
+    party = Dispute.objects.get(pk=case.pk).parties.order_by("seq").first()
+    for mode in ("separate", "joint"):
+        if not step(30):
+            return case
+        with _at(clock["t"]):
+            services.session_record(
+                actor=med, dispute_id=case.pk, mode=mode,
+                party_id=party.pk if mode == "separate" else None,
+                held_at=(clock["t"] - dt.timedelta(hours=2)).isoformat(),
+                place=rnd.choice(["助和调解室", "社区调解室", "警务室"]),
+                attendees="调解员、当事人" if mode == "joint" else f"调解员、{party.name}",
+                minutes="听取当事人陈述，释法说理，双方情绪平稳。" if mode == "separate"
+                else "双方当面协商，就赔偿金额初步达成一致。",
+                next_step="起草调解协议" if mode == "joint" else "约双方面对面",
+            )  # fmt: skip
     if end == "sessions":
         return case
     if end in ("drafted", "settled"):
-        names = list(dispute.parties.order_by("seq").values_list("name", flat=True))
-        a = services.agreement_save(
-            actor=med, dispute_id=case.pk,
-            terms=TERMS.format(a=names[0], b=names[1], n=rnd.randint(5, 60) * 100, d="本月底"),
-        )  # fmt: skip
-        if end == "drafted":
+        if not step(4):
             return case
-        from django.core.files.uploadedfile import SimpleUploadedFile
-
-        services.agreement_sign(
-            actor=med, agreement_id=a.pk,
-            photo=SimpleUploadedFile("signed.jpg", _jpeg(rnd), content_type="image/jpeg"),
-        )  # fmt: skip
-    referred = rnd.choice(["court", "petition", "police", "confirmation", "subdistrict"])
-    services.mediation_conclude(
-        actor=med, case_id=case.pk, outcome=end, referred_to=referred if end == "referred" else ""
-    )
-    cases.case_verify(actor=community_worker, case_id=case.pk, passed=True)
-    if end == "settled":
-        for f in FollowUp.objects.filter(agreement__dispute_id=case.pk).order_by("due_on")[:1]:
-            services.follow_up_record(
-                actor=community_worker, follow_up_id=f.pk,
-                performance=rnd.choices(["performed", "partly", "not"], [85, 10, 5])[0],
+        names = list(
+            Dispute.objects.get(pk=case.pk).parties.order_by("seq").values_list("name", flat=True)
+        )
+        with _at(clock["t"]):
+            a = services.agreement_save(
+                actor=med, dispute_id=case.pk,
+                terms=TERMS.format(a=names[0], b=names[1], n=rnd.randint(5, 60) * 100, d="本月底"),
             )  # fmt: skip
+        if end == "drafted" or not step(20):
+            return case
+        with _at(clock["t"]):
+            services.agreement_sign(
+                actor=med, agreement_id=a.pk,
+                photo=SimpleUploadedFile("signed.jpg", _jpeg(rnd), content_type="image/jpeg"),
+            )  # fmt: skip
+    if not step(1):
+        return case
+    referred = rnd.choice(["court", "petition", "police", "confirmation", "subdistrict"])
+    with _at(clock["t"]):
+        services.mediation_conclude(
+            actor=med, case_id=case.pk, outcome=end,
+            referred_to=referred if end == "referred" else "",
+        )  # fmt: skip
+    if not step(20):
+        return case
+    with _at(clock["t"]):
+        cases.case_verify(actor=community_worker, case_id=case.pk, passed=True)
+    if end == "settled":
+        for f in FollowUp.objects.filter(agreement__dispute_id=case.pk).order_by("due_on"):
+            moment = timezone.make_aware(dt.datetime.combine(f.due_on, dt.time(10)))
+            if moment > now:
+                break
+            with _at(moment):
+                services.follow_up_record(
+                    actor=community_worker, follow_up_id=f.pk,
+                    performance=rnd.choices(["performed", "partly", "not"], [85, 10, 5])[0],
+                )  # fmt: skip
     return case
 
 
@@ -223,6 +252,9 @@ def run(log, small=False):
     types = list(DisputeType.objects.filter(is_active=True).order_by("sort"))
     residents = list(Resident.objects.filter(org_code__within=sub.code).order_by("pk")[:2000])
     grids = list(OrgUnit.objects.filter(level=Level.GRID, code__within=sub.code).order_by("code"))
+    if small:  # the small demo's grids: those with buildings
+        built = {c[:15] for c in Building.objects.values_list("org_code", flat=True)}
+        grids = [g for g in grids if g.code in built] or grids
     staffed = []
     for grid in grids:
         cw = _holder(Role.COMMUNITY_WORKER, grid.parent)
@@ -238,7 +270,7 @@ def run(log, small=False):
     forced = [o for o, _ in OUTCOMES]
     for months_ago in range(11, -1, -1):
         for _ in range(per_month):
-            grid, cw, reporter = rnd.choice(staffed[:3] if small else staffed)
+            grid, cw, reporter = rnd.choice(staffed)
             if months_ago == 0:
                 end = rnd.choice(OPEN_STEPS)
             elif months_ago == 1 and rnd.random() < 0.4:
@@ -247,14 +279,15 @@ def run(log, small=False):
                 end = forced.pop()
             else:
                 end = rnd.choices([o for o, _ in OUTCOMES], [w for _, w in OUTCOMES])[0]
+            days = months_ago * 30 + rnd.randint(0, 25) if months_ago else rnd.randint(2, 4)
+            day = timezone.localdate(now) - dt.timedelta(days=days)
+            t0 = timezone.make_aware(dt.datetime.combine(day, dt.time(rnd.randint(8, 16))))
             with transaction.atomic():
-                case = _live(
+                _live(
                     rnd, fake, grid=grid, community_worker=cw, reporter=reporter,
                     mediators=mediators, dtype=rnd.choice(types), end=end, residents=residents,
+                    t0=t0,
                 )  # fmt: skip
-                days = months_ago * 30 + rnd.randint(0, 25) if months_ago else rnd.randint(0, 3)
-                if days:
-                    _shift(case.pk, dt.timedelta(days=days, hours=rnd.randint(0, 6)))
             made += 1
     reports = _screening(rnd, staffed, now)
     rollups.rebuild((now - dt.timedelta(days=400)).date(), timezone.localdate(now))

@@ -23,7 +23,7 @@ from gongzhi.cases.schemas import VersionIn
 from gongzhi.core.errors import Invalid, PermissionDenied
 from gongzhi.core.manifest import Count, Rate
 from gongzhi.core.roles import Perm
-from gongzhi.disputes import demo, services
+from gongzhi.disputes import demo, perms, services
 from gongzhi.disputes.models import Dispute, Outcome, Referral, Risk, Source
 
 CODE = "dispute"
@@ -112,6 +112,17 @@ def _own(name, label):
 SESSION = _own(services.SESSION, _("Mediation session"))
 DRAFT = _own(services.DRAFT, _("Agreement drafted"))
 SIGN = _own(services.SIGN, _("Agreement signed"))
+# 履行回访 after the outcome (handled or closed); the service proves the right (the
+# dispute's staff or its mediator), so the table's permission is the dispute permission.
+FOLLOW_UP = Action(
+    services.FOLLOW_UP,
+    _("Performance followed up"),
+    _by_disputes_pages,
+    shown=lambda case, pending: False,
+    api=False,
+    sources=(State.HANDLED, State.CLOSED),
+    perm=perms.VIEW,
+)
 CONCLUDE = Action(
     services.CONCLUDE,
     _("Record the outcome of mediation"),
@@ -167,8 +178,7 @@ DISPUTE = CaseKind(
         "source": ListFilter(_("Source"), by_source),
     },
     reportable=False,
-    actions=(SESSION, DRAFT, SIGN, CONCLUDE),
-    event_labels={"follow_up": _("Performance followed up")},
+    actions=(SESSION, DRAFT, SIGN, CONCLUDE, FOLLOW_UP),
     assignable=services.may_mediate,
     statistics=(DISPUTES, CONCLUDED, SETTLED, SUCCESS_RATE),
     demo=demo.run,

@@ -21,7 +21,7 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
 from gongzhi.cases import services as cases
-from gongzhi.cases.models import Category, Channel
+from gongzhi.cases.models import Case, Category, Channel
 from gongzhi.core import crypto, images
 from gongzhi.core.audit import audit_record
 from gongzhi.core.dates import parse_moment
@@ -186,6 +186,8 @@ def dispute_register(
     parties,
     place: str = "",
     idempotency_key: str | None = None,
+    lng=None,
+    lat=None,
 ):
     """登记: a dispute becomes a case of kind "dispute" through intake (one transaction:
     the case, the dispute, its parties, the audit row). A retried request with the same
@@ -227,6 +229,8 @@ def dispute_register(
         title=_("Dispute: %(type)s") % {"type": dispute_type.name},
         description=summary,
         grid_id=grid.pk,
+        lng=lng,
+        lat=lat,
         address=place,
         urgency="urgent" if risk == Risk.MAJOR else "normal",
         kind=CODE,
@@ -593,31 +597,38 @@ def mediation_conclude(*, actor, case_id, version=None, outcome="", referred_to=
     )  # fmt: skip
 
 
+FOLLOW_UP = "follow_up"
+
+
 def follow_up_record(*, actor, follow_up_id, performance: str, note: str = "") -> FollowUp:
-    """履行回访: once a follow-up (409 already_recorded); a timeline row on the case."""
+    """履行回访: once a follow-up (409 already_recorded); a move on the case (handled or
+    closed: the state stays) by the mediator or the staff who see the dispute — the
+    service proves that right (selectors.follow_up_for), the loop locks and records."""
     errors: dict[str, list[str]] = {}
     performance = _choice(performance, Performance.choices, "performance", errors)
     note = _text(note, 500, "note", errors)
     follow_up = selectors.follow_up_for(actor, follow_up_id)
     raise_if(errors)
-    with transaction.atomic():
+    case_id = follow_up.agreement.dispute_id
+    done = {}
+
+    def locate(lock_version):
+        return Case.objects.select_for_update(of=("self",)).get(pk=case_id)
+
+    def change(case, now):
         row = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
         if row.done_at is not None:
             raise Conflict(_("This follow-up is already recorded."), code="already_recorded")
-        row.done_at = timezone.now()
+        row.done_at = now
         row.performance = performance
         row.note = note
         row.done_by = actor
         row.save()
-        case = row.agreement.dispute.case
-        cases.case_event_add(
-            case=case, actor=actor, action="follow_up", data={"performance": performance}
-        )
-        audit_record(
-            actor=actor, action="disputes.follow_up", obj=row,
-            changes={"performance": performance},
-        )  # fmt: skip
-    return row
+        done["row"] = row
+        return {"performance": performance, "due_on": row.due_on.isoformat()}
+
+    cases.transition(actor, case_id, FOLLOW_UP, change=change, locate=locate)
+    return done["row"]
 
 
 # -- monthly screening (月排查月上报) ------------------------------------------------

@@ -19,14 +19,15 @@ pytestmark = pytest.mark.browser
 
 # username -> the data-role of every panel on the workbench, top to bottom, and the
 # title of the first one. Everyone who works on cases sees their case queues first, then
-# (those who may view inspections) the inspection tasks and campaigns.
+# (those who may view inspections) the inspection tasks and campaigns, then (those who
+# register, screen, mediate or see the figures of disputes) disputes and mediation.
 WORKBENCH = {
-    "admin": (["cases", "inspections", "admin", "admin"], "Cases"),
-    "zhihui": (["cases", "inspections", "operator"], "Cases"),
-    "jiedao": (["cases", "inspections", "operator"], "Cases"),
-    "lingdao": (["cases", "inspections", "leader"], "Cases"),
-    "shequ1": (["cases", "inspections", "community_worker"], "Cases"),
-    "wangge01": (["cases", "inspections", "grid_worker"], "Cases"),
+    "admin": (["cases", "inspections", "disputes", "admin", "admin"], "Cases"),
+    "zhihui": (["cases", "inspections", "disputes", "operator"], "Cases"),
+    "jiedao": (["cases", "inspections", "disputes", "operator"], "Cases"),
+    "lingdao": (["cases", "inspections", "disputes", "leader"], "Cases"),
+    "shequ1": (["cases", "inspections", "disputes", "community_worker"], "Cases"),
+    "wangge01": (["cases", "inspections", "disputes", "grid_worker"], "Cases"),
     "loudong": (["cases", "building_head"], "Cases"),
     "chengban1": (["cases", "department_handler"], "Cases"),
     "jumin": (["resident"], "My community"),
