@@ -47,7 +47,7 @@ def setup_django(db: str, label: str) -> None:
 def private_database(db: str, pg_name: str, prefix: str) -> None:
     """Django on a database of its own, migrated: SQLite in a new temporary folder, or the
     PostgreSQL database `pg_name`, dropped and made again (a benchmark that makes its
-    own rows: bench/inspections.py, bench/care.py)."""
+    own rows: bench/inspections.py, bench/care.py, bench/disputes.py …)."""
     import tempfile
 
     folder = tempfile.mkdtemp(prefix=prefix)
@@ -136,3 +136,28 @@ def children(script: str, data: list[str], db: str, *args: str) -> list[dict]:
         )
         out.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     return out
+
+
+def per_database(script: str, dbs: str, args: list[str], report) -> None:
+    """Run `script --child <db> *args` for each database of `dbs` ("sqlite,postgres"), each
+    in a process of its own (Django is set up once a process), and print `report` of the
+    JSON its last line holds."""
+    for db in dbs.split(","):
+        proc = subprocess.run(
+            [sys.executable, script, "--child", db, *args],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        print(report(json.loads(proc.stdout.strip().splitlines()[-1])), flush=True)
+
+
+def versus(ours, bare, repeat: int, digits: int = 1) -> dict:
+    """Ours against the bare baseline: both medians in ms and their ratio."""
+    a, b = timed(ours, repeat), timed(bare, repeat)
+    return {
+        "ours_ms": round(a["median"] * 1000, digits),
+        "bare_ms": round(b["median"] * 1000, digits),
+        "ratio": round(a["median"] / b["median"], 2),
+    }

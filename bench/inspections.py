@@ -31,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from common import district_tree, machine, private_database, timed  # noqa: E402
+from common import district_tree, machine, per_database, private_database, timed  # noqa: E402
 
 PG_NAME = "gongzhi_bench_inspections"
 GRIDS_PER_COMMUNITY, COMMUNITIES_PER_SUB, SUBS = 10, 6, 4
@@ -336,18 +336,8 @@ def main() -> int:
     if args.child:  # one database a process: Django is set up once
         print(json.dumps(run(args.child, args.premises)))
         return 0
-    import subprocess
-
     print(f"inspections benchmark; {machine()}")
-    for db in args.db.split(","):
-        proc = subprocess.run(
-            [sys.executable, __file__, "--child", db, "--premises", str(args.premises)],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-        )
-        print(report(json.loads(proc.stdout.strip().splitlines()[-1])), flush=True)
+    per_database(__file__, args.db, ["--premises", str(args.premises)], report)
     return 0
 
 

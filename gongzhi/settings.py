@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "gongzhi.campaigns",
     "gongzhi.inspections",
     "gongzhi.care",
+    "gongzhi.disputes",
     "gongzhi.command",
     "gongzhi.api",
     "gongzhi.web",

@@ -20,14 +20,15 @@ pytestmark = pytest.mark.browser
 # username -> the data-role of every panel on the workbench, top to bottom, and the
 # title of the first one. Everyone who works on cases sees their case queues first, then
 # (those who may view inspections) the inspection tasks and campaigns, then (those who
-# visit residents) the visits due.
+# register, screen, mediate or see the figures of disputes) disputes and mediation, then
+# (those who visit residents) the visits due.
 WORKBENCH = {
-    "admin": (["cases", "inspections", "care", "admin", "admin"], "Cases"),
-    "zhihui": (["cases", "inspections", "operator"], "Cases"),
-    "jiedao": (["cases", "inspections", "operator"], "Cases"),
-    "lingdao": (["cases", "inspections", "leader"], "Cases"),
-    "shequ1": (["cases", "inspections", "care", "community_worker"], "Cases"),
-    "wangge01": (["cases", "inspections", "care", "grid_worker"], "Cases"),
+    "admin": (["cases", "inspections", "disputes", "care", "admin", "admin"], "Cases"),
+    "zhihui": (["cases", "inspections", "disputes", "operator"], "Cases"),
+    "jiedao": (["cases", "inspections", "disputes", "operator"], "Cases"),
+    "lingdao": (["cases", "inspections", "disputes", "leader"], "Cases"),
+    "shequ1": (["cases", "inspections", "disputes", "care", "community_worker"], "Cases"),
+    "wangge01": (["cases", "inspections", "disputes", "care", "grid_worker"], "Cases"),
     "loudong": (["cases", "building_head"], "Cases"),
     "chengban1": (["cases", "department_handler"], "Cases"),
     "jumin": (["resident"], "My community"),

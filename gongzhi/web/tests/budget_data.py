@@ -582,3 +582,88 @@ class Scene:
                 unit_code=self.tree.community.code, period="month",
             )  # fmt: skip
         return names
+
+    # -- disputes -----------------------------------------------------------------------
+
+    def _dispute_parties(self):
+        if not hasattr(self.ids, "dispute_residents"):
+            a = registry_services.resident_save(
+                actor=self.people.gw_a,
+                data=registry_services.ResidentInput(
+                    name="预算当事人甲", grid_id=self.tree.grid_a.pk
+                ),
+            )
+            self.ids.dispute_residents = a.pk
+        return [
+            {"resident_id": self.ids.dispute_residents},
+            {"name": "预算乙", "phone": "13700001111"},
+        ]
+
+    def disputes(self, count: int) -> list[str]:
+        """Disputes in grid A, each with its mediator assigned (the list shows the name)."""
+        from gongzhi.disputes import services as dispute_services
+        from gongzhi.disputes.models import DisputeType
+
+        type_id = DisputeType.objects.order_by("pk").values_list("pk", flat=True).first()
+        if type_id is None:
+            type_id = DisputeType.objects.create(name="邻里纠纷").pk
+        mediator = getattr(self.ids, "dispute_mediator", None)
+        if mediator is None:
+            self.mediators(1)
+            mediator = self.ids.dispute_mediator
+        names = []
+        for i in self._serials("disputes", count):
+            names.append(f"预算纠纷{i:03d}")
+            case, _ = dispute_services.dispute_register(
+                actor=self.people.gw_a, grid_id=self.tree.grid_a.pk, type_id=type_id,
+                source="screening", risk="ordinary", summary=names[-1],
+                parties=self._dispute_parties(),
+            )  # fmt: skip
+            dispute_services.mediator_assign(
+                actor=self.people.community_worker, dispute_id=case.pk, mediator_id=mediator
+            )
+            self.ids.dispute = case.pk
+        return names
+
+    def mediators(self, count: int) -> list[str]:
+        """Mediators of the community, each a user of their own."""
+        from gongzhi.disputes import services as dispute_services
+
+        names = []
+        for i in self._serials("mediators", count):
+            names.append(f"预算调解员{i:03d}")
+            user = UserFactory(username=f"budget_mediator_{i}", name=names[-1])
+            m = dispute_services.mediator_add(
+                actor=self.people.community_worker, user_id=user.pk,
+                unit_id=self.tree.community.pk, kind="think_tank", team="智囊团",
+            )  # fmt: skip
+            self.ids.dispute_mediator = getattr(self.ids, "dispute_mediator", m.pk)
+        return names
+
+    def dispute_types(self, count: int) -> list[str]:
+        from gongzhi.disputes.models import DisputeType
+
+        names = []
+        for i in self._serials("dispute_types", count):
+            names.append(f"预算类型{i:03d}")
+            DisputeType.objects.create(name=names[-1])
+        return names
+
+    def screening_units(self, count: int) -> list[str]:
+        """Grids of the community, every other one with its report of this month."""
+        from gongzhi.disputes import services as dispute_services
+
+        today = timezone.localdate()
+        names = []
+        for i in self._serials("screening_units", count):
+            names.append(f"预算网格{i:03d}")
+            grid = OrgUnitFactory(
+                code=f"{self.tree.community.code}{500 + i:03d}", name=names[-1],
+                level=Level.GRID, parent=self.tree.community,
+            )  # fmt: skip
+            if i % 2:
+                dispute_services.screening_file(
+                    actor=self.people.community_worker, unit_id=grid.pk, year=today.year,
+                    month=today.month, is_zero=True,
+                )  # fmt: skip
+        return names

@@ -110,6 +110,35 @@ BUDGETS = [
         "inspections/campaigns/", "/inspections/campaigns/", "op_sub", "inspection_campaigns", 7
     ),
     Budget("inspections/checklists/", "/inspections/checklists/", "op_sub", "checklists", 7),
+    Budget(
+        "api/v1/disputes/disputes",
+        "/api/v1/disputes/disputes?limit=200",
+        "community_worker",
+        "disputes",
+        4,
+    ),
+    Budget("disputes/", "/disputes/", "community_worker", "disputes", 5),
+    Budget(
+        "api/v1/disputes/mediators",
+        "/api/v1/disputes/mediators?limit=200",
+        "community_worker",
+        "mediators",
+        4,
+    ),
+    Budget("disputes/mediators/", "/disputes/mediators/", "community_worker", "mediators", 6),
+    Budget(
+        "api/v1/disputes/types", "/api/v1/disputes/types", "community_worker", "dispute_types", 3
+    ),
+    Budget(
+        "api/v1/disputes/screening/board",
+        "/api/v1/disputes/screening/board?month={month}",
+        "op_sub",
+        "screening_units",
+        5,
+    ),
+    Budget(
+        "disputes/screening/", "/disputes/screening/?month={month}", "op_sub", "screening_units", 9
+    ),
     Budget("api/v1/positions", "/api/v1/positions", "op_district", "positions", 4),
     Budget("api/v1/orgs/units", "/api/v1/orgs/units?within={community}", "op_sub", "grids", 4),
     Budget("api/v1/orgs/units/geojson", "/api/v1/orgs/units/geojson", "op_sub", "grids", 4),
@@ -244,7 +273,7 @@ BUDGETS = [
         r"open311/v2/^services\.(?P<fmt>[^/.]+)$", "/open311/v2/services.json", "", "categories", 2
     ),
     # -- pages ---------------------------------------------------------------------------
-    Budget("", "/", "op_sub", "grids", 20, page=8),
+    Budget("", "/", "op_sub", "grids", 21, page=8),
     Budget("area/map/", "/area/map/", "op_sub", "grids", 6),
     Budget("area/units/<id:unit_id>/", "/area/units/{grid_a_id}/", "op_sub", "positions", 13),
     Budget(
@@ -391,6 +420,19 @@ NOT_A_LIST = {
         "overdue, not visited, wishes, claims), however many rows or children"
     ),
     "care/figures/": "the same figures as its API, and visits per worker in one grouped query",
+    # disputes
+    "api/v1/disputes/disputes/<dispute_id>": "one dispute with its parties, sessions, agreements",
+    "api/v1/disputes/agreements/<agreement_id>/photo": "one photo",
+    "api/v1/disputes/screening/summary": "a month's figures: three grouped queries",
+    "api/v1/disputes/kpis": "a period's figures: five grouped queries",
+    "disputes/<id:dispute_id>/": "one dispute with its parties, sessions, agreements",
+    "disputes/<id:dispute_id>/notice/": "one notice on A4",
+    "disputes/agreements/<id:agreement_id>/": "one agreement on A4",
+    "disputes/agreements/<id:agreement_id>/photo/": "one photo",
+    "disputes/new/": "a form; its grid choices are the user's own (at most 200)",
+    "disputes/kpis/": "a period's figures, as its API",
+    "disputes/xlsx/": "a workbook of the register (budgeted as its page)",
+    "disputes/screening/xlsx/": "a workbook of the board and summary (budgeted as the page)",
     # inspections
     "api/v1/inspections/tasks/<task_id>": "one task and its checklist",
     "inspections/tasks/<id:task_id>/": "one task and its checklist form",
