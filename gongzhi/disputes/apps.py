@@ -12,12 +12,14 @@ class DisputesConfig(AppConfig):
     def ready(self):
         from gongzhi.cases.kinds import register_kind
         from gongzhi.core.manifest import (
+            ReportSection,
             register_api_router,
             register_audit_actions,
+            register_report_section,
             register_workbench_panel,
         )
         from gongzhi.core.roles import grant_permissions
-        from gongzhi.disputes import kind, perms, selectors
+        from gongzhi.disputes import kind, perms, sections, selectors
         from gongzhi.disputes.api import router
 
         grant_permissions(perms.GRANTS)
@@ -29,6 +31,16 @@ class DisputesConfig(AppConfig):
             _("Disputes and mediation"),
             "disputes/_workbench.html",
             selectors.workbench,
+        )
+        register_report_section(
+            ReportSection(
+                35,
+                "disputes",
+                _("Disputes and mediation"),
+                "disputes/_command_section.html",
+                sections.command_section,
+                sections.section_rows,
+            )
         )
         register_audit_actions(
             {

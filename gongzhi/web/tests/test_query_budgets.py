@@ -249,7 +249,7 @@ BUDGETS = [
         "/api/v1/command/monthly?unit={community}&month={month}",
         "op_sub",
         "grids",
-        47,  # 4 of them the inspections' section, 10 care's (core.manifest.ReportSection)
+        53,  # the sections (core.manifest.ReportSection): inspections 4, care 10, disputes 6
     ),
     Budget(
         "api/v1/campaigns/hotspots",
@@ -306,8 +306,8 @@ BUDGETS = [
     Budget("cases/kpis/", "/cases/kpis/?unit={community}", "op_sub", "grids", 15),
     Budget("cases/<id:case_id>/", "/cases/{case}/", "op_sub", "timeline", 11),
     # The sections (core.manifest.ReportSection): 5 inspections' (the unit, notices,
-    # re-inspections, hazards, campaigns), 10 care's (its figures' GROUP BYs)
-    Budget("command/", "/command/?unit={community}", "op_sub", "grids", 55),
+    # re-inspections, hazards, campaigns), 10 care's (its figures' GROUP BYs), 6 disputes'
+    Budget("command/", "/command/?unit={community}", "op_sub", "grids", 61),
     Budget(
         "command/cases/",
         "/command/cases/?unit={sub}&start={first}&end={today}",
@@ -322,7 +322,7 @@ BUDGETS = [
         "/command/monthly/?unit={community}&month={month}",
         "op_sub",
         "grids",
-        49,
+        55,
     ),
     Budget("command/hotspots/", "/command/hotspots/?unit={sub}", "op_sub", "same_cases", 17),
     Budget("campaigns/", "/campaigns/", "op_sub", "campaigns", 7),
