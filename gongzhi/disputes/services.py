@@ -238,7 +238,54 @@ def dispute_register(
         via=CHANNEL_OF[source],
         idempotency_key=idempotency_key,
         fingerprint=fingerprint,
+        also=lambda case: escalate_by_risk(case, risk, dispute_type.name),
     )
+
+
+# Who is told of a dispute by its risk (the levels of Risk): 较大 — the subdistrict's
+# operators and leaders, who follow it; 重大 — they lead it, and the district's are told.
+RISK_TOLD = {
+    Risk.SERIOUS: (Level.SUBDISTRICT,),
+    Risk.MAJOR: (Level.SUBDISTRICT, Level.DISTRICT),
+}
+
+
+def escalate_by_risk(case: Case, risk: str, type_name: str) -> int:
+    """In the registration's transaction: tell the levels above the dispute of a serious
+    or major one — its type, place and risk, never a party or the account. Operators get
+    the dispute's page; leaders (figures only) the inbox line."""
+    from gongzhi.cases.recipients import users_at
+    from gongzhi.core.roles import CODE_LENGTH, Role
+    from gongzhi.notifications.services import notify
+
+    levels = RISK_TOLD.get(risk)
+    if not levels:
+        return 0
+    codes = [case.org_code[: CODE_LENGTH[level]] for level in levels]
+    place = OrgUnit.objects.filter(code=case.org_code).values_list("name", flat=True).first()
+    title = _("%(risk)s dispute registered: %(type)s (%(place)s)") % {
+        "risk": Risk(risk).label,
+        "type": type_name,
+        "place": place or case.org_code,
+    }
+    told = 0
+    for roles, link in (
+        ([Role.OPERATOR], f"/disputes/{case.pk}/"),
+        ([Role.LEADER], ""),
+    ):
+        told += notify(
+            recipients=users_at(codes, roles),
+            kind="disputes.risk",
+            title=title,
+            body=_("Case %(number)s, registered %(at)s.")
+            % {
+                "number": case.number,
+                "at": timezone.localtime(case.reported_at).strftime("%Y-%m-%d %H:%M"),
+            },
+            link=link,
+            dedupe_key=f"disputes.risk:{case.pk}",
+        )
+    return told
 
 
 def _report_grid(actor, grid_id, errors):
