@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("gongzhi.command.urls")),
     path("", include("gongzhi.campaigns.urls")),
     path("", include("gongzhi.inspections.urls")),
+    path("", include("gongzhi.points.urls")),
     path("", include("gongzhi.hotline.urls")),
     path("", include("gongzhi.selfservice.urls")),
     path("", include("gongzhi.web.urls")),

@@ -10,11 +10,34 @@ class PointsConfig(AppConfig):
     verbose_name = _("Green points")
 
     def ready(self):
-        from gongzhi.core.manifest import register_audit_actions
+        from gongzhi.core.manifest import (
+            ReportSection,
+            register_api_router,
+            register_audit_actions,
+            register_demo_step,
+            register_report_section,
+            register_workbench_panel,
+        )
         from gongzhi.core.roles import grant_permissions
-        from gongzhi.points import perms
+        from gongzhi.points import demo, perms, sections, selectors
+        from gongzhi.points.api import router
 
         grant_permissions(perms.GRANTS)
+        register_api_router("points", router)
+        register_report_section(
+            ReportSection(
+                40,
+                "points",
+                _("Green points"),
+                "points/_command_section.html",
+                sections.command_section,
+                sections.section_rows,
+            )
+        )
+        register_workbench_panel(
+            30, "points", _("Green points"), "points/_workbench.html", selectors.workbench
+        )
+        register_demo_step(60, "points", demo.run)
         register_audit_actions(
             {
                 "points.award": _("Points awarded"),

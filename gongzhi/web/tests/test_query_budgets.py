@@ -219,7 +219,7 @@ BUDGETS = [
         "/api/v1/command/monthly?unit={community}&month={month}",
         "op_sub",
         "grids",
-        37,  # 4 of them the inspections' section (core.manifest.ReportSection)
+        41,  # 4 of them the inspections' section (core.manifest.ReportSection), 4 the points'
     ),
     Budget(
         "api/v1/campaigns/hotspots",
@@ -243,7 +243,8 @@ BUDGETS = [
         r"open311/v2/^services\.(?P<fmt>[^/.]+)$", "/open311/v2/services.json", "", "categories", 2
     ),
     # -- pages ---------------------------------------------------------------------------
-    Budget("", "/", "op_sub", "grids", 20, page=8),
+    # 2 of them the points' workbench panel: awards to approve, gifts to hand over
+    Budget("", "/", "op_sub", "grids", 22, page=8),
     Budget("area/map/", "/area/map/", "op_sub", "grids", 6),
     Budget("area/units/<id:unit_id>/", "/area/units/{grid_a_id}/", "op_sub", "positions", 10),
     Budget(
@@ -275,8 +276,9 @@ BUDGETS = [
     Budget("cases/extensions/", "/cases/extensions/", "op_sub", "extension_requests", 5),
     Budget("cases/kpis/", "/cases/kpis/?unit={community}", "op_sub", "grids", 15),
     Budget("cases/<id:case_id>/", "/cases/{case}/", "op_sub", "timeline", 11),
-    # 5 of them the inspections' section: the unit, notices, re-inspections, hazards, campaigns
-    Budget("command/", "/command/?unit={community}", "op_sub", "grids", 45),
+    # 5 of them the inspections' section: the unit, notices, re-inspections, hazards, campaigns;
+    # 4 the points' section: movements by kind, outstanding, top earners, merchants
+    Budget("command/", "/command/?unit={community}", "op_sub", "grids", 49),
     Budget(
         "command/cases/",
         "/command/cases/?unit={sub}&start={first}&end={today}",
@@ -291,13 +293,45 @@ BUDGETS = [
         "/command/monthly/?unit={community}&month={month}",
         "op_sub",
         "grids",
-        39,
+        43,
     ),
     Budget("command/hotspots/", "/command/hotspots/?unit={sub}", "op_sub", "same_cases", 17),
     Budget("campaigns/", "/campaigns/", "op_sub", "campaigns", 7),
     Budget("campaigns/<id:campaign_id>/", "/campaigns/{campaign}/", "op_sub", "campaign_cases", 9),
     Budget("hotline/dead-letters/", "/hotline/dead-letters/", "admin", "hotline_dead_letters", 5),
     Budget("my/reports/", "/my/reports/", "phone", "resident_reports", 2),
+    # -- points ----------------------------------------------------------------------------
+    Budget(
+        "api/v1/points/banks/<bank_id>/balances",
+        "/api/v1/points/banks/{points_bank}/balances",
+        "community_worker",
+        "points_balances",
+        5,
+    ),
+    Budget(
+        "api/v1/points/accounts/<account_id>/movements",
+        "/api/v1/points/accounts/{points_account}/movements",
+        "community_worker",
+        "points_movements",
+        5,
+    ),
+    Budget("points/", "/points/", "community_worker", "points_balances", 6),
+    Budget(
+        "points/accounts/<id:account_id>/",
+        "/points/accounts/{points_account}/",
+        "community_worker",
+        "points_movements",
+        7,
+    ),
+    Budget(
+        "points/accounts/<id:account_id>/print/",
+        "/points/accounts/{points_account}/print/",
+        "community_worker",
+        "points_movements",
+        6,
+    ),
+    Budget("my/points/", "/my/points/", "phone", "points_movements", 4),
+    Budget("my/points/print/", "/my/points/print/", "phone", "points_movements", 3),
     Budget("my/buildings/", "/my/buildings/?community={community_id}", "", "buildings", 2),
     # -- Django's admin: the change lists -------------------------------------------------
     Budget("admin/orgs/orgunit/", "/admin/orgs/orgunit/", "superuser", "grids", 7),
@@ -352,6 +386,20 @@ BUDGETS = [
 ]
 
 NOT_A_LIST = {
+    # points
+    "api/v1/points/banks": "the banks of the caller's communities: one query, at most 200",
+    "api/v1/points/banks/<bank_id>/rules": "at most one rule a kind of event (six)",
+    "api/v1/points/banks/<bank_id>/rewards": "a community's catalogue: one query",
+    "api/v1/points/accounts/<account_id>": "one account",
+    "api/v1/points/figures": "aggregates of a unit and period (four GROUP BY queries)",
+    "api/v1/points/honour-board": "the top ten earners (the figures' aggregates)",
+    "points/pending/": "two queues of at most 200 rows, each one query (select_related)",
+    "points/banks/<id:bank_id>/": "a community's rules (six), catalogue and merchants",
+    "points/report/": "aggregates of a unit and period, as its API",
+    "points/report.xlsx": "a workbook of the figures",
+    "points/merchant/": "a merchant's month statement: one query (select_related)",
+    "points/merchant/redeem/": "one scanned code",
+    "my/points/rewards/": "a community's catalogue: one query",
     # inspections
     "api/v1/inspections/tasks/<task_id>": "one task and its checklist",
     "inspections/tasks/<id:task_id>/": "one task and its checklist form",
