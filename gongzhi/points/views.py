@@ -242,7 +242,13 @@ def bank_page(request, bank_id):
 
 
 def _report_args(request):
-    start, end = parse_period(request.GET.get("start"), request.GET.get("end"))
+    """The unit (the user's first bank's community by default) and the period (this month
+    to today by default)."""
+    today = timezone.localdate()
+    start, end = parse_period(
+        request.GET.get("start") or today.replace(day=1).isoformat(),
+        request.GET.get("end") or today.isoformat(),
+    )
     code = (request.GET.get("unit") or "")[:24]
     banks = list(selectors.banks_visible_to(request.user)[:50])
     if not code and banks:
@@ -257,11 +263,6 @@ def _report_args(request):
 @require_GET
 def report(request):
     _viewer(request.user)
-    if not request.GET.get("start"):
-        today = timezone.localdate()
-        request.GET = request.GET.copy()
-        request.GET.setdefault("start", today.replace(day=1).isoformat())
-        request.GET.setdefault("end", today.isoformat())
     unit, start, end, banks = _report_args(request)
     figures = selectors.figures(unit.code, start, end)
     return render(request, "points/report.html", {"unit": unit, "f": figures, "banks": banks})
