@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core.errors import Conflict, Invalid
-from gongzhi.points.models import Account, AccountKind, Bank, Movement, Transfer
+from gongzhi.points.models import KEPT_KINDS, Account, Bank, Movement, Transfer
 
 
 class InsufficientPoints(Conflict):
@@ -46,8 +46,10 @@ def post(
 ) -> Posted:
     """One transfer of `legs` (account, signed amount), which sum to zero. Idempotent on
     (source, key): a second post of the same event returns the first transfer and moves
-    nothing. Refuses (InsufficientPoints, nothing written) if any account but the issuer
-    would go below zero. Must run inside transaction.atomic()."""
+    nothing. Locks the accounts that keep a balance (residents, merchants) in id order and
+    refuses (InsufficientPoints, nothing written) if one would go below zero; the issuer
+    and the stock are neither locked nor updated (their balance is their movements').
+    Must run inside transaction.atomic()."""
     if len(legs) < 2 or sum(a for _, a in legs) != 0 or any(a == 0 for _, a in legs):
         raise Invalid(_("A transfer needs two or more non-zero movements summing to zero."))
     if not source or not key or len(source) > 40 or len(key) > 100:
@@ -55,19 +57,21 @@ def post(
     done = Transfer.objects.filter(source=source, key=key).first()
     if done is not None:
         return Posted(done, False)
-    locked = lock_accounts(a.pk for a, _ in legs)
+    locked = lock_accounts(a.pk for a, _ in legs if a.keeps_balance)
     delta: dict[int, int] = {}
     for account, amount in legs:
-        delta[account.pk] = delta.get(account.pk, 0) + amount
+        if account.keeps_balance:
+            delta[account.pk] = delta.get(account.pk, 0) + amount
     for pk, change in delta.items():
         account = locked[pk]
-        if account.kind != AccountKind.ISSUER and account.balance + change < 0:
+        if account.balance + change < 0:
             raise InsufficientPoints(
                 _("Not enough points: the balance is %(balance)d, %(need)d are needed.")
                 % {"balance": account.balance, "need": -change},
                 details={"balance": account.balance, "needed": -change},
             )
     now = timezone.now()
+    month = timezone.localdate(now).replace(day=1)
     try:
         with transaction.atomic():
             transfer = Transfer.objects.create(
@@ -83,7 +87,7 @@ def post(
         return Posted(done, False)
     Movement.objects.bulk_create(
         [
-            Movement(transfer=transfer, account_id=a.pk, amount=amount, created_at=now)
+            Movement(transfer=transfer, account_id=a.pk, amount=amount, created_at=now, month=month)
             for a, amount in legs
         ]
     )
@@ -92,13 +96,22 @@ def post(
         account.balance += change
         Account.objects.filter(pk=pk).update(balance=account.balance)
     for a, _amount in legs:  # the callers' instances read the new balance
-        a.balance = locked[a.pk].balance
+        if a.pk in locked:
+            a.balance = locked[a.pk].balance
     return Posted(transfer, True)
 
 
+def balance(account: Account) -> int:
+    """The account's balance: kept on the row (residents, merchants), or the sum of its
+    movements (the issuer, the stock)."""
+    if account.keeps_balance:
+        return Account.objects.values_list("balance", flat=True).get(pk=account.pk)
+    return Movement.objects.filter(account=account).aggregate(s=Sum("amount"))["s"] or 0
+
+
 def reconcile() -> dict:
-    """Every account's kept balance against the sum of its movements, and the sum of all
-    movements (zero in a double-entry ledger). Reads only."""
+    """Every kept balance (residents', merchants') against the sum of the account's
+    movements, and the sum of all movements (zero in a double-entry ledger). Reads only."""
     sums = dict(
         Movement.objects.values("account_id")
         .annotate(s=Sum("amount"))
@@ -106,8 +119,11 @@ def reconcile() -> dict:
         .values_list("account_id", "s")
     )
     mismatches = []
-    for pk, balance in Account.objects.values_list("pk", "balance").iterator(chunk_size=5000):
-        if balance != sums.get(pk, 0):
-            mismatches.append({"account": pk, "balance": balance, "movements": sums.get(pk, 0)})
+    kept = Account.objects.filter(kind__in=KEPT_KINDS).values_list("pk", "balance")
+    for pk, kept_balance in kept.iterator(chunk_size=5000):
+        if kept_balance != sums.get(pk, 0):
+            mismatches.append(
+                {"account": pk, "balance": kept_balance, "movements": sums.get(pk, 0)}
+            )
     total = Movement.objects.aggregate(s=Sum("amount"))["s"] or 0
     return {"accounts": len(sums), "mismatches": mismatches, "total": total}

@@ -12,8 +12,13 @@ never updated or deleted: not by the ORM (save/delete/update raise), not in the 
 (read-only), not by SQL (database triggers, migration 0002). A correction is a reversal
 transfer naming the original (`reverses`, unique: one reversal an original).
 
-The issuer account is the only one whose balance goes below zero: it is minus the points
-in circulation. A check constraint holds every other balance at zero or more.
+Balances are kept (the `balance` column, under the row's lock) on the accounts that hold
+points for someone: residents and merchants. The community's own accounts — the issuer
+(minus the points in circulation) and the rewards stock — take part in every award and
+every gift, so locking and updating their row would queue the whole community's awards
+and redemptions behind one another through each COMMIT; their balance is the sum of their
+movements (`ledger.balance()`), and their column stays 0. A check constraint holds every
+kept balance at zero or more.
 """
 
 from django.conf import settings
@@ -93,7 +98,8 @@ class Account(models.Model):
         "points.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="account"
     )
     name = models.CharField(_("name"), max_length=100)
-    # Kept by ledger.post() under this row's lock; reconciled nightly with the movements.
+    # Residents' and merchants': kept by ledger.post() under this row's lock, reconciled
+    # nightly with the movements. The issuer's and the stock's: 0 (see the module).
     balance = models.BigIntegerField(_("balance"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -115,6 +121,13 @@ class Account(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def keeps_balance(self) -> bool:
+        return self.kind in KEPT_KINDS
+
+
+KEPT_KINDS = (AccountKind.RESIDENT, AccountKind.MERCHANT)
 
 
 class TransferKind(models.TextChoices):
@@ -163,8 +176,10 @@ class Movement(AppendOnly):
     transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="movements")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="movements")
     amount = models.BigIntegerField(_("points"))
-    # The transfer's time, kept here so a passbook is one index range.
+    # The transfer's time, kept here so a passbook is one index range; its local month
+    # (the first day), so the passbook's monthly totals are a plain GROUP BY.
     created_at = models.DateTimeField(_("time"))
+    month = models.DateField(_("month"))
 
     class Meta:
         verbose_name = _("points movement")

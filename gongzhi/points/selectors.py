@@ -10,7 +10,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from gongzhi.core.dates import period_bounds
@@ -109,10 +108,10 @@ def passbook_page(account: Account, *, cursor: str | None = None, limit: int = P
 
 
 def monthly_totals(account: Account, months: int = 12) -> list[dict]:
-    """Earned and spent per month, the latest `months` months with movements."""
+    """Earned and spent in each of the latest `months` months with movements, the latest
+    first (one GROUP BY over the stored local month of each movement)."""
     rows = (
         Movement.objects.filter(account=account)
-        .annotate(month=TruncMonth("created_at"))
         .values("month")
         .annotate(
             earned=Sum("amount", filter=Q(amount__gt=0)),
