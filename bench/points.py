@@ -20,7 +20,7 @@ resident has 10,000 movements.
   ORDER BY balance DESC LIMIT 51; target ≤ 2 ×;
 - figures: the command center's section for the last month (selectors.figures), timed;
 - reconcile: the nightly reconciliation over the whole ledger, timed; 0 mismatches;
-- redemptions (PostgreSQL): 4 processes × 4 threads redeem gifts from the stock
+- redemptions (PostgreSQL): 4 processes × 4 threads redeem 40 gifts from the stock
   (services.redemption_reserve) for --seconds; redemptions a second; then every
   redemption has exactly one transfer of two movements, no balance went below zero and
   the reconciliation finds 0 mismatches.
@@ -278,7 +278,7 @@ def run(db: str, movements: int, residents: int, seconds: float, repeat: int = 2
             "transfers": Transfer.objects.filter(kind="redemption").count(),
             "movements": Movement.objects.filter(transfer__kind="redemption").count(),
             "negative_balances": Account.objects.filter(balance__lt=0).exclude(kind=AccountKind.ISSUER).count(),
-            "stock_given": 10_000_000 - sum(Reward.objects.values_list("stock", flat=True)),
+            "stock_given": 40_000_000 - sum(Reward.objects.values_list("stock", flat=True)),
         }  # fmt: skip
     del transaction, services
     return out
@@ -296,7 +296,7 @@ def _redemptions(bank, worker, seconds: float) -> dict:
 
     gifts = [
         services.reward_save(actor=worker, org_code=COMMUNITY, title=f"礼品{i}", price=20, stock=1_000_000).pk
-        for i in range(10)
+        for i in range(40)
     ]  # fmt: skip
     accounts = list(
         Account.objects.filter(bank=bank, kind=AccountKind.RESIDENT)
