@@ -44,6 +44,34 @@ def setup_django(db: str, label: str) -> None:
     django.setup()
 
 
+def setup_private(db: str, pg_name: str, prefix: str) -> None:
+    """Django on a private, empty, migrated database: SQLite in a temporary folder, or
+    PostgreSQL `pg_name`, dropped and made again."""
+    import tempfile
+
+    if db == "sqlite":
+        folder = tempfile.mkdtemp(prefix=prefix)
+        os.environ["DATABASE_URL"] = f"sqlite:///{folder}/gongzhi.sqlite3"
+        os.environ["GONGZHI_VAR_DIR"] = folder
+    else:
+        import psycopg
+
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {pg_name}")
+            conn.execute(f"CREATE DATABASE {pg_name}")
+        os.environ["DATABASE_URL"] = f"{PG_SERVER}/{pg_name}"
+        os.environ["GONGZHI_VAR_DIR"] = tempfile.mkdtemp(prefix=prefix)
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongzhi.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
 def timed(fn, repeat: int, warm: int = 2) -> dict:
     """Seconds: median, p95 and best of `repeat` calls after `warm` unmeasured ones."""
     for _ in range(warm):

@@ -30,16 +30,14 @@ Importable: run(db, ...) returns the measurements; main() prints them.
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from common import PG_SERVER, machine, timed  # noqa: E402
+from common import machine, setup_private, timed  # noqa: E402
 
 PG_NAME = "gongzhi_bench_points"
 COMMUNITY = "990101001001"
@@ -48,27 +46,7 @@ PROCESSES, THREADS = 4, 4
 
 
 def _setup(db: str) -> None:
-    if db == "sqlite":
-        folder = tempfile.mkdtemp(prefix="gongzhi-bench-points-")
-        os.environ["DATABASE_URL"] = f"sqlite:///{folder}/gongzhi.sqlite3"
-        os.environ["GONGZHI_VAR_DIR"] = folder
-    else:
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME}")
-            conn.execute(f"CREATE DATABASE {PG_NAME}")
-        os.environ["DATABASE_URL"] = f"{PG_SERVER}/{PG_NAME}"
-        os.environ["GONGZHI_VAR_DIR"] = tempfile.mkdtemp(prefix="gongzhi-bench-points-")
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongzhi.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    setup_private(db, PG_NAME, "gongzhi-bench-points-")
 
 
 def _world(residents: int):

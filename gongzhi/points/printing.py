@@ -1,6 +1,7 @@
-"""The QR of a resident's one-time redemption code (an SVG, as the notices' QR) and the
-workbook of the figures (core.xlsx: text stays text)."""
+"""The QR of a resident's one-time redemption code (an SVG, as the notices' QR), the
+printed passbook's context and the workbook of the figures (core.xlsx: text stays text)."""
 
+import base64
 import io
 
 from reportlab.graphics import renderSVG
@@ -16,6 +17,22 @@ def qr_svg(text: str, size: float = 220) -> str:
     drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
     drawing.add(widget)
     return renderSVG.drawToString(drawing)
+
+
+def qr_data_uri(text: str) -> str:
+    """The QR as a data: image (CSP allows img-src data:), for a code that must not be
+    kept on the server to be served again."""
+    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(text).encode()).decode()
+
+
+def passbook_print_context(account, rows, *, back: str, printed_at) -> dict:
+    """The printed passbook's context (points/passbook_print.html): the rows oldest first."""
+    return {
+        "account": account,
+        "rows": list(reversed(rows)),
+        "printed_at": printed_at,
+        "back": back,
+    }
 
 
 def workbook(sheets) -> bytes:

@@ -351,6 +351,16 @@ def pending_decide(*, actor, pending_id: int, approve: bool) -> PendingAward:
         return pending
 
 
+def _post_reversal(original: Transfer, *, actor, reason: str) -> ledger.Posted:
+    """The opposite movements of `original`, naming it (once: source "reversal", key its
+    id). Caller is in a transaction."""
+    legs = [(m.account, -m.amount) for m in original.movements.select_related("account")]
+    return ledger.post(
+        bank=original.bank, kind=TransferKind.REVERSAL, source="reversal",
+        key=str(original.pk), legs=legs, reason=reason, actor=actor, reverses=original,
+    )  # fmt: skip
+
+
 def transfer_reverse(*, actor, transfer_id: int, reason: str) -> Transfer:
     """A correction: a new transfer of the opposite movements, naming the original. Once
     an original; refused when it would take an account below zero (spent meanwhile)."""
@@ -369,12 +379,7 @@ def transfer_reverse(*, actor, transfer_id: int, reason: str) -> Transfer:
             )
         if Transfer.objects.filter(reverses=original).exists():
             raise Conflict(_("This transfer has been reversed already."), code="reversed")
-        legs = [(m.account, -m.amount) for m in original.movements.select_related("account")]
-        posted = ledger.post(
-            bank=original.bank, kind=TransferKind.REVERSAL, source="reversal",
-            key=str(original.pk), legs=legs, reason=reason.strip(), actor=actor,
-            reverses=original,
-        )  # fmt: skip
+        posted = _post_reversal(original, actor=actor, reason=reason.strip())
         audit_record(actor=actor, action="points.reverse", obj=posted.transfer,
                      changes={"reverses": original.pk})  # fmt: skip
         return posted.transfer
@@ -581,13 +586,7 @@ def redemption_cancel(*, actor, redemption_id: int, reason: str) -> Redemption:
         if redemption.state != RedemptionState.RESERVED:
             raise Conflict(_("This redemption is not waiting to be handed over."), code="state")
         reward = Reward.objects.select_for_update().get(pk=redemption.reward_id)
-        original = redemption.transfer
-        legs = [(m.account, -m.amount) for m in original.movements.select_related("account")]
-        ledger.post(
-            bank=redemption.account.bank, kind=TransferKind.REVERSAL, source="reversal",
-            key=str(original.pk), legs=legs, reason=reason.strip(), actor=actor,
-            reverses=original,
-        )  # fmt: skip
+        _post_reversal(redemption.transfer, actor=actor, reason=reason.strip())
         reward.stock += 1
         reward.save(update_fields=["stock"])
         redemption.state = RedemptionState.CANCELLED

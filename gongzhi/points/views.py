@@ -7,8 +7,6 @@ service, which checks permission. A refusal comes back on the page with its mess
 status. The residents' own pages (/my/points/) are in selfservice.
 """
 
-import base64
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -97,15 +95,11 @@ def account_page(request, account_id):
 def account_print(request, account_id):
     account = selectors.account_for(request.user, account_id)
     rows, _next = selectors.passbook_page(account, limit=200)
+    back = reverse("points_account", args=[account.pk])
     return render(
         request,
         "points/passbook_print.html",
-        {
-            "account": account,
-            "rows": list(reversed(rows)),
-            "printed_at": timezone.now(),
-            "back": reverse("points_account", args=[account.pk]),
-        },
+        printing.passbook_print_context(account, rows, back=back, printed_at=timezone.now()),
     )
 
 
@@ -333,11 +327,3 @@ def merchant_redeem(request):
         request, lambda: services.token_for_merchant(actor=request.user, token=token)
     )
     return render(request, "points/merchant_redeem.html", {"row": row, "t": token}, status=status)
-
-
-def qr_data_uri(url: str) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(printing.qr_svg(url).encode()).decode()
-
-
-def redeem_url(request, token: str) -> str:
-    return request.build_absolute_uri(reverse("points_merchant_redeem")) + f"?t={token}"

@@ -7,8 +7,6 @@ The passbooks shown are those of the residents registered with the verified numb
 household may share one); an account id in the address must be one of them, else 404.
 Reads and writes go through points.selectors and points.services."""
 
-import base64
-
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -70,15 +68,11 @@ def passbook_print(request):
     if account is None:
         raise NotFound(_("Not found."))
     rows, _next = selectors.passbook_page(account, limit=200)
+    back = f"{reverse('my_points')}?account={account.pk}"
     return render(
         request,
         "points/passbook_print.html",
-        {
-            "account": account,
-            "rows": list(reversed(rows)),
-            "printed_at": timezone.now(),
-            "back": f"{reverse('my_points')}?account={account.pk}",
-        },
+        printing.passbook_print_context(account, rows, back=back, printed_at=timezone.now()),
     )
 
 
@@ -99,11 +93,7 @@ def rewards(request):
             if request.POST.get("how") == "qr":
                 token, row = points.token_issue(account=account, reward_id=reward_id)
                 url = request.build_absolute_uri(reverse("points_merchant_redeem")) + f"?t={token}"
-                svg = printing.qr_svg(url)
-                context.update(
-                    qr="data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
-                    token=token, token_row=row,
-                )  # fmt: skip
+                context.update(qr=printing.qr_data_uri(url), token=token, token_row=row)
                 return _page(request, "points_qr.html", context)
             redemption = points.redemption_reserve(
                 account=account,
