@@ -135,12 +135,12 @@ def _ledger(db: str, bank, movements: int) -> float:
             f"SELECT g, {bank.pk}, 'award', 'bench', CAST(g AS TEXT), '志愿服务', {at} FROM {series}"
         )
         c.execute(
-            "INSERT INTO points_movement (transfer_id, account_id, amount, created_at, month) "
-            f"SELECT g, {issuer}, -(1 + g {mod} 9), {at}, {month} FROM {series}"
+            "INSERT INTO points_movement (transfer_id, account_id, amount, created_at, kind, month) "
+            f"SELECT g, {issuer}, -(1 + g {mod} 9), {at}, 'award', {month} FROM {series}"
         )
         c.execute(
-            "INSERT INTO points_movement (transfer_id, account_id, amount, created_at, month) "
-            f"SELECT g, {who}, 1 + g {mod} 9, {at}, {month} FROM {series}"
+            "INSERT INTO points_movement (transfer_id, account_id, amount, created_at, kind, month) "
+            f"SELECT g, {who}, 1 + g {mod} 9, {at}, 'award', {month} FROM {series}"
         )
         for _name, sql in indexes:
             c.execute(sql)
@@ -187,7 +187,7 @@ def run(db: str, movements: int, residents: int, seconds: float, repeat: int = 2
             c.execute("SELECT balance FROM points_account WHERE id = %s", [account.pk])
             c.fetchall()
             c.execute(
-                "SELECT m.id, m.created_at, m.amount, t.reason, t.kind FROM points_movement m "
+                "SELECT m.id, m.created_at, m.amount, m.kind, t.reason FROM points_movement m "
                 "JOIN points_transfer t ON t.id = m.transfer_id WHERE m.account_id = %s "
                 "ORDER BY m.created_at DESC, m.id DESC LIMIT 51",
                 [account.pk],
@@ -254,7 +254,7 @@ def run(db: str, movements: int, residents: int, seconds: float, repeat: int = 2
         out["redemption_check"] = {
             "redemptions": Redemption.objects.count(),
             "transfers": Transfer.objects.filter(kind="redemption").count(),
-            "movements": Movement.objects.filter(transfer__kind="redemption").count(),
+            "movements": Movement.objects.filter(kind="redemption").count(),
             "negative_balances": Account.objects.filter(balance__lt=0).exclude(kind=AccountKind.ISSUER).count(),
             "stock_given": 40_000_000 - sum(Reward.objects.values_list("stock", flat=True)),
         }  # fmt: skip

@@ -87,7 +87,14 @@ def post(
         return Posted(done, False)
     Movement.objects.bulk_create(
         [
-            Movement(transfer=transfer, account_id=a.pk, amount=amount, created_at=now, month=month)
+            Movement(
+                transfer=transfer,
+                account_id=a.pk,
+                amount=amount,
+                created_at=now,
+                kind=kind,
+                month=month,
+            )
             for a, amount in legs
         ]
     )

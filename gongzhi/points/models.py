@@ -176,9 +176,11 @@ class Movement(AppendOnly):
     transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="movements")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="movements")
     amount = models.BigIntegerField(_("points"))
-    # The transfer's time, kept here so a passbook is one index range; its local month
-    # (the first day), so the passbook's monthly totals are a plain GROUP BY.
+    # The transfer's time and kind, kept here so a passbook is one index range and a
+    # period's figures one range of the time index with no join to the transfers; its
+    # local month (the first day), so the passbook's monthly totals are a plain GROUP BY.
     created_at = models.DateTimeField(_("time"))
+    kind = models.CharField(_("kind"), max_length=12, choices=TransferKind.choices)
     month = models.DateField(_("month"))
 
     class Meta:
@@ -187,7 +189,10 @@ class Movement(AppendOnly):
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="points_movement_nonzero")
         ]
-        indexes = [models.Index(fields=["account", "created_at", "id"], name="points_mv_passbook")]
+        indexes = [
+            models.Index(fields=["account", "created_at", "id"], name="points_mv_passbook"),
+            models.Index(fields=["created_at"], name="points_mv_time"),
+        ]
 
     def __str__(self):
         return f"{self.account_id} {self.amount:+d}"

@@ -83,7 +83,7 @@ def passbook_page(account: Account, *, cursor: str | None = None, limit: int = P
     The balance of the page's first row is the kept balance less what came after it (one
     sum over the newer rows of the account's index; none on the first page)."""
     qs = Movement.objects.filter(account=account).values(
-        "id", "created_at", "amount", "transfer__reason", "transfer__kind"
+        "id", "created_at", "amount", "kind", "transfer__reason"
     )
     rows, next_cursor = keyset_page(qs, ordering=["-created_at", "-id"], cursor=cursor, limit=limit)
     running = account.balance
@@ -100,7 +100,7 @@ def passbook_page(account: Account, *, cursor: str | None = None, limit: int = P
         out.append(
             PassbookRow(
                 r["id"], r["created_at"], r["amount"], running, r["transfer__reason"],
-                r["transfer__kind"], str(labels.get(r["transfer__kind"], "")),
+                r["kind"], str(labels.get(r["kind"], "")),
             )
         )  # fmt: skip
         running -= r["amount"]
@@ -199,7 +199,7 @@ def figures(code: str, start: dt.date, end: dt.date) -> dict:
         kind=AccountKind.RESIDENT, org_code__within=code
     ).aggregate(s=Sum("balance"), n=Count("id", filter=Q(balance__gt=0)))
     top = list(
-        moves.filter(transfer__kind=TransferKind.AWARD)
+        moves.filter(kind=TransferKind.AWARD)
         .values("account_id", "account__name", "account__org_code")
         .annotate(earned=Sum("amount"))
         .order_by("-earned", "account_id")[:TOP]

@@ -145,7 +145,7 @@ def _earned_since(account: Account, kind: str, since: dt.datetime) -> int:
     paid = (
         Movement.objects.filter(
             account=account, amount__gt=0, created_at__gte=since,
-            transfer__kind=TransferKind.AWARD, transfer__rule__kind=kind,
+            kind=TransferKind.AWARD, transfer__rule__kind=kind,
         ).aggregate(s=Sum("amount"))["s"]
         or 0
     )  # fmt: skip

@@ -64,7 +64,7 @@ def test_desk__a_deduction_below_zero_is_refused_with_a_message(bank, people, lo
         {"amount": "6", "reason": "乱扔垃圾", "key": "d1"},
         follow=True,
     )
-    assert "Not enough points" in response.content.decode()
+    assert "绿币不足：余额 5，需要 6。" in response.content.decode()
     account.refresh_from_db()
     assert account.balance == 5
 
@@ -98,7 +98,7 @@ def test_my_points__reserve_a_gift_then_the_desk_hands_it_over(bank, people, log
     client = phone_client("13800000001")
     form = {"account": account.pk, "reward": bank.rice.pk, "how": "reserve", "key": "k1"}
     response = client.post("/my/points/rewards/", form)
-    assert response.status_code == 200 and "Reserved" in response.content.decode()
+    assert response.status_code == 200 and "已预约：大米5斤" in response.content.decode()
     client.post("/my/points/rewards/", form)  # a resend reserves nothing more
     redemption = Redemption.objects.get()
     account.refresh_from_db()
@@ -109,7 +109,7 @@ def test_my_points__reserve_a_gift_then_the_desk_hands_it_over(bank, people, log
     redemption.refresh_from_db()
     assert redemption.state == RedemptionState.HANDED_OVER
     refused = client.post("/my/points/rewards/", {**form, "key": "k2"})
-    assert refused.status_code == 409 and "Not enough points" in refused.content.decode()
+    assert refused.status_code == 409 and "绿币不足" in refused.content.decode()
 
 
 def test_my_points__qr_scanned_and_confirmed_at_the_merchant_once(bank, login):
@@ -123,15 +123,15 @@ def test_my_points__qr_scanned_and_confirmed_at_the_merchant_once(bank, login):
     token = re.search(r"<code>([\w-]+)</code>", text).group(1)
     baker = login(bank.baker_staff)
     refused = baker.get(f"/points/merchant/redeem/?t={token}")
-    assert refused.status_code == 403 and "another merchant" in refused.content.decode()
+    assert refused.status_code == 403 and "该服务属于其他商户" in refused.content.decode()
     barber = login(bank.barber_staff)
     preview = barber.get(f"/points/merchant/redeem/?t={token}")
     assert preview.status_code == 200 and "理发一次" in preview.content.decode()
     assert "王秀英" not in preview.content.decode()  # the name masked
     done = barber.post("/points/merchant/redeem/", {"t": token})
-    assert done.status_code == 200 and "Redeemed" in done.content.decode()
+    assert done.status_code == 200 and "已兑换" in done.content.decode()
     again = barber.post("/points/merchant/redeem/", {"t": token})
-    assert again.status_code == 409 and "used already" in again.content.decode()
+    assert again.status_code == 409 and "该兑换码已使用过" in again.content.decode()
     account.refresh_from_db()
     assert account.balance == 30
     statement = barber.get("/points/merchant/").content.decode()
