@@ -6,6 +6,7 @@ import re
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
 from gongzhi.core.models import AuditLog
 from gongzhi.points import services
@@ -182,3 +183,19 @@ def test_report__figures_and_xlsx(bank, people, login):
     book = client.get(f"/points/report.xlsx?unit={bank.bank.org_code}")
     assert book.status_code == 200 and book.content[:2] == b"PK"
     assert login(people.gw_b).get("/points/report/?unit=990101").status_code == 404
+
+
+def test_command_center__the_points_section_and_the_workbench_panel(bank, people, login):
+    give(bank, bank.wang, 60)
+    account = Account.objects.get(resident=bank.wang)
+    services.redemption_reserve(account=account, reward_id=bank.rice.pk, key="r")
+    client = login(people.op_sub)
+    page = client.get(f"/command/?unit={bank.bank.org_code}").content.decode()
+    assert "光荣榜" in page and "王秀英 · 60" in page
+    monthly = client.get(
+        f"/api/v1/command/monthly?unit={bank.bank.org_code}&month={timezone.localdate():%Y-%m}"
+    ).json()
+    text = str(monthly)
+    assert "'issued'" in text and "'outstanding'" in text
+    home = login(people.community_worker).get("/").content.decode()
+    assert "待领取礼品" in home
