@@ -5,7 +5,10 @@ PointsConfig.ready(); the api app assembles it with the others).
     GET  /banks/{id}/balances                 residents' balances, highest first (keyset)
     GET  /banks/{id}/rules                    the earning rules
     POST /banks/{id}/rules                    save the rule of one kind of event (points.manage)
+    POST /banks/{id}/settings                 expiry in months, or none (points.manage)
     GET  /banks/{id}/rewards                  the catalogue
+    POST /banks/{id}/rewards                  add a gift or a merchant's offer (points.manage)
+    POST /banks/{id}/merchants                a partner merchant, its agreement and staff
     GET  /accounts/{id}                       a resident's account and balance
     GET  /accounts/{id}/movements             the passbook, newest first, with balances
     POST /accounts/{id}/awards                award at the counter (points.award; `key`: once)
@@ -23,8 +26,9 @@ out_of_stock / reversed.
 import datetime as dt
 
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
+from gongzhi.accounts.models import User
 from gongzhi.core.dates import parse_period
 from gongzhi.core.errors import NotFound
 from gongzhi.core.http.schemas import ErrorOut
@@ -94,6 +98,51 @@ def rule_save(request, bank_id: Id, payload: EarningRuleIO):
     return services.rule_save(actor=request.auth, org_code=bank.org_code, **payload.dict())
 
 
+class BankSettingsIn(Schema):
+    expiry_months: int | None = Field(None, ge=1, le=120)
+
+
+@router.post("/banks/{bank_id}/settings", response={200: PointsBankOut, **ERRORS})
+def bank_settings(request, bank_id: Id, payload: BankSettingsIn):
+    """Optional expiry: points expire this many months after they were earned, oldest
+    first (a daily job posts the expiry; nothing is rewritten); none: never."""
+    bank = selectors.bank_for(request.auth, bank_id)
+    return services.bank_settings_save(
+        actor=request.auth, org_code=bank.org_code, expiry_months=payload.expiry_months
+    )
+
+
+class MerchantIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    address: Text[200] = ""
+    agreement_from: dt.date
+    agreement_until: dt.date
+    staff_ids: list[Id] = Field(default_factory=list, max_length=20)
+
+
+class MerchantOut(Schema):
+    id: int
+    name: str
+    address: str
+    agreement_from: dt.date
+    agreement_until: dt.date
+    is_active: bool
+
+
+@router.post("/banks/{bank_id}/merchants", response={201: MerchantOut, **ERRORS})
+def merchant_create(request, bank_id: Id, payload: MerchantIn):
+    """A partner merchant of the 暖心商户联盟: its agreement and the users who serve at its
+    counter (they redeem its own offers only, while the agreement runs)."""
+    bank = selectors.bank_for(request.auth, bank_id)
+    staff = list(User.objects.filter(pk__in=payload.staff_ids, is_active=True))
+    merchant = services.merchant_save(
+        actor=request.auth, org_code=bank.org_code, name=payload.name, address=payload.address,
+        agreement_from=payload.agreement_from, agreement_until=payload.agreement_until,
+        staff=staff,
+    )  # fmt: skip
+    return Status(201, merchant)
+
+
 class RewardOut(Schema):
     id: int
     title: str
@@ -108,6 +157,23 @@ class RewardOut(Schema):
 def reward_list(request, bank_id: Id):
     """The catalogue: gifts from the stock (no merchant) and merchants' offers."""
     return selectors.rewards_of(selectors.bank_for(request.auth, bank_id), active_only=False)
+
+
+class RewardIn(Schema):
+    title: str = Field(..., min_length=1, max_length=100)
+    description: Text[300] = ""
+    price: int = Field(..., ge=1, le=1_000_000)
+    stock: int = Field(..., ge=0, le=1_000_000)
+    merchant_id: Id | None = None
+
+
+@router.post("/banks/{bank_id}/rewards", response={201: RewardOut, **ERRORS})
+def reward_create(request, bank_id: Id, payload: RewardIn):
+    """A gift from the community's stock, or (with `merchant_id`) a merchant's offer."""
+    bank = selectors.bank_for(request.auth, bank_id)
+    return Status(
+        201, services.reward_save(actor=request.auth, org_code=bank.org_code, **payload.dict())
+    )
 
 
 class PointsAccountOut(Schema):

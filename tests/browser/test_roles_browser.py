@@ -19,14 +19,15 @@ pytestmark = pytest.mark.browser
 
 # username -> the data-role of every panel on the workbench, top to bottom, and the
 # title of the first one. Everyone who works on cases sees their case queues first, then
-# (those who may view inspections) the inspection tasks and campaigns.
+# (those who may view inspections) the inspection tasks and campaigns, then (those who
+# may view points) the awards to approve and the gifts to hand over.
 WORKBENCH = {
-    "admin": (["cases", "inspections", "admin", "admin"], "Cases"),
-    "zhihui": (["cases", "inspections", "operator"], "Cases"),
-    "jiedao": (["cases", "inspections", "operator"], "Cases"),
-    "lingdao": (["cases", "inspections", "leader"], "Cases"),
-    "shequ1": (["cases", "inspections", "community_worker"], "Cases"),
-    "wangge01": (["cases", "inspections", "grid_worker"], "Cases"),
+    "admin": (["cases", "inspections", "points", "admin", "admin"], "Cases"),
+    "zhihui": (["cases", "inspections", "points", "operator"], "Cases"),
+    "jiedao": (["cases", "inspections", "points", "operator"], "Cases"),
+    "lingdao": (["cases", "inspections", "points", "leader"], "Cases"),
+    "shequ1": (["cases", "inspections", "points", "community_worker"], "Cases"),
+    "wangge01": (["cases", "inspections", "points", "grid_worker"], "Cases"),
     "loudong": (["cases", "building_head"], "Cases"),
     "chengban1": (["cases", "department_handler"], "Cases"),
     "jumin": (["resident"], "My community"),

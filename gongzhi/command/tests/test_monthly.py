@@ -251,7 +251,7 @@ def test_monthly_report__query_count_does_not_grow_with_cases(
     many, received = count()
     assert received == 30
     assert few == many
-    assert many <= 43, many  # the loop's rollups, the kinds' (CaseRollupCount), the sections
+    assert many <= 47, many  # the loop's rollups, the kinds' (CaseRollupCount), the sections
 
 
 # -- the workbook ------------------------------------------------------------------
@@ -464,7 +464,7 @@ def test_monthly_page__query_count_is_pinned(
     history, people, tree, login, django_assert_max_num_queries
 ):
     client = login(people.op_district)
-    with django_assert_max_num_queries(49):  # 4 for the inspections' section
+    with django_assert_max_num_queries(53):  # 4 for the inspections' section, 4 the points'
         response = client.get(PAGE, {"unit": tree.district.code, "month": "2026-10"})
     assert response.status_code == 200
 

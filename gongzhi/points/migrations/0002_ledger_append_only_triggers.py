@@ -1,6 +1,13 @@
-"""The ledger is append-only in the database too: triggers refuse any UPDATE or DELETE of
-a transfer or a movement, whoever runs the SQL (PostgreSQL and SQLite). TRUNCATE (a test
-database's flush on PostgreSQL) is not a row change and stays possible for the owner."""
+"""The ledger is append-only in the database too: triggers refuse an UPDATE or a DELETE of
+a transfer or a movement, whoever runs the SQL.
+
+- PostgreSQL: UPDATE and DELETE are refused. TRUNCATE (a test database's flush) is not a
+  row change and stays possible for the tables' owner.
+- SQLite: UPDATE is refused. DELETE is not refused by the database: Django empties an
+  SQLite database between transactional tests (and `manage.py flush`) with DELETE FROM,
+  and a trigger has no way to tell that apart. The models refuse it (delete() and the
+  queryset's delete() raise), the admin does not show the ledger, and the foreign keys
+  (PROTECT) keep a transfer with its movements."""
 
 from django.db import migrations
 
@@ -27,7 +34,7 @@ def forwards(apps, schema_editor):
             )
     elif vendor == "sqlite":
         for table in TABLES:
-            for op in ("UPDATE", "DELETE"):
+            for op in ("UPDATE",):
                 schema_editor.execute(
                     f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
                     f"BEGIN SELECT RAISE(ABORT, 'the points ledger is append-only'); END"

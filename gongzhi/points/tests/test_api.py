@@ -98,3 +98,38 @@ def test_api__merchant_redeem_and_figures(bank, people, login):
         .json()
     )
     assert top == [{"account_id": account.pk, "name": "王秀英", "earned": 40}]
+
+
+def test_api__managers_add_merchants_rewards_and_expiry(bank, people, login):
+    cw = login(people.community_worker)
+    made = cw.post(
+        f"/api/v1/points/banks/{bank.bank.pk}/merchants",
+        {"name": "便民修鞋铺", "agreement_from": "2026-01-01", "agreement_until": "2027-12-31",
+         "staff_ids": [bank.baker_staff.pk]},
+        content_type="application/json",
+    )  # fmt: skip
+    assert made.status_code == 201 and made.json()["name"] == "便民修鞋铺"
+    offer = cw.post(
+        f"/api/v1/points/banks/{bank.bank.pk}/rewards",
+        {"title": "修鞋一次", "price": 40, "stock": 10, "merchant_id": made.json()["id"]},
+        content_type="application/json",
+    )
+    assert offer.status_code == 201 and offer.json()["merchant_id"] == made.json()["id"]
+    expiry = cw.post(
+        f"/api/v1/points/banks/{bank.bank.pk}/settings",
+        {"expiry_months": 24},
+        content_type="application/json",
+    )
+    assert expiry.status_code == 200 and expiry.json()["expiry_months"] == 24
+    denied = login(people.gw_a).post(
+        f"/api/v1/points/banks/{bank.bank.pk}/rewards",
+        {"title": "x", "price": 1, "stock": 1},
+        content_type="application/json",
+    )
+    assert denied.status_code == 403
+    bad = cw.post(
+        f"/api/v1/points/banks/{bank.bank.pk}/merchants",
+        {"name": "x", "agreement_from": "2027-01-01", "agreement_until": "2026-01-01"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and "agreement_until" in bad.json()["details"]
