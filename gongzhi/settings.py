@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "gongzhi.registry",
     "gongzhi.imports",
     "gongzhi.notifications",
+    "gongzhi.points",
     "gongzhi.cases",
     "gongzhi.hotline",
     "gongzhi.selfservice",
@@ -260,6 +261,8 @@ OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "")
 SELFSERVICE_CODE_TTL_MINUTES = int(os.environ.get("SELFSERVICE_CODE_TTL_MINUTES", "10"))
 SELFSERVICE_CODE_MAX_ATTEMPTS = int(os.environ.get("SELFSERVICE_CODE_MAX_ATTEMPTS", "5"))
 SELFSERVICE_VERIFIED_MINUTES = int(os.environ.get("SELFSERVICE_VERIFIED_MINUTES", "120"))
+# The points bank: how long a resident's one-time redemption QR is valid.
+POINTS_QR_MINUTES = int(os.environ.get("POINTS_QR_MINUTES", "5"))
 SELFSERVICE_CODE_INTERVAL_SECONDS = int(os.environ.get("SELFSERVICE_CODE_INTERVAL_SECONDS", "60"))
 SELFSERVICE_CODES_PER_PHONE_HOUR = int(os.environ.get("SELFSERVICE_CODES_PER_PHONE_HOUR", "5"))
 SELFSERVICE_REPORTS_PER_PHONE_HOUR = int(os.environ.get("SELFSERVICE_REPORTS_PER_PHONE_HOUR", "10"))

@@ -673,10 +673,30 @@ def wish_fulfil(*, wish_id, photos, actor=None, held: dict | None = None, note: 
             changes={"claim": claim.pk, "photos": len(cleaned), "note": note},
         )  # fmt: skip
         _tell_resident(wish, _("your micro-wish “%(wish)s” has been fulfilled. Please confirm."))
-        # The points of issue 20 (绿币) are earned here, once per fulfilment, when that
-        # app exists: points.award(source=("wish_fulfil", wish.pk), to=claim).
     wish.refresh_from_db()
     return wish
+
+
+def _points_for_the_claimer(wish: Wish, actor):
+    """绿币 for the volunteer who made the wish come true, when the resident confirms it:
+    once a wish (the points bank's source key), to the registry resident with the
+    claimer's verified phone; a partner's claim earns no resident's points, nor does a
+    phone the registry does not know (no passbook to pay into)."""
+    from gongzhi.points.models import RuleKind
+    from gongzhi.points.services import points_award
+
+    claim = wish.claims.filter(state=ClaimState.FULFILLED).order_by("-claimed_at").first()
+    if claim is None or claim.kind != ClaimerKind.RESIDENT or not claim.phone_hash:
+        return None
+    volunteer = (
+        Resident.objects.filter(phone_hash=claim.phone_hash, is_active=True).order_by("pk").first()
+    )
+    if volunteer is None:
+        return None
+    return points_award(
+        source="care.wish", key=str(wish.pk), kind=RuleKind.WISH_FULFILLED,
+        resident=volunteer, actor=actor, note=wish.public_title,  # never the private text
+    )  # fmt: skip
 
 
 def followup_days() -> int:
@@ -705,6 +725,7 @@ def wish_confirm(*, wish_id, actor=None, held: dict | None = None, how: str = ""
         if not done:
             raise Conflict(_("The wish is not awaiting confirmation."), code="wrong_state")
         audit_record(actor=actor, action="care.wish_confirm", obj=wish, changes={"how": how})
+        _points_for_the_claimer(wish, actor)
     wish.refresh_from_db()
     return wish
 

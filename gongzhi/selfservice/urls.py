@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gongzhi.selfservice import views
+from gongzhi.selfservice import points, views
 
 urlpatterns = [
     path("my/", views.home, name="my_home"),
@@ -11,6 +11,9 @@ urlpatterns = [
     path("my/buildings/", views.buildings, name="my_buildings"),
     path("my/grid/", views.my_grid, name="my_grid"),
     path("my/reports/", views.reports, name="my_reports"),
+    path("my/points/", points.passbook, name="my_points"),
+    path("my/points/print/", points.passbook_print, name="my_points_print"),
+    path("my/points/rewards/", points.rewards, name="my_rewards"),
     path("my/reports/<id:case_id>/", views.report_detail, name="my_report_detail"),
     path("my/reports/<id:case_id>/rate/", views.rate, name="my_rate"),
     path("my/reports/<id:case_id>/info/", views.add_info, name="my_add_info"),

@@ -21,14 +21,15 @@ pytestmark = pytest.mark.browser
 # title of the first one. Everyone who works on cases sees their case queues first, then
 # (those who may view inspections) the inspection tasks and campaigns, then (those who
 # register, screen, mediate or see the figures of disputes) disputes and mediation, then
-# (those who visit residents) the visits due.
+# (those who visit residents) the visits due, then (those who may view points) the awards
+# to approve and the gifts to hand over.
 WORKBENCH = {
-    "admin": (["cases", "inspections", "disputes", "care", "admin", "admin"], "Cases"),
-    "zhihui": (["cases", "inspections", "disputes", "operator"], "Cases"),
-    "jiedao": (["cases", "inspections", "disputes", "operator"], "Cases"),
-    "lingdao": (["cases", "inspections", "disputes", "leader"], "Cases"),
-    "shequ1": (["cases", "inspections", "disputes", "care", "community_worker"], "Cases"),
-    "wangge01": (["cases", "inspections", "disputes", "care", "grid_worker"], "Cases"),
+    "admin": (["cases", "inspections", "disputes", "care", "points", "admin", "admin"], "Cases"),
+    "zhihui": (["cases", "inspections", "disputes", "points", "operator"], "Cases"),
+    "jiedao": (["cases", "inspections", "disputes", "points", "operator"], "Cases"),
+    "lingdao": (["cases", "inspections", "disputes", "points", "leader"], "Cases"),
+    "shequ1": (["cases", "inspections", "disputes", "care", "points", "community_worker"], "Cases"),
+    "wangge01": (["cases", "inspections", "disputes", "care", "points", "grid_worker"], "Cases"),
     "loudong": (["cases", "building_head"], "Cases"),
     "chengban1": (["cases", "department_handler"], "Cases"),
     "jumin": (["resident"], "My community"),

@@ -219,3 +219,32 @@ def test_the_resident_does_not_claim_their_own_wish(published):
         claim(published, phone=PHONE_A, name="王秀英")
     assert refused.value.code == "own_wish"
     assert not WishClaim.objects.exists() and Wish.objects.get().state == WishState.PUBLISHED
+
+
+def test_the_volunteer_earns_green_points_when_the_resident_confirms(published, people, tree):
+    """The micro-wish feeds the points bank through its one service: once a wish, to the
+    registry resident with the claimer's phone, on the resident's confirmation; the
+    passbook line names the board title, never the private wish."""
+    from gongzhi.points import services as points
+    from gongzhi.points.models import Movement, RuleKind
+    from gongzhi.registry import pii
+    from gongzhi.registry.models import Resident
+
+    points.rule_save(
+        actor=people.community_worker, org_code=tree.community.code,
+        kind=RuleKind.WISH_FULFILLED, points=20,
+    )  # fmt: skip
+    volunteer = Resident.objects.create(
+        name="刘志愿", grid=tree.grid_a, org_code=tree.grid_a.code, **pii.seal_phone(VOLUNTEER)
+    )
+    claim(published)
+    services.wish_fulfil(held=held(), wish_id=published.pk, photos=[photo()])
+    account = points.account_for_resident(volunteer)
+    assert not Movement.objects.filter(account=account).exists()  # not before confirmation
+    services.wish_confirm(held=held(PHONE_A), wish_id=published.pk)
+    paid = Movement.objects.filter(account=account)
+    assert [m.amount for m in paid] == [20]
+    transfer = paid.get().transfer
+    assert (transfer.source, transfer.key) == ("care.wish", str(published.pk))
+    published.refresh_from_db()
+    assert published.public_title in transfer.reason  # the board title, as the public reads it

@@ -667,3 +667,56 @@ class Scene:
                     month=today.month, is_zero=True,
                 )  # fmt: skip
         return names
+
+    # -- points --------------------------------------------------------------------------
+
+    def _points_rule(self):
+        from gongzhi.points import services as points_services
+        from gongzhi.points.models import RuleKind
+
+        if not hasattr(self.ids, "points_bank"):
+            rule = points_services.rule_save(
+                actor=self.people.community_worker, org_code=self.tree.community.code,
+                kind=RuleKind.CIVILITY, points=5,
+            )  # fmt: skip
+            self.ids.points_bank = rule.bank_id
+        return points_services, RuleKind
+
+    def points_balances(self, count: int) -> list[str]:
+        """Residents of grid A with points in the community's bank; markers: names."""
+        from gongzhi.registry.models import Resident
+
+        points_services, kinds = self._points_rule()
+        names = []
+        for i in self._serials("points_balances", count):
+            names.append(f"绿币居民{i:03d}")
+            resident = Resident.objects.create(
+                grid=self.tree.grid_a, org_code=self.tree.grid_a.code, name=names[-1]
+            )
+            points_services.points_award(
+                source="budget", key=f"b{i}", kind=kinds.CIVILITY, resident=resident, amount=i
+            )
+        return names
+
+    def points_movements(self, count: int) -> list[str]:
+        """Awards to one resident (registered with `ids.phone`); markers: their notes."""
+        from gongzhi.registry import pii
+        from gongzhi.registry.models import Resident
+
+        points_services, kinds = self._points_rule()
+        if not hasattr(self.ids, "points_account"):
+            self.ids.phone = "13987654321"
+            resident = Resident.objects.create(
+                grid=self.tree.grid_a, org_code=self.tree.grid_a.code, name="存折居民",
+                **pii.seal_phone(self.ids.phone),
+            )  # fmt: skip
+            self.ids.points_account = points_services.account_for_resident(resident).pk
+        notes = []
+        for i in self._serials("points_movements", count):
+            notes.append(f"绿币记录{i:03d}")
+            points_services.points_award(
+                source="budget", key=f"m{i}", kind=kinds.CIVILITY,
+                account=points_services.Account.objects.get(pk=self.ids.points_account),
+                amount=1, note=notes[-1],
+            )  # fmt: skip
+        return notes

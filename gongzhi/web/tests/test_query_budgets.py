@@ -249,7 +249,7 @@ BUDGETS = [
         "/api/v1/command/monthly?unit={community}&month={month}",
         "op_sub",
         "grids",
-        53,  # the sections (core.manifest.ReportSection): inspections 4, care 10, disputes 6
+        57,  # the sections (ReportSection): inspections 4, care 10, disputes 6, points 4
     ),
     Budget(
         "api/v1/campaigns/hotspots",
@@ -273,7 +273,8 @@ BUDGETS = [
         r"open311/v2/^services\.(?P<fmt>[^/.]+)$", "/open311/v2/services.json", "", "categories", 2
     ),
     # -- pages ---------------------------------------------------------------------------
-    Budget("", "/", "op_sub", "grids", 21, page=8),
+    # 1 of them the disputes' workbench panel, 2 the points' (awards to approve, gifts to hand over)
+    Budget("", "/", "op_sub", "grids", 23, page=8),
     Budget("area/map/", "/area/map/", "op_sub", "grids", 6),
     Budget("area/units/<id:unit_id>/", "/area/units/{grid_a_id}/", "op_sub", "positions", 13),
     Budget(
@@ -306,8 +307,9 @@ BUDGETS = [
     Budget("cases/kpis/", "/cases/kpis/?unit={community}", "op_sub", "grids", 15),
     Budget("cases/<id:case_id>/", "/cases/{case}/", "op_sub", "timeline", 11),
     # The sections (core.manifest.ReportSection): 5 inspections' (the unit, notices,
-    # re-inspections, hazards, campaigns), 10 care's (its figures' GROUP BYs), 6 disputes'
-    Budget("command/", "/command/?unit={community}", "op_sub", "grids", 61),
+    # re-inspections, hazards, campaigns), 10 care's (its figures' GROUP BYs), 6 disputes',
+    # 4 points' (movements by kind, outstanding, top earners, merchants)
+    Budget("command/", "/command/?unit={community}", "op_sub", "grids", 65),
     Budget(
         "command/cases/",
         "/command/cases/?unit={sub}&start={first}&end={today}",
@@ -322,13 +324,45 @@ BUDGETS = [
         "/command/monthly/?unit={community}&month={month}",
         "op_sub",
         "grids",
-        55,
+        59,
     ),
     Budget("command/hotspots/", "/command/hotspots/?unit={sub}", "op_sub", "same_cases", 17),
     Budget("campaigns/", "/campaigns/", "op_sub", "campaigns", 7),
     Budget("campaigns/<id:campaign_id>/", "/campaigns/{campaign}/", "op_sub", "campaign_cases", 9),
     Budget("hotline/dead-letters/", "/hotline/dead-letters/", "admin", "hotline_dead_letters", 5),
     Budget("my/reports/", "/my/reports/", "phone", "resident_reports", 2),
+    # -- points ----------------------------------------------------------------------------
+    Budget(
+        "api/v1/points/banks/<bank_id>/balances",
+        "/api/v1/points/banks/{points_bank}/balances",
+        "community_worker",
+        "points_balances",
+        5,
+    ),
+    Budget(
+        "api/v1/points/accounts/<account_id>/movements",
+        "/api/v1/points/accounts/{points_account}/movements",
+        "community_worker",
+        "points_movements",
+        5,
+    ),
+    Budget("points/", "/points/", "community_worker", "points_balances", 6),
+    Budget(
+        "points/accounts/<id:account_id>/",
+        "/points/accounts/{points_account}/",
+        "community_worker",
+        "points_movements",
+        7,
+    ),
+    Budget(
+        "points/accounts/<id:account_id>/print/",
+        "/points/accounts/{points_account}/print/",
+        "community_worker",
+        "points_movements",
+        6,
+    ),
+    Budget("my/points/", "/my/points/", "phone", "points_movements", 4),
+    Budget("my/points/print/", "/my/points/print/", "phone", "points_movements", 3),
     Budget("my/buildings/", "/my/buildings/?community={community_id}", "", "buildings", 2),
     # -- care --------------------------------------------------------------------------
     Budget("api/v1/care/plans", "/api/v1/care/plans", "community_worker", "care_plans", 4),
@@ -433,6 +467,20 @@ NOT_A_LIST = {
     "disputes/kpis/": "a period's figures, as its API",
     "disputes/xlsx/": "a workbook of the register (budgeted as its page)",
     "disputes/screening/xlsx/": "a workbook of the board and summary (budgeted as the page)",
+    # points
+    "api/v1/points/banks": "the banks of the caller's communities: one query, at most 200",
+    "api/v1/points/banks/<bank_id>/rules": "at most one rule a kind of event (six)",
+    "api/v1/points/banks/<bank_id>/rewards": "a community's catalogue: one query",
+    "api/v1/points/accounts/<account_id>": "one account",
+    "api/v1/points/figures": "aggregates of a unit and period (four GROUP BY queries)",
+    "api/v1/points/honour-board": "the top ten earners (the figures' aggregates)",
+    "points/pending/": "two queues of at most 200 rows, each one query (select_related)",
+    "points/banks/<id:bank_id>/": "a community's rules (six), catalogue and merchants",
+    "points/report/": "aggregates of a unit and period, as its API",
+    "points/report.xlsx": "a workbook of the figures",
+    "points/merchant/": "a merchant's month statement: one query (select_related)",
+    "points/merchant/redeem/": "one scanned code",
+    "my/points/rewards/": "a community's catalogue: one query",
     # inspections
     "api/v1/inspections/tasks/<task_id>": "one task and its checklist",
     "inspections/tasks/<id:task_id>/": "one task and its checklist form",
