@@ -17,6 +17,7 @@ from gongzhi.accounts import audit
 from gongzhi.core import xlsx
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import DomainError, Invalid, NotFound
+from gongzhi.core.http.error_page import domain_error_page
 from gongzhi.core.http.pagination import keyset_page
 from gongzhi.core.manifest import audit_action_label
 
@@ -84,9 +85,7 @@ def audit_xlsx(request):
     try:
         f = audit.parse_filter(request.GET)
     except Invalid as exc:
-        return render(
-            request, "web/error.html", {"status": 400, "message": exc.message}, status=400
-        )
+        return domain_error_page(request, 400, exc.message)
     rows = audit.audit_rows(request.user, f).order_by("-at", "-id")
     count = rows[: MAX_EXPORT + 1].count()
     if count > MAX_EXPORT:
@@ -94,7 +93,7 @@ def audit_xlsx(request):
             "More than %(n)s entries match: narrow the filter (a person, an action or a "
             "shorter period) and download again."
         ) % {"n": f"{MAX_EXPORT:,}"}
-        return render(request, "web/error.html", {"status": 400, "message": message}, status=400)
+        return domain_error_page(request, 400, message)
     out = io.BytesIO()
     book = xlsx.Workbook(out, {"in_memory": True})
     bold = book.add_format({"bold": True, "bg_color": "#E8EEF7"})
