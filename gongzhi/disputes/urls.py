@@ -10,6 +10,7 @@ urlpatterns = [
     path("disputes/screening/xlsx/", views.screening_xlsx, name="dispute_screening_xlsx"),
     path("disputes/kpis/", views.kpis, name="dispute_kpis"),
     path("disputes/mediators/", views.mediators, name="dispute_mediators"),
+    path("disputes/types/", views.types, name="dispute_types"),
     path("disputes/<id:dispute_id>/", views.dispute_page, name="dispute"),
     path("disputes/<id:dispute_id>/notice/", views.notice, name="dispute_notice"),
     path("disputes/<id:dispute_id>/<slug:what>/", views.dispute_post, name="dispute_post"),

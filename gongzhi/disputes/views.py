@@ -386,6 +386,29 @@ def kpis(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def types(request):
+    """The list of dispute types (邻里, 物业 …): add one, rename one, retire or restore one.
+    A retired type stays on the disputes filed under it and is no longer offered."""
+    if not can(request.user, perms.TYPES):
+        raise NotFound(_("Not found."))
+    status = 200
+    if request.method == "POST":
+        saved, status = _attempt(
+            request,
+            lambda: services.type_save(
+                actor=request.user, name=request.POST.get("name", ""),
+                type_id=parse_id(request.POST.get("id")),
+                is_active=request.POST.get("is_active", "1") == "1",
+            ),
+        )  # fmt: skip
+        if saved is not None:
+            messages.success(request, _("Saved."))
+            return redirect("dispute_types")
+    return render(request, "disputes/types.html", {"rows": list(selectors.types())}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def mediators(request):
     """The roster: 社区调解员, 智囊团, 警务助理, 律师 of the area; add one."""
     if not can(request.user, perms.MANAGE):

@@ -132,3 +132,31 @@ def test_workbench_panel(disp, people, login):
     disp.register()
     text = login(people.community_worker).get("/").content.decode()
     assert "/disputes/" in text
+
+
+def test_types_page__add_rename_retire_and_refusals(people, login):
+    from gongzhi.disputes.models import DisputeType
+
+    admin = login(people.admin)
+    page = admin.get("/disputes/types/")
+    assert page.status_code == 200 and "邻里" in page.content.decode()
+    assert admin.post("/disputes/types/", {"name": "停车"}).status_code == 302
+    parking = DisputeType.objects.get(name="停车")
+    assert AuditLog.objects.filter(action="disputes.type_save").count() == 1
+    done = admin.post(
+        "/disputes/types/", {"id": parking.pk, "name": "停车位", "is_active": "0"}, follow=True
+    )
+    parking.refresh_from_db()
+    assert (parking.name, parking.is_active) == ("停车位", False)
+    assert "已停用" in done.content.decode()
+    # A taken name is an error on the same page, and nothing changes.
+    taken = admin.post("/disputes/types/", {"id": parking.pk, "name": "邻里纠纷"})
+    assert taken.status_code == 400 and "名称已被使用" in taken.content.decode()
+    assert DisputeType.objects.get(pk=parking.pk).name == "停车位"
+    empty = admin.post("/disputes/types/", {"name": "  "})
+    assert empty.status_code == 400 and DisputeType.objects.filter(name="").count() == 0
+    # Without the permission the page is not there.
+    for who in (people.community_worker, people.resident):
+        assert login(who).get("/disputes/types/").status_code == 404
+        assert login(who).post("/disputes/types/", {"name": "X"}).status_code == 404
+    assert not DisputeType.objects.filter(name="X").exists()

@@ -129,6 +129,7 @@ BUDGETS = [
     Budget(
         "api/v1/disputes/types", "/api/v1/disputes/types", "community_worker", "dispute_types", 3
     ),
+    Budget("disputes/types/", "/disputes/types/", "op_sub", "dispute_types", 5),
     Budget(
         "api/v1/disputes/screening/board",
         "/api/v1/disputes/screening/board?month={month}",
