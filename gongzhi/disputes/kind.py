@@ -9,6 +9,8 @@ confidential account, which only disputes' own pages and API show to those allow
 Its statistics: disputes registered, mediations concluded and settled, 调解成功率.
 """
 
+import datetime as dt
+
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -81,6 +83,17 @@ class ConcludeIn(VersionIn):
         "", max_length=16, description="court | petition | police | confirmation | subdistrict"
     )
     note: str = Field("", max_length=1000)
+    follow_up_on: list[dt.date] = Field(
+        default_factory=list,
+        max_length=services.MAX_FOLLOW_UPS,
+        description="履行回访 dates for a settlement (default: a month and a quarter on)",
+    )
+
+
+def _date_field(label):
+    return forms.DateField(
+        label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class ConcludeForm(ActionForm):
@@ -89,6 +102,17 @@ class ConcludeForm(ActionForm):
         label=_("Referred to"), choices=[("", "—"), *Referral.choices], required=False
     )
     note = forms.CharField(label=_("Note"), max_length=1000, required=False)
+    follow_up_1 = _date_field(_("First follow-up (settled; default in a month)"))
+    follow_up_2 = _date_field(_("Second follow-up (default in a quarter)"))
+    follow_up_3 = _date_field(_("Third follow-up"))
+
+
+def _conclude_inputs(d, form):
+    dates = [d[k] for k in ("follow_up_1", "follow_up_2", "follow_up_3") if d.get(k)]
+    return {
+        "outcome": d["outcome"], "referred_to": d["referred_to"], "note": d["note"],
+        "follow_up_on": dates,
+    }  # fmt: skip
 
 
 def _by_disputes_pages(*, actor, case_id, version=None, note=""):
@@ -129,6 +153,7 @@ CONCLUDE = Action(
     services.mediation_conclude,
     schema=ConcludeIn,
     form=ConcludeForm,
+    from_form=_conclude_inputs,
     done=_("The outcome is recorded."),
     primary=True,
     sources=(State.IN_PROGRESS,),

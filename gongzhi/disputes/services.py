@@ -602,9 +602,43 @@ def settled_needs_agreement(case, inputs) -> str | None:
     return _("A settlement needs a signed mediation agreement.")
 
 
-def mediation_conclude(*, actor, case_id, version=None, outcome="", referred_to="", note=""):
-    """调解结果: settled (with the signed agreement; its follow-ups are scheduled), failed,
-    withdrawn or referred (to whom). The case is handled; the loop verifies and closes it."""
+MAX_FOLLOW_UPS = 4
+FOLLOW_UP_HORIZON = dt.timedelta(days=3 * 366)  # the latest a 履行回访 may be set
+
+
+def _follow_up_dates(value, outcome: str, today: dt.date, errors) -> list[dt.date]:
+    """The 履行回访 dates the mediator sets for a settlement (after today, at most four, no
+    date twice); none given, a month and a quarter after (FOLLOW_UP_DAYS)."""
+    dates = list(value or [])
+    if not dates:
+        if outcome == Outcome.SETTLED:
+            return [today + dt.timedelta(days=d) for d in FOLLOW_UP_DAYS]
+        return []
+    if outcome != Outcome.SETTLED:
+        errors.setdefault("follow_up_on", []).append(
+            _("Follow-up dates are set only for a settlement.")
+        )
+        return []
+    if not all(isinstance(d, dt.date) for d in dates):
+        errors.setdefault("follow_up_on", []).append(_("Give dates as YYYY-MM-DD."))
+        return []
+    if len(dates) > MAX_FOLLOW_UPS or len(set(dates)) != len(dates):
+        errors.setdefault("follow_up_on", []).append(
+            _("Give at most %(n)d different dates.") % {"n": MAX_FOLLOW_UPS}
+        )
+    if any(d <= today or d > today + FOLLOW_UP_HORIZON for d in dates):
+        errors.setdefault("follow_up_on", []).append(
+            _("A follow-up is after today and within three years.")
+        )
+    return sorted(set(dates))
+
+
+def mediation_conclude(
+    *, actor, case_id, version=None, outcome="", referred_to="", note="", follow_up_on=None
+):
+    """调解结果: settled (with the signed agreement; its 履行回访 are scheduled at the dates
+    given, or a month and a quarter on), failed, withdrawn or referred (to whom). The case
+    is handled; the loop verifies and closes it."""
     errors: dict[str, list[str]] = {}
     outcome = _choice(outcome, Outcome.choices, "outcome", errors)
     if outcome == Outcome.REFERRED:
@@ -612,6 +646,7 @@ def mediation_conclude(*, actor, case_id, version=None, outcome="", referred_to=
     else:
         referred_to = ""
     note = _text(note, 1000, "note", errors)
+    follow_ups = _follow_up_dates(follow_up_on, outcome, timezone.localdate(), errors)
     raise_if(errors)
 
     def change(case, now):
@@ -629,14 +664,15 @@ def mediation_conclude(*, actor, case_id, version=None, outcome="", referred_to=
         dispute.save()
         if outcome == Outcome.SETTLED:
             agreement = signed_agreement(dispute)
-            today = timezone.localdate(now)
             FollowUp.objects.bulk_create(
-                FollowUp(agreement=agreement, due_on=today + dt.timedelta(days=d))
-                for d in FOLLOW_UP_DAYS
+                FollowUp(agreement=agreement, due_on=day) for day in follow_ups
             )
         case.result = str(Outcome(outcome).label) + (f"：{note}" if note else "")
         case.handled_at = now
-        return {"outcome": outcome, "referred_to": referred_to}
+        return {
+            "outcome": outcome, "referred_to": referred_to,
+            "follow_up_on": [d.isoformat() for d in follow_ups],
+        }  # fmt: skip
 
     return cases.transition(
         actor, case_id, CONCLUDE, version=version, note=note,

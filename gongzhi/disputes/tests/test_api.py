@@ -127,9 +127,14 @@ def test_mediator_flow_by_api(disp, people, login):
     assert Agreement.objects.get(pk=a["id"]).terms == "赔偿一千元"
     assert med.get(f"{API}/agreements/{a['id']}/photo").status_code == 200
     assert login(people.leader).get(f"{API}/agreements/{a['id']}/photo").status_code == 404
-    r = post_json(
-        med, f"/api/v1/cases/{case.pk}/actions/mediation_conclude", {"outcome": "settled"}
+    conclude = f"/api/v1/cases/{case.pk}/actions/mediation_conclude"
+    r = post_json(med, conclude, {"outcome": "settled", "follow_up_on": ["2020-01-01"]})
+    assert r.status_code == 400 and "follow_up_on" in r.json()["details"]
+    assert (
+        post_json(med, conclude, {"outcome": "settled", "follow_up_on": ["明天"]}).status_code
+        == 422
     )
+    r = post_json(med, conclude, {"outcome": "settled"})
     assert r.status_code == 200, r.content
     detail = med.get(f"{API}/disputes/{case.pk}").json()
     assert detail["outcome"] == "settled" and len(detail["follow_ups"]) == 2

@@ -4,6 +4,7 @@ timeline rows, and the invariants of issue 17."""
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from gongzhi.cases import services as cases
 from gongzhi.cases.models import CaseEvent, State
@@ -297,3 +298,60 @@ def test_registered_statistics__in_the_kpi_reports_and_kept_in_the_rollups(
     kept = kpis.case_kpis(people.op_sub, **day).counts
     rollups.rebuild()
     assert kpis.case_kpis(people.op_sub, **day).counts == kept
+
+
+def _signed(disp):
+    case = disp.mediating()
+    a = services.agreement_save(actor=disp.med_user, dispute_id=case.pk, terms="条款")
+    services.agreement_sign(actor=disp.med_user, agreement_id=a.pk, photo=jpeg())
+    return case, a
+
+
+def test_follow_up_dates__set_by_the_mediator(disp, people):
+    case, a = _signed(disp)
+    today = timezone.localdate()
+    days = [today + dt.timedelta(days=7), today + dt.timedelta(days=60)]
+    services.mediation_conclude(
+        actor=disp.med_user, case_id=case.pk, outcome="settled", follow_up_on=days[::-1]
+    )
+    assert list(FollowUp.objects.filter(agreement=a).values_list("due_on", flat=True)) == days
+    ev = CaseEvent.objects.get(case=case, action="mediation_conclude")
+    assert ev.data["follow_up_on"] == [d.isoformat() for d in days]
+
+
+@pytest.mark.parametrize(
+    "outcome, offsets",
+    [
+        ("settled", [0]),  # today is not a follow-up
+        ("settled", [-3]),
+        ("settled", [5, 5]),
+        ("settled", [1, 2, 3, 4, 5]),
+        ("settled", [4000]),
+        ("failed", [30]),  # only a settlement is followed up
+    ],
+)
+def test_follow_up_dates__bad_ones_refused_and_nothing_changes(disp, people, outcome, offsets):
+    case, a = _signed(disp)
+    today = timezone.localdate()
+    with pytest.raises(Invalid) as exc:
+        services.mediation_conclude(
+            actor=disp.med_user, case_id=case.pk, outcome=outcome,
+            follow_up_on=[today + dt.timedelta(days=d) for d in offsets],
+        )  # fmt: skip
+    assert "follow_up_on" in exc.value.details
+    assert not Dispute.objects.get(pk=case.pk).outcome
+    assert not FollowUp.objects.filter(agreement=a).exists()
+    assert not CaseEvent.objects.filter(case=case, action="mediation_conclude").exists()
+
+
+def test_follow_up_dates__from_the_case_page_form(disp, people, login):
+    case, a = _signed(disp)
+    day = timezone.localdate() + dt.timedelta(days=14)
+    case.refresh_from_db()
+    r = login(disp.med_user).post(
+        f"/cases/{case.pk}/act/mediation_conclude/",
+        {"version": case.version, "outcome": "settled", "referred_to": "", "note": "",
+         "follow_up_1": day.isoformat()},
+    )  # fmt: skip
+    assert r.status_code == 302, r.content.decode()[:2000]
+    assert list(FollowUp.objects.filter(agreement=a).values_list("due_on", flat=True)) == [day]
