@@ -49,6 +49,7 @@ class DisputeRowOut(Schema):
     state: str
     type: str
     source: str
+    source_ref: str
     risk: str
     summary: str
     org_code: str
@@ -67,6 +68,7 @@ def row_out(d: Dispute) -> dict:
         "state": case.state,
         "type": d.type.name,
         "source": d.source,
+        "source_ref": d.source_ref,
         "risk": d.risk,
         "summary": d.summary,
         "org_code": d.org_code,
@@ -103,6 +105,9 @@ class DisputeIn(Schema):
     summary: Text[200]
     account: Text[4000] = ""
     place: Text[100] = ""
+    source_ref: Text[40] = Field(
+        "", description="the petition office's, 110's or 12345's own number (访调对接)"
+    )
     parties: list[DisputePartyIn] = Field(..., max_length=20)
 
 

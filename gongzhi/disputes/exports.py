@@ -16,7 +16,8 @@ def register_workbook(rows) -> bytes:
     book = xlsx.Workbook(out, {"in_memory": True})
     head = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
     sheet = book.add_worksheet("登记簿")
-    sheet.write_row(0, 0, ["编号", "登记时间", "网格", "类型", "来源", "风险等级", "简要情况",
+    sheet.write_row(0, 0, ["编号", "登记时间", "网格", "类型", "来源", "来源编号", "风险等级",
+                           "简要情况",
                            "调解员", "结果", "办结时间"], head)  # fmt: skip
     for i, d in enumerate(rows, start=1):
         case = d.case
@@ -26,6 +27,7 @@ def register_workbook(rows) -> bytes:
             case.grid.name if case.grid_id else "",
             d.type.name,
             str(Source(d.source).label),
+            d.source_ref,
             str(Risk(d.risk).label),
             d.summary,
             case.assignee_user.get_display_name() if case.assignee_user_id else "",
@@ -33,7 +35,7 @@ def register_workbook(rows) -> bytes:
             timezone.localtime(d.concluded_at).strftime("%Y-%m-%d") if d.concluded_at else "",
         ])  # fmt: skip
     sheet.set_column(0, 0, 20)
-    sheet.set_column(6, 6, 40)
+    sheet.set_column(7, 7, 40)
     book.close()
     return out.getvalue()
 

@@ -40,6 +40,7 @@ class DisputeDetails(Schema):
     risk: str
     summary: str
     place: str = ""
+    source_ref: str = ""
     account_enc: str = ""
     parties: list[dict]
 
@@ -57,6 +58,7 @@ def details_out(case) -> dict | None:
         "risk": dispute.risk,
         "risk_label": str(Risk(dispute.risk).label),
         "summary": dispute.summary,
+        "source_ref": dispute.source_ref,
         "parties": dispute.parties.count(),
         "sessions": dispute.sessions.count(),
         "outcome": dispute.outcome,

@@ -126,6 +126,9 @@ class Dispute(models.Model):
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     risk = models.CharField(_("risk"), max_length=10, choices=Risk.choices)
     place = models.CharField(_("place"), max_length=100, blank=True)
+    # The number the dispute came under from another office (访调对接, 110 联动, 12345): the
+    # 信访件 or 警情 or order number, so the office's own record and ours can be matched.
+    source_ref = models.CharField(_("source reference"), max_length=40, blank=True)
     summary = models.CharField(_("summary"), max_length=200)  # what staff lists show
     account_enc = models.TextField(blank=True, editable=False)  # the confidential account
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)

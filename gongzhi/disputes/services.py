@@ -12,6 +12,7 @@ by their `change` under that lock; the timeline shows none of it.
 import datetime as dt
 import hashlib
 import json
+import re
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -185,6 +186,7 @@ def dispute_register(
     account: str = "",
     parties,
     place: str = "",
+    source_ref: str = "",
     idempotency_key: str | None = None,
     lng=None,
     lat=None,
@@ -200,6 +202,7 @@ def dispute_register(
     summary = _text(summary, 200, "summary", errors, required=True)
     account = _text(account, 4000, "account", errors)
     place = _text(place, 100, "place", errors)
+    source_ref = _reference(source_ref, source, errors)
     dispute_type = None
     try:
         dispute_type = DisputeType.objects.get(pk=int(type_id), is_active=True)
@@ -215,12 +218,13 @@ def dispute_register(
         risk=risk,
         summary=summary,
         place=place,
+        source_ref=source_ref,
         account_enc=seal(account, ACCOUNT_PURPOSE),
         parties=rows,
     )
     fingerprint = _fingerprint(
         {"grid": grid.pk, "type": dispute_type.pk, "source": source, "risk": risk,
-         "summary": summary, "account": account, "place": place,
+         "summary": summary, "account": account, "place": place, "ref": source_ref,
          "parties": [(r["name"], r["phone_hash"], r["id_number_hash"]) for r in rows]}
     )  # fmt: skip
     return cases.case_report(
@@ -288,6 +292,27 @@ def escalate_by_risk(case: Case, risk: str, type_name: str) -> int:
     return told
 
 
+# The offices a dispute comes from with a number of their own (访调对接, 110 联动, 12345).
+REFERENCED_SOURCES = (Source.PETITION, Source.POLICE, Source.HOTLINE)
+REFERENCE = re.compile(r"[0-9A-Za-z][0-9A-Za-z\-_/]{0,39}")
+
+
+def _reference(value, source: str, errors) -> str:
+    """The other office's number (信访件号, 警情号, 12345 工单号): letters, digits and - _ /,
+    40 at most, and only for a dispute that came from such an office."""
+    ref = _text(value, 40, "source_ref", errors)
+    if not ref:
+        return ""
+    if source and source not in REFERENCED_SOURCES:
+        message = _("Only a dispute from the petition office, 110 or 12345 has their number.")
+        errors.setdefault("source_ref", []).append(message)
+    elif not REFERENCE.fullmatch(ref):
+        errors.setdefault("source_ref", []).append(
+            _("Give the number as letters, digits, - _ or /.")
+        )
+    return ref
+
+
 def _report_grid(actor, grid_id, errors):
     try:
         grid = OrgUnit.objects.get(pk=int(grid_id), level__in=(Level.GRID, Level.MICROGRID))
@@ -312,6 +337,7 @@ def create_details(*, case, details, actor):
         risk=details.risk,
         summary=case.description[:200],
         place=details.place,
+        source_ref=details.source_ref,
         account_enc=details.account_enc,
     )
     Party.objects.bulk_create(

@@ -105,7 +105,8 @@ def new(request):
     values = {"key": uuid.uuid4().hex, "grid_id": str(grids[0].pk)}
     errors, status = {}, 200
     if request.method == "POST":
-        names = ("key", "grid_id", "type_id", "source", "risk", "summary", "account", "place")
+        names = ("key", "grid_id", "type_id", "source", "risk", "summary", "account", "place",
+                 "source_ref")  # fmt: skip
         values = {k: request.POST.get(k, "") for k in names}
         parties = []
         for i in range(PARTY_ROWS):
@@ -122,7 +123,8 @@ def new(request):
                 actor=request.user, grid_id=parse_id(values["grid_id"]),
                 type_id=parse_id(values["type_id"]), source=values["source"],
                 risk=values["risk"], summary=values["summary"], account=values["account"],
-                place=values["place"], parties=parties, idempotency_key=values["key"][:64],
+                place=values["place"], source_ref=values["source_ref"], parties=parties,
+                idempotency_key=values["key"][:64],
             )  # fmt: skip
         except DomainError as exc:
             errors = exc.details if isinstance(exc.details, dict) else {}

@@ -355,3 +355,14 @@ def test_follow_up_dates__from_the_case_page_form(disp, people, login):
     )  # fmt: skip
     assert r.status_code == 302, r.content.decode()[:2000]
     assert list(FollowUp.objects.filter(agreement=a).values_list("due_on", flat=True)) == [day]
+
+
+def test_source_ref__kept_for_the_offices_and_refused_otherwise(disp, people):
+    case = disp.register(source="petition", source_ref="XF2026-0117")
+    assert Dispute.objects.get(pk=case.pk).source_ref == "XF2026-0117"
+    before = Dispute.objects.count()
+    for source, ref in (("screening", "XF1"), ("police", "110 警情"), ("hotline", "x" * 41)):
+        with pytest.raises(Invalid) as exc:
+            disp.register(source=source, source_ref=ref, summary=f"另一起{source}")
+        assert "source_ref" in exc.value.details
+    assert Dispute.objects.count() == before

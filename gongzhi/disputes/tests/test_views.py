@@ -160,3 +160,23 @@ def test_types_page__add_rename_retire_and_refusals(people, login):
         assert login(who).get("/disputes/types/").status_code == 404
         assert login(who).post("/disputes/types/", {"name": "X"}).status_code == 404
     assert not DisputeType.objects.filter(name="X").exists()
+
+
+def test_new_page__their_number_kept_with_the_input_on_error(disp, people, tree, login):
+    page = login(people.gw_a)
+    form = {
+        "key": "k-ref-1", "grid_id": tree.grid_a.pk, "type_id": disp.neighbour.pk,
+        "source": "screening", "risk": "ordinary", "summary": "噪音扰民",
+        "source_ref": "XF2026-9", "p0_resident_id": disp.res_a.pk, "p1_name": "赵六",
+        "p1_phone": "13800001111",
+    }  # fmt: skip
+    refused = page.post("/disputes/new/", form)
+    text = refused.content.decode()
+    assert refused.status_code == 400 and "信访" in text and 'value="XF2026-9"' in text
+    assert not Dispute.objects.filter(summary="噪音扰民").exists()
+    done = page.post("/disputes/new/", {**form, "source": "petition"})
+    assert done.status_code == 302
+    d = Dispute.objects.get(summary="噪音扰民")
+    assert d.source_ref == "XF2026-9"
+    shown = login(people.community_worker).get(f"/disputes/{d.pk}/").content.decode()
+    assert "XF2026-9" in shown
