@@ -339,8 +339,8 @@ def disputes_list(user, *, open_only: bool | None = None) -> QuerySet[Dispute]:
         Dispute.objects.filter(_visible_q(user))
         .select_related("type", "case__grid", "case__assignee_user")
         .only(
-            "case_id", "org_code", "registered_at", "type__name", "source", "source_ref", "risk", "summary",
-            "outcome", "concluded_at", "case__number", "case__state", "case__version",
+            "case_id", "org_code", "registered_at", "type__name", "source", "source_ref", "risk",
+            "summary", "outcome", "concluded_at", "case__number", "case__state", "case__version",
             "case__grid__name", "case__assignee_user__username", "case__assignee_user__name",
         )
         .order_by("-registered_at", "-case_id")
