@@ -230,6 +230,43 @@ def figures(code: str, start: dt.date, end: dt.date) -> dict:
     }
 
 
+def by_community(code: str, start: dt.date, end: dt.date) -> list[dict]:
+    """The figures per community (each community's bank) under `code`: issued, redeemed,
+    deducted in the period, outstanding now and its holders — one GROUP BY each."""
+    since, until = period_bounds(start, end)
+    banks = {
+        b.pk: {"bank": b, "issued": 0, "redeemed": 0, "deducted": 0, "outstanding": 0,
+               "holders": 0}
+        for b in Bank.objects.filter(org_code__within=code).order_by("org_code")[:500]
+    }  # fmt: skip
+    if not banks:
+        return []
+    moves = (
+        Movement.objects.filter(
+            account__kind=AccountKind.RESIDENT, account__bank_id__in=list(banks),
+            created_at__gte=since, created_at__lt=until,
+            kind__in=(TransferKind.AWARD, TransferKind.REDEMPTION, TransferKind.DEDUCTION),
+        )
+        .values_list("account__bank_id", "kind")
+        .annotate(s=Sum("amount"))
+        .order_by()
+    )  # fmt: skip
+    field = {TransferKind.AWARD: ("issued", 1), TransferKind.REDEMPTION: ("redeemed", -1),
+             TransferKind.DEDUCTION: ("deducted", -1)}  # fmt: skip
+    for bank_id, kind, total in moves:
+        name, sign = field[kind]
+        banks[bank_id][name] = sign * (total or 0)
+    held = (
+        Account.objects.filter(kind=AccountKind.RESIDENT, bank_id__in=list(banks))
+        .values_list("bank_id")
+        .annotate(s=Sum("balance"), n=Count("id", filter=Q(balance__gt=0)))
+        .order_by()
+    )
+    for bank_id, total, holders in held:
+        banks[bank_id]["outstanding"], banks[bank_id]["holders"] = total or 0, holders
+    return list(banks.values())
+
+
 # -- merchants -----------------------------------------------------------------------------
 
 
@@ -238,6 +275,18 @@ def merchants_of(user) -> list[Merchant]:
     if not getattr(user, "is_authenticated", False):
         return []
     return list(Merchant.objects.filter(staff=user).order_by("pk"))
+
+
+def merchants_visible_to(user) -> QuerySet[Merchant]:
+    """The merchants of the banks the user views points in."""
+    return Merchant.objects.filter(scope_for(user, perms.VIEW).q("org_code"))
+
+
+def merchant_for(user, pk: int) -> Merchant:
+    merchant = merchants_visible_to(user).select_related("bank").filter(pk=pk).first()
+    if merchant is None:
+        raise NotFound(_("Not found."))
+    return merchant
 
 
 def merchant_statement(merchant: Merchant, year: int, month: int) -> dict:

@@ -20,5 +20,12 @@ urlpatterns = [
     path("points/report/", views.report, name="points_report"),
     path("points/report.xlsx", views.report_xlsx, name="points_report_xlsx"),
     path("points/merchant/", views.merchant_home, name="points_merchant"),
+    path("points/merchant/statement.xlsx", views.merchant_home_xlsx, name="points_merchant_xlsx"),
+    path("points/merchants/<id:merchant_id>/", views.merchant_page, name="points_merchant_page"),
+    path(
+        "points/merchants/<id:merchant_id>/statement.xlsx",
+        views.merchant_page_xlsx,
+        name="points_merchant_statement_xlsx",
+    ),
     path("points/merchant/redeem/", views.merchant_redeem, name="points_merchant_redeem"),
 ]

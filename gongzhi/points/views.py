@@ -7,6 +7,8 @@ service, which checks permission. A refusal comes back on the page with its mess
 status. The residents' own pages (/my/points/) are in selfservice.
 """
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -17,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gongzhi.core import xlsx
 from gongzhi.core.dates import parse_month, parse_period
-from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.errors import DomainError, Invalid, NotFound
 from gongzhi.core.http.forms import parse_id
 from gongzhi.core.permissions import can
 from gongzhi.orgs.models import OrgUnit
@@ -194,7 +196,9 @@ def bank_page(request, bank_id):
     status = 200
     if request.method == "POST":
         form = request.POST.get("form")
-        if form == "rule":
+        if form in BANK_FORMS:
+            done, status = _attempt(request, lambda: BANK_FORMS[form](request, bank))
+        elif form == "rule":
             done, status = _attempt(
                 request,
                 lambda: services.rule_save(
@@ -235,6 +239,72 @@ def bank_page(request, bank_id):
     )  # fmt: skip
 
 
+def _staff_of(text: str):
+    """The merchant's counter staff from user names (comma, space or 、 between them)."""
+    from gongzhi.accounts.models import User
+
+    names = [
+        n for n in text.replace("，", ",").replace("、", ",").replace(" ", ",").split(",") if n
+    ]
+    if len(names) > 20:
+        raise Invalid(_("At most 20 staff."), details={"staff": [_("At most 20 staff.")]})
+    users = list(User.objects.filter(username__in=names, is_active=True))
+    unknown = sorted(set(names) - {u.username for u in users})
+    if unknown:
+        message = _("No such user: %(names)s.") % {"names": "、".join(unknown)}
+        raise Invalid(message, details={"staff": [message]})
+    return users
+
+
+def _date(value, name: str):
+    try:
+        return dt.date.fromisoformat((value or "").strip())
+    except ValueError:
+        message = _("Give dates as YYYY-MM-DD.")
+        raise Invalid(message, details={name: [message]}) from None
+
+
+def _merchant_add(request, bank):
+    p = request.POST
+    return services.merchant_save(
+        actor=request.user, org_code=bank.org_code, name=p.get("name", "")[:100],
+        address=p.get("address", "")[:200],
+        agreement_from=_date(p.get("agreement_from"), "agreement_from"),
+        agreement_until=_date(p.get("agreement_until"), "agreement_until"),
+        staff=_staff_of(p.get("staff", "")[:2000]),
+    )  # fmt: skip
+
+
+def _merchant_update(request, bank):
+    p = request.POST
+    merchant = bank.merchants.filter(pk=parse_id(p.get("merchant"))).first()
+    if merchant is None:
+        raise NotFound(_("Not found."))
+    return services.merchant_save(
+        actor=request.user, org_code=bank.org_code, name=merchant.name,
+        address=merchant.address, agreement_from=merchant.agreement_from,
+        agreement_until=_date(p.get("agreement_until"), "agreement_until"),
+        staff=list(merchant.staff.all()), is_active=p.get("is_active") == "1",
+        merchant=merchant,
+    )  # fmt: skip
+
+
+def _settings(request, bank):
+    months = (request.POST.get("expiry_months") or "").strip()
+    number = _int(months, lo=-(10**6)) if months else None
+    if months and number is None:
+        message = _("Expiry is 1 to 120 months, or never.")
+        raise Invalid(message, details={"expiry_months": [message]})
+    return services.bank_settings_save(
+        actor=request.user, org_code=bank.org_code, expiry_months=number
+    )
+
+
+# The bank page's forms beside the rules and rewards: each a (request, bank) -> saved row.
+BANK_FORMS = {"merchant": _merchant_add, "merchant_update": _merchant_update,
+              "settings": _settings}  # fmt: skip
+
+
 def _report_args(request):
     """The unit (the user's first bank's community by default) and the period (this month
     to today by default)."""
@@ -259,7 +329,11 @@ def report(request):
     _viewer(request.user)
     unit, start, end, banks = _report_args(request)
     figures = selectors.figures(unit.code, start, end)
-    return render(request, "points/report.html", {"unit": unit, "f": figures, "banks": banks})
+    return render(
+        request, "points/report.html",
+        {"unit": unit, "f": figures, "banks": banks,
+         "communities": selectors.by_community(unit.code, start, end)},
+    )  # fmt: skip
 
 
 @login_required
@@ -279,6 +353,11 @@ def report_xlsx(request):
          [(t["account__name"], t["earned"]) for t in f["top"]]),
         (_("Merchants"), [_("Merchant"), _("Redemptions"), _("Points")],
          [(m["merchant__name"], m["count"], m["points"]) for m in f["merchants"]]),
+        (_("By community"),
+         [_("Community"), _("Points issued"), _("Points redeemed"), _("Points deducted"),
+          _("Points outstanding"), _("Holders")],
+         [(c["bank"].name, c["issued"], c["redeemed"], c["deducted"], c["outstanding"],
+           c["holders"]) for c in selectors.by_community(unit.code, start, end)]),
     ]  # fmt: skip
     name = f"{_('Green points')}-{unit.name}-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
     return xlsx.response(printing.workbook(sheets), name)
@@ -294,20 +373,65 @@ def _merchant_or_404(user):
     return merchants
 
 
-@login_required
-@require_GET
-def merchant_home(request):
-    """The merchant's counter: enter (or scan) a resident's code; this month's statement."""
-    merchants = _merchant_or_404(request.user)
-    merchant = merchants[0]
+def _statement(request, merchant) -> tuple[dict, str]:
+    """The merchant's statement of the month asked (this month by default)."""
     today = timezone.localdate()
     year, month = (
         parse_month(request.GET.get("month"))
         if request.GET.get("month")
         else (today.year, today.month)
     )
-    statement = selectors.merchant_statement(merchant, year, month)
-    return render(request, "points/merchant.html", {"s": statement, "month": f"{year}-{month:02d}"})
+    return selectors.merchant_statement(merchant, year, month), f"{year}-{month:02d}"
+
+
+def _statement_xlsx(statement: dict, month: str):
+    rows = [
+        (timezone.localtime(r.created_at).strftime("%Y-%m-%d %H:%M"), r.reward.title,
+         r.account.name, r.price, r.get_state_display())
+        for r in statement["rows"]
+    ]  # fmt: skip
+    rows.append((_("Total"), "", "", statement["points"], ""))
+    head = [_("Time"), _("Reward"), _("Resident"), _("Points"), _("State")]
+    name = f"{_('Statement')}-{statement['merchant'].name}-{month}.xlsx"
+    return xlsx.response(printing.workbook([(month, head, rows)]), name)
+
+
+@login_required
+@require_GET
+def merchant_home(request):
+    """The merchant's counter: enter (or scan) a resident's code; this month's statement."""
+    merchant = _merchant_or_404(request.user)[0]
+    statement, month = _statement(request, merchant)
+    return render(
+        request, "points/merchant.html",
+        {"s": statement, "month": month, "xlsx": reverse("points_merchant_xlsx")},
+    )  # fmt: skip
+
+
+@login_required
+@require_GET
+def merchant_home_xlsx(request):
+    """The merchant's own statement of a month as a workbook."""
+    return _statement_xlsx(*_statement(request, _merchant_or_404(request.user)[0]))
+
+
+@login_required
+@require_GET
+def merchant_page(request, merchant_id):
+    """A merchant's statement of a month for the community that settles with it."""
+    merchant = selectors.merchant_for(request.user, merchant_id)
+    statement, month = _statement(request, merchant)
+    return render(
+        request, "points/merchant_statement.html",
+        {"s": statement, "month": month,
+         "xlsx": reverse("points_merchant_statement_xlsx", args=[merchant.pk])},
+    )  # fmt: skip
+
+
+@login_required
+@require_GET
+def merchant_page_xlsx(request, merchant_id):
+    return _statement_xlsx(*_statement(request, selectors.merchant_for(request.user, merchant_id)))
 
 
 @login_required

@@ -1,6 +1,7 @@
 """The pages: the desk (balances, passbook, award, deduct), the printed passbook, the
 resident's /my/points/ (passbook, reserve, QR) and the merchant's counter."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -9,8 +10,11 @@ from django.test import Client
 from django.utils import timezone
 
 from gongzhi.core.models import AuditLog
-from gongzhi.points import services
-from gongzhi.points.models import Account, Redemption, RedemptionState, Transfer
+from gongzhi.core.roles import Role
+from gongzhi.core.tests.xlsx_support import cell_texts
+from gongzhi.factories import PositionFactory, UserFactory
+from gongzhi.points import selectors, services
+from gongzhi.points.models import Account, Redemption, RedemptionState, RuleKind, Transfer
 from gongzhi.points.tests.conftest import give
 from gongzhi.registry import pii
 from gongzhi.selfservice import services as selfservice
@@ -199,3 +203,89 @@ def test_command_center__the_points_section_and_the_workbench_panel(bank, people
     assert "'issued'" in text and "'outstanding'" in text
     home = login(people.community_worker).get("/").content.decode()
     assert "待领取礼品" in home
+
+
+def test_bank_page__merchants_and_expiry_kept_by_the_managers(bank, people, login):
+    from gongzhi.points.models import Merchant
+
+    url = f"/points/banks/{bank.bank.pk}/"
+    client = login(people.community_worker)
+    shop = {"form": "merchant", "name": "便民修鞋铺", "address": "桂园路8号",
+            "agreement_from": "2026-01-01", "agreement_until": "2026-12-31"}  # fmt: skip
+    unknown = client.post(url, {**shop, "staff": "baker, no_such_user"})
+    assert unknown.status_code == 400 and "no_such_user" in unknown.content.decode()
+    backwards = client.post(url, {**shop, "agreement_until": "2025-01-01"})
+    malformed = client.post(url, {**shop, "agreement_from": "明年"})
+    assert (backwards.status_code, malformed.status_code) == (400, 400)
+    assert not Merchant.objects.filter(name="便民修鞋铺").exists()
+    assert client.post(url, {**shop, "staff": "baker"}).status_code == 302
+    cobbler = Merchant.objects.get(name="便民修鞋铺")
+    assert list(cobbler.staff.values_list("username", flat=True)) == ["baker"]
+    update = {"form": "merchant_update", "merchant": cobbler.pk,
+              "agreement_until": "2027-06-30", "is_active": "0"}  # fmt: skip
+    assert client.post(url, update).status_code == 302
+    cobbler.refresh_from_db()
+    assert (cobbler.agreement_until, cobbler.is_active) == (dt.date(2027, 6, 30), False)
+    assert "（已暂停）" in client.get(url).content.decode()
+    assert client.post(url, {"form": "settings", "expiry_months": "12"}).status_code == 302
+    assert client.post(url, {"form": "settings", "expiry_months": "0"}).status_code == 400
+    assert client.post(url, {"form": "settings", "expiry_months": "十二"}).status_code == 400
+    bank.bank.refresh_from_db()
+    assert bank.bank.expiry_months == 12
+    assert client.post(url, {"form": "settings", "expiry_months": ""}).status_code == 302
+    bank.bank.refresh_from_db()
+    assert bank.bank.expiry_months is None
+    # A grid worker views the bank but keeps none of it.
+    worker = login(people.gw_a)
+    assert worker.post(url, {**shop, "name": "另一家"}).status_code == 403
+    assert worker.post(url, {"form": "settings", "expiry_months": "6"}).status_code == 403
+    assert not Merchant.objects.filter(name="另一家").exists()
+    assert (
+        AuditLog.objects.filter(action="points.merchant_save", object_id=str(cobbler.pk)).count()
+        == 2
+    )
+
+
+def test_merchant_statement__for_the_community_and_the_merchant_itself(bank, people, tree, login):
+    give(bank, bank.wang, 60)
+    account = Account.objects.get(resident=bank.wang)
+    token, _row = services.token_issue(account=account, reward_id=bank.haircut.pk)
+    services.merchant_redeem(actor=bank.barber_staff, token=token)
+    month = f"{timezone.localdate():%Y-%m}"
+    staff = login(people.community_worker)
+    page = staff.get(f"/points/merchants/{bank.barber.pk}/?month={month}")
+    assert page.status_code == 200 and "理发一次" in page.content.decode()
+    book = staff.get(f"/points/merchants/{bank.barber.pk}/statement.xlsx?month={month}")
+    cells = cell_texts(book.content)
+    assert book.status_code == 200 and {"理发一次", "合计"} <= cells and cells & {"30", "30.0"}
+    own = login(bank.barber_staff).get(f"/points/merchant/statement.xlsx?month={month}")
+    assert own.status_code == 200 and "理发一次" in cell_texts(own.content)
+    # Another merchant's staff and a worker of another community do not see it.
+    assert login(bank.baker_staff).get(f"/points/merchants/{bank.barber.pk}/").status_code == 404
+    other = UserFactory(username="cw2")
+    PositionFactory(user=other, role=Role.COMMUNITY_WORKER, org_unit=tree.community2)
+    assert login(other).get(f"/points/merchants/{bank.barber.pk}/").status_code == 404
+    assert login(people.resident).get("/points/merchant/statement.xlsx").status_code == 404
+
+
+def test_report__by_community_under_a_subdistrict(bank, people, tree, login):
+    give(bank, bank.wang, 60)
+    services.rule_save(actor=people.op_sub, org_code=tree.community2.code,
+                       kind=RuleKind.CIVILITY, points=5)  # fmt: skip
+    give(bank, bank.zhao, 20)
+    client = login(people.op_sub)
+    text = client.get(f"/points/report/?unit={tree.sub.code}").content.decode()
+    assert "按社区" in text and "桂园社区" in text and "翠竹社区" in text
+    rows = {c["bank"].org_code: c for c in selectors.by_community(tree.sub.code,
+            timezone.localdate(), timezone.localdate())}  # fmt: skip
+    ours, theirs = rows[tree.community.code], rows[tree.community2.code]
+    assert (ours["issued"], theirs["issued"], ours["holders"], theirs["outstanding"]) == (
+        60, 20, 1, 20,
+    )  # fmt: skip
+    cells = cell_texts(client.get(f"/points/report.xlsx?unit={tree.sub.code}").content)
+    assert {ours["bank"].name, theirs["bank"].name} <= cells
+    # A community worker sees their community only.
+    assert (
+        login(people.community_worker).get(f"/points/report/?unit={tree.sub.code}").status_code
+        == 404
+    )

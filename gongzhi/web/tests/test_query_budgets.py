@@ -480,6 +480,9 @@ NOT_A_LIST = {
     "points/report/": "aggregates of a unit and period, as its API",
     "points/report.xlsx": "a workbook of the figures",
     "points/merchant/": "a merchant's month statement: one query (select_related)",
+    "points/merchant/statement.xlsx": "the same month statement as a workbook",
+    "points/merchants/<id:merchant_id>/": "one merchant's month statement, as its counter's",
+    "points/merchants/<id:merchant_id>/statement.xlsx": "the same as a workbook",
     "points/merchant/redeem/": "one scanned code",
     "my/points/rewards/": "a community's catalogue: one query",
     # inspections
