@@ -17,15 +17,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from gongzhi.campaigns import exports, selectors, services
 from gongzhi.campaigns import forms as f
 from gongzhi.campaigns import hotspots as hs
-from gongzhi.campaigns import selectors, services
 from gongzhi.campaigns.models import CampaignState
+from gongzhi.cases.exports import cases_workbook
 from gongzhi.cases.forms import category_choices
 from gongzhi.cases.models import Category, State
 from gongzhi.cases.selectors import cases_visible_to
-from gongzhi.core import permissions
+from gongzhi.core import permissions, xlsx
 from gongzhi.core.errors import DomainError, NotFound, PermissionDenied
+from gongzhi.core.http.error_page import domain_error_page
 from gongzhi.core.roles import Level, Perm
 from gongzhi.orgs.access import PICKABLE, command_units
 from gongzhi.orgs.models import OrgUnit
@@ -53,15 +55,10 @@ def _level_label(level: str) -> str:
     return str(Level(level).label)
 
 
-@login_required
-@require_GET
-def hotspot_page(request):
-    user = request.user
-    _reader(user)
-    units = command_units(user)
-    unit_code = (request.GET.get("unit") or (units[0].code if units else "")).strip()[:24]
+def _hotspot_rows(user, unit_code: str, window_days: int) -> list[dict]:
+    """The unit's hotspots, ranked, each with its sentence, its cases the user sees and
+    the address that opens a campaign on it."""
     found = hs.hotspots(user, unit_code) if unit_code else []
-    window_days = int(hs.setting("WINDOW_DAYS"))
     ids = [i for h in found for i in h.case_ids]
     cases = {
         c["pk"]: c
@@ -70,7 +67,6 @@ def hotspot_page(request):
         .values("pk", "number", "title", "state", "reported_at")
     }
     labels = dict(State.choices)
-    can_manage = selectors.may_manage(user, unit_code) if unit_code else False
     rows = []
     for rank, h in enumerate(found, 1):
         text = hotspot_text(h, window_days)
@@ -91,6 +87,36 @@ def hotspot_page(request):
                 "open_url": reverse("campaign_new") + "?" + urlencode(query),
             }
         )
+    return rows
+
+
+def _hotspot_unit(request, units) -> str:
+    return (request.GET.get("unit") or (units[0].code if units else "")).strip()[:24]
+
+
+@login_required
+@require_GET
+def hotspot_xlsx(request):
+    """The hotspots of the page as a workbook (campaigns.exports)."""
+    user = request.user
+    _reader(user)
+    unit_code = _hotspot_unit(request, command_units(user))
+    window_days = int(hs.setting("WINDOW_DAYS"))
+    rows = _hotspot_rows(user, unit_code, window_days)
+    data = exports.hotspots_workbook(user, rows, unit_code=unit_code, window_days=window_days)
+    return xlsx.response(data, f"{_('Hotspots')}_{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@login_required
+@require_GET
+def hotspot_page(request):
+    user = request.user
+    _reader(user)
+    units = command_units(user)
+    unit_code = _hotspot_unit(request, units)
+    window_days = int(hs.setting("WINDOW_DAYS"))
+    rows = _hotspot_rows(user, unit_code, window_days)
+    can_manage = selectors.may_manage(user, unit_code) if unit_code else False
     today = timezone.localdate()
     window = hs.window_of(today, window_days, int(hs.setting("HISTORY_WEEKS")))
     return render(
@@ -109,13 +135,9 @@ def hotspot_page(request):
     )
 
 
-@login_required
-@require_GET
-def campaign_list(request):
-    user = request.user
-    _reader(user)
+def _campaign_rows(request) -> tuple[list[dict], str]:
     state = request.GET.get("state") or CampaignState.OPEN
-    qs = selectors.campaigns_visible_to(user)
+    qs = selectors.campaigns_visible_to(request.user)
     if state in CampaignState.values:
         qs = qs.filter(state=state)
     else:
@@ -126,6 +148,43 @@ def campaign_list(request):
     rows = [
         {"c": c, "p": numbers[c.pk], "area": names.get(c.unit_code, c.unit_code)} for c in campaigns
     ]
+    return rows, state
+
+
+@login_required
+@require_GET
+def campaign_list_xlsx(request):
+    """The list's campaigns (the same state tab) with their progress, as a workbook."""
+    _reader(request.user)
+    rows, state = _campaign_rows(request)
+    data = exports.campaigns_workbook(request.user, rows, state=state)
+    return xlsx.response(data, f"{_('Special campaigns')}_{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@login_required
+@require_GET
+def campaign_cases_xlsx(request, campaign_id):
+    """A campaign's cases the user sees, as every list of cases (cases.exports)."""
+    user = request.user
+    _reader(user)
+    campaign = selectors.campaign_for(user, campaign_id)
+    qs = cases_visible_to(user).filter(campaign_links__campaign=campaign)
+    try:
+        data = cases_workbook(
+            user, qs, ordering=("-reported_at", "-id"), title=campaign.name,
+            filters={"campaign": campaign.pk},
+        )  # fmt: skip
+    except DomainError as exc:
+        return domain_error_page(request, exc.status, exc.message)
+    return xlsx.response(data, f"{campaign.name}_{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@login_required
+@require_GET
+def campaign_list(request):
+    user = request.user
+    _reader(user)
+    rows, state = _campaign_rows(request)
     return render(
         request,
         "campaigns/list.html",

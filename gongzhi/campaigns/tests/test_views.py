@@ -12,6 +12,7 @@ from gongzhi.campaigns import services
 from gongzhi.campaigns.models import Campaign, CampaignCase, CampaignState
 from gongzhi.core.models import AuditLog
 from gongzhi.core.roles import Role
+from gongzhi.core.tests.xlsx_support import cell_texts
 from gongzhi.factories import PositionFactory, UserFactory
 
 from .test_services import audit, state
@@ -55,6 +56,9 @@ def test_pages__404_without_command_view(campaign, tree, people, login, who):
         "/campaigns/",
         "/campaigns/new/",
         f"/campaigns/{campaign.pk}/",
+        "/command/hotspots.xlsx",
+        "/campaigns/xlsx/",
+        f"/campaigns/{campaign.pk}/cases.xlsx",
     ):
         assert client.get(url).status_code == 404, url
     before = state()
@@ -207,3 +211,27 @@ def test_query_counts__pinned(campaign, scene, tree, people, login, django_asser
     assert len(small.captured_queries) <= 14, [q["sql"][:120] for q in small.captured_queries]
     with django_assert_max_num_queries(12):
         assert client.get("/campaigns/").status_code == 200
+
+
+def test_workbooks__hotspots_campaigns_and_a_campaigns_cases(campaign, scene, tree, people, login):
+    client = login(people.op_sub)
+    book = client.get(f"/command/hotspots.xlsx?unit={tree.sub.code}")
+    cells = cell_texts(book.content)
+    assert book.status_code == 200 and "3号楼" in cells
+    assert scene.a_new[0].number in " ".join(cells)
+    assert scene.x_cases[0].number not in " ".join(cells)  # the other subdistrict
+    assert (
+        login(people.op_sub).get(f"/command/hotspots.xlsx?unit={tree.sub2.code}").status_code == 404
+    )
+    listed = cell_texts(client.get("/campaigns/xlsx/").content)
+    assert {"第1网格杂物清理", "按期结案率", "当前超期"} <= listed
+    assert "第1网格杂物清理" not in cell_texts(client.get("/campaigns/xlsx/?state=closed").content)
+    own = client.get(f"/campaigns/{campaign.pk}/cases.xlsx")
+    linked = {link.case.number for link in CampaignCase.objects.filter(campaign=campaign)}
+    assert own.status_code == 200 and linked and linked <= cell_texts(own.content)
+    actions = set(AuditLog.objects.values_list("action", flat=True))
+    assert {"campaigns.hotspots_export", "campaigns.export", "cases.export"} <= actions
+    # Another subdistrict's operator does not get the campaign's cases.
+    other = UserFactory(username="op_sub2")
+    PositionFactory(user=other, role=Role.OPERATOR, org_unit=tree.sub2)
+    assert login(other).get(f"/campaigns/{campaign.pk}/cases.xlsx").status_code == 404
