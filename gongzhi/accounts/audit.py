@@ -98,6 +98,25 @@ def _containing(words) -> Q:
     return q
 
 
+def object_type_label(code: str) -> str:
+    """ "cases.case" → the model's name in the user's language (the code when unknown)."""
+    from django.apps import apps
+
+    try:
+        return str(apps.get_model(code)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return code
+
+
+def object_types_seen(user) -> list[tuple[str, str]]:
+    """The kinds of object in the user's rows, with their names, for the filter's choices."""
+    codes = (
+        audit_visible_to(user).exclude(object_type="").order_by().values_list(
+            "object_type", flat=True).distinct()
+    )  # fmt: skip
+    return sorted(((c, object_type_label(c)) for c in codes), key=lambda x: x[1])
+
+
 def actions_seen(user) -> list[tuple[str, str]]:
     """The action codes in the user's rows, with their labels, for the filter's choices."""
     codes = audit_visible_to(user).order_by().values_list("action", flat=True).distinct()

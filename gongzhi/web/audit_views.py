@@ -63,12 +63,18 @@ def audit_page(request):
         "web/audit.html",
         {
             "rows": [
-                {"row": r, "label": audit_action_label(r.action), "changes": _changes(r)}
+                {
+                    "row": r,
+                    "label": audit_action_label(r.action),
+                    "changes": _changes(r),
+                    "type_label": audit.object_type_label(r.object_type) if r.object_type else "",
+                }
                 for r in rows
             ],
             "next_cursor": next_cursor,
             "f": f,
             "actions": audit.actions_seen(request.user),
+            "object_types": audit.object_types_seen(request.user),
             "query": query.urlencode(),
             "error": error,
             "active_nav": "audit",
@@ -104,8 +110,9 @@ def audit_xlsx(request):
         ws.write(0, col, str(head), bold)
     for n, r in enumerate(rows.iterator(), start=1):
         at = timezone.localtime(r.at).strftime("%Y-%m-%d %H:%M:%S")
-        values = [at, r.actor_name, audit_action_label(r.action), r.object_type,
-                  r.object_repr, r.object_id, _changes(r), r.ip or ""]  # fmt: skip
+        kind = audit.object_type_label(r.object_type) if r.object_type else ""
+        values = [at, r.actor_name, audit_action_label(r.action), kind, r.object_repr,
+                  r.object_id, _changes(r), r.ip or ""]  # fmt: skip
         for col, value in enumerate(values):
             ws.write_string(n, col, str(value))
     ws.set_column(0, 0, 20)

@@ -85,3 +85,18 @@ def test_the_workbook_is_audited_and_refused_above_its_size(entries, people, log
         "缩小" in refused.content.decode()
     )
     assert AuditLog.objects.filter(action="audit.export").count() == 1
+
+
+def test_filter_by_the_kind_of_object_named_in_chinese(entries, people, login):
+    client = login(people.admin)
+    _response, page = _page(client)
+    # Each kind by the model's name, not its code.
+    assert '<option value="orgs.orgunit">组织/区划</option>' in page
+    assert '<option value="cases.case">事件</option>' in page
+    _response, units = _page(client, object_type="orgs.orgunit")
+    assert "外街道值班员" in units and 'data-action="case.reveal_phone"' not in units
+    # A kind the log does not have lists nothing; a leader is offered only their rows' kinds.
+    _response, none = _page(client, object_type="nosuch.model")
+    assert "data-action=" not in none
+    _response, leader = _page(login(people.leader))
+    assert '<option value="orgs.orgunit">' not in leader

@@ -77,7 +77,7 @@ BUDGETS = [
         4,
     ),
     Budget("inspections/risk/", "/inspections/risk/", "op_sub", "risk_points", 7),
-    Budget("audit/", "/audit/", "leader", "audit_entries", 6),
+    Budget("audit/", "/audit/", "leader", "audit_entries", 7),
     Budget(
         "api/v1/inspections/map/premises",
         "/api/v1/inspections/map/premises?unit={sub}&bbox=112,34,113,35",
