@@ -13,7 +13,6 @@ the cases themselves as markers, clustered on the server when there are many.
 """
 
 import datetime as dt
-import math
 
 from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, IntegerField, Q
 from django.db.models.functions import Cast, Floor, Substr
@@ -33,7 +32,7 @@ GRID_LENGTH = CODE_LENGTH[Level.GRID]
 MAX_MARKERS = 300
 # An app's layer sends at most this many points for a box; beyond, the page asks to zoom in.
 MAX_LAYER_POINTS = 500
-MAX_ZOOM = 22
+MAX_ZOOM = geo.MAX_ZOOM
 # A cluster cell is about CELL_PIXELS on screen: a degree of longitude is
 # 256 * 2**zoom / 360 pixels in Web Mercator.
 CELL_PIXELS = 80
@@ -135,33 +134,8 @@ def grid_values(user, unit_code: str, start: dt.date, end: dt.date, metric: str)
 # -- the markers -------------------------------------------------------------------
 
 
-def parse_bbox(value: str) -> tuple[float, float, float, float]:
-    """ "west,south,east,north" in WGS-84 degrees (Leaflet's toBBoxString)."""
-    message = _(
-        "The map box must be four numbers: west,south,east,north "
-        "(longitude -180 to 180, latitude -90 to 90)."
-    )
-    try:
-        parts = [float(p) for p in (value or "").split(",")]
-    except ValueError:
-        parts = []
-    if len(parts) != 4 or not all(math.isfinite(p) for p in parts):
-        raise Invalid(message, code="invalid_bbox", details={"bbox": [message]})
-    west, south, east, north = parts
-    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise Invalid(message, code="invalid_bbox", details={"bbox": [message]})
-    return west, south, east, north
-
-
-def parse_zoom(value) -> int:
-    message = _("The zoom level must be a whole number from 0 to %(n)d.") % {"n": MAX_ZOOM}
-    try:
-        zoom = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise Invalid(message, code="invalid_zoom", details={"zoom": [message]}) from None
-    if not 0 <= zoom <= MAX_ZOOM:
-        raise Invalid(message, code="invalid_zoom", details={"zoom": [message]})
-    return zoom
+# The box and zoom of a map request are read as every map's (orgs.geo, the basemap's too).
+parse_bbox, parse_zoom = geo.parse_bbox, geo.parse_zoom
 
 
 def layer_area(user, unit_code: str, bbox: str) -> tuple[str, tuple[float, float, float, float]]:

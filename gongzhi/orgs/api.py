@@ -8,8 +8,9 @@ from gongzhi.core.http.pagination import keyset_page
 from gongzhi.core.http.schemas import ErrorOut
 from gongzhi.core.http.types import Cursor, Id, Limit, UnitCode
 from gongzhi.core.roles import Level, Perm
-from gongzhi.orgs import geo, selectors, services
+from gongzhi.orgs import basemap, geo, selectors, services
 from gongzhi.orgs.schemas import (
+    BasemapOut,
     BoundaryImportOut,
     DepartmentCreateIn,
     DepartmentOut,
@@ -58,6 +59,18 @@ def units_geojson(
     """The boundaries of the units in your area as a GeoJSON FeatureCollection (WGS-84)."""
     units = selectors.unit_boundaries_visible_to(request.auth, within=within, levels=level)
     return geo.feature_collection(units)
+
+
+@router.get("/basemap", response={200: BasemapOut, **ERRORS})
+def basemap_features(
+    request,
+    bbox: str = Query(..., max_length=100, description="west,south,east,north (WGS-84)"),
+    zoom: str = Query("16", max_length=4, description="the map's zoom (buildings from 15)"),
+):
+    """The offline basemap under every map: roads, water, green space and building
+    footprints crossing the box (orgs.basemap), at most 4,000 — for anyone signed in."""
+    west, south, east, north = geo.parse_bbox(bbox)
+    return basemap.features_in(west, south, east, north, geo.parse_zoom(zoom))
 
 
 @router.get("/locate", response={200: LocateOut, **ERRORS})

@@ -19,5 +19,6 @@ class OrgsConfig(AppConfig):
                 "orgs.unit_profile_updated": _("edited a service card"),
                 "orgs.department_created": _("created a department"),
                 "orgs.boundaries_imported": _("imported unit boundaries"),
+                "orgs.basemap_imported": _("imported the offline basemap"),
             }
         )

@@ -18,6 +18,8 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gongzhi.core.errors import Invalid
+
 # A child may stick out of its parent by this much (degrees, about 1 cm): coordinates
 # drawn by hand or converted between datums rarely land exactly on the parent's edge.
 NESTING_TOLERANCE = 1e-7
@@ -234,3 +236,37 @@ def distance_label(metres: float | None) -> str:
     if metres < 1000:
         return _("%(m)d m") % {"m": round(metres)}
     return _("%(km).1f km") % {"km": metres / 1000}
+
+
+# -- a map's box and zoom ----------------------------------------------------------------
+
+MAX_ZOOM = 22
+
+
+def parse_bbox(value: str) -> tuple[float, float, float, float]:
+    """ "west,south,east,north" in WGS-84 degrees (Leaflet's toBBoxString)."""
+    message = _(
+        "The map box must be four numbers: west,south,east,north "
+        "(longitude -180 to 180, latitude -90 to 90)."
+    )
+    try:
+        parts = [float(p) for p in (value or "").split(",")]
+    except ValueError:
+        parts = []
+    if len(parts) != 4 or not all(math.isfinite(p) for p in parts):
+        raise Invalid(message, code="invalid_bbox", details={"bbox": [message]})
+    west, south, east, north = parts
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise Invalid(message, code="invalid_bbox", details={"bbox": [message]})
+    return west, south, east, north
+
+
+def parse_zoom(value) -> int:
+    message = _("The zoom level must be a whole number from 0 to %(n)d.") % {"n": MAX_ZOOM}
+    try:
+        zoom = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise Invalid(message, code="invalid_zoom", details={"zoom": [message]}) from None
+    if not 0 <= zoom <= MAX_ZOOM:
+        raise Invalid(message, code="invalid_zoom", details={"zoom": [message]})
+    return zoom

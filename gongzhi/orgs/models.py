@@ -108,3 +108,37 @@ class Department(TimeStampedModel):
             raise ValidationError({"district": _("A department belongs to a district.")})
         if self.phone and not PHONE_RE.match(self.phone):
             raise ValidationError({"phone": _("Enter a mobile or landline number.")})
+
+
+class MapFeatureKind(models.TextChoices):
+    MAIN_ROAD = "main_road", _("Main road")
+    ROAD = "road", _("Road")
+    LANE = "lane", _("Lane")
+    WATER = "water", _("Water")
+    GREEN = "green", _("Green space")
+    BUILDING = "building", _("Building")
+
+
+class MapFeature(models.Model):
+    """The offline basemap under every map: roads, water, green space and building
+    footprints (WGS-84 GeoJSON), imported from a file (`manage.py basemap_import`) or
+    drawn by the demo. No tile server is needed; where one is set (MAP_TILE_URL) it is
+    drawn instead. Its bounding box is kept in four columns for the box queries."""
+
+    kind = models.CharField(_("kind"), max_length=12, choices=MapFeatureKind.choices)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    geometry = models.JSONField(_("geometry"))
+    west = models.FloatField()
+    south = models.FloatField()
+    east = models.FloatField()
+    north = models.FloatField()
+    # Where it came from ("demo", or the imported file's name): an import replaces its own.
+    source = models.CharField(_("source"), max_length=50, db_index=True)
+
+    class Meta:
+        verbose_name = _("map feature")
+        verbose_name_plural = _("map features")
+        indexes = [models.Index(fields=["south", "west"], name="mapfeature_box")]
+
+    def __str__(self):
+        return self.name or self.get_kind_display()

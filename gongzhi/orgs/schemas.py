@@ -89,6 +89,20 @@ class UnitFeatureCollection(Schema):
     features: list[UnitFeature]
 
 
+class BasemapFeature(Schema):
+    type: Literal["Feature"]
+    geometry: dict
+    properties: dict = Field(
+        ..., description="kind: main_road | road | lane | water | green | building; name"
+    )
+
+
+class BasemapOut(Schema):
+    type: Literal["FeatureCollection"]
+    truncated: bool = Field(..., description="more features cross the box than are sent")
+    features: list[BasemapFeature]
+
+
 class LocateOut(Schema):
     code: str
     unit_id: int

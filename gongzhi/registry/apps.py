@@ -12,6 +12,7 @@ class RegistryConfig(AppConfig):
         from gongzhi.registry import demo
 
         register_demo_step(30, "registry", demo.run)
+        register_demo_step(31, "basemap", demo.basemap)
         register_audit_actions(
             {
                 "registry.building_saved": _("saved a building"),

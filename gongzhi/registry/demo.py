@@ -261,3 +261,22 @@ def _resident(fake, rnd, place, household, i, size, tags, family):
     if chosen:
         resident.tags.set(chosen)
     return resident
+
+
+def basemap(log, small=False):
+    """The demo district's offline basemap (orgs.basemap): its roads along the units'
+    edges and a footprint for each building of the registry. Skipped when drawn."""
+    from gongzhi.orgs import basemap as drawing
+    from gongzhi.orgs.models import MapFeature
+
+    district = OrgUnit.objects.filter(code="990101").first()
+    if district is None or MapFeature.objects.filter(source=drawing.DEMO).exists():
+        log("底图已存在，跳过。")
+        return
+    buildings = list(
+        Building.objects.filter(org_code__within=district.code)
+        .order_by("org_code", "pk")
+        .values_list("name", "org_code", "lng", "lat")
+    )
+    n = drawing.draw_demo(district, buildings)
+    log(f"底图：{n} 个要素（道路、绿地、水面、{len(buildings)} 栋楼的轮廓）。")

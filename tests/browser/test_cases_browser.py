@@ -109,6 +109,10 @@ def test_grid_worker_reports_on_a_phone_and_the_operator_dispatches(web, tmp_pat
     assert CaseAttachment.objects.filter(case=case).count() == 1
     expect(page.locator(".case-head .case-num")).to_have_text(case.number)
     expect(page.locator("#case-map .leaflet-overlay-pane path").first).to_be_visible()
+    # The offline basemap under it: the demo's roads and buildings, on a canvas of its own.
+    page.wait_for_selector("#case-map[data-basemap]")
+    assert int(page.get_attribute("#case-map", "data-basemap")) > 0
+    expect(page.locator("#case-map .leaflet-basemap-pane canvas")).to_have_count(1)
     photos_shown(page)
     web.shoot("case-detail-wangge01-phone")
 

@@ -490,6 +490,7 @@ NOT_A_LIST = {
     "inspections/tasks/<id:task_id>/": "one task and its checklist form",
     "cases/xlsx/": "a download of one queue, refused above 10,000 rows, audited",
     "command/cases.xlsx": "a download of one drill-down, refused above 10,000 rows, audited",
+    "api/v1/orgs/basemap": "the basemap of a box: one query, at most 4,000 features",
     "command/hotspots.xlsx": "a workbook of the hotspots page (budgeted as the page)",
     "campaigns/xlsx/": "a workbook of the campaign list (budgeted as the page)",
     "campaigns/<id:campaign_id>/cases.xlsx": "a campaign's cases through cases.exports",

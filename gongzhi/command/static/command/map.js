@@ -36,6 +36,7 @@
 
   var map = L.map(el, { attributionControl: false, zoomSnap: 0.5, minZoom: 3, maxZoom: 19, preferCanvas: false });
   L.control.scale({ imperial: false }).addTo(map);
+  if (window.gongzhiBasemap) window.gongzhiBasemap(map, { above: true });
   var info = L.control({ position: "topright" });
   info.onAdd = function () { this.div = L.DomUtil.create("div", "cmap-info"); return this.div; };
   info.show = function (html) { this.div.innerHTML = html || ""; };

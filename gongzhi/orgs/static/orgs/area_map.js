@@ -14,6 +14,7 @@
 
   var map = L.map(el, { attributionControl: false, zoomSnap: 0.25, minZoom: 3, maxZoom: 19 });
   if (tileUrl) L.tileLayer(tileUrl, { maxZoom: 19 }).addTo(map);
+  else if (window.gongzhiBasemap) window.gongzhiBasemap(map);
   L.control.scale({ imperial: false }).addTo(map);
 
   var info = L.control({ position: "topright" });
@@ -58,7 +59,7 @@
   var n = 0;
   var grids = L.geoJSON(ofLevel("grid"), {
     style: function () {
-      return { color: "#1d4fa8", weight: 1.5, baseWeight: 1.5, fillColor: FILLS[n++ % FILLS.length], fillOpacity: 0.35 };
+      return { color: "#1d4fa8", weight: 1.5, baseWeight: 1.5, fillColor: FILLS[n++ % FILLS.length], fillOpacity: tileUrl ? 0.35 : 0.16 };
     },
     onEachFeature: bind
   }).addTo(map);
