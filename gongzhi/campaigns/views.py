@@ -21,13 +21,12 @@ from gongzhi.campaigns import exports, selectors, services
 from gongzhi.campaigns import forms as f
 from gongzhi.campaigns import hotspots as hs
 from gongzhi.campaigns.models import CampaignState
-from gongzhi.cases.exports import cases_workbook
+from gongzhi.cases.exports import cases_download
 from gongzhi.cases.forms import category_choices
 from gongzhi.cases.models import Category, State
 from gongzhi.cases.selectors import cases_visible_to
 from gongzhi.core import permissions, xlsx
 from gongzhi.core.errors import DomainError, NotFound, PermissionDenied
-from gongzhi.core.http.error_page import domain_error_page
 from gongzhi.core.roles import Level, Perm
 from gongzhi.orgs.access import PICKABLE, command_units
 from gongzhi.orgs.models import OrgUnit
@@ -169,14 +168,10 @@ def campaign_cases_xlsx(request, campaign_id):
     _reader(user)
     campaign = selectors.campaign_for(user, campaign_id)
     qs = cases_visible_to(user).filter(campaign_links__campaign=campaign)
-    try:
-        data = cases_workbook(
-            user, qs, ordering=("-reported_at", "-id"), title=campaign.name,
-            filters={"campaign": campaign.pk},
-        )  # fmt: skip
-    except DomainError as exc:
-        return domain_error_page(request, exc.status, exc.message)
-    return xlsx.response(data, f"{campaign.name}_{timezone.localdate():%Y%m%d}.xlsx")
+    return cases_download(
+        request, qs, ordering=("-reported_at", "-id"), title=campaign.name,
+        filters={"campaign": campaign.pk}, name=campaign.name,
+    )  # fmt: skip
 
 
 @login_required

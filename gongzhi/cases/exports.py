@@ -14,7 +14,8 @@ from gongzhi.cases.models import Case, Channel, State, Urgency
 from gongzhi.cases.views.common import place_label
 from gongzhi.core import xlsx
 from gongzhi.core.audit import audit_record
-from gongzhi.core.errors import Invalid
+from gongzhi.core.errors import DomainError, Invalid
+from gongzhi.core.http.error_page import domain_error_page
 
 MAX_ROWS = 10_000
 
@@ -73,3 +74,13 @@ def cases_workbook(actor, qs: QuerySet[Case], *, ordering, title: str, filters: 
         changes={"rows": count, "list": title, "filter": filters},
     )
     return out.getvalue()
+
+
+def cases_download(request, qs: QuerySet[Case], *, ordering, title: str, filters: dict, name: str):
+    """The workbook of `qs` as a download named `name` (its date added), or the error page
+    (too many rows) with the way back."""
+    try:
+        data = cases_workbook(request.user, qs, ordering=ordering, title=title, filters=filters)
+    except DomainError as exc:
+        return domain_error_page(request, exc.status, exc.message)
+    return xlsx.response(data, f"{name}_{timezone.localdate():%Y%m%d}.xlsx")

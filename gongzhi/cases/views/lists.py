@@ -11,9 +11,8 @@ from django.views.decorators.http import require_GET
 
 from gongzhi.cases import exports, selectors
 from gongzhi.cases.views.common import can_use_cases, clock_of, page, place_label
-from gongzhi.core import permissions, xlsx
-from gongzhi.core.errors import DomainError, NotFound
-from gongzhi.core.http.error_page import domain_error_page
+from gongzhi.core import permissions
+from gongzhi.core.errors import NotFound
 from gongzhi.core.roles import Perm
 
 NUMBER = re.compile(r"^SJ\d{8,14}$", re.IGNORECASE)
@@ -43,14 +42,10 @@ def case_list_xlsx(request):
         raise NotFound(_("Not found."))
     now = timezone.now()
     key, qs, queue, q = _queue(request, user, selectors.queues_for(user), now)
-    try:
-        data = exports.cases_workbook(
-            user, qs, ordering=queue.ordering, title=str(queue.label),
-            filters={"queue": key, **({"q": q} if q else {})},
-        )  # fmt: skip
-    except DomainError as exc:
-        return domain_error_page(request, exc.status, exc.message)
-    return xlsx.response(data, f"{queue.label}_{timezone.localdate():%Y%m%d}.xlsx")
+    return exports.cases_download(
+        request, qs, ordering=queue.ordering, title=str(queue.label),
+        filters={"queue": key, **({"q": q} if q else {})}, name=str(queue.label),
+    )  # fmt: skip
 
 
 @login_required
