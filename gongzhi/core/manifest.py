@@ -90,6 +90,19 @@ _workbench_panels: dict[str, WorkbenchPanel] = {}
 _api_routers: dict[str, ApiRouter] = {}
 _audit_actions: dict[str, str] = {}
 _unit_panels: dict[str, UnitPanel] = {}
+_case_listeners: dict[str, object] = {}
+
+
+def register_case_listener(name: str, listener) -> None:
+    """`listener(case, action, actor)` runs after every move of every case, inside its
+    transaction, after the kind's own hook: for a lower app that acts on the loop's moves
+    (the points bank pays a resident whose report was verified and closed) without the
+    loop knowing it. It must be quick, and whatever it raises undoes the move."""
+    _case_listeners[name] = listener
+
+
+def case_listeners() -> tuple:
+    return tuple(_case_listeners.values())
 
 
 def register_demo_step(order: int, name: str, run) -> None:

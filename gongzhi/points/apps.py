@@ -14,12 +14,13 @@ class PointsConfig(AppConfig):
             ReportSection,
             register_api_router,
             register_audit_actions,
+            register_case_listener,
             register_demo_step,
             register_report_section,
             register_workbench_panel,
         )
         from gongzhi.core.roles import grant_permissions
-        from gongzhi.points import demo, perms, sections, selectors
+        from gongzhi.points import demo, feeds, perms, sections, selectors
         from gongzhi.points.api import router
 
         grant_permissions(perms.GRANTS)
@@ -38,6 +39,7 @@ class PointsConfig(AppConfig):
             30, "points", _("Green points"), "points/_workbench.html", selectors.workbench
         )
         register_demo_step(60, "points", demo.run)
+        register_case_listener("points.report_closed", feeds.report_closed)
         register_audit_actions(
             {
                 "points.award": _("Points awarded"),

@@ -9,7 +9,10 @@ class SelfServiceConfig(AppConfig):
 
     def ready(self):
         from gongzhi.cases import services as case_services
-        from gongzhi.core.manifest import register_audit_actions
+        from gongzhi.core.manifest import register_audit_actions, register_demo_step
+        from gongzhi.selfservice import demo
+
+        register_demo_step(61, "selfservice", demo.run)
 
         register_audit_actions(
             {

@@ -39,6 +39,7 @@ from gongzhi.cases.services.common import (
     store_photos,
 )
 from gongzhi.cases.workflow import CASE_FLOW
+from gongzhi.core import manifest
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Invalid, NotFound
 from gongzhi.core.workflow import GuardFailed, Transition
@@ -272,5 +273,7 @@ def transition(
             after(case, event)
         if kind.on_transition:
             kind.on_transition(case, action, actor, inputs)
+        for listener in manifest.case_listeners():
+            listener(case, action, actor)
         tracked.apply(case)
     return case

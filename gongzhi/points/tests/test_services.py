@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from gongzhi.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from gongzhi.core.models import AuditLog
-from gongzhi.points import ledger, services
+from gongzhi.points import feeds, ledger, services
 from gongzhi.points.models import (
     Account,
     AccountKind,
@@ -438,3 +438,57 @@ def test_accounts__each_community_has_its_own_bank(bank, tree):
     assert give(bank, bank.zhao, 5).status == "no_rule"
     assert PendingAward.objects.count() == 0
     assert make_resident(tree.grid_a, "新居民").org_code.startswith(bank.bank.org_code)
+
+
+# -- the bank's own feeds ------------------------------------------------------------------
+
+
+def _resident_report(people, tree, phone, channel="resident"):
+    from gongzhi.cases import services as cases
+    from gongzhi.cases.models import Category
+
+    category = Category.objects.filter(parent__isnull=False, is_active=True).first()
+    case, _created = cases.case_report(
+        actor=people.gw_a, category_id=category.pk, title="楼道堆物", grid_id=tree.grid_a.pk,
+        via=channel, reporter_phone=phone, self_handle=True, result="已清理",
+    )  # fmt: skip
+    return case
+
+
+def test_report_closed__pays_the_resident_once_when_verified(bank, people, tree):
+    from gongzhi.cases import services as cases
+
+    services.rule_save(actor=people.community_worker, org_code=tree.community.code,
+                       kind=RuleKind.REPORT_CLOSED, points=5)  # fmt: skip
+    case = _resident_report(people, tree, "13800000001")  # 王秀英's phone
+    account = services.account_for_resident(bank.wang)
+    assert account.balance == 0  # handled is not closed
+    cases.case_verify(actor=people.op_sub, case_id=case.pk, passed=True)
+    account.refresh_from_db()
+    case.refresh_from_db()
+    assert account.balance == 5
+    transfer = Transfer.objects.get(source="cases.report_closed", key=str(case.pk))
+    assert case.number in transfer.reason
+    # Closed again (reopened, handled, verified): the same case pays once.
+    feeds.report_closed(case, "verify_pass", people.op_sub)
+    account.refresh_from_db()
+    assert account.balance == 5
+    assert Transfer.objects.filter(source="cases.report_closed").count() == 1
+
+
+@pytest.mark.parametrize("how", ["worker_channel", "shared_phone", "unknown_phone", "no_rule"])
+def test_report_closed__pays_no_one_when_it_is_not_a_residents_own_report(bank, people, tree, how):
+    from gongzhi.cases import services as cases
+    from gongzhi.points.tests.conftest import make_resident
+
+    if how != "no_rule":
+        services.rule_save(actor=people.community_worker, org_code=tree.community.code,
+                           kind=RuleKind.REPORT_CLOSED, points=5)  # fmt: skip
+    phone = {"unknown_phone": "13900000009"}.get(how, "13800000001")
+    if how == "shared_phone":
+        make_resident(tree.grid_a, "王建军", "13800000001")  # the household's one number
+    channel = "grid_worker" if how == "worker_channel" else "resident"
+    case = _resident_report(people, tree, phone, channel=channel)
+    cases.case_verify(actor=people.op_sub, case_id=case.pk, passed=True)
+    assert not Transfer.objects.filter(source="cases.report_closed").exists()
+    assert case.__class__.objects.get(pk=case.pk).state == "closed"
