@@ -5,12 +5,14 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
+from django.test import Client
 from django.utils import timezone, translation
 
 from gongzhi.core.roles import Role
 from gongzhi.factories import PositionFactory, UserFactory
 from gongzhi.registry import pii
 from gongzhi.registry.models import Resident
+from gongzhi.selfservice import services as my
 from gongzhi.volunteers import services
 from gongzhi.volunteers.models import ActivityKind, SignupRule
 
@@ -66,4 +68,27 @@ def vol(people, tree):
 
 
 def held(phone):
-    return {"hash": pii.phone_hash(phone), "masked": phone[:3] + "****" + phone[-4:]}
+    sealed = pii.seal_phone(phone)
+    return {
+        "hash": sealed["phone_hash"],
+        "enc": sealed["phone_enc"],
+        "masked": sealed["phone_masked"],
+    }
+
+
+def verified_client(phone) -> Client:
+    """A client whose session holds the proven phone (as /my/phone/ leaves it)."""
+    client = Client()
+    session = client.session
+    sealed = held(phone)
+    my.remember(
+        session,
+        {
+            "phone_hash": sealed["hash"],
+            "phone_enc": sealed["enc"],
+            "phone_masked": sealed["masked"],
+        },
+    )
+    session.save()
+    client.cookies["sessionid"] = session.session_key
+    return client

@@ -353,3 +353,22 @@ def test_resident_registers_then_signs_up_on_the_board(vol, people, tree):
     with pytest.raises(Invalid) as exc:
         services.volunteer_register_by_resident(held=held("13599999999"))
     assert exc.value.code == "not_a_resident"
+
+
+def test_a_night_patrol_activity_starts_its_patrol_once(vol, people, tree):
+    cw = people.community_worker
+    night = make_activity(
+        cw,
+        tree.community,
+        kind="patrol",
+        hours_from_now=50,
+        checkpoints=["桂园南门", "菜市场", "桂园北门"],
+        capacity=5,
+    )
+    signup(people, night, vol.v[0])
+    patrol = services.patrol_for_activity(actor=cw, activity_id=night.pk)
+    assert patrol.route == ["桂园南门", "菜市场", "桂园北门"]
+    assert patrol.source_key == str(night.pk) and vol.v[0].name in patrol.patrollers
+    assert services.patrol_for_activity(actor=cw, activity_id=night.pk) == patrol
+    with pytest.raises(Conflict):
+        services.patrol_for_activity(actor=cw, activity_id=vol.activity.pk)
