@@ -74,7 +74,7 @@ def patrol_start(request, payload: PatrolIn):
     )
 
 
-class PointIn(Schema):
+class PatrolPointIn(Schema):
     name: Text[50]
     lng: Lng | None = None
     lat: Lat | None = None
@@ -83,7 +83,7 @@ class PointIn(Schema):
     grid_id: Id | None = None
 
 
-class PointOut(Schema):
+class PatrolPointOut(Schema):
     id: int
     name: str
     at: dt.datetime
@@ -93,38 +93,38 @@ class PointOut(Schema):
     case_id: int | None
 
 
-@router.post("/{patrol_id}/checkpoints", response={201: PointOut, **ERRORS})
-def checkpoint(request, patrol_id: Id, payload: PointIn):
+@router.post("/{patrol_id}/checkpoints", response={201: PatrolPointOut, **ERRORS})
+def checkpoint(request, patrol_id: Id, payload: PatrolPointIn):
     """A checkpoint visited; with a category, what was seen becomes a case (channel 巡查)."""
     return Status(
         201, services.patrol_checkpoint(actor=request.auth, patrol_id=patrol_id, **payload.dict())
     )
 
 
-class EndIn(Schema):
+class PatrolEndIn(Schema):
     note: Text[500] = ""
 
 
 @router.post("/{patrol_id}/end", response={200: PatrolOut, **ERRORS})
-def patrol_end(request, patrol_id: Id, payload: EndIn):
+def patrol_end(request, patrol_id: Id, payload: PatrolEndIn):
     return services.patrol_end(actor=request.auth, patrol_id=patrol_id, note=payload.note)
 
 
-class MonthsQuery(Schema):
+class PatrolMonthsQuery(Schema):
     unit: UnitCode
     start: DayText
     end: DayText
     kind: Word = ""
 
 
-class MonthOut(Schema):
+class PatrolMonthOut(Schema):
     month: dt.date
     kind: str
     patrols: int
 
 
-@router.get("/months", response={200: list[MonthOut], **ERRORS})
-def months(request, q: Query[MonthsQuery]):
+@router.get("/months", response={200: list[PatrolMonthOut], **ERRORS})
+def months(request, q: Query[PatrolMonthsQuery]):
     """Patrols started a month and kind in the period (夜间巡逻 N 次), from the records."""
     start, end = parse_period(q.start, q.end)
     unit = OrgUnit.objects.filter(code=q.unit).first()

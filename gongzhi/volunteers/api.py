@@ -207,14 +207,14 @@ def cancel(request, participation_id: Id):
     return services.cancel_for(actor=request.auth, participation_id=participation_id)
 
 
-class DecideIn(Schema):
+class VolunteerDecideIn(Schema):
     approve: bool
 
 
 @router.post(
     "/participations/{participation_id}/decide", response={200: ParticipationOut, **ERRORS}
 )
-def decide(request, participation_id: Id, payload: DecideIn):
+def decide(request, participation_id: Id, payload: VolunteerDecideIn):
     return services.participation_decide(
         actor=request.auth, participation_id=participation_id, approve=payload.approve
     )
@@ -250,7 +250,7 @@ def hours_request(request, payload: HourIn):
 
 
 @router.post("/hours/{record_id}/decide", response={200: HourOut, **ERRORS})
-def hours_decide(request, record_id: Id, payload: DecideIn):
+def hours_decide(request, record_id: Id, payload: VolunteerDecideIn):
     return services.hours_decide(actor=request.auth, record_id=record_id, approve=payload.approve)
 
 
@@ -296,7 +296,7 @@ def partner_create(request, payload: PartnerIn):
     )
 
 
-class FiguresQuery(Schema):
+class VolunteerFiguresQuery(Schema):
     unit: UnitCode
     start: DayText
     end: DayText
@@ -322,7 +322,7 @@ class VolunteerFiguresOut(Schema):
 
 
 @router.get("/figures", response={200: VolunteerFiguresOut, **ERRORS})
-def figures(request, q: Query[FiguresQuery]):
+def figures(request, q: Query[VolunteerFiguresQuery]):
     """The unit's figures and each child's, from the records."""
     start, end = parse_period(q.start, q.end)
     unit = OrgUnit.objects.filter(code=q.unit).first()
