@@ -4,7 +4,6 @@ volunteer signed up for two overlapping activities at once, and 40 check-ins at 
 
 import datetime as dt
 
-import pytest
 import time_machine
 
 from gongzhi.cases.tests.test_concurrency import postgres_only, threaded, together

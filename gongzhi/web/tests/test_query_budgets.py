@@ -249,7 +249,9 @@ BUDGETS = [
         "/api/v1/command/monthly?unit={community}&month={month}",
         "op_sub",
         "grids",
-        57,  # the sections (ReportSection): inspections 4, care 10, disputes 6, points 4
+        64,  # the sections (ReportSection): inspections 4, care 10, disputes 6, points 4,
+        # volunteers 7 (the unit's children, and a GROUP BY each of activities, sign-ups,
+        # hours, attendance, patrols, volunteers)
     ),
     Budget(
         "api/v1/campaigns/hotspots",
@@ -308,8 +310,9 @@ BUDGETS = [
     Budget("cases/<id:case_id>/", "/cases/{case}/", "op_sub", "timeline", 11),
     # The sections (core.manifest.ReportSection): 5 inspections' (the unit, notices,
     # re-inspections, hazards, campaigns), 10 care's (its figures' GROUP BYs), 6 disputes',
-    # 4 points' (movements by kind, outstanding, top earners, merchants)
-    Budget("command/", "/command/?unit={community}", "op_sub", "grids", 65),
+    # 4 points' (movements by kind, outstanding, top earners, merchants), 7 volunteers' (the
+    # children, a GROUP BY each of activities, sign-ups, hours, attendance, patrols, volunteers)
+    Budget("command/", "/command/?unit={community}", "op_sub", "grids", 72),
     Budget(
         "command/cases/",
         "/command/cases/?unit={sub}&start={first}&end={today}",
@@ -324,7 +327,7 @@ BUDGETS = [
         "/command/monthly/?unit={community}&month={month}",
         "op_sub",
         "grids",
-        59,
+        66,  # the sections as on command/ (volunteers 7)
     ),
     Budget("command/hotspots/", "/command/hotspots/?unit={sub}", "op_sub", "same_cases", 17),
     Budget("campaigns/", "/campaigns/", "op_sub", "campaigns", 7),
