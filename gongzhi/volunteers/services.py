@@ -156,6 +156,12 @@ def _team_in(unit_code: str, team_id, errors) -> Team | None:
     return team
 
 
+def _person_of(resident: Resident) -> dict:
+    """A resident volunteer's name, birth date and sealed phone: the registry's."""
+    fields = ("name", "birth_date", "phone_enc", "phone_hash", "phone_masked")
+    return {f: getattr(resident, f) for f in fields}
+
+
 def volunteer_add(
     *,
     actor,
@@ -202,13 +208,7 @@ def volunteer_add(
     raise_if(errors)
     now = timezone.now()
     if resident is not None:
-        person = {
-            "name": resident.name,
-            "birth_date": resident.birth_date,
-            "phone_enc": resident.phone_enc,
-            "phone_hash": resident.phone_hash,
-            "phone_masked": resident.phone_masked,
-        }
+        person = _person_of(resident)
     else:
         person = {"name": name, "birth_date": birth, **pii.seal_phone(phone)}
     with transaction.atomic():
@@ -260,11 +260,7 @@ def volunteer_register_by_resident(
         volunteer = Volunteer.objects.create(
             org_code=resident.org_code,
             resident=resident,
-            name=resident.name,
-            birth_date=resident.birth_date,
-            phone_enc=resident.phone_enc,
-            phone_hash=resident.phone_hash,
-            phone_masked=resident.phone_masked,
+            **_person_of(resident),
             skills=skills,
             availability=availability,
             card_token=new_token(),
@@ -400,6 +396,13 @@ def activity_create(
     return activity
 
 
+def _refuse_overlap(volunteer: Volunteer, activity: Activity) -> None:
+    if _overlaps(volunteer, activity):
+        raise Conflict(
+            _("This volunteer is confirmed on another activity at the same time."), code="overlap"
+        )
+
+
 def _overlaps(volunteer: Volunteer, activity: Activity) -> bool:
     return (
         Participation.objects.filter(
@@ -417,11 +420,7 @@ def _confirm(activity: Activity, participation: Participation, now) -> None:
     """Confirm under the activity's lock (the caller holds it); seat and overlap checked."""
     if activity.confirmed >= activity.capacity:
         raise Conflict(_("The activity is full."), code="full")
-    if _overlaps(participation.volunteer, activity):
-        raise Conflict(
-            _("This volunteer is confirmed on another activity at the same time."),
-            code="overlap",
-        )
+    _refuse_overlap(participation.volunteer, activity)
     Activity.objects.filter(pk=activity.pk).update(confirmed=F("confirmed") + 1)
     activity.confirmed += 1
     participation.state = P.CONFIRMED
@@ -475,11 +474,7 @@ def _signup(activity_pk: int, volunteer_pk: int, *, actor=None) -> Participation
         if activity.rule == SignupRule.APPROVAL:
             part.state = P.REQUESTED
         elif activity.confirmed >= activity.capacity:
-            if _overlaps(volunteer, activity):
-                raise Conflict(
-                    _("This volunteer is confirmed on another activity at the same time."),
-                    code="overlap",
-                )
+            _refuse_overlap(volunteer, activity)
             part.state = P.WAITING
         else:
             _confirm(activity, part, now)

@@ -53,12 +53,23 @@ def _units(user, perm=perms.MANAGE) -> list[OrgUnit]:
     )
 
 
-def _post(request, call, success, to):
+def _posted(request, calls: dict, to, success=None):
+    """A POST runs the service of its `action` (a form of one action: its one call):
+    (a redirect to `to`, or to `to(what the service returned)`, and its status) when done,
+    with `success` (or `success(what it returned)`) said;
+    (None, the refusal's status) with the message on the page; a GET is (None, 200)."""
+    if request.method != "POST":
+        return None, 200
+    call = (
+        calls.get(request.POST.get("action", "")) if len(calls) > 1 else next(iter(calls.values()))
+    )
+    if call is None:
+        raise NotFound(_("Not found."))
     done, status = attempt(request, call)
-    if done is not None:
-        messages.success(request, success)
-        return redirect(to), status
-    return None, status
+    if done is None:
+        return None, status
+    messages.success(request, success(done) if callable(success) else success or _("Saved."))
+    return redirect(to(done) if callable(to) else to), status
 
 
 # -- the organiser -------------------------------------------------------------------------
@@ -69,38 +80,34 @@ def _post(request, call, success, to):
 def volunteer_list(request):
     """志愿者: the area's volunteers (phones masked), to approve, and a form to add one."""
     _viewer(request.user)
-    status = 200
-    if request.method == "POST":
-        data, action = request.POST, request.POST.get("action", "")
-        calls = {
-            "add": lambda: services.volunteer_add(
-                actor=request.user,
-                unit_code=data.get("unit", ""),
-                resident_id=data.get("resident_id") or None,
-                name=data.get("name", ""),
-                phone=data.get("phone", ""),
-                birth_date=data.get("birth_date") or None,
-                skills=data.get("skills", ""),
-                availability=data.get("availability", ""),
-                team_id=data.get("team_id") or None,
-            ),
-            "approve": lambda: services.volunteer_approve(
-                actor=request.user,
-                volunteer_id=data.get("volunteer_id"),
-                team_id=data.get("team_id") or None,
-            ),
-            "team": lambda: services.team_save(
-                actor=request.user,
-                unit_code=data.get("unit", ""),
-                name=data.get("name", ""),
-                leader_id=data.get("leader_id") or None,
-            ),
-        }
-        if action not in calls:
-            raise NotFound(_("Not found."))
-        done, status = _post(request, calls[action], _("Saved."), "volunteers_list")
-        if done is not None:
-            return done
+    data = request.POST
+    calls = {
+        "add": lambda: services.volunteer_add(
+            actor=request.user,
+            unit_code=data.get("unit", ""),
+            resident_id=data.get("resident_id") or None,
+            name=data.get("name", ""),
+            phone=data.get("phone", ""),
+            birth_date=data.get("birth_date") or None,
+            skills=data.get("skills", ""),
+            availability=data.get("availability", ""),
+            team_id=data.get("team_id") or None,
+        ),
+        "approve": lambda: services.volunteer_approve(
+            actor=request.user,
+            volunteer_id=data.get("volunteer_id"),
+            team_id=data.get("team_id") or None,
+        ),
+        "team": lambda: services.team_save(
+            actor=request.user,
+            unit_code=data.get("unit", ""),
+            name=data.get("name", ""),
+            leader_id=data.get("leader_id") or None,
+        ),
+    }
+    done, status = _posted(request, calls, "volunteers_list")
+    if done is not None:
+        return done
     state = request.GET.get("state", "")
     q = request.GET.get("q", "")[:50]
     rows = list(selectors.volunteer_list(request.user, q=q, state=state)[:200])
@@ -126,24 +133,24 @@ def volunteer_list(request):
 def volunteer_page(request, volunteer_id):
     _viewer(request.user)
     volunteer = selectors.volunteer_detail(request.user, volunteer_id)
-    status = 200
-    if request.method == "POST":
-        data = request.POST
-        done, status = _post(
-            request,
-            lambda: services.hours_request(
+    data = request.POST
+    done, status = _posted(
+        request,
+        {
+            "": lambda: services.hours_request(
                 actor=request.user,
                 volunteer_id=volunteer.pk,
                 minutes=data.get("minutes"),
                 served_on=data.get("served_on"),
                 note=data.get("note", ""),
                 corrects_id=data.get("corrects_id") or None,
-            ),
-            _("Sent for approval."),
-            reverse("volunteers_volunteer", args=[volunteer.pk]),
-        )
-        if done is not None:
-            return done
+            )
+        },
+        reverse("volunteers_volunteer", args=[volunteer.pk]),
+        _("Sent for approval."),
+    )
+    if done is not None:
+        return done
     year = timezone.localdate().year
     return render(
         request,
@@ -186,12 +193,11 @@ def certificate(request, volunteer_id, year):
 def activity_list(request):
     """活动: upcoming and past activities of the area, and a form to create one."""
     _viewer(request.user)
-    status = 200
-    if request.method == "POST":
-        data = request.POST
-        done, status = _post(
-            request,
-            lambda: services.activity_create(
+    data = request.POST
+    done, status = _posted(
+        request,
+        {
+            "": lambda: services.activity_create(
                 actor=request.user,
                 unit_code=data.get("unit", ""),
                 title=data.get("title", ""),
@@ -206,12 +212,12 @@ def activity_list(request):
                 deadline=data.get("deadline") or None,
                 min_age=data.get("min_age") or None,
                 checkpoints=data.get("checkpoints", ""),
-            ),
-            _("Saved."),
-            "volunteers_activities",
-        )
-        if done is not None:
-            return done
+            )
+        },
+        "volunteers_activities",
+    )
+    if done is not None:
+        return done
     return render(
         request,
         "volunteers/activities.html",
@@ -236,46 +242,43 @@ def activity_page(request, activity_id):
     for volunteers to scan, the people who came, and a night patrol's patrol."""
     _viewer(request.user)
     activity = selectors.activity_detail(request.user, activity_id)
-    status = 200
-    if request.method == "POST":
-        data, action = request.POST, request.POST.get("action", "")
-        here = reverse("volunteers_activity", args=[activity.pk])
-        calls = {
-            "check": lambda: services.check_by_card(
-                actor=request.user,
-                activity_id=activity.pk,
-                card_token=data.get("card", ""),
-                direction=data.get("direction", ""),
-            ),
-            "signup": lambda: services.signup_for(
-                actor=request.user, activity_id=activity.pk, volunteer_id=data.get("volunteer_id")
-            ),
-            "cancel": lambda: services.cancel_for(
-                actor=request.user, participation_id=data.get("participation_id")
-            ),
-            "decide": lambda: services.participation_decide(
-                actor=request.user,
-                participation_id=data.get("participation_id"),
-                approve=data.get("approve") == "1",
-            ),
-            "attendance": lambda: services.attendance_record(
-                actor=request.user,
-                activity_id=activity.pk,
-                people=data.get("people"),
-                note=data.get("note", ""),
-            ),
-            "patrol": lambda: services.patrol_for_activity(
-                actor=request.user, activity_id=activity.pk
-            ),
-        }
-        if action not in calls:
-            raise NotFound(_("Not found."))
-        done, status = attempt(request, calls[action])
-        if done is not None:
-            if action == "patrol":
-                return redirect("patrols_patrol", done.pk)
-            messages.success(request, _("Saved."))
-            return redirect(here)
+    data = request.POST
+    here = reverse("volunteers_activity", args=[activity.pk])
+    calls = {
+        "check": lambda: services.check_by_card(
+            actor=request.user,
+            activity_id=activity.pk,
+            card_token=data.get("card", ""),
+            direction=data.get("direction", ""),
+        ),
+        "signup": lambda: services.signup_for(
+            actor=request.user, activity_id=activity.pk, volunteer_id=data.get("volunteer_id")
+        ),
+        "cancel": lambda: services.cancel_for(
+            actor=request.user, participation_id=data.get("participation_id")
+        ),
+        "decide": lambda: services.participation_decide(
+            actor=request.user,
+            participation_id=data.get("participation_id"),
+            approve=data.get("approve") == "1",
+        ),
+        "attendance": lambda: services.attendance_record(
+            actor=request.user,
+            activity_id=activity.pk,
+            people=data.get("people"),
+            note=data.get("note", ""),
+        ),
+        "patrol": lambda: services.patrol_for_activity(actor=request.user, activity_id=activity.pk),
+    }
+    done, status = _posted(
+        request,
+        calls,
+        lambda done: (
+            reverse("patrols_patrol", args=[done.pk]) if data.get("action") == "patrol" else here
+        ),
+    )
+    if done is not None:
+        return done
     code_url = request.build_absolute_uri(reverse("my_volunteer_check", args=[activity.code]))
     rows = selectors.participants(activity)
     return render(
@@ -299,21 +302,20 @@ def activity_page(request, activity_id):
 def hours_pending(request):
     """待审核时长: hours entered by hand, corrections and forgotten check-outs (flagged)."""
     _viewer(request.user)
-    status = 200
-    if request.method == "POST":
-        data = request.POST
-        done, status = _post(
-            request,
-            lambda: services.hours_decide(
+    data = request.POST
+    done, status = _posted(
+        request,
+        {
+            "": lambda: services.hours_decide(
                 actor=request.user,
                 record_id=data.get("record_id"),
                 approve=data.get("approve") == "1",
-            ),
-            _("Saved."),
-            "volunteers_hours",
-        )
-        if done is not None:
-            return done
+            )
+        },
+        "volunteers_hours",
+    )
+    if done is not None:
+        return done
     return render(
         request,
         "volunteers/hours.html",
@@ -330,12 +332,11 @@ def hours_pending(request):
 def partner_list(request):
     """合伙人与共建单位: the register by kind, and a form to add one."""
     _viewer(request.user)
-    status = 200
-    if request.method == "POST":
-        data = request.POST
-        done, status = _post(
-            request,
-            lambda: services.partner_save(
+    data = request.POST
+    done, status = _posted(
+        request,
+        {
+            "": lambda: services.partner_save(
                 actor=request.user,
                 unit_code=data.get("unit", ""),
                 kind=data.get("kind", ""),
@@ -347,12 +348,12 @@ def partner_list(request):
                 offers=data.get("offers", ""),
                 contact_name=data.get("contact_name", ""),
                 contact_phone=data.get("contact_phone", ""),
-            ),
-            _("Saved."),
-            "volunteers_partners",
-        )
-        if done is not None:
-            return done
+            )
+        },
+        "volunteers_partners",
+    )
+    if done is not None:
+        return done
     kind = request.GET.get("kind", "")
     return render(
         request,
@@ -374,28 +375,22 @@ def partner_list(request):
 def partner_page(request, partner_id):
     _viewer(request.user)
     partner = selectors.partner_detail(request.user, partner_id)
-    status = 200
-    if request.method == "POST":
-        data, action = request.POST, request.POST.get("action", "")
-        calls = {
-            "role": lambda: services.partner_role_add(
-                actor=request.user,
-                partner_id=partner.pk,
-                role=data.get("role", ""),
-                starts_on=data.get("starts_on"),
-                ends_on=data.get("ends_on") or None,
-            ),
-            "end": lambda: services.partner_role_end(
-                actor=request.user, role_id=data.get("role_id"), ends_on=data.get("ends_on")
-            ),
-        }
-        if action not in calls:
-            raise NotFound(_("Not found."))
-        done, status = _post(
-            request, calls[action], _("Saved."), reverse("volunteers_partner", args=[partner.pk])
-        )
-        if done is not None:
-            return done
+    data = request.POST
+    calls = {
+        "role": lambda: services.partner_role_add(
+            actor=request.user,
+            partner_id=partner.pk,
+            role=data.get("role", ""),
+            starts_on=data.get("starts_on"),
+            ends_on=data.get("ends_on") or None,
+        ),
+        "end": lambda: services.partner_role_end(
+            actor=request.user, role_id=data.get("role_id"), ends_on=data.get("ends_on")
+        ),
+    }
+    done, status = _posted(request, calls, reverse("volunteers_partner", args=[partner.pk]))
+    if done is not None:
+        return done
     return render(
         request,
         "volunteers/partner.html",
@@ -489,18 +484,17 @@ def card_scanned(request, token):
     rows = selectors.today_for(request.user, volunteer) if volunteer is not None else []
     if volunteer is None or not (rows or can(request.user, perms.VIEW, volunteer)):
         raise NotFound(_("This volunteer card is not valid."), code="card_invalid")
-    status = 200
-    if request.method == "POST":
-        done, status = _post(
-            request,
-            lambda: services.check_by_card(
+    done, status = _posted(
+        request,
+        {
+            "": lambda: services.check_by_card(
                 actor=request.user, activity_id=request.POST.get("activity_id"), card_token=token
-            ),
-            _("Saved."),
-            reverse("volunteers_card", args=[token]),
-        )
-        if done is not None:
-            return done
+            )
+        },
+        reverse("volunteers_card", args=[token]),
+    )
+    if done is not None:
+        return done
     return render(
         request,
         "volunteers/card_scanned.html",
@@ -532,21 +526,16 @@ def board(request):
 def board_activity(request, activity_id):
     activity = selectors.board_activity(activity_id)
     held = my.verified(request.session)
-    status = 200
-    if request.method == "POST":
-        if held is None:
-            return redirect(f"{reverse('my_phone')}?next={request.path}")
-        action = request.POST.get("action", "")
-        calls = {
-            "signup": lambda: services.signup_by_resident(held=held, activity_id=activity.pk),
-            "cancel": lambda: services.cancel_by_resident(held=held, activity_id=activity.pk),
-        }
-        if action not in calls:
-            raise NotFound(_("Not found."))
-        done, status = attempt(request, calls[action])
-        if done is not None:
-            messages.success(request, done.get_state_display())
-            return redirect("volunteers_board_activity", activity.pk)
+    if request.method == "POST" and held is None:
+        return redirect(f"{reverse('my_phone')}?next={request.path}")
+    calls = {
+        "signup": lambda: services.signup_by_resident(held=held, activity_id=activity.pk),
+        "cancel": lambda: services.cancel_by_resident(held=held, activity_id=activity.pk),
+    }
+    here = reverse("volunteers_board_activity", args=[activity.pk])
+    done, status = _posted(request, calls, here, lambda part: part.get_state_display())
+    if done is not None:
+        return done
     mine = selectors.my_participation(held, activity) if held else None
     return render(
         request,
@@ -569,22 +558,18 @@ def my_volunteer(request):
     held = my.verified(request.session)
     if held is None:
         return redirect(f"{reverse('my_phone')}?next={request.path}")
-    status = 200
-    if request.method == "POST":
-        data, action = request.POST, request.POST.get("action", "")
-        calls = {
-            "register": lambda: services.volunteer_register_by_resident(
-                held=held, skills=data.get("skills", ""), availability=data.get("availability", "")
-            ),
-            "cancel": lambda: services.cancel_by_resident(
-                held=held, activity_id=data.get("activity_id")
-            ),
-        }
-        if action not in calls:
-            raise NotFound(_("Not found."))
-        done, status = _post(request, calls[action], _("Saved."), "my_volunteer")
-        if done is not None:
-            return done
+    data = request.POST
+    calls = {
+        "register": lambda: services.volunteer_register_by_resident(
+            held=held, skills=data.get("skills", ""), availability=data.get("availability", "")
+        ),
+        "cancel": lambda: services.cancel_by_resident(
+            held=held, activity_id=data.get("activity_id")
+        ),
+    }
+    done, status = _posted(request, calls, "my_volunteer")
+    if done is not None:
+        return done
     volunteer = selectors.my_volunteer(held)
     context = {"held": held, "v": volunteer, "my_tab": "volunteer"}
     if volunteer is not None and volunteer.state == VolunteerState.APPROVED:
@@ -607,15 +592,14 @@ def my_check(request, code):
     held = my.verified(request.session)
     if held is None:
         return redirect(f"{reverse('my_phone')}?next={request.path}")
-    status = 200
-    part = None
-    if request.method == "POST":
-        part, status = attempt(request, lambda: services.check_by_code(held=held, code=code))
-        if part is not None:
-            messages.success(
-                request, _("Checked out.") if part.checked_out_at else _("Checked in.")
-            )
-            return redirect("my_volunteer")
+    done, status = _posted(
+        request,
+        {"": lambda: services.check_by_code(held=held, code=code)},
+        "my_volunteer",
+        lambda part: _("Checked out.") if part.checked_out_at else _("Checked in."),
+    )
+    if done is not None:
+        return done
     activity = selectors.activity_by_code(code)
     return render(
         request,

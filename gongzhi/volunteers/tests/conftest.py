@@ -5,14 +5,13 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
-from django.test import Client
 from django.utils import timezone, translation
 
+from gongzhi.care.tests.test_wishes import held  # noqa: F401  (the verified phone)
 from gongzhi.core.roles import Role
 from gongzhi.factories import PositionFactory, UserFactory
 from gongzhi.registry import pii
 from gongzhi.registry.models import Resident
-from gongzhi.selfservice import services as my
 from gongzhi.volunteers import services
 from gongzhi.volunteers.models import ActivityKind, SignupRule
 
@@ -65,30 +64,3 @@ def vol(people, tree):
     ]
     s.activity = make_activity(cw, tree.community)
     return s
-
-
-def held(phone):
-    sealed = pii.seal_phone(phone)
-    return {
-        "hash": sealed["phone_hash"],
-        "enc": sealed["phone_enc"],
-        "masked": sealed["phone_masked"],
-    }
-
-
-def verified_client(phone) -> Client:
-    """A client whose session holds the proven phone (as /my/phone/ leaves it)."""
-    client = Client()
-    session = client.session
-    sealed = held(phone)
-    my.remember(
-        session,
-        {
-            "phone_hash": sealed["hash"],
-            "phone_enc": sealed["enc"],
-            "phone_masked": sealed["masked"],
-        },
-    )
-    session.save()
-    client.cookies["sessionid"] = session.session_key
-    return client

@@ -10,9 +10,10 @@ from django.test import Client
 from django.utils import translation
 from python_calamine import CalamineWorkbook
 
+from gongzhi.care.tests.test_views import verified_client
 from gongzhi.volunteers import services
 from gongzhi.volunteers.models import Activity, HourRecord, Participation, PartnerKind
-from gongzhi.volunteers.tests.conftest import make_activity, verified_client
+from gongzhi.volunteers.tests.conftest import make_activity
 
 USCC = "91110108551385082Q"
 
