@@ -268,12 +268,15 @@ def figures(user, unit: OrgUnit, start: dt.date, end: dt.date) -> tuple[Figures,
     rows: dict[str, Figures] = {c.code: Figures(c.code, c.name) for c in children}
     total = Figures(unit.code, unit.name)
 
+    # Records kept at the unit itself (a community's activities, when its children are
+    # grids) are the unit's own row, after the children's.
+    own = Figures(unit.code, _("%(name)s itself") % {"name": unit.name})
+
     def add(code, name, n):
         n = n or 0
         setattr(total, name, getattr(total, name) + n)
-        row = rows.get(code[:length])
-        if row is not None:
-            setattr(row, name, getattr(row, name) + n)
+        row = rows.get(code[:length], own) if len(code) >= length else own
+        setattr(row, name, getattr(row, name) + n)
 
     sources = (
         (
@@ -318,7 +321,9 @@ def figures(user, unit: OrgUnit, start: dt.date, end: dt.date) -> tuple[Figures,
     for name, qs, agg in sources:
         for code, n in qs.order_by().values_list("org_code").annotate(n=agg):
             add(code, name, n)
-    return total, list(rows.values())
+    shown = ("activities", "turns", "minutes", "attendance", "patrols", "volunteers")
+    mine = [own] if children and any(getattr(own, f) for f in shown) else []
+    return total, list(rows.values()) + mine
 
 
 def night_patrols(user, unit: OrgUnit, start: dt.date, end: dt.date) -> int:

@@ -272,6 +272,10 @@ def test_totals_are_sums_of_records(vol, people, tree):
     assert total.attendance == 120
     assert sum(c.turns for c in children) == total.turns
     assert [c.turns for c in children] == [2, 0]  # 桂园, 翠竹
+    # A community's records are its own row beside its grids'.
+    total, children = selectors.figures(people.admin, tree.community, day, day)
+    assert [c.turns for c in children] == [0, 0, 2] and children[-1].code == tree.community.code
+    assert sum(c.minutes for c in children) == total.minutes == 120
 
 
 def test_partner_code_valid_and_unique_roles_never_deleted(people, tree):
