@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "gongzhi.inspections",
     "gongzhi.care",
     "gongzhi.disputes",
+    "gongzhi.patrols",
+    "gongzhi.volunteers",
     "gongzhi.command",
     "gongzhi.api",
     "gongzhi.web",

@@ -24,6 +24,8 @@ urlpatterns = [
     path("", include("gongzhi.inspections.urls")),
     path("", include("gongzhi.care.urls")),
     path("", include("gongzhi.disputes.urls")),
+    path("", include("gongzhi.patrols.urls")),
+    path("", include("gongzhi.volunteers.urls")),
     path("", include("gongzhi.points.urls")),
     path("", include("gongzhi.hotline.urls")),
     path("", include("gongzhi.selfservice.urls")),

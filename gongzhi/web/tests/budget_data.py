@@ -720,3 +720,146 @@ class Scene:
                 amount=1, note=notes[-1],
             )  # fmt: skip
         return notes
+
+    # -- volunteers and patrols -------------------------------------------------------------
+
+    def _vol_volunteer(self, name: str, phone: str = ""):
+        from gongzhi.volunteers import services as vol_services
+
+        return vol_services.volunteer_add(
+            actor=self.people.community_worker, unit_code=self.tree.community.code, name=name,
+            phone=phone,
+        )  # fmt: skip
+
+    def _vol_activity(self, title: str, capacity: int = 100, hours: int = 24):
+        import datetime as dt
+
+        from gongzhi.volunteers import services as vol_services
+
+        start = timezone.now() + dt.timedelta(hours=hours)
+        return vol_services.activity_create(
+            actor=self.people.community_worker, unit_code=self.tree.community.code, title=title,
+            kind="civility", starts_at=start, ends_at=start + dt.timedelta(hours=2),
+            place="预算地点", capacity=capacity,
+        )  # fmt: skip
+
+    def vol_volunteers(self, count: int) -> list[str]:
+        """Volunteers of 桂园社区 (a partner's people: name and phone); markers: names."""
+        names = [f"预算志愿者{i:03d}" for i in self._serials("vol_volunteers", count)]
+        for name in names:
+            self._vol_volunteer(name, "13600000000")
+        return names
+
+    def vol_activities(self, count: int) -> list[str]:
+        """Upcoming activities of 桂园社区 (also on the public board); markers: titles."""
+        titles = [f"预算活动{i:03d}" for i in self._serials("vol_activities", count)]
+        for n, title in enumerate(titles):
+            self._vol_activity(title, hours=24 + n)
+        return titles
+
+    def vol_signups(self, count: int) -> list[str]:
+        """Volunteers signed up for one activity (`ids.vol_activity`); markers: names."""
+        from gongzhi.volunteers import services as vol_services
+
+        if not hasattr(self.ids, "vol_activity"):
+            self.ids.vol_activity = self._vol_activity("预算签到活动").pk
+        names = [f"预算报名{i:03d}" for i in self._serials("vol_signups", count)]
+        for name in names:
+            vol_services.signup_for(
+                actor=self.people.community_worker, activity_id=self.ids.vol_activity,
+                volunteer_id=self._vol_volunteer(name).pk,
+            )  # fmt: skip
+        return names
+
+    def vol_hours(self, count: int) -> list[str]:
+        """Hours entered by hand for one volunteer (`ids.vol_volunteer`), awaiting
+        approval; markers: their notes."""
+        from gongzhi.volunteers import services as vol_services
+
+        if not hasattr(self.ids, "vol_volunteer"):
+            self.ids.vol_volunteer = self._vol_volunteer("预算时长志愿者").pk
+        notes = [f"预算时长{i:03d}" for i in self._serials("vol_hours", count)]
+        for note in notes:
+            vol_services.hours_request(
+                actor=self.people.community_worker, volunteer_id=self.ids.vol_volunteer,
+                minutes=60, served_on=timezone.localdate(), note=note,
+            )  # fmt: skip
+        return notes
+
+    def vol_partners(self, count: int) -> list[str]:
+        """Partners of 桂园社区 (professionals: no code); markers: names."""
+        from gongzhi.volunteers import services as vol_services
+
+        names = [f"预算合伙人{i:03d}" for i in self._serials("vol_partners", count)]
+        for name in names:
+            partner = vol_services.partner_save(
+                actor=self.people.community_worker, unit_code=self.tree.community.code,
+                kind="professional", name=name,
+            )  # fmt: skip
+            self.ids.vol_partner = getattr(self.ids, "vol_partner", partner.pk)
+        return names
+
+    def vol_roles(self, count: int) -> list[str]:
+        """Roles of one partner (`ids.vol_partner`); markers: the roles."""
+        from gongzhi.volunteers import services as vol_services
+
+        if not hasattr(self.ids, "vol_partner"):
+            self.vol_partners(1)
+        roles = [f"预算角色{i:03d}" for i in self._serials("vol_roles", count)]
+        for role in roles:
+            vol_services.partner_role_add(
+                actor=self.people.community_worker, partner_id=self.ids.vol_partner, role=role,
+                starts_on="2026-01-01",
+            )  # fmt: skip
+        return roles
+
+    def vol_mine(self, count: int) -> list[str]:
+        """Activities the volunteer with the phone `ids.phone` signed up for; markers:
+        the titles."""
+        from gongzhi.registry import pii
+        from gongzhi.registry.models import Resident
+        from gongzhi.volunteers import services as vol_services
+
+        if not hasattr(self.ids, "vol_mine"):
+            self.ids.phone = "13912340000"
+            resident = Resident.objects.create(
+                grid=self.tree.grid_a, org_code=self.tree.grid_a.code, name="卡片志愿者",
+                **pii.seal_phone(self.ids.phone),
+            )  # fmt: skip
+            self.ids.vol_mine = vol_services.volunteer_add(
+                actor=self.people.community_worker, resident_id=resident.pk
+            ).pk
+        titles = [f"预算我的活动{i:03d}" for i in self._serials("vol_mine", count)]
+        for title in titles:
+            n = self.serial["vol_mine_hours"] = self.serial["vol_mine_hours"] + 3
+            activity = self._vol_activity(title, hours=24 + n)
+            vol_services.signup_for(
+                actor=self.people.community_worker, activity_id=activity.pk,
+                volunteer_id=self.ids.vol_mine,
+            )  # fmt: skip
+        return titles
+
+    def patrols(self, count: int) -> list[str]:
+        """Patrols of grid A by its grid worker; markers: the patrollers."""
+        from gongzhi.patrols import services as patrol_services
+
+        names = [f"预算巡逻{i:03d}" for i in self._serials("patrols", count)]
+        for name in names:
+            patrol = patrol_services.patrol_start(
+                actor=self.people.gw_a, unit_code=self.tree.grid_a.code, patrollers=name
+            )
+            self.ids.patrol = getattr(self.ids, "patrol", patrol.pk)
+        return names
+
+    def patrol_points(self, count: int) -> list[str]:
+        """Checkpoints visited on one patrol (`ids.patrol`); markers: their names."""
+        from gongzhi.patrols import services as patrol_services
+
+        if not hasattr(self.ids, "patrol"):
+            self.patrols(1)
+        names = [f"预算点{i:03d}" for i in self._serials("patrol_points", count)]
+        for name in names:
+            patrol_services.patrol_checkpoint(
+                actor=self.people.gw_a, patrol_id=self.ids.patrol, name=name, note="正常"
+            )
+        return names

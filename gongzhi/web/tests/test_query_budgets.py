@@ -250,7 +250,9 @@ BUDGETS = [
         "/api/v1/command/monthly?unit={community}&month={month}",
         "op_sub",
         "grids",
-        57,  # the sections (ReportSection): inspections 4, care 10, disputes 6, points 4
+        64,  # the sections (ReportSection): inspections 4, care 10, disputes 6, points 4,
+        # volunteers 7 (the unit's children, and a GROUP BY each of activities, sign-ups,
+        # hours, attendance, patrols, volunteers)
     ),
     Budget(
         "api/v1/campaigns/hotspots",
@@ -309,8 +311,9 @@ BUDGETS = [
     Budget("cases/<id:case_id>/", "/cases/{case}/", "op_sub", "timeline", 11),
     # The sections (core.manifest.ReportSection): 5 inspections' (the unit, notices,
     # re-inspections, hazards, campaigns), 10 care's (its figures' GROUP BYs), 6 disputes',
-    # 4 points' (movements by kind, outstanding, top earners, merchants)
-    Budget("command/", "/command/?unit={community}", "op_sub", "grids", 65),
+    # 4 points' (movements by kind, outstanding, top earners, merchants), 7 volunteers' (the
+    # children, a GROUP BY each of activities, sign-ups, hours, attendance, patrols, volunteers)
+    Budget("command/", "/command/?unit={community}", "op_sub", "grids", 72),
     Budget(
         "command/cases/",
         "/command/cases/?unit={sub}&start={first}&end={today}",
@@ -325,7 +328,7 @@ BUDGETS = [
         "/command/monthly/?unit={community}&month={month}",
         "op_sub",
         "grids",
-        59,
+        66,  # the sections as on command/ (volunteers 7)
     ),
     Budget("command/hotspots/", "/command/hotspots/?unit={sub}", "op_sub", "same_cases", 17),
     Budget("campaigns/", "/campaigns/", "op_sub", "campaigns", 7),
@@ -390,6 +393,60 @@ BUDGETS = [
     Budget("api/v1/care/board", "/api/v1/care/board", "gw_a", "care_board", 4),
     Budget("wishes/", "/wishes/", "", "care_board", 4),
     Budget("my/wishes/", "/my/wishes/", "phone", "care_my_wishes", 3),
+    # -- volunteers and patrols ------------------------------------------------------------
+    Budget(
+        "api/v1/volunteers/volunteers",
+        "/api/v1/volunteers/volunteers",
+        "community_worker",
+        "vol_volunteers",
+        4,
+    ),
+    Budget(
+        "api/v1/volunteers/activities",
+        "/api/v1/volunteers/activities",
+        "community_worker",
+        "vol_activities",
+        4,
+    ),
+    Budget(
+        "api/v1/volunteers/partners",
+        "/api/v1/volunteers/partners",
+        "community_worker",
+        "vol_partners",
+        4,
+    ),
+    Budget("api/v1/patrols/", "/api/v1/patrols/", "gw_a", "patrols", 4),
+    Budget("volunteers/", "/volunteers/", "community_worker", "vol_volunteers", 7),
+    Budget(
+        "volunteers/<id:volunteer_id>/",
+        "/volunteers/{vol_volunteer}/",
+        "community_worker",
+        "vol_hours",
+        8,
+    ),
+    Budget(
+        "volunteers/activities/", "/volunteers/activities/", "community_worker", "vol_activities", 8
+    ),
+    Budget(
+        "volunteers/activities/<id:activity_id>/",
+        "/volunteers/activities/{vol_activity}/",
+        "community_worker",
+        "vol_signups",
+        7,
+    ),
+    Budget("volunteers/hours/", "/volunteers/hours/", "community_worker", "vol_hours", 5),
+    Budget("volunteers/partners/", "/volunteers/partners/", "community_worker", "vol_partners", 6),
+    Budget(
+        "volunteers/partners/<id:partner_id>/",
+        "/volunteers/partners/{vol_partner}/",
+        "community_worker",
+        "vol_roles",
+        10,
+    ),
+    Budget("activities/", "/activities/", "", "vol_activities", 1),
+    Budget("my/volunteer/", "/my/volunteer/", "phone", "vol_mine", 5),
+    Budget("patrols/", "/patrols/", "gw_a", "patrols", 8),
+    Budget("patrols/<id:patrol_id>/", "/patrols/{patrol}/", "gw_a", "patrol_points", 7),
     # -- Django's admin: the change lists -------------------------------------------------
     Budget("admin/orgs/orgunit/", "/admin/orgs/orgunit/", "superuser", "grids", 7),
     Budget("admin/orgs/department/", "/admin/orgs/department/", "superuser", "departments", 8),
@@ -443,6 +500,18 @@ BUDGETS = [
 ]
 
 NOT_A_LIST = {
+    # volunteers and patrols
+    "api/v1/volunteers/figures": "aggregates of a unit and period (one GROUP BY a source)",
+    "api/v1/patrols/months": "patrols a month and kind: one GROUP BY",
+    "volunteers/<id:volunteer_id>/certificate/<int:year>/": "one volunteer's year: two sums",
+    "volunteers/figures/": (
+        "the API's figures, and the teams' and volunteers' figures: two GROUP BYs each, "
+        "the names in one query"
+    ),
+    "volunteers/export/<slug:what>.xlsx": "a download of the same selectors",
+    "volunteers/card/<slug:token>/": "one volunteer's confirmed activities of today (no overlap)",
+    "activities/<id:activity_id>/": "one activity and the caller's sign-up",
+    "my/volunteer/check/<slug:code>/": "one activity's check-in button",
     # care
     "api/v1/care/wishes/<wish_id>": "one wish",
     "care/wishes/<id:wish_id>/": "one wish and its forms",
