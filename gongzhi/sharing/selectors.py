@@ -1,0 +1,282 @@
+"""Every read of sharing, scoped: staff by `sharing.view` over the row's `org_code`
+(missing and not yours: the same 404), a hut's keepers their hut, residents only their
+own (by the verified phone's keyed hash)."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.core.errors import NotFound
+from gongzhi.core.permissions import scope_for
+from gongzhi.sharing import hours, perms
+from gongzhi.sharing.models import (
+    HOLDING,
+    OPEN_LOAN,
+    BookerKind,
+    Booking,
+    BookingState,
+    Hut,
+    Item,
+    Loan,
+    LoanState,
+    Room,
+)
+
+
+def rooms_visible(user):
+    return Room.objects.filter(scope_for(user, perms.VIEW).q("org_code"), is_active=True)
+
+
+def room_for(user, pk) -> Room:
+    room = rooms_visible(user).filter(pk=pk).first()
+    if room is None:
+        raise NotFound(_("Not found."))
+    return room
+
+
+def bookings_visible(user):
+    return Booking.objects.filter(scope_for(user, perms.VIEW).q("org_code"))
+
+
+def booking_for(user, pk) -> Booking:
+    booking = bookings_visible(user).select_related("room", "series").filter(pk=pk).first()
+    if booking is None:
+        raise NotFound(_("Not found."))
+    return booking
+
+
+def huts_visible(user):
+    q = scope_for(user, perms.VIEW).q("org_code")
+    if getattr(user, "is_authenticated", False):
+        q |= Q(keepers=user)
+    return Hut.objects.filter(q).distinct()
+
+
+def hut_for(user, pk) -> Hut:
+    hut = huts_visible(user).filter(pk=pk).first()
+    if hut is None:
+        raise NotFound(_("Not found."))
+    return hut
+
+
+def loans_visible(user):
+    q = scope_for(user, perms.VIEW).q("org_code")
+    if getattr(user, "is_authenticated", False):
+        q |= Q(hut__keepers=user)
+    return Loan.objects.filter(q)
+
+
+# -- availability ------------------------------------------------------------------------
+
+
+@dataclass
+class Day:
+    day: dt.date
+    opening: tuple[dt.datetime, dt.datetime] | None
+    bookings: list = field(default_factory=list)
+
+    @property
+    def free(self) -> list[tuple[dt.datetime, dt.datetime]]:
+        """The free stretches of the day's opening (buffers counted as taken)."""
+        if self.opening is None:
+            return []
+        out, cursor = [], self.opening[0]
+        for b in self.bookings:
+            if b.starts_at > cursor:
+                out.append((cursor, min(b.starts_at, self.opening[1])))
+            cursor = max(cursor, b.blocked_until)
+        if cursor < self.opening[1]:
+            out.append((cursor, self.opening[1]))
+        return [(a, b) for a, b in out if b > a]
+
+
+def availability(rooms, start: dt.date, days: int) -> dict[int, list[Day]]:
+    """Per room, per day from `start`: the opening and the bookings that hold the room —
+    one query for all the rooms' bookings in the window."""
+    rooms = list(rooms)
+    tz = timezone.get_current_timezone()
+    a = dt.datetime.combine(start, dt.time(), tzinfo=tz)
+    b = a + dt.timedelta(days=days)
+    out = {r.pk: [Day(start + dt.timedelta(days=i), hours.opening(r, start + dt.timedelta(days=i)))
+                  for i in range(days)] for r in rooms}  # fmt: skip
+    rows = (
+        Booking.objects.filter(
+            room_id__in=[r.pk for r in rooms], state__in=HOLDING, starts_at__lt=b, blocked_until__gt=a
+        )
+        .only("id", "room_id", "starts_at", "ends_at", "blocked_until", "title", "state", "booker_kind", "series_id")
+        .order_by("room_id", "starts_at")
+    )  # fmt: skip
+    for row in rows:
+        index = (timezone.localtime(row.starts_at).date() - start).days
+        if 0 <= index < days:
+            out[row.room_id][index].bookings.append(row)
+    return out
+
+
+def week_start(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+# -- the hut's catalogue ------------------------------------------------------------------
+
+
+def catalogue(hut_ids, *, query: str = "", category_id=None, limit=200):
+    """Items with whether each is free now (no open loan, not in repair): one query."""
+    items = Item.objects.filter(hut_id__in=list(hut_ids), is_active=True).select_related("category")
+    if query:
+        items = items.filter(name__contains=query[:50])
+    if category_id:
+        items = items.filter(category_id=category_id)
+    items = items.annotate(
+        open_loans=Count("loans", filter=Q(loans__state__in=OPEN_LOAN))
+    ).order_by("category_id", "number")[:limit]
+    return list(items)
+
+
+def huts_for_resident(phone_hash: str):
+    """The huts of the communities of the residents registered with this phone."""
+    from gongzhi.registry.models import Resident
+
+    codes = {c[:12] for c in Resident.objects.filter(phone_hash=phone_hash, is_active=True)
+             .values_list("org_code", flat=True)}  # fmt: skip
+    return list(Hut.objects.filter(org_code__in=codes)) if codes else list(Hut.objects.all()[:5])
+
+
+def my_loans(phone_hash: str):
+    return list(
+        Loan.objects.filter(phone_hash=phone_hash)
+        .exclude(state=LoanState.CANCELLED)
+        .select_related("item", "hut")
+        .order_by("-created_at")[:50]
+    )
+
+
+def my_bookings(phone_hash: str):
+    return list(
+        Booking.objects.filter(phone_hash=phone_hash, booker_kind=BookerKind.RESIDENT)
+        .select_related("room")
+        .order_by("-starts_at")[:50]
+    )
+
+
+def rooms_for_resident(phone_hash: str):
+    from gongzhi.registry.models import Resident
+
+    codes = {c[:12] for c in Resident.objects.filter(phone_hash=phone_hash, is_active=True)
+             .values_list("org_code", flat=True)}  # fmt: skip
+    rooms = Room.objects.filter(is_active=True, residents_may_book=True)
+    return list(rooms.filter(org_code__in=codes) if codes else rooms[:20])
+
+
+# -- figures ------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    bookings: int = 0
+    bookings_held: int = 0  # confirmed, checked in or no-show (not cancelled or denied)
+    checked_in: int = 0
+    no_shows: int = 0
+    cancelled: int = 0
+    loans: int = 0
+    returned: int = 0
+    returned_late: int = 0
+    overdue_now: int = 0
+    items: int = 0
+    in_repair: int = 0
+
+
+def figures(code: str, start: dt.date, end: dt.date) -> Figures:
+    """The unit's bookings (by their date) and loans (by their check-out) in the period,
+    counted from the records; overdue and in repair now."""
+    tz = timezone.get_current_timezone()
+    a = dt.datetime.combine(start, dt.time(), tzinfo=tz)
+    b = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    f = Figures()
+    bk = Booking.objects.filter(org_code__within=code, starts_at__gte=a, starts_at__lt=b).exclude(
+        booker_kind=BookerKind.CLOSURE
+    ).aggregate(
+        n=Count("pk"),
+        held=Count("pk", filter=Q(state__in=(BookingState.CONFIRMED, BookingState.CHECKED_IN, BookingState.NO_SHOW))),
+        checked=Count("pk", filter=Q(state=BookingState.CHECKED_IN)),
+        no=Count("pk", filter=Q(state=BookingState.NO_SHOW)),
+        cancelled=Count("pk", filter=Q(state=BookingState.CANCELLED)),
+    )  # fmt: skip
+    f.bookings, f.bookings_held, f.checked_in = bk["n"], bk["held"], bk["checked"]
+    f.no_shows, f.cancelled = bk["no"], bk["cancelled"]
+    now = timezone.now()
+    ln = Loan.objects.filter(org_code__within=code, out_at__gte=a, out_at__lt=b).aggregate(
+        n=Count("pk"),
+        ret=Count("pk", filter=Q(state=LoanState.RETURNED)),
+        late=Count("pk", filter=Q(state=LoanState.RETURNED, returned_at__gt=F("due_at"))),
+    )
+    f.loans, f.returned, f.returned_late = ln["n"], ln["ret"], ln["late"]
+    f.overdue_now = Loan.objects.filter(org_code__within=code, state=LoanState.OUT, due_at__lt=now).count()
+    it = Item.objects.filter(org_code__within=code, is_active=True).aggregate(
+        n=Count("pk"), repair=Count("pk", filter=Q(in_repair=True))
+    )
+    f.items, f.in_repair = it["n"], it["repair"]
+    return f
+
+
+def loans_per_item_month(hut: Hut, year: int):
+    """Loans per item and month of `year` (the statistics page and its workbook)."""
+    from django.db.models.functions import ExtractMonth
+
+    rows = (
+        Loan.objects.filter(hut=hut, out_at__year=year)
+        .annotate(month=ExtractMonth("out_at", tzinfo=timezone.get_current_timezone()))
+        .values("item_id", "item__number", "item__name", "month")
+        .annotate(n=Count("pk"))
+        .order_by("item__number", "month")
+    )
+    table: dict[int, dict] = {}
+    for r in rows:
+        entry = table.setdefault(r["item_id"], {"number": r["item__number"], "name": r["item__name"],
+                                                "months": [0] * 12, "total": 0})  # fmt: skip
+        entry["months"][r["month"] - 1] += r["n"]
+        entry["total"] += r["n"]
+    return list(table.values())
+
+
+def most_wanted(hut: Hut, since: dt.datetime, limit=10):
+    """Items by loans and holds since `since`."""
+    return list(
+        Item.objects.filter(hut=hut)
+        .annotate(n=Count("loans", filter=Q(loans__created_at__gte=since)))
+        .filter(n__gt=0)
+        .order_by("-n", "number")[:limit]
+    )
+
+
+def overdue(hut: Hut):
+    return list(
+        Loan.objects.filter(hut=hut, state=LoanState.OUT, due_at__lt=timezone.now())
+        .select_related("item", "resident")
+        .order_by("due_at")
+    )
+
+
+# -- workbench ----------------------------------------------------------------------------
+
+
+def workbench(user) -> dict | None:
+    scope = scope_for(user, perms.BOOK)
+    keeps = Hut.objects.filter(keepers=user).exists() if user.is_authenticated else False
+    if scope.is_empty and not keeps and scope_for(user, perms.KEEP).is_empty:
+        return None
+    today = timezone.localdate()
+    tz = timezone.get_current_timezone()
+    a = dt.datetime.combine(today, dt.time(), tzinfo=tz)
+    bookings = bookings_visible(user)
+    loans = loans_visible(user)
+    return {
+        "today": bookings.filter(starts_at__gte=a, starts_at__lt=a + dt.timedelta(days=1),
+                                 state__in=HOLDING).count(),  # fmt: skip
+        "to_approve": bookings.filter(state=BookingState.REQUESTED).count(),
+        "holds": loans.filter(state__in=(LoanState.REQUESTED, LoanState.HELD)).count(),
+        "overdue": loans.filter(state=LoanState.OUT, due_at__lt=timezone.now()).count(),
+    }
