@@ -258,7 +258,9 @@ class MediationSessionIn(Schema):
     mode: Word = Field(..., description="separate (背对背, with party_id) | joint (面对面)")
     party_id: Id | None = None
     held_at: Text[40]
-    place: Text[100] = Field("", description="required unless booking_id names a room booked for the dispute")
+    place: Text[100] = Field(
+        "", description="required unless booking_id names a room booked for the dispute"
+    )
     booking_id: Id | None = None
     attendees: Text[200]
     minutes: Text[8000]

@@ -495,10 +495,14 @@ def session_room_book(*, actor, dispute_id, room_id, starts_at, ends_at):
     dispute = selectors.dispute_for(actor, dispute_id)
     if not (can(actor, perms.MANAGE, dispute) or dispute.case.assignee_user_id == actor.pk):
         raise PermissionDenied(_("You may not do this."))
-    starts = parse_moment(starts_at if isinstance(starts_at, str) else starts_at.isoformat(), "starts_at")
+    starts = parse_moment(
+        starts_at if isinstance(starts_at, str) else starts_at.isoformat(), "starts_at"
+    )
     ends = parse_moment(ends_at if isinstance(ends_at, str) else ends_at.isoformat(), "ends_at")
     if starts is None or ends is None:
-        raise Invalid(_("This field is required."), details={"starts_at": [_("This field is required.")]})
+        raise Invalid(
+            _("This field is required."), details={"starts_at": [_("This field is required.")]}
+        )
     return book_room(
         actor=actor, room_id=room_id, starts_at=starts, ends_at=ends, title=_("Mediation"),
         purpose=ROOM_PURPOSE, purpose_key=f"{dispute.pk}:{starts:%Y%m%d%H%M}",
@@ -534,7 +538,11 @@ def session_record(
     errors: dict[str, list[str]] = {}
     booking = None
     if booking_id is not None:
-        booking = session_room_bookings(dispute).filter(pk=booking_id if isinstance(booking_id, int) else -1).first()
+        booking = (
+            session_room_bookings(dispute)
+            .filter(pk=booking_id if isinstance(booking_id, int) else -1)
+            .first()
+        )
         if booking is None:
             errors.setdefault("booking_id", []).append(_("Choose a room booked for this dispute."))
         elif not str(place or "").strip():

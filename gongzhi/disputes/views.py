@@ -218,7 +218,8 @@ def dispute_post(request, dispute_id, what):
         ),
         "room": lambda: services.session_room_book(
             actor=user, dispute_id=dispute_id, room_id=parse_id(p.get("room_id")),
-            starts_at=f"{p.get('day', '')}T{p.get('starts', '')}", ends_at=f"{p.get('day', '')}T{p.get('ends', '')}",
+            starts_at=f"{p.get('day', '')}T{p.get('starts', '')}",
+            ends_at=f"{p.get('day', '')}T{p.get('ends', '')}",
         ),
         "agreement": lambda: services.agreement_save(
             actor=user, dispute_id=dispute_id, terms=p.get("terms", ""),

@@ -1,7 +1,7 @@
 """Sharing over the API, mounted at /api/v1/sharing (registered in SharingConfig.ready()).
 
     GET  /rooms                                the rooms the caller sees
-    GET  /rooms/{id}/availability?start=&days= each day's opening, bookings and free stretches (≤ 31 days)
+    GET  /rooms/{id}/availability?start=&days= each day's opening, bookings, free stretches (≤ 31)
     GET  /bookings?room=                       bookings, newest first (keyset)
     POST /bookings                             book (sharing.book; a closure needs sharing.manage)
     POST /bookings/{id}/change                 move one date (of a series: that date only)
@@ -82,14 +82,19 @@ class DayOut(Schema):
 
 
 @router.get("/rooms/{room_id}/availability", response={200: list[DayOut], **ERRORS})
-def room_availability(request, room_id: Id, start: DayText | None = None,
-                      days: int = Field(7, ge=1, le=31)):  # fmt: skip
+def room_availability(
+    request, room_id: Id, start: DayText | None = None, days: int = Field(7, ge=1, le=31)
+):
     room = selectors.room_for(request.auth, room_id)
     first = parse_day(start, "start", code="invalid") if start else dt.date.today()
     out = selectors.availability([room], first, days)[room.pk]
     return [
-        {"day": d.day, "open": d.opening is not None, "bookings": d.bookings,
-         "free": [{"starts_at": a, "ends_at": b} for a, b in d.free]}  # fmt: skip
+        {
+            "day": d.day,
+            "open": d.opening is not None,
+            "bookings": d.bookings,
+            "free": [{"starts_at": a, "ends_at": b} for a, b in d.free],
+        }
         for d in out
     ]
 
@@ -116,8 +121,9 @@ class BookingPage(Schema):
 
 
 @router.get("/bookings", response={200: BookingPage, **ERRORS})
-def booking_list(request, room: Id | None = None, limit: Limit | None = None,
-                 cursor: Cursor | None = None):  # fmt: skip
+def booking_list(
+    request, room: Id | None = None, limit: Limit | None = None, cursor: Cursor | None = None
+):
     qs = selectors.bookings_visible(request.auth)
     if room:
         qs = qs.filter(room_id=room)
@@ -260,9 +266,17 @@ class ItemOut(Schema):
 def item_list(request, hut_id: Id, q: Text[50] = ""):
     hut = selectors.hut_for(request.auth, hut_id)
     return [
-        {"id": i.pk, "number": i.number, "name": i.name, "category": i.category.name,
-         "condition": i.condition, "serial": i.serial, "safety_notes": i.safety_notes,
-         "in_repair": i.in_repair, "available": not i.in_repair and not i.open_loans}  # fmt: skip
+        {
+            "id": i.pk,
+            "number": i.number,
+            "name": i.name,
+            "category": i.category.name,
+            "condition": i.condition,
+            "serial": i.serial,
+            "safety_notes": i.safety_notes,
+            "in_repair": i.in_repair,
+            "available": not i.in_repair and not i.open_loans,
+        }
         for i in selectors.catalogue([hut.pk], query=q)
     ]
 
@@ -286,8 +300,9 @@ class LoanPage(Schema):
 
 
 @router.get("/loans", response={200: LoanPage, **ERRORS})
-def loan_list(request, hut: Id | None = None, limit: Limit | None = None,
-              cursor: Cursor | None = None):  # fmt: skip
+def loan_list(
+    request, hut: Id | None = None, limit: Limit | None = None, cursor: Cursor | None = None
+):
     qs = selectors.loans_visible(request.auth).select_related("resident")
     if hut:
         qs = qs.filter(hut_id=hut)
@@ -296,9 +311,18 @@ def loan_list(request, hut: Id | None = None, limit: Limit | None = None,
 
 
 def _loan(r):
-    return {"id": r.pk, "item_id": r.item_id, "state": r.state, "borrower": r.resident.name,
-            "phone_masked": r.resident.phone_masked, "out_at": r.out_at, "due_at": r.due_at,
-            "returned_at": r.returned_at, "renewals": r.renewals, "condition_back": r.condition_back}  # fmt: skip
+    return {
+        "id": r.pk,
+        "item_id": r.item_id,
+        "state": r.state,
+        "borrower": r.resident.name,
+        "phone_masked": r.resident.phone_masked,
+        "out_at": r.out_at,
+        "due_at": r.due_at,
+        "returned_at": r.returned_at,
+        "renewals": r.renewals,
+        "condition_back": r.condition_back,
+    }
 
 
 class CheckOutIn(Schema):
@@ -335,6 +359,14 @@ class RepairIn(Schema):
 @router.post("/items/{item_id}/repair", response={200: ItemOut, **ERRORS})
 def item_repair(request, item_id: Id, payload: RepairIn):
     i = services.item_repair(actor=request.auth, item_id=item_id, **payload.dict())
-    return {"id": i.pk, "number": i.number, "name": i.name, "category": i.category.name,
-            "condition": i.condition, "serial": i.serial, "safety_notes": i.safety_notes,
-            "in_repair": i.in_repair, "available": False}  # fmt: skip
+    return {
+        "id": i.pk,
+        "number": i.number,
+        "name": i.name,
+        "category": i.category.name,
+        "condition": i.condition,
+        "serial": i.serial,
+        "safety_notes": i.safety_notes,
+        "in_repair": i.in_repair,
+        "available": False,
+    }

@@ -25,9 +25,12 @@ class SharingConfig(AppConfig):
         grant_permissions(perms.GRANTS)
         register_api_router("sharing", router)
         register_workbench_panel(
-            35, "sharing", _("Rooms and tool hut"), "sharing/_workbench.html",
+            35,
+            "sharing",
+            _("Rooms and tool hut"),
+            "sharing/_workbench.html",
             selectors.workbench,
-        )  # fmt: skip
+        )
         register_report_section(
             ReportSection(
                 45,

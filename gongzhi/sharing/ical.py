@@ -12,9 +12,12 @@ from gongzhi.sharing.models import BookerKind, BookingState
 
 def _escape(text: str) -> str:
     return (
-        text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-        .replace("\r\n", "\\n").replace("\n", "\\n")
-    )  # fmt: skip
+        text.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+    )
 
 
 def _fold(line: str) -> list[str]:
@@ -35,18 +38,25 @@ def _utc(moment: dt.datetime) -> str:
 
 def calendar(room, bookings, *, host: str) -> str:
     lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//gongzhi//sharing//ZH", "CALSCALE:GREGORIAN",
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//gongzhi//sharing//ZH",
+        "CALSCALE:GREGORIAN",
         f"X-WR-CALNAME:{_escape(room.name)}",
-    ]  # fmt: skip
+    ]
     stamp = _utc(timezone.now())
     for b in bookings:
         title = "已预约" if b.booker_kind == BookerKind.RESIDENT or b.purpose else b.title
         lines += [
-            "BEGIN:VEVENT", f"UID:booking-{b.pk}@{host.split(':')[0] or 'gongzhi'}", f"DTSTAMP:{stamp}",
-            f"DTSTART:{_utc(b.starts_at)}", f"DTEND:{_utc(b.ends_at)}", f"SUMMARY:{_escape(title)}",
+            "BEGIN:VEVENT",
+            f"UID:booking-{b.pk}@{host.split(':')[0] or 'gongzhi'}",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART:{_utc(b.starts_at)}",
+            f"DTEND:{_utc(b.ends_at)}",
+            f"SUMMARY:{_escape(title)}",
             f"LOCATION:{_escape(room.name)}",
             "STATUS:" + ("TENTATIVE" if b.state == BookingState.REQUESTED else "CONFIRMED"),
             "END:VEVENT",
-        ]  # fmt: skip
+        ]
     lines.append("END:VCALENDAR")
     return "".join(part + "\r\n" for line in lines for part in _fold(line))

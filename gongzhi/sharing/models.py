@@ -155,9 +155,12 @@ class Booking(models.Model):
     reason = models.CharField(_("reason"), max_length=200, blank=True)  # denial, cancellation
     checked_in_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -174,9 +177,10 @@ class Booking(models.Model):
                 condition=Q(ends_at__gt=models.F("starts_at")), name="sharing_booking_order"
             ),
             models.UniqueConstraint(
-                fields=["purpose", "purpose_key"], condition=~Q(purpose=""),
+                fields=["purpose", "purpose_key"],
+                condition=~Q(purpose=""),
                 name="sharing_booking_purpose_key",
-            ),  # fmt: skip
+            ),
         ]
 
     def __str__(self):
@@ -287,9 +291,7 @@ class Loan(models.Model):
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="loans")
     hut = models.ForeignKey(Hut, on_delete=models.PROTECT, related_name="+")
     org_code = OrgCodeField(_("org code"))
-    resident = models.ForeignKey(
-        "registry.Resident", on_delete=models.PROTECT, related_name="+"
-    )
+    resident = models.ForeignKey("registry.Resident", on_delete=models.PROTECT, related_name="+")
     phone_hash = models.CharField(max_length=64, blank=True, editable=False)
     state = models.CharField(_("state"), max_length=10, choices=LoanState.choices)
     held_at = models.DateTimeField(null=True, blank=True)
@@ -305,13 +307,19 @@ class Loan(models.Model):
     reminded_soon_at = models.DateTimeField(null=True, blank=True)
     reminded_overdue_at = models.DateTimeField(null=True, blank=True)
     checked_out_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     checked_in_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -325,9 +333,10 @@ class Loan(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["item"], condition=Q(state__in=OPEN_LOAN),
+                fields=["item"],
+                condition=Q(state__in=OPEN_LOAN),
                 name="sharing_one_open_loan_per_item",
-            ),  # fmt: skip
+            ),
         ]
 
     def __str__(self):

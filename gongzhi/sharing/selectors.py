@@ -100,15 +100,33 @@ def availability(rooms, start: dt.date, days: int) -> dict[int, list[Day]]:
     tz = timezone.get_current_timezone()
     a = dt.datetime.combine(start, dt.time(), tzinfo=tz)
     b = a + dt.timedelta(days=days)
-    out = {r.pk: [Day(start + dt.timedelta(days=i), hours.opening(r, start + dt.timedelta(days=i)))
-                  for i in range(days)] for r in rooms}  # fmt: skip
+    out = {
+        r.pk: [
+            Day(start + dt.timedelta(days=i), hours.opening(r, start + dt.timedelta(days=i)))
+            for i in range(days)
+        ]
+        for r in rooms
+    }
     rows = (
         Booking.objects.filter(
-            room_id__in=[r.pk for r in rooms], state__in=HOLDING, starts_at__lt=b, blocked_until__gt=a
+            room_id__in=[r.pk for r in rooms],
+            state__in=HOLDING,
+            starts_at__lt=b,
+            blocked_until__gt=a,
         )
-        .only("id", "room_id", "starts_at", "ends_at", "blocked_until", "title", "state", "booker_kind", "series_id")
+        .only(
+            "id",
+            "room_id",
+            "starts_at",
+            "ends_at",
+            "blocked_until",
+            "title",
+            "state",
+            "booker_kind",
+            "series_id",
+        )
         .order_by("room_id", "starts_at")
-    )  # fmt: skip
+    )
     for row in rows:
         index = (timezone.localtime(row.starts_at).date() - start).days
         if 0 <= index < days:
@@ -140,8 +158,12 @@ def huts_for_resident(phone_hash: str):
     """The huts of the communities of the residents registered with this phone."""
     from gongzhi.registry.models import Resident
 
-    codes = {c[:12] for c in Resident.objects.filter(phone_hash=phone_hash, is_active=True)
-             .values_list("org_code", flat=True)}  # fmt: skip
+    codes = {
+        c[:12]
+        for c in Resident.objects.filter(phone_hash=phone_hash, is_active=True).values_list(
+            "org_code", flat=True
+        )
+    }
     return list(Hut.objects.filter(org_code__in=codes)) if codes else list(Hut.objects.all()[:5])
 
 
@@ -165,8 +187,12 @@ def my_bookings(phone_hash: str):
 def rooms_for_resident(phone_hash: str):
     from gongzhi.registry.models import Resident
 
-    codes = {c[:12] for c in Resident.objects.filter(phone_hash=phone_hash, is_active=True)
-             .values_list("org_code", flat=True)}  # fmt: skip
+    codes = {
+        c[:12]
+        for c in Resident.objects.filter(phone_hash=phone_hash, is_active=True).values_list(
+            "org_code", flat=True
+        )
+    }
     rooms = Room.objects.filter(is_active=True, residents_may_book=True)
     return list(rooms.filter(org_code__in=codes) if codes else rooms[:20])
 
@@ -196,15 +222,26 @@ def figures(code: str, start: dt.date, end: dt.date) -> Figures:
     a = dt.datetime.combine(start, dt.time(), tzinfo=tz)
     b = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=tz)
     f = Figures()
-    bk = Booking.objects.filter(org_code__within=code, starts_at__gte=a, starts_at__lt=b).exclude(
-        booker_kind=BookerKind.CLOSURE
-    ).aggregate(
-        n=Count("pk"),
-        held=Count("pk", filter=Q(state__in=(BookingState.CONFIRMED, BookingState.CHECKED_IN, BookingState.NO_SHOW))),
-        checked=Count("pk", filter=Q(state=BookingState.CHECKED_IN)),
-        no=Count("pk", filter=Q(state=BookingState.NO_SHOW)),
-        cancelled=Count("pk", filter=Q(state=BookingState.CANCELLED)),
-    )  # fmt: skip
+    bk = (
+        Booking.objects.filter(org_code__within=code, starts_at__gte=a, starts_at__lt=b)
+        .exclude(booker_kind=BookerKind.CLOSURE)
+        .aggregate(
+            n=Count("pk"),
+            held=Count(
+                "pk",
+                filter=Q(
+                    state__in=(
+                        BookingState.CONFIRMED,
+                        BookingState.CHECKED_IN,
+                        BookingState.NO_SHOW,
+                    )
+                ),
+            ),
+            checked=Count("pk", filter=Q(state=BookingState.CHECKED_IN)),
+            no=Count("pk", filter=Q(state=BookingState.NO_SHOW)),
+            cancelled=Count("pk", filter=Q(state=BookingState.CANCELLED)),
+        )
+    )
     f.bookings, f.bookings_held, f.checked_in = bk["n"], bk["held"], bk["checked"]
     f.no_shows, f.cancelled = bk["no"], bk["cancelled"]
     now = timezone.now()
@@ -214,7 +251,9 @@ def figures(code: str, start: dt.date, end: dt.date) -> Figures:
         late=Count("pk", filter=Q(state=LoanState.RETURNED, returned_at__gt=F("due_at"))),
     )
     f.loans, f.returned, f.returned_late = ln["n"], ln["ret"], ln["late"]
-    f.overdue_now = Loan.objects.filter(org_code__within=code, state=LoanState.OUT, due_at__lt=now).count()
+    f.overdue_now = Loan.objects.filter(
+        org_code__within=code, state=LoanState.OUT, due_at__lt=now
+    ).count()
     it = Item.objects.filter(org_code__within=code, is_active=True).aggregate(
         n=Count("pk"), repair=Count("pk", filter=Q(in_repair=True))
     )
@@ -235,8 +274,10 @@ def loans_per_item_month(hut: Hut, year: int):
     )
     table: dict[int, dict] = {}
     for r in rows:
-        entry = table.setdefault(r["item_id"], {"number": r["item__number"], "name": r["item__name"],
-                                                "months": [0] * 12, "total": 0})  # fmt: skip
+        entry = table.setdefault(
+            r["item_id"],
+            {"number": r["item__number"], "name": r["item__name"], "months": [0] * 12, "total": 0},
+        )
         entry["months"][r["month"] - 1] += r["n"]
         entry["total"] += r["n"]
     return list(table.values())
@@ -274,8 +315,9 @@ def workbench(user) -> dict | None:
     bookings = bookings_visible(user)
     loans = loans_visible(user)
     return {
-        "today": bookings.filter(starts_at__gte=a, starts_at__lt=a + dt.timedelta(days=1),
-                                 state__in=HOLDING).count(),  # fmt: skip
+        "today": bookings.filter(
+            starts_at__gte=a, starts_at__lt=a + dt.timedelta(days=1), state__in=HOLDING
+        ).count(),
         "to_approve": bookings.filter(state=BookingState.REQUESTED).count(),
         "holds": loans.filter(state__in=(LoanState.REQUESTED, LoanState.HELD)).count(),
         "overdue": loans.filter(state=LoanState.OUT, due_at__lt=timezone.now()).count(),

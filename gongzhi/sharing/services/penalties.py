@@ -10,8 +10,9 @@ from gongzhi.points import perms as points_perms
 from gongzhi.points.models import Account, AccountKind
 
 
-def deduct(*, amount: int, key: str, reason: str, actor, org_code: str, resident=None,
-           phone_hash: str = "") -> int:  # fmt: skip
+def deduct(
+    *, amount: int, key: str, reason: str, actor, org_code: str, resident=None, phone_hash: str = ""
+) -> int:
     """Points taken (0 when the resident has no passbook, no balance, or the actor may not
     deduct there)."""
     from gongzhi.points.services import points_deduct
@@ -28,7 +29,9 @@ def deduct(*, amount: int, key: str, reason: str, actor, org_code: str, resident
     if amount <= 0:
         return 0
     try:
-        points_deduct(actor=actor, account_id=account.pk, amount=amount, reason=reason[:200], key=key)
+        points_deduct(
+            actor=actor, account_id=account.pk, amount=amount, reason=reason[:200], key=key
+        )
     except DomainError:
         return 0
     return amount

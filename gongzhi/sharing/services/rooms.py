@@ -89,12 +89,18 @@ def check_rules(room: Room, starts: dt.datetime, ends: dt.datetime, *, kind: str
     if kind == BookerKind.CLOSURE:
         return
     if hours.is_closed_day(room, local.date()):
-        _refuse("closed_day", "starts_at", _("%(room)s is closed on %(day)s.")
-                % {"room": room.name, "day": f"{local:%Y-%m-%d}"})  # fmt: skip
+        _refuse(
+            "closed_day",
+            "starts_at",
+            _("%(room)s is closed on %(day)s.") % {"room": room.name, "day": f"{local:%Y-%m-%d}"},
+        )
     if not hours.within_hours(room, starts, ends):
-        _refuse("outside_hours", "starts_at",
-                _("%(room)s is open from %(a)s to %(b)s.")
-                % {"room": room.name, "a": f"{room.opens_at:%H:%M}", "b": f"{room.closes_at:%H:%M}"})  # fmt: skip
+        _refuse(
+            "outside_hours",
+            "starts_at",
+            _("%(room)s is open from %(a)s to %(b)s.")
+            % {"room": room.name, "a": f"{room.opens_at:%H:%M}", "b": f"{room.closes_at:%H:%M}"},
+        )
     if kind == BookerKind.STAFF:
         return
     allowed = {
@@ -106,12 +112,24 @@ def check_rules(room: Room, starts: dt.datetime, ends: dt.datetime, *, kind: str
         _refuse("not_allowed", "booker_kind", _("This room cannot be booked this way."))
     minutes = (ends - starts).total_seconds() / 60
     if minutes > room.max_minutes:
-        _refuse("too_long", "ends_at", _("A booking is at most %(n)s minutes.") % {"n": room.max_minutes})
+        _refuse(
+            "too_long",
+            "ends_at",
+            _("A booking is at most %(n)s minutes.") % {"n": room.max_minutes},
+        )
     if minutes < room.min_minutes:
-        _refuse("too_short", "ends_at", _("A booking is at least %(n)s minutes.") % {"n": room.min_minutes})
+        _refuse(
+            "too_short",
+            "ends_at",
+            _("A booking is at least %(n)s minutes.") % {"n": room.min_minutes},
+        )
     if (local.date() - timezone.localdate()).days > room.max_days_ahead:
-        _refuse("too_far_ahead", "starts_at",
-                _("%(room)s is booked at most %(n)s days ahead.") % {"room": room.name, "n": room.max_days_ahead})  # fmt: skip
+        _refuse(
+            "too_far_ahead",
+            "starts_at",
+            _("%(room)s is booked at most %(n)s days ahead.")
+            % {"room": room.name, "n": room.max_days_ahead},
+        )
 
 
 def _clash(room: Room, starts, blocked_until, *, exclude=()) -> Booking | None:
@@ -163,9 +181,21 @@ def _save_holding(booking: Booking, room: Room, *, exclude=()) -> Booking:
 
 
 def book_room(
-    *, room_id, starts_at, ends_at, title, actor=None, held=None, booker_kind=None,
-    booker_name="", people=1, purpose="", purpose_key="", note="", series=None,
-) -> Booking:  # fmt: skip
+    *,
+    room_id,
+    starts_at,
+    ends_at,
+    title,
+    actor=None,
+    held=None,
+    booker_kind=None,
+    booker_name="",
+    people=1,
+    purpose="",
+    purpose_key="",
+    note="",
+    series=None,
+) -> Booking:
     starts, ends = _when(starts_at, "starts_at"), _when(ends_at, "ends_at")
     title = _text(title, 100, "title", required=True)
     booker_name = _text(booker_name, 50, "booker_name")
@@ -196,30 +226,60 @@ def book_room(
                 raise PermissionDenied(_("You may not do this."))
         check_rules(room, starts, ends, kind=kind)
         if people > room.capacity and kind != BookerKind.CLOSURE:
-            _refuse("too_many", "people", _("%(room)s holds %(n)s people.") % {"room": room.name, "n": room.capacity})
-        approval = room.needs_approval and kind in (BookerKind.RESIDENT, BookerKind.TEAM, BookerKind.PARTNER)
+            _refuse(
+                "too_many",
+                "people",
+                _("%(room)s holds %(n)s people.") % {"room": room.name, "n": room.capacity},
+            )
+        approval = room.needs_approval and kind in (
+            BookerKind.RESIDENT,
+            BookerKind.TEAM,
+            BookerKind.PARTNER,
+        )
         booking = Booking(
-            room=room, org_code=room.org_code, series=series, starts_at=starts, ends_at=ends,
+            room=room,
+            org_code=room.org_code,
+            series=series,
+            starts_at=starts,
+            ends_at=ends,
             state=BookingState.REQUESTED if approval else BookingState.CONFIRMED,
-            booker_kind=kind, title=title, booker_name=booker_name, people=people,
-            purpose=purpose, purpose_key=purpose_key, note=note,
+            booker_kind=kind,
+            title=title,
+            booker_name=booker_name,
+            people=people,
+            purpose=purpose,
+            purpose_key=purpose_key,
+            note=note,
             created_by=actor if actor is not None and actor.is_authenticated else None,
-        )  # fmt: skip
+        )
         if held is not None:
             booking.phone_enc, booking.phone_hash = held["enc"], held["hash"]
             booking.phone_masked = held["masked"]
             booking.booker_name = booker_name or held["masked"]
         _save_holding(booking, room)
-        audit_record(actor=booking.created_by, action="sharing.book", obj=booking,
-                     changes={"room": room.pk, "starts_at": starts.isoformat(),
-                              "ends_at": ends.isoformat(), "kind": kind, "purpose": purpose})  # fmt: skip
+        audit_record(
+            actor=booking.created_by,
+            action="sharing.book",
+            obj=booking,
+            changes={
+                "room": room.pk,
+                "starts_at": starts.isoformat(),
+                "ends_at": ends.isoformat(),
+                "kind": kind,
+                "purpose": purpose,
+            },
+        )
         return booking
 
 
 def room_close(*, actor, room_id, starts_at, ends_at, reason) -> Booking:
     """The room closed for an event: a booking that blocks every other."""
     return book_room(
-        actor=actor, room_id=room_id, starts_at=starts_at, ends_at=ends_at, title=reason,
+        actor=actor,
+        room_id=room_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        title=reason,
         booker_kind=BookerKind.CLOSURE,
     )
 
@@ -238,9 +298,11 @@ def _staff_booking(actor, booking_id, perm=perms.BOOK, *, lock=True) -> Booking:
 
 
 def _mine(held, booking_id) -> Booking:
-    booking = Booking.objects.select_related("room").filter(
-        pk=booking_id, phone_hash=held["hash"], booker_kind=BookerKind.RESIDENT
-    ).first()
+    booking = (
+        Booking.objects.select_related("room")
+        .filter(pk=booking_id, phone_hash=held["hash"], booker_kind=BookerKind.RESIDENT)
+        .first()
+    )
     if booking is None:
         raise NotFound(_("Not found."))
     return booking
@@ -255,8 +317,9 @@ def booking_cancel(*, booking_id, reason, actor=None, held=None) -> Booking:
             raise Conflict(_("This booking can no longer be cancelled."), code="not_cancellable")
         booking.state, booking.reason = BookingState.CANCELLED, reason
         booking.save(update_fields=["state", "reason"])
-        audit_record(actor=actor, action="sharing.booking_cancel", obj=booking,
-                     changes={"reason": reason})  # fmt: skip
+        audit_record(
+            actor=actor, action="sharing.booking_cancel", obj=booking, changes={"reason": reason}
+        )
         return booking
 
 
@@ -274,8 +337,12 @@ def booking_change(*, actor, booking_id, starts_at, ends_at) -> Booking:
         booking.starts_at, booking.ends_at = starts, ends
         booking.detached = booking.series_id is not None
         _save_holding(booking, room)
-        audit_record(actor=actor, action="sharing.booking_change", obj=booking,
-                     changes={"from": before, "to": (starts.isoformat(), ends.isoformat())})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="sharing.booking_change",
+            obj=booking,
+            changes={"from": before, "to": (starts.isoformat(), ends.isoformat())},
+        )
         return booking
 
 
@@ -288,8 +355,12 @@ def booking_decide(*, actor, booking_id, approve: bool, reason="") -> Booking:
         booking.state = BookingState.CONFIRMED if approve else BookingState.DENIED
         booking.reason = reason
         booking.save(update_fields=["state", "reason"])
-        audit_record(actor=actor, action="sharing.booking_decide", obj=booking,
-                     changes={"approve": approve, "reason": reason})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="sharing.booking_decide",
+            obj=booking,
+            changes={"approve": approve, "reason": reason},
+        )
         return booking
 
 
@@ -319,9 +390,14 @@ def booking_no_show(*, actor, booking_id) -> Booking:
         booking.save(update_fields=["state"])
         audit_record(actor=actor, action="sharing.booking_no_show", obj=booking)
         if booking.room.no_show_points and booking.phone_hash:
-            deduct(phone_hash=booking.phone_hash, org_code=booking.org_code,
-                   amount=booking.room.no_show_points, key=f"sharing.no_show:{booking.pk}",
-                   reason=_("No-show: %(b)s") % {"b": describe(booking)}, actor=actor)  # fmt: skip
+            deduct(
+                phone_hash=booking.phone_hash,
+                org_code=booking.org_code,
+                amount=booking.room.no_show_points,
+                key=f"sharing.no_show:{booking.pk}",
+                reason=_("No-show: %(b)s") % {"b": describe(booking)},
+                actor=actor,
+            )
         return booking
 
 
@@ -363,9 +439,17 @@ def _day(value, field) -> dt.date:
 
 
 def series_book(
-    *, actor, room_id, title, first_date, last_date, starts, ends,
-    booker_kind=BookerKind.TEAM, booker_name="",
-) -> Series:  # fmt: skip
+    *,
+    actor,
+    room_id,
+    title,
+    first_date,
+    last_date,
+    starts,
+    ends,
+    booker_kind=BookerKind.TEAM,
+    booker_name="",
+) -> Series:
     """Every week on the weekday of `first_date`, from `starts` to `ends`, until
     `last_date`: one Series and a booking a date, all or nothing (a clash on any date
     refuses the whole series, naming it). Closed days are left out and listed."""
@@ -386,10 +470,17 @@ def series_book(
                 _("You may not do this.") if can(actor, perms.VIEW, room) else _("Not found.")
             )
         series = Series.objects.create(
-            room=room, org_code=room.org_code, title=title, booker_kind=booker_kind,
-            booker_name=_text(booker_name, 50, "booker_name"), first_date=first,
-            last_date=last, starts=t0, ends=t1, created_by=actor,
-        )  # fmt: skip
+            room=room,
+            org_code=room.org_code,
+            title=title,
+            booker_kind=booker_kind,
+            booker_name=_text(booker_name, 50, "booker_name"),
+            first_date=first,
+            last_date=last,
+            starts=t0,
+            ends=t1,
+            created_by=actor,
+        )
         skipped = []
         for day in dates:
             if hours.is_closed_day(room, day):
@@ -399,15 +490,26 @@ def series_book(
             # Staff book a season ahead: the days-ahead rule is for one-off bookings.
             check_rules(room, a, b, kind=BookerKind.STAFF)
             booking = Booking(
-                room=room, org_code=room.org_code, series=series, starts_at=a, ends_at=b,
-                state=BookingState.CONFIRMED, booker_kind=booker_kind, title=title,
-                booker_name=series.booker_name, created_by=actor,
-            )  # fmt: skip
+                room=room,
+                org_code=room.org_code,
+                series=series,
+                starts_at=a,
+                ends_at=b,
+                state=BookingState.CONFIRMED,
+                booker_kind=booker_kind,
+                title=title,
+                booker_name=series.booker_name,
+                created_by=actor,
+            )
             _save_holding(booking, room)
         series.skipped = skipped
         series.save(update_fields=["skipped"])
-        audit_record(actor=actor, action="sharing.series_book", obj=series,
-                     changes={"dates": len(dates) - len(skipped), "skipped": skipped})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="sharing.series_book",
+            obj=series,
+            changes={"dates": len(dates) - len(skipped), "skipped": skipped},
+        )
         return series
 
 
@@ -422,9 +524,10 @@ def _series_for(actor, series_id) -> Series:
 
 def _coming(series: Series):
     return series.bookings.filter(
-        state__in=(BookingState.REQUESTED, BookingState.CONFIRMED), detached=False,
+        state__in=(BookingState.REQUESTED, BookingState.CONFIRMED),
+        detached=False,
         starts_at__gte=timezone.now(),
-    ).order_by("starts_at")  # fmt: skip
+    ).order_by("starts_at")
 
 
 def series_change(*, actor, series_id, starts, ends) -> Series:
@@ -443,8 +546,12 @@ def series_change(*, actor, series_id, starts, ends) -> Series:
             _save_holding(booking, room, exclude=ids)
         series.starts, series.ends = t0, t1
         series.save(update_fields=["starts", "ends"])
-        audit_record(actor=actor, action="sharing.series_change", obj=series,
-                     changes={"starts": t0.isoformat(), "ends": t1.isoformat(), "dates": len(coming)})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="sharing.series_change",
+            obj=series,
+            changes={"starts": t0.isoformat(), "ends": t1.isoformat(), "dates": len(coming)},
+        )
         return series
 
 
@@ -456,11 +563,15 @@ def series_cancel(*, actor, series_id, reason) -> Series:
         n = series.bookings.filter(
             state__in=(BookingState.REQUESTED, BookingState.CONFIRMED),
             starts_at__gte=timezone.now(),
-        ).update(state=BookingState.CANCELLED, reason=reason)  # fmt: skip
+        ).update(state=BookingState.CANCELLED, reason=reason)
         series.cancelled_at, series.cancel_reason = timezone.now(), reason
         series.save(update_fields=["cancelled_at", "cancel_reason"])
-        audit_record(actor=actor, action="sharing.series_cancel", obj=series,
-                     changes={"reason": reason, "dates": n})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="sharing.series_cancel",
+            obj=series,
+            changes={"reason": reason, "dates": n},
+        )
         return series
 
 

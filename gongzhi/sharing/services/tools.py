@@ -55,14 +55,19 @@ def resident_from_card(card: str) -> Resident:
                 .first()
             )
     if resident is None:
-        raise Invalid(_("No resident with this card or number."), code="unknown_card",
-                      details={"card": [_("No resident with this card or number.")]})  # fmt: skip
+        raise Invalid(
+            _("No resident with this card or number."),
+            code="unknown_card",
+            details={"card": [_("No resident with this card or number.")]},
+        )
     return resident
 
 
 def _lock_item(item_id=None, *, hut=None, number=None) -> Item:
     qs = Item.objects.select_for_update().select_related("category", "hut")
-    item = (qs.filter(pk=item_id) if item_id else qs.filter(hut=hut, number=str(number or "").strip())).first()
+    item = (
+        qs.filter(pk=item_id) if item_id else qs.filter(hut=hut, number=str(number or "").strip())
+    ).first()
     if item is None or not item.is_active:
         raise NotFound(_("Not found."))
     return item
@@ -83,15 +88,20 @@ def _lendable(item: Item, resident: Resident, *, phone_hash: str) -> None:
         raise Conflict(_("An overdue item must be returned first."), code="overdue")
     taken = Loan.objects.filter(item=item, state__in=OPEN_LOAN).exclude(resident=resident).first()
     if taken is not None:
-        raise Conflict(_("%(item)s is already lent or held.") % {"item": item.name}, code="item_taken")
-    mine = Loan.objects.filter(
-        resident=resident, state__in=OPEN_LOAN, item__category=item.category
-    ).exclude(item=item).count()  # fmt: skip
+        raise Conflict(
+            _("%(item)s is already lent or held.") % {"item": item.name}, code="item_taken"
+        )
+    mine = (
+        Loan.objects.filter(resident=resident, state__in=OPEN_LOAN, item__category=item.category)
+        .exclude(item=item)
+        .count()
+    )
     if mine >= item.category.max_at_once:
         raise Conflict(
-            _("At most %(n)s items of %(c)s at once.") % {"n": item.category.max_at_once, "c": item.category.name},
+            _("At most %(n)s items of %(c)s at once.")
+            % {"n": item.category.max_at_once, "c": item.category.name},
             code="too_many",
-        )  # fmt: skip
+        )
 
 
 def _save_open(loan: Loan) -> Loan:
@@ -99,18 +109,23 @@ def _save_open(loan: Loan) -> Loan:
         with transaction.atomic():
             loan.save()
     except IntegrityError:
-        raise Conflict(_("%(item)s is already lent or held.") % {"item": loan.item.name},
-                       code="item_taken") from None  # fmt: skip
+        raise Conflict(
+            _("%(item)s is already lent or held.") % {"item": loan.item.name}, code="item_taken"
+        ) from None
     return loan
 
 
 def hold_place(*, held, item_id) -> Loan:
     """A resident holds an available item for `hut.hold_days` (or asks, where the category
     needs approval): by the verified phone, as the registered resident of that number."""
-    resident = Resident.objects.filter(phone_hash=held["hash"], is_active=True).order_by("pk").first()
+    resident = (
+        Resident.objects.filter(phone_hash=held["hash"], is_active=True).order_by("pk").first()
+    )
     if resident is None:
-        raise Conflict(_("Your number is not registered with the community: ask at the hut."),
-                       code="not_registered")  # fmt: skip
+        raise Conflict(
+            _("Your number is not registered with the community: ask at the hut."),
+            code="not_registered",
+        )
     with transaction.atomic():
         item = _lock_item(item_id)
         if Loan.objects.filter(item=item, resident=resident, state__in=OPEN_LOAN).exists():
@@ -119,10 +134,15 @@ def hold_place(*, held, item_id) -> Loan:
         now = timezone.now()
         approval = item.category.needs_approval
         loan = Loan(
-            item=item, hut=item.hut, org_code=item.org_code, resident=resident,
-            phone_hash=held["hash"], state=LoanState.REQUESTED if approval else LoanState.HELD,
-            held_at=now, hold_until=now + dt.timedelta(days=item.hut.hold_days),
-        )  # fmt: skip
+            item=item,
+            hut=item.hut,
+            org_code=item.org_code,
+            resident=resident,
+            phone_hash=held["hash"],
+            state=LoanState.REQUESTED if approval else LoanState.HELD,
+            held_at=now,
+            hold_until=now + dt.timedelta(days=item.hut.hold_days),
+        )
         _save_open(loan)
         audit_record(actor=None, action="sharing.hold", obj=loan, changes={"item": item.pk})
         return loan
@@ -155,25 +175,40 @@ def check_out(*, actor, hut_id, item_number, card, deposit_paid=False, trained=F
         item = _lock_item(hut=hut, number=item_number)
         category = item.category
         if category.deposit_yuan and not deposit_paid:
-            raise Invalid(_("This item needs a deposit of %(n)s yuan.") % {"n": category.deposit_yuan},
-                          code="deposit_needed", details={"deposit_paid": [_("Confirm the deposit.")]})  # fmt: skip
+            raise Invalid(
+                _("This item needs a deposit of %(n)s yuan.") % {"n": category.deposit_yuan},
+                code="deposit_needed",
+                details={"deposit_paid": [_("Confirm the deposit.")]},
+            )
         if category.needs_training and not trained:
-            raise Invalid(_("This item needs training first."), code="training_needed",
-                          details={"trained": [_("Confirm the training.")]})  # fmt: skip
+            raise Invalid(
+                _("This item needs training first."),
+                code="training_needed",
+                details={"trained": [_("Confirm the training.")]},
+            )
         _lendable(item, resident, phone_hash=resident.phone_hash)
         now = timezone.now()
         loan = Loan.objects.filter(
             item=item, resident=resident, state__in=(LoanState.REQUESTED, LoanState.HELD)
-        ).first() or Loan(item=item, hut=hut, org_code=item.org_code, resident=resident,
-                          phone_hash=resident.phone_hash)  # fmt: skip
+        ).first() or Loan(
+            item=item,
+            hut=hut,
+            org_code=item.org_code,
+            resident=resident,
+            phone_hash=resident.phone_hash,
+        )
         due = timezone.localtime(now) + dt.timedelta(days=category.loan_days)
         loan.state, loan.out_at, loan.checked_out_by = LoanState.OUT, now, actor
         loan.due_at = due.replace(hour=23, minute=59, second=0, microsecond=0)
         loan.condition_out = item.condition
         loan.deposit_yuan = category.deposit_yuan if deposit_paid else 0
         _save_open(loan)
-        audit_record(actor=actor, action="sharing.check_out", obj=loan,
-                     changes={"item": item.pk, "resident": resident.pk, "due_at": loan.due_at.isoformat()})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="sharing.check_out",
+            obj=loan,
+            changes={"item": item.pk, "resident": resident.pk, "due_at": loan.due_at.isoformat()},
+        )
         return loan
 
 
@@ -183,7 +218,9 @@ def check_in(*, actor, hut_id, item_number, condition, note="", repair=False) ->
     from gongzhi.sharing.services.penalties import deduct
 
     if condition not in Condition.values:
-        raise Invalid(_("Choose the condition."), details={"condition": [_("Choose the condition.")]})
+        raise Invalid(
+            _("Choose the condition."), details={"condition": [_("Choose the condition.")]}
+        )
     hut = Hut.objects.filter(pk=hut_id).first()
     if hut is None or not (can(actor, perms.VIEW, hut) or _can_keep(actor, hut)):
         raise NotFound(_("Not found."))
@@ -191,7 +228,9 @@ def check_in(*, actor, hut_id, item_number, condition, note="", repair=False) ->
         raise PermissionDenied(_("You may not do this."))
     with transaction.atomic():
         item = _lock_item(hut=hut, number=item_number)
-        loan = Loan.objects.filter(item=item, state=LoanState.OUT).select_related("resident").first()
+        loan = (
+            Loan.objects.filter(item=item, state=LoanState.OUT).select_related("resident").first()
+        )
         if loan is None:
             raise Conflict(_("%(item)s is not on loan.") % {"item": item.name}, code="not_lent")
         now = timezone.now()
@@ -205,11 +244,25 @@ def check_in(*, actor, hut_id, item_number, condition, note="", repair=False) ->
         item.save(update_fields=["condition", "in_repair", "repair_note"])
         taken = 0
         if late and item.category.late_points:
-            taken = deduct(amount=item.category.late_points, key=f"sharing.late:{loan.pk}",
-                           reason=_("Late return: %(item)s") % {"item": item.name}, actor=actor,
-                           org_code=loan.org_code, resident=loan.resident)  # fmt: skip
-        audit_record(actor=actor, action="sharing.check_in", obj=loan,
-                     changes={"condition": condition, "late": late, "repair": item.in_repair, "points": taken})  # fmt: skip
+            taken = deduct(
+                amount=item.category.late_points,
+                key=f"sharing.late:{loan.pk}",
+                reason=_("Late return: %(item)s") % {"item": item.name},
+                actor=actor,
+                org_code=loan.org_code,
+                resident=loan.resident,
+            )
+        audit_record(
+            actor=actor,
+            action="sharing.check_in",
+            obj=loan,
+            changes={
+                "condition": condition,
+                "late": late,
+                "repair": item.in_repair,
+                "points": taken,
+            },
+        )
         return loan
 
 
@@ -232,7 +285,12 @@ def renew(*, loan_id, held=None, actor=None) -> Loan:
         loan.due_at += dt.timedelta(days=category.loan_days)
         loan.reminded_soon_at = None
         loan.save(update_fields=["renewals", "due_at", "reminded_soon_at"])
-        audit_record(actor=actor, action="sharing.renew", obj=loan, changes={"due_at": loan.due_at.isoformat()})
+        audit_record(
+            actor=actor,
+            action="sharing.renew",
+            obj=loan,
+            changes={"due_at": loan.due_at.isoformat()},
+        )
         return loan
 
 
@@ -252,7 +310,9 @@ def item_repair(*, actor, item_id, in_repair: bool, note="") -> Item:
             Loan.objects.filter(item=item, state__in=(LoanState.REQUESTED, LoanState.HELD)).update(
                 state=LoanState.CANCELLED
             )
-        audit_record(actor=actor, action="sharing.repair", obj=item, changes={"in_repair": item.in_repair})
+        audit_record(
+            actor=actor, action="sharing.repair", obj=item, changes={"in_repair": item.in_repair}
+        )
         return item
 
 
@@ -277,20 +337,34 @@ def remind_loans() -> int:
     (the loan row remembers; a renewal earns a new due-soon text)."""
     now = timezone.now()
     sent = 0
-    soon = Loan.objects.filter(state=LoanState.OUT, due_at__gte=now, due_at__lte=now + dt.timedelta(days=1),
-                               reminded_soon_at__isnull=True)  # fmt: skip
-    late = Loan.objects.filter(state=LoanState.OUT, due_at__lt=now, reminded_overdue_at__isnull=True)
+    soon = Loan.objects.filter(
+        state=LoanState.OUT,
+        due_at__gte=now,
+        due_at__lte=now + dt.timedelta(days=1),
+        reminded_soon_at__isnull=True,
+    )
+    late = Loan.objects.filter(
+        state=LoanState.OUT, due_at__lt=now, reminded_overdue_at__isnull=True
+    )
     for field, rows, text in (
         ("reminded_soon_at", soon, _("Please return %(item)s to %(hut)s by %(due)s.")),
-        ("reminded_overdue_at", late, _("%(item)s was due back at %(hut)s on %(due)s: please return it.")),
+        (
+            "reminded_overdue_at",
+            late,
+            _("%(item)s was due back at %(hut)s on %(due)s: please return it."),
+        ),
     ):
         for loan in rows.select_related("item", "hut", "resident"):
             with transaction.atomic():
-                if not Loan.objects.filter(pk=loan.pk, **{f"{field}__isnull": True}).update(**{field: now}):
+                if not Loan.objects.filter(pk=loan.pk, **{f"{field}__isnull": True}).update(
+                    **{field: now}
+                ):
                     continue
                 due = timezone.localtime(loan.due_at)
-                _sms(pii.open_phone(loan.resident),
-                     text % {"item": loan.item.name, "hut": loan.hut.name, "due": f"{due:%m-%d}"})  # fmt: skip
+                _sms(
+                    pii.open_phone(loan.resident),
+                    text % {"item": loan.item.name, "hut": loan.hut.name, "due": f"{due:%m-%d}"},
+                )
                 sent += 1
     return sent
 

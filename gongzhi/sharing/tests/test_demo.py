@@ -11,14 +11,20 @@ from gongzhi.sharing.models import Booking, BookingState, Item, Loan, LoanState,
 
 def test_demo_step(tree, people):
     for n in range(12):
-        Resident.objects.create(grid=tree.grid_a, org_code=tree.grid_a.code, name=f"居民{n}",
-                                **pii.seal_phone(f"1390000{n:04d}"))  # fmt: skip
+        Resident.objects.create(
+            grid=tree.grid_a,
+            org_code=tree.grid_a.code,
+            name=f"居民{n}",
+            **pii.seal_phone(f"1390000{n:04d}"),
+        )
     lines = []
     t0 = time.perf_counter()
     demo.run(lines.append, small=True)
     took = time.perf_counter() - t0
     assert Room.objects.count() == 8 and Series.objects.count() == 4
-    assert Item.objects.count() == 40 and Loan.objects.filter(state=LoanState.RETURNED).count() > 100
+    assert (
+        Item.objects.count() == 40 and Loan.objects.filter(state=LoanState.RETURNED).count() > 100
+    )
     assert Booking.objects.filter(series__isnull=True).exists()
     assert Booking.objects.filter(state=BookingState.CHECKED_IN).exists()
     assert Loan.objects.filter(state=LoanState.OUT).count() >= 2

@@ -62,10 +62,19 @@ def test_a_holiday_of_the_working_day_calendar_closes_the_room(world):
 
 
 def test_an_overlap_or_a_buffer_is_refused_naming_the_booking_in_the_way(world, people):
-    first = services.book_room(room_id=world.room.pk, starts_at=moment(1, 9), ends_at=moment(1, 10),
-                               title="书法班", actor=people.community_worker, booker_kind=BookerKind.TEAM)  # fmt: skip
-    for a, b in [(moment(1, 9, 30), moment(1, 11)), (moment(1, 10), moment(1, 11)),
-                 (moment(1, 8, 30), moment(1, 9, 1))]:  # fmt: skip
+    first = services.book_room(
+        room_id=world.room.pk,
+        starts_at=moment(1, 9),
+        ends_at=moment(1, 10),
+        title="书法班",
+        actor=people.community_worker,
+        booker_kind=BookerKind.TEAM,
+    )
+    for a, b in [
+        (moment(1, 9, 30), moment(1, 11)),
+        (moment(1, 10), moment(1, 11)),
+        (moment(1, 8, 30), moment(1, 9, 1)),
+    ]:
         with pytest.raises(Conflict) as exc:
             book(world, a, b)
         assert exc.value.code == "clash" and "书法班" in exc.value.message
@@ -77,8 +86,13 @@ def test_an_overlap_or_a_buffer_is_refused_naming_the_booking_in_the_way(world, 
 
 
 def test_a_room_closed_for_an_event_blocks_bookings(world, people):
-    services.room_close(actor=people.community_worker, room_id=world.room.pk,
-                        starts_at=moment(1, 8, 30), ends_at=moment(1, 21), reason="消防演练")  # fmt: skip
+    services.room_close(
+        actor=people.community_worker,
+        room_id=world.room.pk,
+        starts_at=moment(1, 8, 30),
+        ends_at=moment(1, 21),
+        reason="消防演练",
+    )
     with pytest.raises(Conflict) as exc:
         book(world, moment(1, 14), moment(1, 15))
     assert "消防演练" in exc.value.message
@@ -88,14 +102,31 @@ def test_staff_out_of_scope_cannot_book_and_other_modules_book_once_by_key(world
     # A grid worker's area is the grid, not the community's room; the other community's
     # worker does not see it at all.
     with pytest.raises((NotFound, PermissionDenied)):
-        services.book_room(room_id=world.room.pk, starts_at=moment(1, 9), ends_at=moment(1, 10),
-                           title="x", actor=people.gw_a)  # fmt: skip
+        services.book_room(
+            room_id=world.room.pk,
+            starts_at=moment(1, 9),
+            ends_at=moment(1, 10),
+            title="x",
+            actor=people.gw_a,
+        )
     with pytest.raises(NotFound):
-        services.book_room(room_id=world.room.pk, starts_at=moment(1, 9), ends_at=moment(1, 10),
-                           title="x", actor=people.nobody)  # fmt: skip
+        services.book_room(
+            room_id=world.room.pk,
+            starts_at=moment(1, 9),
+            ends_at=moment(1, 10),
+            title="x",
+            actor=people.nobody,
+        )
     assert Booking.objects.count() == 0
-    kw = dict(room_id=world.other_room.pk, starts_at=moment(1, 9), ends_at=moment(1, 10), title="调解",
-              actor=people.gw_a, purpose="disputes.session", purpose_key="7")  # fmt: skip
+    kw = dict(
+        room_id=world.other_room.pk,
+        starts_at=moment(1, 9),
+        ends_at=moment(1, 10),
+        title="调解",
+        actor=people.gw_a,
+        purpose="disputes.session",
+        purpose_key="7",
+    )
     first = services.book_room(**kw)
     assert services.book_room(**kw).pk == first.pk
     assert Booking.objects.count() == 1 and first.purpose == "disputes.session"
@@ -103,25 +134,43 @@ def test_staff_out_of_scope_cannot_book_and_other_modules_book_once_by_key(world
 
 def test_changing_one_date_of_a_series_never_touches_the_others(world, people):
     series = services.series_book(
-        actor=people.community_worker, room_id=world.room.pk, title="舞蹈队排练",
-        first_date=moment(6, 0).date(), last_date=moment(6 + 7 * 5, 0).date(),
-        starts=dt.time(19), ends=dt.time(21),
-    )  # fmt: skip
+        actor=people.community_worker,
+        room_id=world.room.pk,
+        title="舞蹈队排练",
+        first_date=moment(6, 0).date(),
+        last_date=moment(6 + 7 * 5, 0).date(),
+        starts=dt.time(19),
+        ends=dt.time(21),
+    )
     dates = list(series.bookings.order_by("starts_at"))
     assert len(dates) == 6 and {timezone_hour(b) for b in dates} == {19}
     before = {b.pk: (b.starts_at, b.ends_at, b.state) for b in dates[1:]}
-    services.booking_change(actor=people.community_worker, booking_id=dates[0].pk,
-                            starts_at=moment(6, 18), ends_at=moment(6, 20))  # fmt: skip
-    after = {b.pk: (b.starts_at, b.ends_at, b.state) for b in series.bookings.exclude(pk=dates[0].pk)}
+    services.booking_change(
+        actor=people.community_worker,
+        booking_id=dates[0].pk,
+        starts_at=moment(6, 18),
+        ends_at=moment(6, 20),
+    )
+    after = {
+        b.pk: (b.starts_at, b.ends_at, b.state) for b in series.bookings.exclude(pk=dates[0].pk)
+    }
     assert after == before
-    services.booking_cancel(booking_id=dates[2].pk, reason="场地检修", actor=people.community_worker)
+    services.booking_cancel(
+        booking_id=dates[2].pk, reason="场地检修", actor=people.community_worker
+    )
     assert series.bookings.filter(state=BookingState.CANCELLED).count() == 1
     # The whole series to 18:30: the date changed on its own and the cancelled one stay.
-    services.series_change(actor=people.community_worker, series_id=series.pk,
-                           starts=dt.time(18, 30), ends=dt.time(20, 30))  # fmt: skip
+    services.series_change(
+        actor=people.community_worker,
+        series_id=series.pk,
+        starts=dt.time(18, 30),
+        ends=dt.time(20, 30),
+    )
     moved = Booking.objects.get(pk=dates[0].pk)
     assert moved.detached and timezone_hour(moved) == 18 and moved.starts_at.minute == 0
-    assert {timezone_hour(b) for b in series.bookings.filter(detached=False, state="confirmed")} == {18}
+    assert {
+        timezone_hour(b) for b in series.bookings.filter(detached=False, state="confirmed")
+    } == {18}
     services.series_cancel(actor=people.community_worker, series_id=series.pk, reason="换季")
     assert not series.bookings.filter(state=BookingState.CONFIRMED).exclude(pk=dates[0].pk).exists()
 
@@ -135,9 +184,15 @@ def timezone_hour(b):
 def test_a_series_with_a_clash_is_refused_whole(world, people):
     book(world, moment(13, 19), moment(13, 20))
     with pytest.raises(Conflict) as exc:
-        services.series_book(actor=people.community_worker, room_id=world.room.pk, title="合唱团",
-                             first_date=moment(6, 0).date(), last_date=moment(27, 0).date(),
-                             starts=dt.time(19), ends=dt.time(21))  # fmt: skip
+        services.series_book(
+            actor=people.community_worker,
+            room_id=world.room.pk,
+            title="合唱团",
+            first_date=moment(6, 0).date(),
+            last_date=moment(27, 0).date(),
+            starts=dt.time(19),
+            ends=dt.time(21),
+        )
     assert exc.value.code == "clash"
     assert Booking.objects.count() == 1
 
@@ -181,10 +236,18 @@ def test_availability_lists_free_stretches(world):
     assert free[1][0] == moment(1, 10, 15)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the exclusion constraint is PostgreSQL's")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the exclusion constraint is PostgreSQL's"
+)
 def test_the_database_refuses_an_overlap_written_around_the_service(world):
     b = book(world, moment(1, 9), moment(1, 10))
     with pytest.raises(IntegrityError), transaction.atomic():
-        Booking.objects.create(room=world.room, org_code=b.org_code, starts_at=moment(1, 10),
-                               ends_at=moment(1, 11), blocked_until=moment(1, 11), title="x",
-                               booker_kind=BookerKind.STAFF)  # fmt: skip
+        Booking.objects.create(
+            room=world.room,
+            org_code=b.org_code,
+            starts_at=moment(1, 10),
+            ends_at=moment(1, 11),
+            blocked_until=moment(1, 11),
+            title="x",
+            booker_kind=BookerKind.STAFF,
+        )
