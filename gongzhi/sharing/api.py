@@ -27,7 +27,9 @@ not_lent / no_renewals.
 """
 
 import datetime as dt
+from typing import Annotated
 
+from django.utils import timezone
 from ninja import Field, Router, Schema
 
 from gongzhi.core.dates import parse_day
@@ -37,6 +39,7 @@ from gongzhi.core.http.types import Cursor, DayText, Id, Limit, Text, Word
 from gongzhi.sharing import selectors, services
 
 router = Router(tags=["sharing"])
+Days = Annotated[int, Field(ge=1, le=31, description="Days, 1–31")]
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 
 
@@ -82,11 +85,9 @@ class DayOut(Schema):
 
 
 @router.get("/rooms/{room_id}/availability", response={200: list[DayOut], **ERRORS})
-def room_availability(
-    request, room_id: Id, start: DayText | None = None, days: int = Field(7, ge=1, le=31)
-):
+def room_availability(request, room_id: Id, start: DayText | None = None, days: Days = 7):
     room = selectors.room_for(request.auth, room_id)
-    first = parse_day(start, "start", code="invalid") if start else dt.date.today()
+    first = parse_day(start, "start", code="invalid") if start else timezone.localdate()
     out = selectors.availability([room], first, days)[room.pk]
     return [
         {
@@ -149,32 +150,32 @@ def booking_create(request, payload: BookingIn):
     return services.book_room(actor=request.auth, **payload.dict())
 
 
-class ChangeIn(Schema):
+class BookingChangeIn(Schema):
     starts_at: dt.datetime
     ends_at: dt.datetime
 
 
 @router.post("/bookings/{booking_id}/change", response={200: BookingOut, **ERRORS})
-def booking_change(request, booking_id: Id, payload: ChangeIn):
+def booking_change(request, booking_id: Id, payload: BookingChangeIn):
     return services.booking_change(actor=request.auth, booking_id=booking_id, **payload.dict())
 
 
-class ReasonIn(Schema):
+class BookingReasonIn(Schema):
     reason: Text[200] = ""
 
 
 @router.post("/bookings/{booking_id}/cancel", response={200: BookingOut, **ERRORS})
-def booking_cancel(request, booking_id: Id, payload: ReasonIn):
+def booking_cancel(request, booking_id: Id, payload: BookingReasonIn):
     return services.booking_cancel(actor=request.auth, booking_id=booking_id, reason=payload.reason)
 
 
-class DecideIn(Schema):
+class BookingDecideIn(Schema):
     approve: bool
     reason: Text[200] = ""
 
 
 @router.post("/bookings/{booking_id}/decide", response={200: BookingOut, **ERRORS})
-def booking_decide(request, booking_id: Id, payload: DecideIn):
+def booking_decide(request, booking_id: Id, payload: BookingDecideIn):
     return services.booking_decide(actor=request.auth, booking_id=booking_id, **payload.dict())
 
 
@@ -284,6 +285,7 @@ def item_list(request, hut_id: Id, q: Text[50] = ""):
 class LoanOut(Schema):
     id: int
     item_id: int
+    item: str
     state: str
     borrower: str
     phone_masked: str
@@ -303,7 +305,7 @@ class LoanPage(Schema):
 def loan_list(
     request, hut: Id | None = None, limit: Limit | None = None, cursor: Cursor | None = None
 ):
-    qs = selectors.loans_visible(request.auth).select_related("resident")
+    qs = selectors.loans_visible(request.auth).select_related("resident", "item")
     if hut:
         qs = qs.filter(hut_id=hut)
     rows, next_cursor = keyset_page(qs, ordering=["-created_at", "-id"], cursor=cursor, limit=limit)
@@ -314,6 +316,7 @@ def _loan(r):
     return {
         "id": r.pk,
         "item_id": r.item_id,
+        "item": r.item.name,
         "state": r.state,
         "borrower": r.resident.name,
         "phone_masked": r.resident.phone_masked,

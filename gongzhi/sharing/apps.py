@@ -61,5 +61,6 @@ class SharingConfig(AppConfig):
                 "sharing.check_in": _("Tool returned"),
                 "sharing.renew": _("Tool loan renewed"),
                 "sharing.repair": _("Tool repair"),
+                "sharing.export": _("Bookings or loans exported"),
             }
         )

@@ -245,15 +245,21 @@ def figures(code: str, start: dt.date, end: dt.date) -> Figures:
     f.bookings, f.bookings_held, f.checked_in = bk["n"], bk["held"], bk["checked"]
     f.no_shows, f.cancelled = bk["no"], bk["cancelled"]
     now = timezone.now()
-    ln = Loan.objects.filter(org_code__within=code, out_at__gte=a, out_at__lt=b).aggregate(
-        n=Count("pk"),
-        ret=Count("pk", filter=Q(state=LoanState.RETURNED)),
-        late=Count("pk", filter=Q(state=LoanState.RETURNED, returned_at__gt=F("due_at"))),
+    period, late_now = Q(out_at__gte=a, out_at__lt=b), Q(state=LoanState.OUT, due_at__lt=now)
+    ln = (
+        Loan.objects.filter(org_code__within=code)
+        .filter(period | late_now)
+        .aggregate(
+            n=Count("pk", filter=period),
+            ret=Count("pk", filter=period & Q(state=LoanState.RETURNED)),
+            late=Count(
+                "pk", filter=period & Q(state=LoanState.RETURNED, returned_at__gt=F("due_at"))
+            ),
+            overdue=Count("pk", filter=late_now),
+        )
     )
     f.loans, f.returned, f.returned_late = ln["n"], ln["ret"], ln["late"]
-    f.overdue_now = Loan.objects.filter(
-        org_code__within=code, state=LoanState.OUT, due_at__lt=now
-    ).count()
+    f.overdue_now = ln["overdue"]
     it = Item.objects.filter(org_code__within=code, is_active=True).aggregate(
         n=Count("pk"), repair=Count("pk", filter=Q(in_repair=True))
     )
@@ -312,13 +318,16 @@ def workbench(user) -> dict | None:
     today = timezone.localdate()
     tz = timezone.get_current_timezone()
     a = dt.datetime.combine(today, dt.time(), tzinfo=tz)
-    bookings = bookings_visible(user)
-    loans = loans_visible(user)
-    return {
-        "today": bookings.filter(
-            starts_at__gte=a, starts_at__lt=a + dt.timedelta(days=1), state__in=HOLDING
-        ).count(),
-        "to_approve": bookings.filter(state=BookingState.REQUESTED).count(),
-        "holds": loans.filter(state__in=(LoanState.REQUESTED, LoanState.HELD)).count(),
-        "overdue": loans.filter(state=LoanState.OUT, due_at__lt=timezone.now()).count(),
-    }
+    day = dict(starts_at__gte=a, starts_at__lt=a + dt.timedelta(days=1), state__in=HOLDING)
+    b = bookings_visible(user).aggregate(
+        today=Count("pk", filter=Q(**day)),
+        to_approve=Count("pk", filter=Q(state=BookingState.REQUESTED)),
+    )
+    held = (LoanState.REQUESTED, LoanState.HELD)
+    late = Q(state=LoanState.OUT, due_at__lt=timezone.now())
+    n = (
+        loans_visible(user)
+        .filter(Q(state__in=held) | late)
+        .aggregate(holds=Count("pk", filter=Q(state__in=held)), overdue=Count("pk", filter=late))
+    )
+    return {**b, **n}

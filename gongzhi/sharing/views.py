@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from gongzhi.core.audit import audit_record
 from gongzhi.core.dates import parse_day
 from gongzhi.core.errors import NotFound
 from gongzhi.core.http.forms import attempt, parse_id
@@ -317,6 +318,7 @@ def export_bookings(request):
         .select_related("room")
         .order_by("-starts_at")[:200_000]
     )
+    audit_record(actor=request.user, action="sharing.export", object_type="sharing.booking")
     return exports.response(exports.bookings_workbook(rows), "bookings")
 
 
@@ -329,6 +331,7 @@ def export_loans(request):
         .select_related("item", "hut", "resident")
         .order_by("-created_at")[:200_000]
     )
+    audit_record(actor=request.user, action="sharing.export", object_type="sharing.loan")
     return exports.response(exports.loans_workbook(rows), "loans")
 
 
