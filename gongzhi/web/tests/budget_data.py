@@ -729,10 +729,16 @@ class Scene:
 
         if not hasattr(self.ids, "sharing_room"):
             room = Room.objects.create(
-                org_unit=self.tree.community, org_code=self.tree.community.code, name="预算活动室",
-                closed_on_holidays=False, min_minutes=10, buffer_minutes=0, needs_approval=True,
-                opens_at=dt.time(0), closes_at=dt.time(23, 59),
-            )  # fmt: skip
+                org_unit=self.tree.community,
+                org_code=self.tree.community.code,
+                name="预算活动室",
+                closed_on_holidays=False,
+                min_minutes=10,
+                buffer_minutes=0,
+                needs_approval=True,
+                opens_at=dt.time(0),
+                closes_at=dt.time(23, 59),
+            )
             self.ids.sharing_room = room.pk
             day = timezone.localdate() + dt.timedelta(days=1)
             self.ids.sharing_day = day.isoformat()
@@ -752,9 +758,13 @@ class Scene:
             titles.append(f"预算活动{i:03d}")
             a = start + dt.timedelta(minutes=20 * i)
             sharing.book_room(
-                actor=self.people.community_worker, room_id=room, starts_at=a,
-                ends_at=a + dt.timedelta(minutes=20), title=titles[-1], booker_kind="team",
-            )  # fmt: skip
+                actor=self.people.community_worker,
+                room_id=room,
+                starts_at=a,
+                ends_at=a + dt.timedelta(minutes=20),
+                title=titles[-1],
+                booker_kind="team",
+            )
         return titles
 
     def sharing_my_bookings(self, count: int) -> list[str]:
@@ -775,12 +785,21 @@ class Scene:
         for i in self._serials("sharing_my", count):
             names.append(f"预算房间{i:03d}")
             room = Room.objects.create(
-                org_unit=self.tree.community, org_code=self.tree.community.code, name=names[-1],
-                closed_on_holidays=False, opens_at=dt.time(0), closes_at=dt.time(23, 59),
-            )  # fmt: skip
+                org_unit=self.tree.community,
+                org_code=self.tree.community.code,
+                name=names[-1],
+                closed_on_holidays=False,
+                opens_at=dt.time(0),
+                closes_at=dt.time(23, 59),
+            )
             a = timezone.now() + dt.timedelta(days=1)
-            sharing.book_room(held=held, room_id=room.pk, starts_at=a, ends_at=a + dt.timedelta(hours=1),
-                              title="练歌")  # fmt: skip
+            sharing.book_room(
+                held=held,
+                room_id=room.pk,
+                starts_at=a,
+                ends_at=a + dt.timedelta(hours=1),
+                title="练歌",
+            )
         return names
 
     def sharing_rooms(self, count: int) -> list[str]:
@@ -815,15 +834,24 @@ class Scene:
         names = []
         for i in self._serials("sharing_items", count):
             names.append(f"预算工具{i:03d}")
-            Item.objects.create(hut_id=hut, category_id=self.ids.sharing_category,
-                                org_code=self.tree.community.code, number=f"YS-{i:03d}", name=names[-1])  # fmt: skip
+            Item.objects.create(
+                hut_id=hut,
+                category_id=self.ids.sharing_category,
+                org_code=self.tree.community.code,
+                number=f"YS-{i:03d}",
+                name=names[-1],
+            )
         if not hasattr(self.ids, "phone"):
             self.ids.phone = "13912340001"
             from gongzhi.registry import pii
             from gongzhi.registry.models import Resident
 
-            Resident.objects.create(grid=self.tree.grid_a, org_code=self.tree.grid_a.code, name="借用居民",
-                                    **pii.seal_phone(self.ids.phone))  # fmt: skip
+            Resident.objects.create(
+                grid=self.tree.grid_a,
+                org_code=self.tree.grid_a.code,
+                name="借用居民",
+                **pii.seal_phone(self.ids.phone),
+            )
         return names
 
     def sharing_loans(self, count: int) -> list[str]:
@@ -835,9 +863,17 @@ class Scene:
         resident = Resident.objects.filter(phone_hash__gt="").order_by("pk").first()
         out = timezone.now() - dt.timedelta(hours=2)
         for item in Item.objects.filter(name__in=names):
-            Loan.objects.create(item=item, hut_id=item.hut_id, org_code=item.org_code, resident=resident,
-                                phone_hash=resident.phone_hash, state="returned", out_at=out,
-                                due_at=out + dt.timedelta(days=7), returned_at=out + dt.timedelta(hours=1))  # fmt: skip
+            Loan.objects.create(
+                item=item,
+                hut_id=item.hut_id,
+                org_code=item.org_code,
+                resident=resident,
+                phone_hash=resident.phone_hash,
+                state="returned",
+                out_at=out,
+                due_at=out + dt.timedelta(days=7),
+                returned_at=out + dt.timedelta(hours=1),
+            )
         return names
 
     def sharing_huts(self, count: int) -> list[str]:

@@ -273,8 +273,8 @@ BUDGETS = [
         r"open311/v2/^services\.(?P<fmt>[^/.]+)$", "/open311/v2/services.json", "", "categories", 2
     ),
     # -- pages ---------------------------------------------------------------------------
-    # 1 of them the disputes' workbench panel, 2 the points' (awards to approve, gifts to hand over),
-    # 3 sharing's (huts kept, bookings, loans)
+    # 1 of them the disputes' workbench panel, 2 the points' (awards to approve, gifts to hand
+    # over), 3 sharing's (huts kept, bookings, loans)
     Budget("", "/", "op_sub", "grids", 26, page=8),
     Budget("area/map/", "/area/map/", "op_sub", "grids", 6),
     Budget("area/units/<id:unit_id>/", "/area/units/{grid_a_id}/", "op_sub", "positions", 13),
