@@ -271,7 +271,7 @@ def item_list(request, hut_id: Id, q: Text[50] = ""):
             "id": i.pk,
             "number": i.number,
             "name": i.name,
-            "category": i.category.name,
+            "category": i.category_name,
             "condition": i.condition,
             "serial": i.serial,
             "safety_notes": i.safety_notes,

@@ -41,6 +41,9 @@ from gongzhi.sharing.models import (
 )
 
 MAX_SERIES_DATES = 60
+# No booking (a closure included) is longer: so a window's bookings are found by a bounded
+# range of the (room, starts_at) index (selectors.availability).
+MAX_SPAN = dt.timedelta(days=7)
 
 
 def _refuse(code: str, field: str, message: str):
@@ -86,6 +89,8 @@ def check_rules(room: Room, starts: dt.datetime, ends: dt.datetime, *, kind: str
     if starts < now - dt.timedelta(minutes=5):
         _refuse("in_the_past", "starts_at", _("A booking cannot start in the past."))
     local = timezone.localtime(starts)
+    if ends - starts > MAX_SPAN:
+        _refuse("too_long", "ends_at", _("A booking or closure is at most 7 days."))
     if kind == BookerKind.CLOSURE:
         return
     if hours.is_closed_day(room, local.date()):
@@ -135,7 +140,11 @@ def check_rules(room: Room, starts: dt.datetime, ends: dt.datetime, *, kind: str
 def _clash(room: Room, starts, blocked_until, *, exclude=()) -> Booking | None:
     return (
         Booking.objects.filter(
-            room=room, state__in=HOLDING, starts_at__lt=blocked_until, blocked_until__gt=starts
+            room=room,
+            state__in=HOLDING,
+            starts_at__gte=starts - MAX_SPAN - dt.timedelta(minutes=room.buffer_minutes),
+            starts_at__lt=blocked_until,
+            blocked_until__gt=starts,
         )
         .exclude(pk__in=list(exclude))
         .order_by("starts_at")
