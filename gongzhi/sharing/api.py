@@ -267,19 +267,16 @@ class ItemOut(Schema):
 def item_list(request, hut_id: Id, q: Text[50] = ""):
     hut = selectors.hut_for(request.auth, hut_id)
     return [
-        {
-            "id": i.pk,
-            "number": i.number,
-            "name": i.name,
-            "category": i.category_name,
-            "condition": i.condition,
-            "serial": i.serial,
-            "safety_notes": i.safety_notes,
-            "in_repair": i.in_repair,
-            "available": not i.in_repair and not i.open_loans,
-        }
+        _item(i, i.category_name, available=not i.in_repair and not i.open_loans)
         for i in selectors.catalogue([hut.pk], query=q)
     ]
+
+
+def _item(i, category: str, *, available: bool) -> dict:
+    """An item of the catalogue (a selectors.CatalogueItem) or a model Item."""
+    fields = ("number", "name", "condition", "serial", "safety_notes", "in_repair")
+    return {"id": i.pk, "category": category, "available": available,
+            **{name: getattr(i, name) for name in fields}}  # fmt: skip
 
 
 class LoanOut(Schema):
@@ -362,14 +359,4 @@ class RepairIn(Schema):
 @router.post("/items/{item_id}/repair", response={200: ItemOut, **ERRORS})
 def item_repair(request, item_id: Id, payload: RepairIn):
     i = services.item_repair(actor=request.auth, item_id=item_id, **payload.dict())
-    return {
-        "id": i.pk,
-        "number": i.number,
-        "name": i.name,
-        "category": i.category.name,
-        "condition": i.condition,
-        "serial": i.serial,
-        "safety_notes": i.safety_notes,
-        "in_repair": i.in_repair,
-        "available": False,
-    }
+    return _item(i, i.category.name, available=False)
