@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "gongzhi.campaigns",
     "gongzhi.inspections",
     "gongzhi.care",
+    "gongzhi.sharing",
     "gongzhi.disputes",
     "gongzhi.patrols",
     "gongzhi.volunteers",

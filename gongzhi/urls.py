@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("gongzhi.campaigns.urls")),
     path("", include("gongzhi.inspections.urls")),
     path("", include("gongzhi.care.urls")),
+    path("", include("gongzhi.sharing.urls")),
     path("", include("gongzhi.disputes.urls")),
     path("", include("gongzhi.patrols.urls")),
     path("", include("gongzhi.volunteers.urls")),

@@ -126,6 +126,7 @@ class MediationSessionOut(Schema):
     party_id: int | None
     held_at: dt.datetime
     place: str
+    booking_id: int | None
     attendees: str
     minutes: str
     next_step: str
@@ -178,7 +179,8 @@ def detail_out(d: Dispute) -> dict:
         ],
         "sessions": [
             {"id": s.pk, "mode": s.mode, "party_id": s.party_id, "held_at": s.held_at,
-             "place": s.place, "attendees": s.attendees, "minutes": services.minutes_of(s),
+             "place": s.place, "booking_id": s.booking_id, "attendees": s.attendees,
+             "minutes": services.minutes_of(s),
              "next_step": s.next_step, "recorded_by": s.recorded_by.get_display_name()}
             for s in full.sessions
         ],
@@ -261,10 +263,38 @@ class MediationSessionIn(Schema):
     mode: Word = Field(..., description="separate (背对背, with party_id) | joint (面对面)")
     party_id: Id | None = None
     held_at: Text[40]
-    place: Text[100]
+    place: Text[100] = Field(
+        "", description="required unless booking_id names a room booked for the dispute"
+    )
+    booking_id: Id | None = None
     attendees: Text[200]
     minutes: Text[8000]
     next_step: Text[200] = ""
+
+
+class SessionRoomIn(Schema):
+    room_id: Id
+    starts_at: Text[40]
+    ends_at: Text[40]
+
+
+class SessionRoomOut(Schema):
+    id: int
+    room_id: int
+    room: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    state: str
+
+
+@router.post("/disputes/{dispute_id}/room-bookings", response={200: SessionRoomOut, **ERRORS})
+def session_room_book(request, dispute_id: Id, payload: SessionRoomIn):
+    """Book a room of the community (调解室) for a coming session, through the rooms'
+    booking service (its hours, rules and other bookings hold: 409 `clash` names the
+    booking in the way); the same dispute and start again returns the first booking."""
+    b = services.session_room_book(actor=request.auth, dispute_id=dispute_id, **payload.dict())
+    return {"id": b.pk, "room_id": b.room_id, "room": b.room.name, "starts_at": b.starts_at,
+            "ends_at": b.ends_at, "state": b.state}  # fmt: skip
 
 
 @router.post("/disputes/{dispute_id}/sessions", response={201: MediationSessionOut, **ERRORS})
@@ -274,7 +304,8 @@ def session_create(request, dispute_id: Id, payload: MediationSessionIn):
     return Status(
         201,
         {"id": s.pk, "mode": s.mode, "party_id": s.party_id, "held_at": s.held_at,
-         "place": s.place, "attendees": s.attendees, "minutes": services.minutes_of(s),
+         "place": s.place, "booking_id": s.booking_id, "attendees": s.attendees,
+         "minutes": services.minutes_of(s),
          "next_step": s.next_step, "recorded_by": s.recorded_by.get_display_name()},
     )  # fmt: skip
 

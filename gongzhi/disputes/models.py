@@ -195,8 +195,12 @@ class MediationSession(models.Model):
         Party, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     held_at = models.DateTimeField(_("held at"))
-    # A room of the community as text until rooms can be booked (issue 21).
+    # Where it was held: the text, and the room booked for it when one was (sharing's
+    # 调解室, booked through sharing.services.book_room; the text stays the fallback).
     place = models.CharField(_("place"), max_length=100)
+    booking = models.ForeignKey(
+        "sharing.Booking", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     attendees = models.CharField(_("attendees"), max_length=200)
     minutes_enc = models.TextField(editable=False)  # 调解笔录, confidential
     next_step = models.CharField(_("next step"), max_length=200, blank=True)

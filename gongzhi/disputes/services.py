@@ -508,14 +508,71 @@ SIGN = "agreement_sign"
 CONCLUDE = "mediation_conclude"
 
 
+ROOM_PURPOSE = "disputes.session"
+
+
+def session_room_book(*, actor, dispute_id, room_id, starts_at, ends_at):
+    """Book a room (the community's 调解室) for a coming session, through the one booking
+    service (sharing.services.book_room): the dispute's staff or its mediator; the room's
+    hours and every other booking hold. The booking's title names no party. The same
+    dispute and start again returns the first booking (its key)."""
+    from gongzhi.sharing.services import book_room
+
+    dispute = selectors.dispute_for(actor, dispute_id)
+    if not (can(actor, perms.MANAGE, dispute) or dispute.case.assignee_user_id == actor.pk):
+        raise PermissionDenied(_("You may not do this."))
+    starts = parse_moment(
+        starts_at if isinstance(starts_at, str) else starts_at.isoformat(), "starts_at"
+    )
+    ends = parse_moment(ends_at if isinstance(ends_at, str) else ends_at.isoformat(), "ends_at")
+    if starts is None or ends is None:
+        raise Invalid(
+            _("This field is required."), details={"starts_at": [_("This field is required.")]}
+        )
+    return book_room(
+        actor=actor, room_id=room_id, starts_at=starts, ends_at=ends, title=_("Mediation"),
+        purpose=ROOM_PURPOSE, purpose_key=f"{dispute.pk}:{starts:%Y%m%d%H%M}",
+    )  # fmt: skip
+
+
+def session_room_bookings(dispute):
+    """The rooms booked for the dispute's sessions."""
+    from gongzhi.sharing.models import Booking
+
+    return Booking.objects.filter(
+        purpose=ROOM_PURPOSE, purpose_key__startswith=f"{dispute.pk}:"
+    ).select_related("room").order_by("starts_at")  # fmt: skip
+
+
+def session_rooms(dispute):
+    """The rooms of the dispute's community that a session may book (调解室 first)."""
+    from gongzhi.sharing.models import Room
+
+    rooms = Room.objects.filter(org_code__within=dispute.case.org_code[:12], is_active=True)
+    return sorted(rooms, key=lambda r: ("调解" not in r.name, r.name))
+
+
 def session_record(
-    *, actor, dispute_id, mode: str, party_id=None, held_at, place: str, attendees: str,
-    minutes: str, next_step: str = "",
+    *, actor, dispute_id, mode: str, party_id=None, held_at, place: str = "", attendees: str,
+    minutes: str, next_step: str = "", booking_id=None,
 ) -> MediationSession:  # fmt: skip
     """A mediation session (调解笔录): 背对背 with one party, or 面对面 together; by the
-    assigned mediator while the case is in progress. Not in the future."""
+    assigned mediator while the case is in progress. Not in the future. Held in a room
+    booked for the dispute (`booking_id`: its place is the room's name unless given), or
+    at a place given as text."""
     dispute = selectors.dispute_for(actor, dispute_id)
     errors: dict[str, list[str]] = {}
+    booking = None
+    if booking_id is not None:
+        booking = (
+            session_room_bookings(dispute)
+            .filter(pk=booking_id if isinstance(booking_id, int) else -1)
+            .first()
+        )
+        if booking is None:
+            errors.setdefault("booking_id", []).append(_("Choose a room booked for this dispute."))
+        elif not str(place or "").strip():
+            place = booking.room.name
     mode = _choice(mode, SessionMode.choices, "mode", errors)
     place = _text(place, 100, "place", errors, required=True)
     attendees = _text(attendees, 200, "attendees", errors, required=True)
@@ -540,7 +597,7 @@ def session_record(
 
     def change(case, now):
         made["session"] = MediationSession.objects.create(
-            dispute=dispute, mode=mode, party=party, held_at=moment, place=place,
+            dispute=dispute, mode=mode, party=party, held_at=moment, place=place, booking=booking,
             attendees=attendees, minutes_enc=seal(minutes, MINUTES_PURPOSE),
             next_step=next_step, recorded_by=actor,
         )  # fmt: skip

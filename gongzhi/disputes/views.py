@@ -180,6 +180,8 @@ def _dispute_context(request, dispute):
         "manages": manages and not dispute.outcome,
         "mediators": list(selectors.mediators_for(dispute)) if manages else [],
         "modes": SessionMode.choices,
+        "room_bookings": list(services.session_room_bookings(dispute)),
+        "rooms": list(services.session_rooms(dispute)),
         "performances": Performance.choices,
         "outcome_label": Outcome(dispute.outcome).label if dispute.outcome else "",
         "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
@@ -198,7 +200,7 @@ def dispute_page(request, dispute_id):
 @login_required
 @require_POST
 def dispute_post(request, dispute_id, what):
-    """The dispute page's forms: reveal, assign, session, agreement, sign, follow-up."""
+    """The dispute page's forms: reveal, assign, room, session, agreement, sign, follow-up."""
     p = request.POST
     user = request.user
     calls = {
@@ -214,6 +216,12 @@ def dispute_post(request, dispute_id, what):
             party_id=parse_id(p.get("party_id")), held_at=p.get("held_at", ""),
             place=p.get("place", ""), attendees=p.get("attendees", ""),
             minutes=p.get("minutes", ""), next_step=p.get("next_step", ""),
+            booking_id=parse_id(p.get("booking_id")) if p.get("booking_id") else None,
+        ),
+        "room": lambda: services.session_room_book(
+            actor=user, dispute_id=dispute_id, room_id=parse_id(p.get("room_id")),
+            starts_at=f"{p.get('day', '')}T{p.get('starts', '')}",
+            ends_at=f"{p.get('day', '')}T{p.get('ends', '')}",
         ),
         "agreement": lambda: services.agreement_save(
             actor=user, dispute_id=dispute_id, terms=p.get("terms", ""),

@@ -6,6 +6,7 @@ serial), so a test can tell the rows were listed. Makers may be called again: th
 serials go on where the last call stopped.
 """
 
+import datetime as dt
 from collections import defaultdict
 from types import SimpleNamespace
 
@@ -861,5 +862,171 @@ class Scene:
         for name in names:
             patrol_services.patrol_checkpoint(
                 actor=self.people.gw_a, patrol_id=self.ids.patrol, name=name, note="正常"
+            )
+        return names
+
+    # -- sharing ------------------------------------------------------------------------
+
+    def _sharing_room(self):
+        from gongzhi.sharing.models import Room
+
+        if not hasattr(self.ids, "sharing_room"):
+            room = Room.objects.create(
+                org_unit=self.tree.community,
+                org_code=self.tree.community.code,
+                name="预算活动室",
+                closed_on_holidays=False,
+                min_minutes=10,
+                buffer_minutes=0,
+                needs_approval=True,
+                opens_at=dt.time(0),
+                closes_at=dt.time(23, 59),
+            )
+            self.ids.sharing_room = room.pk
+            day = timezone.localdate() + dt.timedelta(days=1)
+            self.ids.sharing_day = day.isoformat()
+            self.ids.sharing_week = (day - dt.timedelta(days=day.weekday())).isoformat()
+        return self.ids.sharing_room
+
+    def sharing_bookings(self, count: int) -> list[str]:
+        """Teams' requests for one room tomorrow (awaiting approval), 20 minutes each;
+        markers: their titles."""
+        from gongzhi.sharing import services as sharing
+
+        room = self._sharing_room()
+        day = dt.date.fromisoformat(self.ids.sharing_day)
+        start = dt.datetime.combine(day, dt.time(1), tzinfo=timezone.get_current_timezone())
+        titles = []
+        for i in self._serials("sharing_bookings", count):
+            titles.append(f"预算活动{i:03d}")
+            a = start + dt.timedelta(minutes=20 * i)
+            sharing.book_room(
+                actor=self.people.community_worker,
+                room_id=room,
+                starts_at=a,
+                ends_at=a + dt.timedelta(minutes=20),
+                title=titles[-1],
+                booker_kind="team",
+            )
+        return titles
+
+    def sharing_my_bookings(self, count: int) -> list[str]:
+        """Bookings of the resident whose phone the "phone" client proved; markers: titles
+        (shown as the room's name and time: the titles are the rooms')."""
+        from gongzhi.registry import pii
+        from gongzhi.sharing import services as sharing
+        from gongzhi.sharing.models import Room
+
+        self.ids.phone = "13912340000"
+        sealed = pii.seal_phone(self.ids.phone)
+        held = {
+            "hash": sealed["phone_hash"],
+            "enc": sealed["phone_enc"],
+            "masked": sealed["phone_masked"],
+        }
+        names = []
+        for i in self._serials("sharing_my", count):
+            names.append(f"预算房间{i:03d}")
+            room = Room.objects.create(
+                org_unit=self.tree.community,
+                org_code=self.tree.community.code,
+                name=names[-1],
+                closed_on_holidays=False,
+                opens_at=dt.time(0),
+                closes_at=dt.time(23, 59),
+            )
+            a = timezone.now() + dt.timedelta(days=1)
+            sharing.book_room(
+                held=held,
+                room_id=room.pk,
+                starts_at=a,
+                ends_at=a + dt.timedelta(hours=1),
+                title="练歌",
+            )
+        return names
+
+    def sharing_rooms(self, count: int) -> list[str]:
+        """Rooms of 桂园社区; markers: their names."""
+        from gongzhi.sharing.models import Room
+
+        names = []
+        for i in self._serials("sharing_rooms", count):
+            names.append(f"预算功能室{i:03d}")
+            Room.objects.create(
+                org_unit=self.tree.community, org_code=self.tree.community.code, name=names[-1]
+            )
+        self.ids.sharing_unit = self.tree.community.pk
+        return names
+
+    def _sharing_hut(self):
+        from gongzhi.sharing.models import Hut, ToolCategory
+
+        if not hasattr(self.ids, "sharing_hut"):
+            hut = Hut.objects.create(
+                org_unit=self.tree.community, org_code=self.tree.community.code, name="预算小屋"
+            )
+            self.ids.sharing_hut = hut.pk
+            self.ids.sharing_category = ToolCategory.objects.create(hut=hut, name="工具").pk
+        return self.ids.sharing_hut
+
+    def sharing_items(self, count: int) -> list[str]:
+        """Items of one hut; markers: their names."""
+        from gongzhi.sharing.models import Item
+
+        hut = self._sharing_hut()
+        names = []
+        for i in self._serials("sharing_items", count):
+            names.append(f"预算工具{i:03d}")
+            Item.objects.create(
+                hut_id=hut,
+                category_id=self.ids.sharing_category,
+                org_code=self.tree.community.code,
+                number=f"YS-{i:03d}",
+                name=names[-1],
+            )
+        if not hasattr(self.ids, "phone"):
+            self.ids.phone = "13912340001"
+            from gongzhi.registry import pii
+            from gongzhi.registry.models import Resident
+
+            Resident.objects.create(
+                grid=self.tree.grid_a,
+                org_code=self.tree.grid_a.code,
+                name="借用居民",
+                **pii.seal_phone(self.ids.phone),
+            )
+        return names
+
+    def sharing_loans(self, count: int) -> list[str]:
+        """Items each returned once this year by a resident; markers: the items' names."""
+        from gongzhi.registry.models import Resident
+        from gongzhi.sharing.models import Item, Loan
+
+        names = self.sharing_items(count)
+        resident = Resident.objects.filter(phone_hash__gt="").order_by("pk").first()
+        out = timezone.now() - dt.timedelta(hours=2)
+        for item in Item.objects.filter(name__in=names):
+            Loan.objects.create(
+                item=item,
+                hut_id=item.hut_id,
+                org_code=item.org_code,
+                resident=resident,
+                phone_hash=resident.phone_hash,
+                state="returned",
+                out_at=out,
+                due_at=out + dt.timedelta(days=7),
+                returned_at=out + dt.timedelta(hours=1),
+            )
+        return names
+
+    def sharing_huts(self, count: int) -> list[str]:
+        """Tool huts of 桂园社区; markers: their names."""
+        from gongzhi.sharing.models import Hut
+
+        names = []
+        for i in self._serials("sharing_huts", count):
+            names.append(f"预算共享小屋{i:03d}")
+            Hut.objects.create(
+                org_unit=self.tree.community, org_code=self.tree.community.code, name=names[-1]
             )
         return names

@@ -250,9 +250,9 @@ BUDGETS = [
         "/api/v1/command/monthly?unit={community}&month={month}",
         "op_sub",
         "grids",
-        64,  # the sections (ReportSection): inspections 4, care 10, disputes 6, points 4,
+        67,  # the sections (ReportSection): inspections 4, care 10, disputes 6, points 4,
         # volunteers 7 (the unit's children, and a GROUP BY each of activities, sign-ups,
-        # hours, attendance, patrols, volunteers)
+        # hours, attendance, patrols, volunteers), sharing 3
     ),
     Budget(
         "api/v1/campaigns/hotspots",
@@ -276,8 +276,9 @@ BUDGETS = [
         r"open311/v2/^services\.(?P<fmt>[^/.]+)$", "/open311/v2/services.json", "", "categories", 2
     ),
     # -- pages ---------------------------------------------------------------------------
-    # 1 of them the disputes' workbench panel, 2 the points' (awards to approve, gifts to hand over)
-    Budget("", "/", "op_sub", "grids", 23, page=8),
+    # 1 of them the disputes' workbench panel, 2 the points' (awards to approve, gifts to hand
+    # over), 3 sharing's (huts kept, bookings, loans)
+    Budget("", "/", "op_sub", "grids", 26, page=8),
     Budget("area/map/", "/area/map/", "op_sub", "grids", 6),
     Budget("area/units/<id:unit_id>/", "/area/units/{grid_a_id}/", "op_sub", "positions", 13),
     Budget(
@@ -312,8 +313,9 @@ BUDGETS = [
     # The sections (core.manifest.ReportSection): 5 inspections' (the unit, notices,
     # re-inspections, hazards, campaigns), 10 care's (its figures' GROUP BYs), 6 disputes',
     # 4 points' (movements by kind, outstanding, top earners, merchants), 7 volunteers' (the
-    # children, a GROUP BY each of activities, sign-ups, hours, attendance, patrols, volunteers)
-    Budget("command/", "/command/?unit={community}", "op_sub", "grids", 72),
+    # children, a GROUP BY each of activities, sign-ups, hours, attendance, patrols,
+    # volunteers), 3 sharing's (bookings, loans, items)
+    Budget("command/", "/command/?unit={community}", "op_sub", "grids", 75),
     Budget(
         "command/cases/",
         "/command/cases/?unit={sub}&start={first}&end={today}",
@@ -328,7 +330,7 @@ BUDGETS = [
         "/command/monthly/?unit={community}&month={month}",
         "op_sub",
         "grids",
-        66,  # the sections as on command/ (volunteers 7)
+        69,  # the sections as on command/ (volunteers 7, sharing 3)
     ),
     Budget("command/hotspots/", "/command/hotspots/?unit={sub}", "op_sub", "same_cases", 17),
     Budget("campaigns/", "/campaigns/", "op_sub", "campaigns", 7),
@@ -368,6 +370,68 @@ BUDGETS = [
     Budget("my/points/", "/my/points/", "phone", "points_movements", 4),
     Budget("my/points/print/", "/my/points/print/", "phone", "points_movements", 3),
     Budget("my/buildings/", "/my/buildings/?community={community_id}", "", "buildings", 2),
+    # -- sharing -----------------------------------------------------------------------
+    Budget("api/v1/sharing/rooms", "/api/v1/sharing/rooms", "community_worker", "sharing_rooms", 4),
+    Budget(
+        "api/v1/sharing/rooms/<room_id>/availability",
+        "/api/v1/sharing/rooms/{sharing_room}/availability?start={sharing_day}&days=1",
+        "community_worker",
+        "sharing_bookings",
+        5,
+    ),
+    Budget(
+        "api/v1/sharing/bookings",
+        "/api/v1/sharing/bookings",
+        "community_worker",
+        "sharing_bookings",
+        4,
+    ),
+    Budget("api/v1/sharing/huts", "/api/v1/sharing/huts", "community_worker", "sharing_huts", 4),
+    Budget(
+        "api/v1/sharing/huts/<hut_id>/items",
+        "/api/v1/sharing/huts/{sharing_hut}/items",
+        "community_worker",
+        "sharing_items",
+        5,
+    ),
+    Budget("api/v1/sharing/loans", "/api/v1/sharing/loans", "community_worker", "sharing_loans", 4),
+    Budget("sharing/", "/sharing/", "community_worker", "sharing_rooms", 8),
+    Budget(
+        "sharing/rooms/<id:room_id>/",
+        "/sharing/rooms/{sharing_room}/?week={sharing_week}",
+        "community_worker",
+        "sharing_bookings",
+        7,
+    ),
+    Budget(
+        "sharing/board/<id:unit_id>/",
+        "/sharing/board/{sharing_unit}/",
+        "community_worker",
+        "sharing_rooms",
+        7,
+    ),
+    Budget(
+        "sharing/huts/<id:hut_id>/",
+        "/sharing/huts/{sharing_hut}/",
+        "community_worker",
+        "sharing_items",
+        9,
+    ),
+    Budget(
+        "sharing/huts/<id:hut_id>/stats/",
+        "/sharing/huts/{sharing_hut}/stats/",
+        "community_worker",
+        "sharing_loans",
+        9,
+    ),
+    Budget("my/sharing/", "/my/sharing/", "phone", "sharing_my_bookings", 8),
+    Budget(
+        "my/sharing/huts/<id:hut_id>/",
+        "/my/sharing/huts/{sharing_hut}/",
+        "phone",
+        "sharing_items",
+        4,
+    ),
     # -- care --------------------------------------------------------------------------
     Budget("api/v1/care/plans", "/api/v1/care/plans", "community_worker", "care_plans", 4),
     Budget("care/plans/", "/care/plans/", "community_worker", "care_plans", 7),
@@ -512,6 +576,11 @@ NOT_A_LIST = {
     "volunteers/card/<slug:token>/": "one volunteer's confirmed activities of today (no overlap)",
     "activities/<id:activity_id>/": "one activity and the caller's sign-up",
     "my/volunteer/check/<slug:code>/": "one activity's check-in button",
+    # sharing
+    "sharing/rooms/<id:room_id>/ical/": "a feed: the room and its bookings, two queries",
+    "sharing/bookings.xlsx": "a workbook of the bookings (at most 200,000 rows), audited",
+    "sharing/loans.xlsx": "a workbook of the loans (at most 200,000 rows), audited",
+    "my/sharing/rooms/<id:room_id>/": "one room's free times for at most 14 days (one query)",
     # care
     "api/v1/care/wishes/<wish_id>": "one wish",
     "care/wishes/<id:wish_id>/": "one wish and its forms",

@@ -1,0 +1,19 @@
+"""The permissions of sharing, granted to the core roles in SharingConfig.ready()
+(core.roles.grant_permissions): within each position's own area, like every other. A
+hut's keepers (users named on the Hut, often resident volunteers) work its counter
+without a role."""
+
+from gongzhi.core.roles import Role
+
+VIEW = "sharing.view"  # rooms, bookings, the hut's loans and their figures (masked)
+BOOK = "sharing.book"  # book for teams and partners, approve, cancel, check in, no-show
+MANAGE = "sharing.manage"  # rooms and their rules, closures, series, huts, items, repair
+KEEP = "sharing.keep"  # the hut's counter: check out and in
+
+GRANTS = {
+    Role.ADMIN: {VIEW, MANAGE},
+    Role.OPERATOR: {VIEW, BOOK, MANAGE},
+    Role.LEADER: {VIEW},
+    Role.COMMUNITY_WORKER: {VIEW, BOOK, MANAGE, KEEP},
+    Role.GRID_WORKER: {VIEW, BOOK},
+}
