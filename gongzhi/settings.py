@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "gongzhi.inspections",
     "gongzhi.care",
     "gongzhi.disputes",
+    "gongzhi.decide",
     "gongzhi.command",
     "gongzhi.api",
     "gongzhi.web",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("gongzhi.inspections.urls")),
     path("", include("gongzhi.care.urls")),
     path("", include("gongzhi.disputes.urls")),
+    path("", include("gongzhi.decide.urls")),
     path("", include("gongzhi.points.urls")),
     path("", include("gongzhi.hotline.urls")),
     path("", include("gongzhi.selfservice.urls")),

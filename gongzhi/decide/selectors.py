@@ -1,0 +1,169 @@
+"""Every read of residents' decisions, scoped to the reader. Poll results are hidden until
+the poll closes (`poll_result`); rates always come with their denominators."""
+
+import datetime as dt
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from gongzhi.core.errors import Conflict, NotFound
+from gongzhi.core.http.forms import parse_id
+from gongzhi.core.permissions import scope_for
+from gongzhi.decide import perms
+from gongzhi.decide.models import (
+    Answer,
+    BoardEntry,
+    BoardState,
+    Meeting,
+    Poll,
+    PollState,
+    QuestionKind,
+    Resolution,
+    ResolutionState,
+    Response,
+    Suggestion,
+    SuggestionCall,
+    Survey,
+    Topic,
+)
+
+
+def rate(part: int, whole: int) -> dict:
+    """A rate with its denominator: {"part", "whole", "percent"} (percent None when 0/0)."""
+    return {"part": part, "whole": whole,
+            "percent": round(100 * part / whole, 1) if whole else None}  # fmt: skip
+
+
+def visible(model, user, perm=perms.VIEW):
+    return model.objects.filter(scope_for(user, perm).q())
+
+
+def one(model, user, pk, perm=perms.VIEW):
+    row = visible(model, user, perm).filter(pk=parse_id(pk)).first()
+    if row is None:
+        raise NotFound(_("Not found, or outside your area."))
+    return row
+
+
+def poll_result(poll: Poll) -> dict:
+    """The published count; refused while the poll is open (no partial tallies leak)."""
+    if poll.state != PollState.CLOSED:
+        raise Conflict(_("Results are published when the poll closes."), code="results_hidden")
+    return {**poll.result, "turnout_rate": rate(poll.result["ballots"], poll.result["electorate"])}
+
+
+def board(user, *, state: str | None = None, limit: int = 200):
+    """The deliberation board: topics of the reader's area with their resolutions."""
+    topics = visible(Topic, user).order_by("-created_at", "-id")
+    if state:
+        topics = topics.filter(state=state)
+    topics = list(topics[:limit])
+    by_topic: dict[int, list[Resolution]] = {}
+    for r in Resolution.objects.filter(topic__in=[t.pk for t in topics]).order_by("deadline", "id"):
+        by_topic.setdefault(r.topic_id, []).append(r)
+    for t in topics:
+        t.resolution_list = by_topic.get(t.pk, [])
+    return topics
+
+
+def deliberation_counts(code: str, start: dt.datetime | None = None, end: dt.datetime | None = None) -> dict:
+    """Resolutions done (the 商议解决问题 N 件) of an area, of all resolutions."""
+    qs = Resolution.objects.filter(org_code__within=code)
+    done = qs.filter(state=ResolutionState.DONE)
+    if start is not None:
+        done = done.filter(done_at__gte=start, done_at__lt=end)
+        qs = qs.filter(created_at__lt=end)
+    agg = qs.aggregate(n=Count("id"), done=Count("id", filter=Q(state=ResolutionState.DONE)))
+    return {"resolutions": agg["n"], "done": done.count(),
+            "done_rate": rate(agg["done"], agg["n"]),
+            "meetings": Meeting.objects.filter(org_code__within=code, held=True).count()}  # fmt: skip
+
+
+def satisfaction(survey: Survey) -> dict:
+    """满意率 of the survey's satisfaction question: satisfied answers of all answers."""
+    q = survey.satisfaction_question_id
+    if q is None:
+        return rate(0, 0)
+    agg = Answer.objects.filter(question_id=q).aggregate(
+        n=Count("id"), ok=Count("id", filter=Q(option__satisfied=True))
+    )
+    return rate(agg["ok"], agg["n"])
+
+
+def survey_results(survey: Survey) -> dict:
+    """Per question: counts per option (per row for a matrix), the ratings' distribution
+    and mean; text answers counted (read them in the export). One GROUP BY in all."""
+    questions = list(survey.questions.prefetch_related("options"))
+    counts: dict[tuple, int] = {}
+    for qid, opt, row, value, n in (
+        Answer.objects.filter(question__survey=survey)
+        .values_list("question", "option", "row", "value")
+        .annotate(n=Count("id"))
+        .values_list("question", "option", "row", "value", "n")
+    ):
+        counts[(qid, opt, row, value)] = n
+    out = []
+    for q in questions:
+        item = {"id": q.pk, "text": q.text, "kind": q.kind}
+        mine = {k: n for k, n in counts.items() if k[0] == q.pk}
+        item["answered"] = sum(mine.values()) if q.kind in ("single", "rating", "text") else None
+        if q.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+            item["options"] = [{"label": o.label, "n": mine.get((q.pk, o.pk, None, None), 0)}
+                               for o in q.options.all()]  # fmt: skip
+        elif q.kind == QuestionKind.RATING:
+            dist = {v: mine.get((q.pk, None, None, v), 0) for v in range(1, 6)}
+            total = sum(dist.values())
+            item["ratings"] = dist
+            item["mean"] = round(sum(v * n for v, n in dist.items()) / total, 2) if total else None
+        elif q.kind == QuestionKind.MATRIX:
+            item["rows"] = [
+                {"label": label,
+                 "options": [{"label": o.label, "n": mine.get((q.pk, o.pk, i, None), 0)}
+                             for o in q.options.all()]}
+                for i, label in enumerate(q.rows)
+            ]  # fmt: skip
+        out.append(item)
+    responses = Response.objects.filter(survey=survey).count()
+    return {"responses": responses, "questions": out, "satisfaction": satisfaction(survey)}
+
+
+def call_counts(call: SuggestionCall) -> dict:
+    """Suggestions, people (distinct phones or names, else each one) and replies."""
+    rows = list(call.suggestions.values_list("phone_hash", "name", "reply"))
+    people = {h or (f"n:{n}" if n else f"#{i}") for i, (h, n, _r) in enumerate(rows)}
+    return {"suggestions": len(rows), "people": len(people),
+            "replied": rate(sum(1 for r in rows if r[2]), len(rows))}  # fmt: skip
+
+
+def public_board(community_code: str, today: dt.date):
+    return BoardEntry.objects.filter(
+        org_code=community_code, state=BoardState.PUBLISHED,
+        publish_from__lte=today, publish_until__gte=today,
+    ).order_by("color", "-publish_from", "-id")  # fmt: skip
+
+
+def figures(code: str, start: dt.date, end: dt.date) -> dict:
+    """The command center's section: resolutions done, polls' turnout, 满意率 with N,
+    suggestions and replies — from records, with denominators."""
+    from gongzhi.core.dates import period_bounds
+
+    lo, hi = period_bounds(start, end)
+    d = deliberation_counts(code, lo, hi)
+    polls = Poll.objects.filter(org_code__within=code, state=PollState.CLOSED,
+                                closed_at__gte=lo, closed_at__lt=hi)  # fmt: skip
+    ballots = sum(p.result.get("ballots", 0) for p in polls)
+    electorate = sum(p.result.get("electorate", 0) for p in polls)
+    sat = {"part": 0, "whole": 0}
+    for s in Survey.objects.filter(org_code__within=code, satisfaction_question__isnull=False,
+                                   created_at__lt=hi):  # fmt: skip
+        r = satisfaction(s)
+        sat["part"] += r["part"]
+        sat["whole"] += r["whole"]
+    sugg = Suggestion.objects.filter(call__org_code__within=code, at__gte=lo, at__lt=hi)
+    agg = sugg.aggregate(n=Count("id"), replied=Count("id", filter=~Q(reply="")))
+    return {
+        "resolutions_done": d["done"], "meetings": d["meetings"],
+        "polls": polls.count(), "turnout": rate(ballots, electorate),
+        "satisfaction": rate(sat["part"], sat["whole"]),
+        "suggestions": agg["n"], "replied": rate(agg["replied"], agg["n"]),
+    }  # fmt: skip

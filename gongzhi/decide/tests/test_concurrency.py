@@ -1,0 +1,28 @@
+"""100 concurrent ballots from one phone, on PostgreSQL (SQLite takes one writer at a
+time): exactly one is stored, the others are refused as already voted."""
+
+import pytest
+
+from gongzhi.decide import services
+from gongzhi.decide.models import Ballot, BallotChoice
+from gongzhi.decide.tests.conftest import held, in_a_week
+from gongzhi.points.tests.test_concurrency import many
+from gongzhi.cases.tests.test_concurrency import postgres_only, threaded
+
+
+@postgres_only
+@threaded
+def test_100_concurrent_ballots_from_one_phone__exactly_one(people, estate):
+    poll = services.poll_create(
+        actor=people.community_worker, title="加装电梯", kind="single", electorate="households",
+        building_id=estate.building.pk, options=["同意", "不同意"], closes_at=in_a_week(),
+    )  # fmt: skip
+    services.poll_open(actor=people.community_worker, poll_id=poll.pk)
+    yes = poll.options.first().pk
+    phone = held("13800000001")
+    results = many(lambda: services.ballot_cast_web(held=phone, poll_id=poll.pk, option_ids=[yes]))
+    ok = [r for r in results if r[0] == "ok"]
+    refused = [r for r in results if r[0] == "error"]
+    assert len(ok) == 1
+    assert all(getattr(e, "code", None) == "already_voted" for _s, e in refused), refused[:3]
+    assert Ballot.objects.filter(poll=poll).count() == 1 == BallotChoice.objects.count()
