@@ -100,6 +100,13 @@ def _may(actor, perm, row):
         raise NotFound(_("Not found, or outside your area."))
 
 
+def _touches(actor, perm, code: str) -> bool:
+    """The actor holds perm over the code, or over a part of it (a grid worker enters
+    suggestions for the community's call)."""
+    scope = scope_for(actor, perm)
+    return scope.everything or any(c.startswith(code) or code.startswith(c) for c in scope.org_codes)
+
+
 def _ids(values) -> list[int]:
     out = []
     for v in values or []:
@@ -774,7 +781,7 @@ def suggestion_submit(
     """A suggestion by a resident (held phone, online) or entered by staff (hotline,
     paper). Named or not to the public, always traceable by staff. Idempotent."""
     call = SuggestionCall.objects.filter(pk=parse_id(call_id)).first()
-    if call is None or (actor is not None and not can(actor, perms.RUN, call)):
+    if call is None or (actor is not None and not _touches(actor, perms.RUN, call.org_code)):
         raise NotFound(_("Not found."))
     submission_id = clean_client_id(submission_id)
     earlier = call.suggestions.filter(submission_id=submission_id).first()
