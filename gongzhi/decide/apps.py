@@ -11,11 +11,30 @@ class DecideConfig(AppConfig):
     verbose_name = _("Residents decide")
 
     def ready(self):
-        from gongzhi.core.manifest import register_audit_actions
+        from gongzhi.core.manifest import (
+            ReportSection,
+            register_api_router,
+            register_audit_actions,
+            register_demo_step,
+            register_report_section,
+        )
         from gongzhi.core.roles import grant_permissions
-        from gongzhi.decide import perms
+        from gongzhi.decide import demo, perms, sections
+        from gongzhi.decide.api import router
 
         grant_permissions(perms.GRANTS)
+        register_api_router("decide", router)
+        register_report_section(
+            ReportSection(
+                45,
+                "decide",
+                _("Residents decide"),
+                "decide/_command_section.html",
+                sections.command_section,
+                sections.section_rows,
+            )
+        )
+        register_demo_step(70, "decide", demo.run)
         register_audit_actions(
             {
                 "decide.poll_create": _("Poll created"),

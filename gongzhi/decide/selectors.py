@@ -4,6 +4,7 @@ the poll closes (`poll_result`); rates always come with their denominators."""
 import datetime as dt
 
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core.errors import Conflict, NotFound
@@ -167,3 +168,39 @@ def figures(code: str, start: dt.date, end: dt.date) -> dict:
         "satisfaction": rate(sat["part"], sat["whole"]),
         "suggestions": agg["n"], "replied": rate(agg["replied"], agg["n"]),
     }  # fmt: skip
+
+
+def resident_polls(phone_hash: str):
+    """The polls (open or closed) in which a verified phone stands for a frozen voter."""
+    from gongzhi.registry.models import Resident
+
+    residents = Resident.objects.filter(phone_hash=phone_hash, is_active=True)
+    return Poll.objects.filter(
+        Q(voters__household__in=residents.values("household"))
+        | Q(voters__resident__in=residents)
+    ).distinct().order_by("-id")
+
+
+def resident_poll(phone_hash: str, poll_id) -> Poll:
+    poll = resident_polls(phone_hash).filter(pk=parse_id(poll_id)).first()
+    if poll is None:
+        raise NotFound(_("Not found."))
+    return poll
+
+
+def for_resident(phone_hash: str) -> dict:
+    """/my/decide/: my polls, the open verified surveys and calls of my community."""
+    from gongzhi.registry.models import Resident
+
+    codes = {c[:12] for c in Resident.objects.filter(phone_hash=phone_hash, is_active=True)
+             .values_list("org_code", flat=True)}  # fmt: skip
+    area = Q(pk__in=[])
+    for code in codes:
+        area |= Q(org_code__within=code)
+    today = timezone.localdate()
+    return {
+        "polls": list(resident_polls(phone_hash)[:20]),
+        "surveys": list(Survey.objects.filter(area, is_open=True, mode="verified").order_by("-id")[:20]),
+        "calls": list(SuggestionCall.objects.filter(area, deadline__gte=today).order_by("-id")[:20]),
+        "board_codes": sorted(codes),
+    }
