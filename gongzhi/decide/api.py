@@ -27,7 +27,7 @@ from ninja import Field, Router, Schema
 
 from gongzhi.core.http.pagination import keyset_page
 from gongzhi.core.http.schemas import ErrorOut
-from gongzhi.core.http.types import Cursor, Id, Limit, Text
+from gongzhi.core.http.types import Cursor, Id, Limit, Text, Word
 from gongzhi.decide import selectors, services
 from gongzhi.decide.models import Poll, Survey
 
@@ -150,15 +150,11 @@ class DecideTopicOut(Schema):
     state: str
     raised_by_kind: str
     created_at: dt.datetime
-    resolutions: list[DecideResolutionOut]
-
-    @staticmethod
-    def resolve_resolutions(obj):
-        return getattr(obj, "resolution_list", [])
+    resolutions: list[DecideResolutionOut] = []
 
 
 @router.get("/topics", response={200: list[DecideTopicOut], **ERRORS})
-def topic_board(request, state: str | None = Field(None, max_length=10)):
+def topic_board(request, state: Word | None = None):
     """The deliberation board of the caller's area: the latest 200 topics."""
     return selectors.board(request.auth, state=state)
 
@@ -196,8 +192,9 @@ class DecideProgressIn(Schema):
 @router.post("/resolutions/{resolution_id}/progress", response={200: DecideResolutionOut, **ERRORS})
 def resolution_progress(request, resolution_id: Id, payload: DecideProgressIn):
     """A progress entry; with `done` it closes the resolution (the only way)."""
-    return services.resolution_progress(actor=request.auth, resolution_id=resolution_id,
-                                        **payload.dict())  # fmt: skip
+    return services.resolution_progress(
+        actor=request.auth, resolution_id=resolution_id, **payload.dict()
+    )
 
 
 @router.get("/surveys/{survey_id}/results", response={200: dict, **ERRORS})
@@ -210,7 +207,7 @@ def survey_results(request, survey_id: Id):
 class DecideResponseIn(Schema):
     submission_id: str = Field(..., min_length=1, max_length=64)
     token: str = Field("", max_length=64)
-    answers: dict[str, int | list[Id] | dict[str, Id] | Text[1000]] = Field(..., max_length=100)
+    answers: dict[str, Id | list[Id] | dict[str, Id] | Text[1000]] = Field(..., max_length=100)
 
 
 class DecideResponseOut(Schema):
@@ -223,9 +220,11 @@ def survey_respond(request, survey_id: Id, payload: DecideResponseIn):
     """An anonymous survey's answer with its token (a paper form typed in, a kiosk). The
     same submission_id again returns the stored response (created false)."""
     response, created = services.survey_submit(
-        survey_id=survey_id, answers=payload.answers, submission_id=payload.submission_id,
+        survey_id=survey_id,
+        answers=payload.answers,
+        submission_id=payload.submission_id,
         token=payload.token,
-    )  # fmt: skip
+    )
     return {"id": response.pk, "created": created}
 
 
@@ -254,6 +253,3 @@ def board_propose(request, payload: DecideBoardIn):
     """A red or black board entry, proposed; a black entry that identifies a person needs
     `consent` (400 invalid otherwise)."""
     return services.board_propose(actor=request.auth, **payload.dict())
-
-
-

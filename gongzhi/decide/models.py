@@ -67,11 +67,16 @@ class CommunityRules(models.Model):
     """What a community decides for itself."""
 
     org_code = OrgCodeField(_("community code"), unique=True)
-    heads_per_building = models.PositiveSmallIntegerField(_("building heads per building"), default=1)
+    heads_per_building = models.PositiveSmallIntegerField(
+        _("building heads per building"), default=1
+    )
 
     class Meta:
         verbose_name = _("community rules")
         verbose_name_plural = _("community rules")
+
+    def __str__(self):
+        return self.org_code
 
 
 # -- polls and elections ---------------------------------------------------------------
@@ -105,9 +110,13 @@ class Poll(models.Model):
     # community). org_code is the area's code (the building's grid for a building).
     org_code = OrgCodeField(_("org code"), db_index=True)
     building = models.ForeignKey(
-        "registry.Building", verbose_name=_("building"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )  # fmt: skip
+        "registry.Building",
+        verbose_name=_("building"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     title = models.CharField(_("title"), max_length=100)
     description = models.TextField(_("description"), blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=PollKind.choices)
@@ -141,9 +150,13 @@ class PollOption(models.Model):
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="options")
     label = models.CharField(_("option"), max_length=100)
     candidate = models.ForeignKey(
-        "registry.Resident", verbose_name=_("candidate"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )  # fmt: skip
+        "registry.Resident",
+        verbose_name=_("candidate"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     sort = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -171,6 +184,9 @@ class Voter(AppendOnly):
             models.UniqueConstraint(fields=["poll", "resident"], name="decide_voter_resident"),
         ]
 
+    def __str__(self):
+        return self.label
+
 
 class Ballot(AppendOnly):
     """One ballot of one eligible voter, whatever the channel: unique per (poll, voter)."""
@@ -189,6 +205,9 @@ class Ballot(AppendOnly):
             models.UniqueConstraint(fields=["poll", "voter"], name="decide_one_ballot_per_voter")
         ]
 
+    def __str__(self):
+        return f"{self.poll_id}:{self.voter_id}"
+
 
 class BallotChoice(AppendOnly):
     ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="choices")
@@ -200,6 +219,9 @@ class BallotChoice(AppendOnly):
             models.UniqueConstraint(fields=["ballot", "option"], name="decide_choice_once")
         ]
         indexes = [models.Index(fields=["poll", "option"], name="decide_choice_count")]
+
+    def __str__(self):
+        return f"{self.ballot_id}:{self.option_id}"
 
 
 # -- deliberation ------------------------------------------------------------------------
@@ -223,9 +245,13 @@ class Topic(Sealed):
 
     org_code = OrgCodeField(_("org code"), db_index=True)
     building = models.ForeignKey(
-        "registry.Building", verbose_name=_("building"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )  # fmt: skip
+        "registry.Building",
+        verbose_name=_("building"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     title = models.CharField(_("title"), max_length=100)
     description = models.TextField(_("description"), blank=True)
     raised_by_kind = models.CharField(_("raised by"), max_length=10, choices=RaisedBy.choices)
@@ -291,6 +317,9 @@ class MeetingPerson(models.Model):
             models.UniqueConstraint(fields=["meeting", "resident"], name="decide_meeting_person")
         ]
 
+    def __str__(self):
+        return self.name
+
 
 class ResolutionState(models.TextChoices):
     OPEN = "open", _("In progress")
@@ -315,13 +344,20 @@ class Resolution(models.Model):
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     # The progress entry that declared it done: required by the constraint below.
     done_entry = models.OneToOneField(
-        "decide.ResolutionProgress", null=True, blank=True, on_delete=models.PROTECT,
+        "decide.ResolutionProgress",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     case = models.ForeignKey(
-        "cases.Case", verbose_name=_("case"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )  # fmt: skip
+        "cases.Case",
+        verbose_name=_("case"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -330,7 +366,8 @@ class Resolution(models.Model):
         ordering = ["deadline", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(state="done") | (Q(done_entry__isnull=False) & Q(done_at__isnull=False)),
+                condition=~Q(state="done")
+                | (Q(done_entry__isnull=False) & Q(done_at__isnull=False)),
                 name="decide_resolution_done_with_entry",
             )
         ]
@@ -355,6 +392,9 @@ class ResolutionProgress(AppendOnly):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self):
+        return f"{self.percent}% {self.note[:30]}"
+
 
 class FollowUp(models.Model):
     """回访: the raisers asked whether the resolution solved it."""
@@ -367,6 +407,9 @@ class FollowUp(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.person
 
 
 # -- surveys -----------------------------------------------------------------------------
@@ -422,6 +465,9 @@ class Question(models.Model):
     class Meta:
         ordering = ["sort", "id"]
 
+    def __str__(self):
+        return self.text
+
 
 class Option(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
@@ -432,12 +478,18 @@ class Option(models.Model):
     class Meta:
         ordering = ["sort", "id"]
 
+    def __str__(self):
+        return self.label
+
 
 class SurveyToken(models.Model):
     """An anonymous survey's one-time token (its SHA-256), printed or sent as a link."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="tokens")
     token_hash = models.CharField(max_length=64, unique=True)
+
+    def __str__(self):
+        return self.token_hash[:8]
 
 
 class Response(models.Model):
@@ -456,6 +508,9 @@ class Response(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return self.submission_id
+
 
 class Answer(models.Model):
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
@@ -469,6 +524,9 @@ class Answer(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["question", "option", "row"], name="decide_answer_count")]
+
+    def __str__(self):
+        return f"{self.question_id}:{self.option_id or self.value or self.text[:20]}"
 
 
 # -- suggestion box ----------------------------------------------------------------------
@@ -519,6 +577,9 @@ class Suggestion(Sealed):
             models.UniqueConstraint(fields=["call", "submission_id"], name="decide_suggestion_once")
         ]
 
+    def __str__(self):
+        return self.text[:50]
+
 
 # -- red/black board ---------------------------------------------------------------------
 
@@ -548,7 +609,9 @@ class BoardEntry(models.Model):
     # Names a person, shows an ID or a face: a black entry needs recorded consent then.
     identifies_person = models.BooleanField(_("identifies a person"), default=False)
     consent = models.CharField(_("consent recorded"), max_length=200, blank=True)
-    state = models.CharField(_("state"), max_length=10, choices=BoardState.choices, default="proposed")
+    state = models.CharField(
+        _("state"), max_length=10, choices=BoardState.choices, default="proposed"
+    )
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -580,3 +643,6 @@ class BoardEntry(models.Model):
                 name="decide_published_entry_approved",
             ),
         ]
+
+    def __str__(self):
+        return self.title

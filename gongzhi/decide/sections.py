@@ -26,6 +26,11 @@ def _rate(r: dict) -> str:
 def section_rows(s: dict) -> list[tuple[str, str, object]]:
     return [
         ("resolutions_done", _("Resolutions done"), s["resolutions_done"]),
+        (
+            "resolutions_done_rate",
+            _("Resolutions done of those open"),
+            _rate(s["resolutions_done_rate"]),
+        ),
         ("meetings", _("Deliberation meetings held"), s["meetings"]),
         ("polls", _("Polls closed"), s["polls"]),
         ("turnout", _("Turnout"), _rate(s["turnout"])),

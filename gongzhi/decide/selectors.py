@@ -3,7 +3,7 @@ the poll closes (`poll_result`); rates always come with their denominators."""
 
 import datetime as dt
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +19,7 @@ from gongzhi.decide.models import (
     Poll,
     PollState,
     QuestionKind,
+    RaisedBy,
     Resolution,
     ResolutionState,
     Response,
@@ -26,13 +27,17 @@ from gongzhi.decide.models import (
     SuggestionCall,
     Survey,
     Topic,
+    TopicState,
 )
 
 
 def rate(part: int, whole: int) -> dict:
     """A rate with its denominator: {"part", "whole", "percent"} (percent None when 0/0)."""
-    return {"part": part, "whole": whole,
-            "percent": round(100 * part / whole, 1) if whole else None}  # fmt: skip
+    return {
+        "part": part,
+        "whole": whole,
+        "percent": round(100 * part / whole, 1) if whole else None,
+    }
 
 
 def visible(model, user, perm=perms.VIEW):
@@ -53,21 +58,36 @@ def poll_result(poll: Poll) -> dict:
     return {**poll.result, "turnout_rate": rate(poll.result["ballots"], poll.result["electorate"])}
 
 
-def board(user, *, state: str | None = None, limit: int = 200):
-    """The deliberation board: topics of the reader's area with their resolutions."""
+TOPIC_FIELDS = ("id", "org_code", "title", "state", "raised_by_kind", "raiser_name", "created_at")
+RESOLUTION_FIELDS = (
+    "id", "topic_id", "text", "owner", "deadline", "state", "progress", "done_at", "case_id",
+)  # fmt: skip
+
+
+def board(user, *, state: str | None = None, limit: int = 200) -> list[dict]:
+    """The deliberation board: the latest topics of the reader's area, each with its
+    resolutions (two queries; rows as dicts with their labels: the board of a district
+    reads hundreds of rows)."""
     topics = visible(Topic, user).order_by("-created_at", "-id")
     if state:
         topics = topics.filter(state=state)
-    topics = list(topics[:limit])
-    by_topic: dict[int, list[Resolution]] = {}
-    for r in Resolution.objects.filter(topic__in=[t.pk for t in topics]).order_by("deadline", "id"):
-        by_topic.setdefault(r.topic_id, []).append(r)
-    for t in topics:
-        t.resolution_list = by_topic.get(t.pk, [])
-    return topics
+    rows = list(topics.values(*TOPIC_FIELDS)[:limit])
+    states, kinds = dict(TopicState.choices), dict(RaisedBy.choices)
+    res_states = dict(ResolutionState.choices)
+    by_topic: dict[int, list[dict]] = {}
+    resolutions = Resolution.objects.filter(topic__in=[t["id"] for t in rows])
+    for r in resolutions.order_by("deadline", "id").values(*RESOLUTION_FIELDS):
+        r["state_label"] = res_states[r["state"]]
+        by_topic.setdefault(r["topic_id"], []).append(r)
+    for t in rows:
+        t["state_label"], t["raised_by_label"] = states[t["state"]], kinds[t["raised_by_kind"]]
+        t["resolutions"] = by_topic.get(t["id"], [])
+    return rows
 
 
-def deliberation_counts(code: str, start: dt.datetime | None = None, end: dt.datetime | None = None) -> dict:
+def deliberation_counts(
+    code: str, start: dt.datetime | None = None, end: dt.datetime | None = None
+) -> dict:
     """Resolutions done (the 商议解决问题 N 件) of an area, of all resolutions."""
     qs = Resolution.objects.filter(org_code__within=code)
     done = qs.filter(state=ResolutionState.DONE)
@@ -75,9 +95,12 @@ def deliberation_counts(code: str, start: dt.datetime | None = None, end: dt.dat
         done = done.filter(done_at__gte=start, done_at__lt=end)
         qs = qs.filter(created_at__lt=end)
     agg = qs.aggregate(n=Count("id"), done=Count("id", filter=Q(state=ResolutionState.DONE)))
-    return {"resolutions": agg["n"], "done": done.count(),
-            "done_rate": rate(agg["done"], agg["n"]),
-            "meetings": Meeting.objects.filter(org_code__within=code, held=True).count()}  # fmt: skip
+    return {
+        "resolutions": agg["n"],
+        "done": done.count(),
+        "done_rate": rate(agg["done"], agg["n"]),
+        "meetings": Meeting.objects.filter(org_code__within=code, held=True).count(),
+    }
 
 
 def satisfaction(survey: Survey) -> dict:
@@ -109,8 +132,10 @@ def survey_results(survey: Survey) -> dict:
         mine = {k: n for k, n in counts.items() if k[0] == q.pk}
         item["answered"] = sum(mine.values()) if q.kind in ("single", "rating", "text") else None
         if q.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
-            item["options"] = [{"label": o.label, "n": mine.get((q.pk, o.pk, None, None), 0)}
-                               for o in q.options.all()]  # fmt: skip
+            item["options"] = [
+                {"label": o.label, "n": mine.get((q.pk, o.pk, None, None), 0)}
+                for o in q.options.all()
+            ]
         elif q.kind == QuestionKind.RATING:
             dist = {v: mine.get((q.pk, None, None, v), 0) for v in range(1, 6)}
             total = sum(dist.values())
@@ -118,11 +143,15 @@ def survey_results(survey: Survey) -> dict:
             item["mean"] = round(sum(v * n for v, n in dist.items()) / total, 2) if total else None
         elif q.kind == QuestionKind.MATRIX:
             item["rows"] = [
-                {"label": label,
-                 "options": [{"label": o.label, "n": mine.get((q.pk, o.pk, i, None), 0)}
-                             for o in q.options.all()]}
+                {
+                    "label": label,
+                    "options": [
+                        {"label": o.label, "n": mine.get((q.pk, o.pk, i, None), 0)}
+                        for o in q.options.all()
+                    ],
+                }
                 for i, label in enumerate(q.rows)
-            ]  # fmt: skip
+            ]
         out.append(item)
     responses = Response.objects.filter(survey=survey).count()
     return {"responses": responses, "questions": out, "satisfaction": satisfaction(survey)}
@@ -132,42 +161,63 @@ def call_counts(call: SuggestionCall) -> dict:
     """Suggestions, people (distinct phones or names, else each one) and replies."""
     rows = list(call.suggestions.values_list("phone_hash", "name", "reply"))
     people = {h or (f"n:{n}" if n else f"#{i}") for i, (h, n, _r) in enumerate(rows)}
-    return {"suggestions": len(rows), "people": len(people),
-            "replied": rate(sum(1 for r in rows if r[2]), len(rows))}  # fmt: skip
+    return {
+        "suggestions": len(rows),
+        "people": len(people),
+        "replied": rate(sum(1 for r in rows if r[2]), len(rows)),
+    }
 
 
 def public_board(community_code: str, today: dt.date):
     return BoardEntry.objects.filter(
-        org_code=community_code, state=BoardState.PUBLISHED,
-        publish_from__lte=today, publish_until__gte=today,
-    ).order_by("color", "-publish_from", "-id")  # fmt: skip
+        org_code=community_code,
+        state=BoardState.PUBLISHED,
+        publish_from__lte=today,
+        publish_until__gte=today,
+    ).order_by("color", "-publish_from", "-id")
 
 
 def figures(code: str, start: dt.date, end: dt.date) -> dict:
-    """The command center's section: resolutions done, polls' turnout, 满意率 with N,
-    suggestions and replies — from records, with denominators."""
+    """The command center's section: resolutions done in the period (of all resolutions
+    open in it), meetings held, polls closed and their turnout, 满意率 with its N (the
+    satisfaction questions of the area's surveys), suggestions and replies — from records,
+    every rate with its denominator. Five queries, however many surveys or polls."""
     from gongzhi.core.dates import period_bounds
 
     lo, hi = period_bounds(start, end)
-    d = deliberation_counts(code, lo, hi)
-    polls = Poll.objects.filter(org_code__within=code, state=PollState.CLOSED,
-                                closed_at__gte=lo, closed_at__lt=hi)  # fmt: skip
-    ballots = sum(p.result.get("ballots", 0) for p in polls)
-    electorate = sum(p.result.get("electorate", 0) for p in polls)
-    sat = {"part": 0, "whole": 0}
-    for s in Survey.objects.filter(org_code__within=code, satisfaction_question__isnull=False,
-                                   created_at__lt=hi):  # fmt: skip
-        r = satisfaction(s)
-        sat["part"] += r["part"]
-        sat["whole"] += r["whole"]
-    sugg = Suggestion.objects.filter(call__org_code__within=code, at__gte=lo, at__lt=hi)
-    agg = sugg.aggregate(n=Count("id"), replied=Count("id", filter=~Q(reply="")))
+    res = Resolution.objects.filter(org_code__within=code, created_at__lt=hi).aggregate(
+        n=Count("id", filter=Q(done_at__isnull=True) | Q(done_at__gte=lo)),
+        done=Count("id", filter=Q(done_at__gte=lo, done_at__lt=hi)),
+    )
+    meetings = Meeting.objects.filter(
+        org_code__within=code, held=True, starts_at__gte=lo, starts_at__lt=hi
+    ).count()
+    results = list(
+        Poll.objects.filter(
+            org_code__within=code, state=PollState.CLOSED, closed_at__gte=lo, closed_at__lt=hi
+        ).values_list("result", flat=True)
+    )
+    sat = Answer.objects.filter(
+        question__survey__org_code__within=code,
+        question__survey__satisfaction_question=F("question"),
+        response__at__gte=lo,
+        response__at__lt=hi,
+    ).aggregate(n=Count("id"), ok=Count("id", filter=Q(option__satisfied=True)))
+    sugg = Suggestion.objects.filter(call__org_code__within=code, at__gte=lo, at__lt=hi).aggregate(
+        n=Count("id"), replied=Count("id", filter=~Q(reply=""))
+    )
     return {
-        "resolutions_done": d["done"], "meetings": d["meetings"],
-        "polls": polls.count(), "turnout": rate(ballots, electorate),
-        "satisfaction": rate(sat["part"], sat["whole"]),
-        "suggestions": agg["n"], "replied": rate(agg["replied"], agg["n"]),
-    }  # fmt: skip
+        "resolutions_done": res["done"],
+        "resolutions_done_rate": rate(res["done"], res["n"]),
+        "meetings": meetings,
+        "polls": len(results),
+        "turnout": rate(
+            sum(r.get("ballots", 0) for r in results), sum(r.get("electorate", 0) for r in results)
+        ),
+        "satisfaction": rate(sat["ok"], sat["n"]),
+        "suggestions": sugg["n"],
+        "replied": rate(sugg["replied"], sugg["n"]),
+    }
 
 
 def resident_polls(phone_hash: str):
@@ -175,10 +225,14 @@ def resident_polls(phone_hash: str):
     from gongzhi.registry.models import Resident
 
     residents = Resident.objects.filter(phone_hash=phone_hash, is_active=True)
-    return Poll.objects.filter(
-        Q(voters__household__in=residents.values("household"))
-        | Q(voters__resident__in=residents)
-    ).distinct().order_by("-id")
+    return (
+        Poll.objects.filter(
+            Q(voters__household__in=residents.values("household"))
+            | Q(voters__resident__in=residents)
+        )
+        .distinct()
+        .order_by("-id")
+    )
 
 
 def resident_poll(phone_hash: str, poll_id) -> Poll:
@@ -192,15 +246,23 @@ def for_resident(phone_hash: str) -> dict:
     """/my/decide/: my polls, the open verified surveys and calls of my community."""
     from gongzhi.registry.models import Resident
 
-    codes = {c[:12] for c in Resident.objects.filter(phone_hash=phone_hash, is_active=True)
-             .values_list("org_code", flat=True)}  # fmt: skip
+    codes = {
+        c[:12]
+        for c in Resident.objects.filter(phone_hash=phone_hash, is_active=True).values_list(
+            "org_code", flat=True
+        )
+    }
     area = Q(pk__in=[])
     for code in codes:
         area |= Q(org_code__within=code)
     today = timezone.localdate()
     return {
         "polls": list(resident_polls(phone_hash)[:20]),
-        "surveys": list(Survey.objects.filter(area, is_open=True, mode="verified").order_by("-id")[:20]),
-        "calls": list(SuggestionCall.objects.filter(area, deadline__gte=today).order_by("-id")[:20]),
+        "surveys": list(
+            Survey.objects.filter(area, is_open=True, mode="verified").order_by("-id")[:20]
+        ),
+        "calls": list(
+            SuggestionCall.objects.filter(area, deadline__gte=today).order_by("-id")[:20]
+        ),
         "board_codes": sorted(codes),
     }

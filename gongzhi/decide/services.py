@@ -6,7 +6,6 @@ see is NotFound, the same as what does not exist), validates, writes in one tran
 with an audit row, and changes nothing when it refuses. The resident's writes (/my/) take
 the verified phone (`held`, selfservice) instead of a user."""
 
-import datetime as dt
 import hashlib
 import secrets
 
@@ -104,7 +103,9 @@ def _touches(actor, perm, code: str) -> bool:
     """The actor holds perm over the code, or over a part of it (a grid worker enters
     suggestions for the community's call)."""
     scope = scope_for(actor, perm)
-    return scope.everything or any(c.startswith(code) or code.startswith(c) for c in scope.org_codes)
+    return scope.everything or any(
+        c.startswith(code) or code.startswith(c) for c in scope.org_codes
+    )
 
 
 def _ids(values) -> list[int]:
@@ -127,10 +128,21 @@ def rules_for(code: str) -> CommunityRules:
 
 
 def poll_create(
-    *, actor, title: str, kind: str, electorate: str, closes_at, unit_id=None,
-    building_id=None, options=(), candidate_ids=(), role: str = "", seats: int = 1,
-    max_choices: int = 1, description: str = "",
-) -> Poll:  # fmt: skip
+    *,
+    actor,
+    title: str,
+    kind: str,
+    electorate: str,
+    closes_at,
+    unit_id=None,
+    building_id=None,
+    options=(),
+    candidate_ids=(),
+    role: str = "",
+    seats: int = 1,
+    max_choices: int = 1,
+    description: str = "",
+) -> Poll:
     """A poll (draft) for the households or adults of a building or of a unit."""
     errors: dict[str, list[str]] = {}
     title = clean_text(title, 100, "title", errors, required=True)
@@ -179,10 +191,18 @@ def poll_create(
     raise_if(errors)
     with transaction.atomic():
         poll = Poll.objects.create(
-            org_code=code, building=building, title=title, description=description,
-            kind=kind, electorate=electorate, role=role, seats=seats,
-            max_choices=min(max_choices, len(labels)), closes_at=closes_at, created_by=actor,
-        )  # fmt: skip
+            org_code=code,
+            building=building,
+            title=title,
+            description=description,
+            kind=kind,
+            electorate=electorate,
+            role=role,
+            seats=seats,
+            max_choices=min(max_choices, len(labels)),
+            closes_at=closes_at,
+            created_by=actor,
+        )
         PollOption.objects.bulk_create(
             PollOption(poll=poll, label=label, candidate=r, sort=i)
             for i, (label, r) in enumerate(labels)
@@ -196,20 +216,26 @@ def electorate_rows(poll: Poll) -> list[Voter]:
     living here aged 18 or more (a resident without a birth date is not counted)."""
     if poll.electorate == Electorate.HOUSEHOLDS:
         qs = Household.objects.all()
-        qs = qs.filter(building=poll.building) if poll.building_id else qs.filter(
-            org_code__within=poll.org_code
+        qs = (
+            qs.filter(building=poll.building)
+            if poll.building_id
+            else qs.filter(org_code__within=poll.org_code)
         )
         return [
             Voter(poll=poll, household_id=h.pk, label=str(h)[:120])
             for h in qs.select_related("building").order_by("pk")
         ]
     today = timezone.localdate()
-    born_by = today.replace(year=today.year - ADULT_YEARS) if not (
-        today.month == 2 and today.day == 29
-    ) else today.replace(year=today.year - ADULT_YEARS, day=28)
+    born_by = (
+        today.replace(year=today.year - ADULT_YEARS)
+        if not (today.month == 2 and today.day == 29)
+        else today.replace(year=today.year - ADULT_YEARS, day=28)
+    )
     qs = Resident.objects.filter(is_active=True, birth_date__lte=born_by)
-    qs = qs.filter(household__building=poll.building) if poll.building_id else qs.filter(
-        org_code__within=poll.org_code
+    qs = (
+        qs.filter(household__building=poll.building)
+        if poll.building_id
+        else qs.filter(org_code__within=poll.org_code)
     )
     return [
         Voter(poll=poll, resident_id=pk, label=name[:120])
@@ -227,7 +253,11 @@ def poll_open(*, actor, poll_id) -> Poll:
         if not voters:
             raise Conflict(_("Nobody in the registry is eligible to vote in this area."))
         Voter.objects.bulk_create(voters, batch_size=500)
-        poll.state, poll.opened_at, poll.electorate_size = PollState.OPEN, timezone.now(), len(voters)
+        poll.state, poll.opened_at, poll.electorate_size = (
+            PollState.OPEN,
+            timezone.now(),
+            len(voters),
+        )
         poll.save(update_fields=["state", "opened_at", "electorate_size"])
         audit_record(
             actor=actor, action="decide.poll_open", obj=poll, changes={"electorate": len(voters)}
@@ -239,7 +269,9 @@ def _choices(poll: Poll, option_ids) -> list[int]:
     ids = _ids(option_ids)
     valid = set(poll.options.values_list("pk", flat=True))
     if not ids or len(set(ids)) != len(ids) or not set(ids) <= valid:
-        raise Invalid(_("Choose among the poll's options."), details={"options": [_("Unknown option.")]})
+        raise Invalid(
+            _("Choose among the poll's options."), details={"options": [_("Unknown option.")]}
+        )
     if len(ids) > poll.max_choices:
         message = _("Choose at most %(n)d.") % {"n": poll.max_choices}
         raise Invalid(message, details={"options": [message]})
@@ -252,9 +284,12 @@ def _cast(poll: Poll, voter: Voter, ids, *, channel, phone_hash="", entered_by=N
     try:
         with transaction.atomic():
             ballot = Ballot.objects.create(
-                poll=poll, voter=voter, channel=channel, phone_hash=phone_hash,
+                poll=poll,
+                voter=voter,
+                channel=channel,
+                phone_hash=phone_hash,
                 entered_by=entered_by,
-            )  # fmt: skip
+            )
             BallotChoice.objects.bulk_create(
                 BallotChoice(ballot=ballot, poll=poll, option_id=pk) for pk in ids
             )
@@ -309,8 +344,12 @@ def ballot_enter(*, actor, poll_id, voter_id, option_ids, channel: str = Channel
         )
     with transaction.atomic():
         ballot = _cast(poll, voter, ids, channel=channel, entered_by=actor)
-        audit_record(actor=actor, action="decide.ballot_enter", obj=poll,
-                     changes={"channel": channel, "voter": voter.label})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="decide.ballot_enter",
+            obj=poll,
+            changes={"channel": channel, "voter": voter.label},
+        )
     return ballot
 
 
@@ -324,18 +363,22 @@ def poll_count(poll: Poll) -> dict:
     )
     ballots = Ballot.objects.filter(poll=poll).count()
     by_channel = dict(
-        Ballot.objects.filter(poll=poll).values_list("channel").annotate(n=Count("id"))
+        Ballot.objects.filter(poll=poll)
+        .values_list("channel")
+        .annotate(n=Count("id"))
         .values_list("channel", "n")
-    )  # fmt: skip
+    )
     options = [
         {"id": o.pk, "label": o.label, "votes": votes.get(o.pk, 0), "candidate": o.candidate_id}
         for o in poll.options.all()
     ]
     result = {
-        "ballots": ballots, "electorate": poll.electorate_size, "by_channel": by_channel,
+        "ballots": ballots,
+        "electorate": poll.electorate_size,
+        "by_channel": by_channel,
         "turnout": round(100 * ballots / poll.electorate_size, 1) if poll.electorate_size else None,
         "options": options,
-    }  # fmt: skip
+    }
     if poll.kind == PollKind.ELECTION:
         ranked = sorted((o for o in options if o["votes"]), key=lambda o: -o["votes"])
         winners = ranked[: poll.seats]
@@ -357,8 +400,12 @@ def poll_close(*, actor, poll_id) -> Poll:
         poll.save(update_fields=["result", "state", "closed_at"])
         if poll.kind == PollKind.ELECTION and poll.result["winners"]:
             _elect(actor, poll)
-        audit_record(actor=actor, action="decide.poll_close", obj=poll,
-                     changes={"ballots": poll.result["ballots"]})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="decide.poll_close",
+            obj=poll,
+            changes={"ballots": poll.result["ballots"]},
+        )
     return poll
 
 
@@ -373,17 +420,27 @@ def _elect(actor, poll: Poll) -> None:
     BuildingRole.objects.bulk_create(
         BuildingRole(building=poll.building, role=poll.role, resident_id=pk) for pk in winners
     )
-    audit_record(actor=actor, action="decide.elected", obj=poll.building,
-                 changes={"role": poll.role, "residents": winners, "poll": poll.pk})  # fmt: skip
+    audit_record(
+        actor=actor,
+        action="decide.elected",
+        obj=poll.building,
+        changes={"role": poll.role, "residents": winners, "poll": poll.pk},
+    )
 
 
 # -- deliberation ------------------------------------------------------------------------
 
 
 def topic_raise(
-    *, actor=None, held: dict | None = None, unit_id=None, building_id=None, title: str,
-    description: str = "", raiser_name: str = "",
-) -> Topic:  # fmt: skip
+    *,
+    actor=None,
+    held: dict | None = None,
+    unit_id=None,
+    building_id=None,
+    title: str,
+    description: str = "",
+    raiser_name: str = "",
+) -> Topic:
     """A topic raised by staff, a building head (actor) or a resident (held phone)."""
     errors: dict[str, list[str]] = {}
     title = clean_text(title, 100, "title", errors, required=True)
@@ -399,7 +456,11 @@ def topic_raise(
         building = resident.household.building if resident.household_id else None
         code = building.org_code if building else resident.org_code
         kind, raiser_name = RaisedBy.RESIDENT, raiser_name or resident.name
-        sealed = {"phone_enc": held["enc"], "phone_hash": held["hash"], "phone_masked": held["masked"]}
+        sealed = {
+            "phone_enc": held["enc"],
+            "phone_hash": held["hash"],
+            "phone_masked": held["masked"],
+        }
     else:
         building = None
         if building_id:
@@ -409,23 +470,39 @@ def topic_raise(
             code = building.org_code
         else:
             code = _unit(actor, perms.PROPOSE, unit_id).code
-        is_staff = can(actor, perms.RUN, building) if building else scope_for(
-            actor, perms.RUN).covers_code(code)  # fmt: skip
+        is_staff = (
+            can(actor, perms.RUN, building)
+            if building
+            else scope_for(actor, perms.RUN).covers_code(code)
+        )
         kind = RaisedBy.STAFF if is_staff else RaisedBy.BUILDING_HEAD
         raiser_name = raiser_name or actor.get_display_name()
     with transaction.atomic():
         topic = Topic.objects.create(
-            org_code=code, building=building, title=title, description=description,
-            raised_by_kind=kind, raiser_name=raiser_name, raised_by=actor, **sealed,
-        )  # fmt: skip
+            org_code=code,
+            building=building,
+            title=title,
+            description=description,
+            raised_by_kind=kind,
+            raiser_name=raiser_name,
+            raised_by=actor,
+            **sealed,
+        )
         audit_record(actor=actor, action="decide.topic_raise", obj=topic)
     return topic
 
 
 def meeting_schedule(
-    *, actor, unit_id, kind: str, title: str, starts_at, place: str, topic_ids=(),
+    *,
+    actor,
+    unit_id,
+    kind: str,
+    title: str,
+    starts_at,
+    place: str,
+    topic_ids=(),
     invitee_ids=(),
-) -> Meeting:  # fmt: skip
+) -> Meeting:
     unit = _unit(actor, perms.RUN, unit_id)
     errors: dict[str, list[str]] = {}
     title = clean_text(title, 100, "title", errors, required=True)
@@ -445,9 +522,13 @@ def meeting_schedule(
     raise_if(errors)
     with transaction.atomic():
         meeting = Meeting.objects.create(
-            org_code=unit.code, kind=kind, title=title, starts_at=starts_at, place=place,
+            org_code=unit.code,
+            kind=kind,
+            title=title,
+            starts_at=starts_at,
+            place=place,
             created_by=actor,
-        )  # fmt: skip
+        )
         meeting.topics.set(topics)
         MeetingPerson.objects.bulk_create(
             MeetingPerson(meeting=meeting, resident=r, name=r.name, invited=True) for r in invitees
@@ -469,8 +550,10 @@ def meeting_record(*, actor, meeting_id, minutes: str, attendee_ids=()) -> Meeti
             Resident.objects.filter(pk__in=ids, org_code__within=community_code(meeting.org_code))
         )
         if len(attendees) != len(set(ids)):
-            raise Invalid(_("A resident of another community."),
-                          details={"attendees": [_("A resident of another community.")]})  # fmt: skip
+            raise Invalid(
+                _("A resident of another community."),
+                details={"attendees": [_("A resident of another community.")]},
+            )
         meeting.minutes, meeting.held = minutes, True
         meeting.save(update_fields=["minutes", "held"])
         known = {p.resident_id: p for p in meeting.people.all()}
@@ -478,18 +561,29 @@ def meeting_record(*, actor, meeting_id, minutes: str, attendee_ids=()) -> Meeti
             person = known.get(r.pk) or MeetingPerson(meeting=meeting, resident=r, name=r.name)
             person.attended = True
             person.save()
-            points_award(source="decide.meeting", key=f"{meeting.pk}:{r.pk}",
-                         kind=RuleKind.MEETING_ATTENDED, resident=r, actor=actor,
-                         note=meeting.title)  # fmt: skip
+            points_award(
+                source="decide.meeting",
+                key=f"{meeting.pk}:{r.pk}",
+                kind=RuleKind.MEETING_ATTENDED,
+                resident=r,
+                actor=actor,
+                note=meeting.title,
+            )
         Topic.objects.filter(meetings=meeting, state=TopicState.OPEN).update(
             state=TopicState.DISCUSSED
         )
-        audit_record(actor=actor, action="decide.meeting_record", obj=meeting,
-                     changes={"attended": len(attendees)})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="decide.meeting_record",
+            obj=meeting,
+            changes={"attended": len(attendees)},
+        )
     return meeting
 
 
-def resolution_add(*, actor, topic_id, text: str, owner: str, deadline, meeting_id=None) -> Resolution:
+def resolution_add(
+    *, actor, topic_id, text: str, owner: str, deadline, meeting_id=None
+) -> Resolution:
     topic = _scoped(Topic, actor, perms.RUN, topic_id)
     errors: dict[str, list[str]] = {}
     text = clean_text(text, 2000, "text", errors, required=True)
@@ -506,9 +600,13 @@ def resolution_add(*, actor, topic_id, text: str, owner: str, deadline, meeting_
     raise_if(errors)
     with transaction.atomic():
         res = Resolution.objects.create(
-            org_code=topic.org_code, topic=topic, meeting=meeting, text=text, owner=owner,
+            org_code=topic.org_code,
+            topic=topic,
+            meeting=meeting,
+            text=text,
+            owner=owner,
             deadline=deadline,
-        )  # fmt: skip
+        )
         if topic.state == TopicState.OPEN:
             topic.state = TopicState.DISCUSSED
             topic.save(update_fields=["state"])
@@ -516,7 +614,9 @@ def resolution_add(*, actor, topic_id, text: str, owner: str, deadline, meeting_
     return res
 
 
-def resolution_progress(*, actor, resolution_id, percent, note: str, done: bool = False) -> Resolution:
+def resolution_progress(
+    *, actor, resolution_id, percent, note: str, done: bool = False
+) -> Resolution:
     """A progress entry; `done` with it is the only way a resolution is done (and its
     topic resolved when every resolution of it is)."""
     errors: dict[str, list[str]] = {}
@@ -541,12 +641,18 @@ def resolution_progress(*, actor, resolution_id, percent, note: str, done: bool 
         res.save(update_fields=["progress", "state", "done_entry", "done_at"])
         if done and not res.topic.resolutions.exclude(state=ResolutionState.DONE).exists():
             Topic.objects.filter(pk=res.topic_id).update(state=TopicState.RESOLVED)
-        audit_record(actor=actor, action="decide.resolution_progress", obj=res,
-                     changes={"percent": percent, "done": done})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="decide.resolution_progress",
+            obj=res,
+            changes={"percent": percent, "done": done},
+        )
     return res
 
 
-def resolution_follow_up(*, actor, resolution_id, person: str, satisfied: bool, note: str = "") -> FollowUp:
+def resolution_follow_up(
+    *, actor, resolution_id, person: str, satisfied: bool, note: str = ""
+) -> FollowUp:
     """回访: the people who raised it asked whether it is solved."""
     res = _scoped(Resolution, actor, perms.RUN, resolution_id)
     errors: dict[str, list[str]] = {}
@@ -556,8 +662,9 @@ def resolution_follow_up(*, actor, resolution_id, person: str, satisfied: bool, 
     if res.state != ResolutionState.DONE:
         raise Conflict(_("Follow up once the resolution is done."))
     with transaction.atomic():
-        f = FollowUp.objects.create(resolution=res, person=person, satisfied=bool(satisfied),
-                                    note=note, actor=actor)  # fmt: skip
+        f = FollowUp.objects.create(
+            resolution=res, person=person, satisfied=bool(satisfied), note=note, actor=actor
+        )
         audit_record(actor=actor, action="decide.follow_up", obj=res)
     return f
 
@@ -571,22 +678,34 @@ def resolution_to_case(*, actor, resolution_id, category_id) -> Resolution:
         grid = OrgUnit.objects.filter(code=res.org_code).first()
         building = res.topic.building
         case, _created = case_services.case_report(
-            actor=actor, category_id=category_id, title=res.topic.title[:50],
-            description=res.text, grid_id=getattr(grid, "pk", None) if grid and len(grid.code) > 12 else None,
+            actor=actor,
+            category_id=category_id,
+            title=res.topic.title[:50],
+            description=res.text,
+            grid_id=getattr(grid, "pk", None) if grid and len(grid.code) > 12 else None,
             building_id=getattr(building, "pk", None),
-        )  # fmt: skip
+        )
         res.case = case
         res.save(update_fields=["case"])
-        audit_record(actor=actor, action="decide.resolution_case", obj=res,
-                     changes={"case": case.number})  # fmt: skip
+        audit_record(
+            actor=actor, action="decide.resolution_case", obj=res, changes={"case": case.number}
+        )
     return res
 
 
 # -- surveys -----------------------------------------------------------------------------
 
 
-def survey_create(*, actor, unit_id, title: str, mode: str, questions: list[dict],
-                  intro: str = "", public_results: bool = False) -> Survey:  # fmt: skip
+def survey_create(
+    *,
+    actor,
+    unit_id,
+    title: str,
+    mode: str,
+    questions: list[dict],
+    intro: str = "",
+    public_results: bool = False,
+) -> Survey:
     """questions: [{"kind", "text", "options": [..], "rows": [..], "required",
     "satisfied": [option indexes], "show_if": [question index, option index],
     "satisfaction": bool}]."""
@@ -608,21 +727,32 @@ def survey_create(*, actor, unit_id, title: str, mode: str, questions: list[dict
         elif q["kind"] == "matrix" and not q.get("rows"):
             errors[f"questions.{i}"] = [_("A matrix question needs rows.")]
         cond = q.get("show_if")
-        if cond and not (isinstance(cond, list | tuple) and len(cond) == 2 and 0 <= int(cond[0]) < i):
+        if cond and not (
+            isinstance(cond, list | tuple) and len(cond) == 2 and 0 <= int(cond[0]) < i
+        ):
             errors[f"questions.{i}"] = [_("A condition names an earlier question's option.")]
     raise_if(errors)
     with transaction.atomic():
-        survey = Survey.objects.create(org_code=unit.code, title=title, intro=intro, mode=mode,
-                                       public_results=bool(public_results))  # fmt: skip
+        survey = Survey.objects.create(
+            org_code=unit.code,
+            title=title,
+            intro=intro,
+            mode=mode,
+            public_results=bool(public_results),
+        )
         made: list[tuple[Question, list[Option]]] = []
         for i, q in enumerate(questions):
             cond = q.get("show_if")
             show_if = made[int(cond[0])][1][int(cond[1])] if cond else None
             question = Question.objects.create(
-                survey=survey, sort=i, kind=q["kind"], text=q["text"].strip(),
-                required=q.get("required", True), rows=[str(r)[:100] for r in q.get("rows") or []],
+                survey=survey,
+                sort=i,
+                kind=q["kind"],
+                text=q["text"].strip(),
+                required=q.get("required", True),
+                rows=[str(r)[:100] for r in q.get("rows") or []],
                 show_if=show_if,
-            )  # fmt: skip
+            )
             satisfied = set(q.get("satisfied") or [])
             options = Option.objects.bulk_create(
                 Option(question=question, label=str(o)[:100], sort=j, satisfied=j in satisfied)
@@ -647,8 +777,12 @@ def survey_tokens(*, actor, survey_id, n: int) -> list[str]:
         raise Invalid(_("1 to 5000 tokens."), details={"n": [_("1 to 5000 tokens.")]})
     tokens = [secrets.token_urlsafe(12) for _i in range(int(n))]
     with transaction.atomic():
-        SurveyToken.objects.bulk_create(SurveyToken(survey=survey, token_hash=token_hash(t)) for t in tokens)
-        audit_record(actor=actor, action="decide.survey_tokens", obj=survey, changes={"n": len(tokens)})
+        SurveyToken.objects.bulk_create(
+            SurveyToken(survey=survey, token_hash=token_hash(t)) for t in tokens
+        )
+        audit_record(
+            actor=actor, action="decide.survey_tokens", obj=survey, changes={"n": len(tokens)}
+        )
     return tokens
 
 
@@ -701,8 +835,9 @@ def _answers(survey: Survey, given: dict) -> list[Answer]:
     return out
 
 
-def survey_submit(*, survey_id, answers: dict, submission_id, token: str = "",
-                  held: dict | None = None) -> tuple[Response, bool]:  # fmt: skip
+def survey_submit(
+    *, survey_id, answers: dict, submission_id, token: str = "", held: dict | None = None
+) -> tuple[Response, bool]:
     """One response per token or per phone. The same submission sent again (a poor
     connection's retry) returns the stored response: (response, False)."""
     survey = Survey.objects.filter(pk=parse_id(survey_id)).first()
@@ -714,35 +849,52 @@ def survey_submit(*, survey_id, answers: dict, submission_id, token: str = "",
             raise PermissionDenied(_("Verify your phone first."), code="phone_required")
         respondent = f"p:{held['hash']}"
     else:
-        if not token or not SurveyToken.objects.filter(survey=survey, token_hash=token_hash(token)).exists():
+        if (
+            not token
+            or not SurveyToken.objects.filter(survey=survey, token_hash=token_hash(token)).exists()
+        ):
             raise PermissionDenied(_("This survey link is not valid."), code="bad_token")
         respondent = f"t:{token_hash(token)}"
     earlier = Response.objects.filter(survey=survey, submission_id=submission_id).first()
     if earlier is not None:
         if earlier.respondent != respondent:
-            raise Conflict(_("This submission id was used by another answer."), code="submission_conflict")
+            raise Conflict(
+                _("This submission id was used by another answer."), code="submission_conflict"
+            )
         return earlier, False
     if not survey.is_open:
         raise Conflict(_("The survey is closed."), code="survey_closed")
     rows = _answers(survey, answers)
     try:
         with transaction.atomic():
-            response = Response.objects.create(survey=survey, respondent=respondent,
-                                               submission_id=submission_id)  # fmt: skip
+            response = Response.objects.create(
+                survey=survey, respondent=respondent, submission_id=submission_id
+            )
             for a in rows:
                 a.response = response
             Answer.objects.bulk_create(rows)
             if held is not None:
-                r = Resident.objects.filter(phone_hash=held["hash"], is_active=True).order_by("pk").first()
+                r = (
+                    Resident.objects.filter(phone_hash=held["hash"], is_active=True)
+                    .order_by("pk")
+                    .first()
+                )
                 if r is not None:
-                    points_award(source="decide.survey", key=str(response.pk),
-                                 kind=RuleKind.SURVEY_COMPLETED, resident=r, note=survey.title)  # fmt: skip
+                    points_award(
+                        source="decide.survey",
+                        key=str(response.pk),
+                        kind=RuleKind.SURVEY_COMPLETED,
+                        resident=r,
+                        note=survey.title,
+                    )
     except IntegrityError:
         earlier = Response.objects.filter(survey=survey, submission_id=submission_id).first()
         if earlier is not None and earlier.respondent == respondent:
             return earlier, False
-        raise Conflict(_("This survey has already been answered with this link or phone."),
-                       code="already_answered") from None  # fmt: skip
+        raise Conflict(
+            _("This survey has already been answered with this link or phone."),
+            code="already_answered",
+        ) from None
     return response, True
 
 
@@ -767,17 +919,25 @@ def call_open(*, actor, unit_id, title: str, deadline, description: str = "") ->
         deadline = dates.parse_day(deadline, "deadline", code="invalid")
     raise_if(errors)
     with transaction.atomic():
-        call = SuggestionCall.objects.create(org_code=unit.code, title=title,
-                                             description=description, deadline=deadline)  # fmt: skip
+        call = SuggestionCall.objects.create(
+            org_code=unit.code, title=title, description=description, deadline=deadline
+        )
         audit_record(actor=actor, action="decide.call_open", obj=call)
     return call
 
 
 def suggestion_submit(
-    *, call_id, text: str, submission_id, actor=None, held: dict | None = None,
-    channel: str = SuggestionChannel.WEB, name: str = "", phone: str = "",
+    *,
+    call_id,
+    text: str,
+    submission_id,
+    actor=None,
+    held: dict | None = None,
+    channel: str = SuggestionChannel.WEB,
+    name: str = "",
+    phone: str = "",
     public_name: bool = False,
-) -> tuple[Suggestion, bool]:  # fmt: skip
+) -> tuple[Suggestion, bool]:
     """A suggestion by a resident (held phone, online) or entered by staff (hotline,
     paper). Named or not to the public, always traceable by staff. Idempotent."""
     call = SuggestionCall.objects.filter(pk=parse_id(call_id)).first()
@@ -795,7 +955,11 @@ def suggestion_submit(
     if call.deadline < timezone.localdate():
         raise Conflict(_("The call for suggestions has ended."), code="call_ended")
     if held is not None:
-        sealed = {"phone_enc": held["enc"], "phone_hash": held["hash"], "phone_masked": held["masked"]}
+        sealed = {
+            "phone_enc": held["enc"],
+            "phone_hash": held["hash"],
+            "phone_masked": held["masked"],
+        }
     elif actor is not None:
         try:
             sealed = pii.seal_phone(clean_phone(phone)) if phone else {}
@@ -807,9 +971,15 @@ def suggestion_submit(
     try:
         with transaction.atomic():
             s = Suggestion.objects.create(
-                call=call, channel=channel, text=text, name=name, public_name=bool(public_name),
-                submission_id=submission_id, entered_by=actor, **sealed,
-            )  # fmt: skip
+                call=call,
+                channel=channel,
+                text=text,
+                name=name,
+                public_name=bool(public_name),
+                submission_id=submission_id,
+                entered_by=actor,
+                **sealed,
+            )
             audit_record(actor=actor, action="decide.suggestion", obj=call)
     except IntegrityError:
         return call.suggestions.get(submission_id=submission_id), False
@@ -835,9 +1005,18 @@ def suggestion_reply(*, actor, suggestion_id, reply: str) -> Suggestion:
 
 
 def board_propose(
-    *, actor, unit_id, color: str, title: str, text: str, basis: str, place: str = "",
-    identifies_person: bool = False, consent: str = "", basis_case_id=None,
-) -> BoardEntry:  # fmt: skip
+    *,
+    actor,
+    unit_id,
+    color: str,
+    title: str,
+    text: str,
+    basis: str,
+    place: str = "",
+    identifies_person: bool = False,
+    consent: str = "",
+    basis_case_id=None,
+) -> BoardEntry:
     """Propose an entry. A black entry that identifies a person (name, ID, face — or a
     phone or ID number in its text) needs the consent recorded, else it is refused."""
     unit = _unit(actor, perms.PROPOSE, unit_id)
@@ -852,16 +1031,25 @@ def board_propose(
     identifies = bool(identifies_person) or has_personal_numbers(f"{title} {text}")
     if color == BoardColor.BLACK and identifies and not consent:
         errors["consent"] = [
-            _("A black-board entry may not name or show a person (name, ID, face, phone) "
-              "unless their consent is recorded.")  # fmt: skip
+            _(
+                "A black-board entry may not name or show a person (name, ID, face, phone) "
+                "unless their consent is recorded."
+            )
         ]
     raise_if(errors)
     with transaction.atomic():
         entry = BoardEntry.objects.create(
-            org_code=community_code(unit.code), color=color, title=title, text=text,
-            place=place, basis=basis, basis_case_id=parse_id(basis_case_id),
-            identifies_person=identifies, consent=consent, proposed_by=actor,
-        )  # fmt: skip
+            org_code=community_code(unit.code),
+            color=color,
+            title=title,
+            text=text,
+            place=place,
+            basis=basis,
+            basis_case_id=parse_id(basis_case_id),
+            identifies_person=identifies,
+            consent=consent,
+            proposed_by=actor,
+        )
         audit_record(actor=actor, action="decide.board_propose", obj=entry)
     return entry
 
@@ -871,11 +1059,21 @@ def board_approve(*, actor, entry_id, publish_from, publish_until) -> BoardEntry
         entry = _scoped(BoardEntry, actor, perms.MANAGE, entry_id, lock=True)
         if entry.state != BoardState.PROPOSED:
             raise Conflict(_("Only a proposed entry can be approved."))
-        start = dates.parse_day(publish_from, "publish_from", code="invalid") if isinstance(publish_from, str) else publish_from
-        end = dates.parse_day(publish_until, "publish_until", code="invalid") if isinstance(publish_until, str) else publish_until
+        start = (
+            dates.parse_day(publish_from, "publish_from", code="invalid")
+            if isinstance(publish_from, str)
+            else publish_from
+        )
+        end = (
+            dates.parse_day(publish_until, "publish_until", code="invalid")
+            if isinstance(publish_until, str)
+            else publish_until
+        )
         if end < start or (end - start).days > 366:
-            raise Invalid(_("The publication period is at most a year."),
-                          details={"publish_until": [_("The publication period is at most a year.")]})  # fmt: skip
+            raise Invalid(
+                _("The publication period is at most a year."),
+                details={"publish_until": [_("The publication period is at most a year.")]},
+            )
         entry.state, entry.approved_by = BoardState.PUBLISHED, actor
         entry.publish_from, entry.publish_until = start, end
         entry.save(update_fields=["state", "approved_by", "publish_from", "publish_until"])
@@ -889,8 +1087,11 @@ def board_appeal(*, entry_id, text: str) -> BoardEntry:
     text = clean_text(text, 1000, "appeal", errors, required=True)
     raise_if(errors)
     with transaction.atomic():
-        entry = BoardEntry.objects.select_for_update().filter(
-            pk=parse_id(entry_id), state=BoardState.PUBLISHED).first()  # fmt: skip
+        entry = (
+            BoardEntry.objects.select_for_update()
+            .filter(pk=parse_id(entry_id), state=BoardState.PUBLISHED)
+            .first()
+        )
         if entry is None:
             raise NotFound(_("Not found."))
         entry.appeal = f"{entry.appeal}\n{text}".strip()[:5000]
@@ -909,7 +1110,10 @@ def board_appeal_decide(*, actor, entry_id, withdraw: bool, decision: str) -> Bo
         if withdraw:
             entry.state = BoardState.WITHDRAWN
         entry.save(update_fields=["appeal_decision", "state"])
-        audit_record(actor=actor, action="decide.board_appeal_decide", obj=entry,
-                     changes={"withdrawn": bool(withdraw)})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="decide.board_appeal_decide",
+            obj=entry,
+            changes={"withdrawn": bool(withdraw)},
+        )
     return entry
-

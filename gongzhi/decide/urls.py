@@ -8,7 +8,9 @@ urlpatterns = [
     path("decide/polls/<id:poll_id>/", views.poll_page, name="decide_poll"),
     path("decide/surveys/", views.surveys, name="decide_surveys"),
     path("decide/surveys/<id:survey_id>/", views.survey_page, name="decide_survey"),
-    path("decide/surveys/<id:survey_id>/results.xlsx", views.survey_xlsx, name="decide_survey_xlsx"),
+    path(
+        "decide/surveys/<id:survey_id>/results.xlsx", views.survey_xlsx, name="decide_survey_xlsx"
+    ),
     path("decide/calls/<id:call_id>/", views.call_page, name="decide_call"),
     path("decide/entries/", views.entries, name="decide_entries"),
     path("board/<str:code>/", views.public_board, name="decide_public_board"),

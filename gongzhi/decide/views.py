@@ -51,17 +51,34 @@ def board(request):
     status = 200
     if request.method == "POST":
         d = request.POST
-        status, response = _done(request, lambda: services.resolution_progress(
-            actor=request.user, resolution_id=d.get("resolution_id"), percent=d.get("percent"),
-            note=d.get("note", ""), done=d.get("done") == "1"), "decide_board")  # fmt: skip
+        status, response = _done(
+            request,
+            lambda: services.resolution_progress(
+                actor=request.user,
+                resolution_id=d.get("resolution_id"),
+                percent=d.get("percent"),
+                note=d.get("note", ""),
+                done=d.get("done") == "1",
+            ),
+            "decide_board",
+        )
         if response:
             return response
     state = request.GET.get("state") or None
-    topics = selectors.board(request.user, state=state if state in ("open", "discussed", "resolved") else None)
-    return render(request, "decide/board.html", {
-        "topics": topics, "state": state, "tab": "board",
-        "may_run": can(request.user, perms.RUN),
-    }, status=status)  # fmt: skip
+    topics = selectors.board(
+        request.user, state=state if state in ("open", "discussed", "resolved") else None
+    )
+    return render(
+        request,
+        "decide/board.html",
+        {
+            "topics": topics,
+            "state": state,
+            "tab": "board",
+            "may_run": can(request.user, perms.RUN),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -82,9 +99,13 @@ def poll_page(request, poll_id):
             "open": lambda: services.poll_open(actor=request.user, poll_id=poll.pk),
             "close": lambda: services.poll_close(actor=request.user, poll_id=poll.pk),
             "ballot": lambda: services.ballot_enter(
-                actor=request.user, poll_id=poll.pk, voter_id=d.get("voter_id"),
-                option_ids=d.getlist("option"), channel=d.get("channel", "paper")),
-        }  # fmt: skip
+                actor=request.user,
+                poll_id=poll.pk,
+                voter_id=d.get("voter_id"),
+                option_ids=d.getlist("option"),
+                channel=d.get("channel", "paper"),
+            ),
+        }
         if action not in calls:
             raise NotFound(_("Not found."))
         status, response = _done(request, calls[action], reverse("decide_poll", args=[poll.pk]))
@@ -94,21 +115,34 @@ def poll_page(request, poll_id):
     voters = []
     if poll.state == PollState.OPEN and can(request.user, perms.RUN, poll):
         voters = poll.voters.exclude(pk__in=poll.ballots.values("voter")).order_by("label")[:500]
-    return render(request, "decide/poll.html", {
-        "poll": poll, "options": poll.options.all(), "result": result, "voters": voters,
-        "ballots": poll.ballots.count() if result else None, "tab": "polls",
-        "may_manage": can(request.user, perms.MANAGE, poll),
-    }, status=status)  # fmt: skip
+    return render(
+        request,
+        "decide/poll.html",
+        {
+            "poll": poll,
+            "options": poll.options.all(),
+            "result": result,
+            "voters": voters,
+            "ballots": poll.ballots.count() if result else None,
+            "tab": "polls",
+            "may_manage": can(request.user, perms.MANAGE, poll),
+        },
+        status=status,
+    )
 
 
 @login_required
 @require_GET
 def surveys(request):
-    return render(request, "decide/surveys.html", {
-        "surveys": selectors.visible(Survey, request.user).order_by("-id")[:100],
-        "calls": selectors.visible(SuggestionCall, request.user).order_by("-id")[:100],
-        "tab": "surveys",
-    })  # fmt: skip
+    return render(
+        request,
+        "decide/surveys.html",
+        {
+            "surveys": selectors.visible(Survey, request.user).order_by("-id")[:100],
+            "calls": selectors.visible(SuggestionCall, request.user).order_by("-id")[:100],
+            "tab": "surveys",
+        },
+    )
 
 
 def _results_context(survey):
@@ -116,11 +150,23 @@ def _results_context(survey):
     chart = []
     for q in results["questions"]:
         if q["kind"] in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
-            chart.append({"id": q["id"], "title": q["text"], "labels": [o["label"] for o in q["options"]],
-                          "values": [o["n"] for o in q["options"]]})  # fmt: skip
+            chart.append(
+                {
+                    "id": q["id"],
+                    "title": q["text"],
+                    "labels": [o["label"] for o in q["options"]],
+                    "values": [o["n"] for o in q["options"]],
+                }
+            )
         elif q["kind"] == QuestionKind.RATING:
-            chart.append({"id": q["id"], "title": q["text"], "labels": [str(v) for v in q["ratings"]],
-                          "values": list(q["ratings"].values())})  # fmt: skip
+            chart.append(
+                {
+                    "id": q["id"],
+                    "title": q["text"],
+                    "labels": [str(v) for v in q["ratings"]],
+                    "values": list(q["ratings"].values()),
+                }
+            )
     return {"survey": survey, "r": results, "chart": chart}
 
 
@@ -148,12 +194,16 @@ def survey_xlsx(request, survey_id):
     for q in results["questions"]:
         sheet.write(row, 0, q["text"])
         row += 1
-        items = q.get("options") or [{"label": k, "n": v} for k, v in (q.get("ratings") or {}).items()]
+        items = q.get("options") or [
+            {"label": k, "n": v} for k, v in (q.get("ratings") or {}).items()
+        ]
         for item in items:
             sheet.write_row(row, 1, [str(item["label"]), item["n"]])
             row += 1
         for mrow in q.get("rows") or []:
-            sheet.write_row(row, 1, [mrow["label"]] + [f"{o['label']} {o['n']}" for o in mrow["options"]])
+            sheet.write_row(
+                row, 1, [mrow["label"]] + [f"{o['label']} {o['n']}" for o in mrow["options"]]
+            )
             row += 1
     book.close()
     return xlsx.response(out.getvalue(), f"survey-{survey.pk}.xlsx")
@@ -168,20 +218,36 @@ def call_page(request, call_id):
         d = request.POST
         if d.get("action") == "reply":
             call_ = lambda: services.suggestion_reply(  # noqa: E731
-                actor=request.user, suggestion_id=d.get("suggestion_id"), reply=d.get("reply", ""))
+                actor=request.user, suggestion_id=d.get("suggestion_id"), reply=d.get("reply", "")
+            )
         else:
             call_ = lambda: services.suggestion_submit(  # noqa: E731
-                call_id=call.pk, actor=request.user, text=d.get("text", ""),
-                channel=d.get("channel", ""), name=d.get("name", ""), phone=d.get("phone", ""),
-                submission_id=d.get("submission_id", ""), public_name=d.get("public_name") == "1")
+                call_id=call.pk,
+                actor=request.user,
+                text=d.get("text", ""),
+                channel=d.get("channel", ""),
+                name=d.get("name", ""),
+                phone=d.get("phone", ""),
+                submission_id=d.get("submission_id", ""),
+                public_name=d.get("public_name") == "1",
+            )
         status, response = _done(request, call_, reverse("decide_call", args=[call.pk]))
         if response:
             return response
     rows = Suggestion.objects.filter(call=call).order_by("-at", "-id")[:200]
-    return render(request, "decide/call.html", {
-        "call": call, "rows": rows, "counts": selectors.call_counts(call), "tab": "surveys",
-        "submission_id": uuid.uuid4().hex, "may_manage": can(request.user, perms.MANAGE, call),
-    }, status=status)  # fmt: skip
+    return render(
+        request,
+        "decide/call.html",
+        {
+            "call": call,
+            "rows": rows,
+            "counts": selectors.call_counts(call),
+            "tab": "surveys",
+            "submission_id": uuid.uuid4().hex,
+            "may_manage": can(request.user, perms.MANAGE, call),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -190,15 +256,29 @@ def entries(request):
     status = 200
     if request.method == "POST":
         d = request.POST
-        status, response = _done(request, lambda: services.board_approve(
-            actor=request.user, entry_id=d.get("entry_id"), publish_from=d.get("publish_from"),
-            publish_until=d.get("publish_until")), "decide_entries")  # fmt: skip
+        status, response = _done(
+            request,
+            lambda: services.board_approve(
+                actor=request.user,
+                entry_id=d.get("entry_id"),
+                publish_from=d.get("publish_from"),
+                publish_until=d.get("publish_until"),
+            ),
+            "decide_entries",
+        )
         if response:
             return response
     rows = selectors.visible(BoardEntry, request.user).order_by("-id")[:200]
-    return render(request, "decide/entries.html", {
-        "rows": rows, "tab": "entries", "today": timezone.localdate(),
-    }, status=status)  # fmt: skip
+    return render(
+        request,
+        "decide/entries.html",
+        {
+            "rows": rows,
+            "tab": "entries",
+            "today": timezone.localdate(),
+        },
+        status=status,
+    )
 
 
 # -- public ------------------------------------------------------------------------------
@@ -211,15 +291,25 @@ def public_board(request, code):
         raise NotFound(_("Not found."))
     status = 200
     if request.method == "POST":
-        status, response = _done(request, lambda: services.board_appeal(
-            entry_id=request.POST.get("entry_id"), text=request.POST.get("appeal", "")),
-            request.path)  # fmt: skip
+        status, response = _done(
+            request,
+            lambda: services.board_appeal(
+                entry_id=request.POST.get("entry_id"), text=request.POST.get("appeal", "")
+            ),
+            request.path,
+        )
         if response:
             return response
     rows = list(selectors.public_board(code, timezone.localdate()))
-    return render(request, "decide/public_board.html", {
-        "red": [e for e in rows if e.color == "red"], "black": [e for e in rows if e.color == "black"],
-    }, status=status)  # fmt: skip
+    return render(
+        request,
+        "decide/public_board.html",
+        {
+            "red": [e for e in rows if e.color == "red"],
+            "black": [e for e in rows if e.color == "black"],
+        },
+        status=status,
+    )
 
 
 @require_GET
@@ -239,19 +329,36 @@ def _answer_page(request, survey, *, token="", held=None, template):
             if q.kind == QuestionKind.MULTIPLE:
                 answers[str(q.pk)] = request.POST.getlist(key)
             elif q.kind == QuestionKind.MATRIX:
-                answers[str(q.pk)] = {str(i): request.POST.get(f"{key}_{i}") for i in range(len(q.rows))
-                                      if request.POST.get(f"{key}_{i}")}  # fmt: skip
+                answers[str(q.pk)] = {
+                    str(i): request.POST.get(f"{key}_{i}")
+                    for i in range(len(q.rows))
+                    if request.POST.get(f"{key}_{i}")
+                }
             else:
                 answers[str(q.pk)] = request.POST.get(key, "")
-        done, status = attempt(request, lambda: services.survey_submit(
-            survey_id=survey.pk, answers=answers, submission_id=request.POST.get("submission_id"),
-            token=token, held=held))  # fmt: skip
+        done, status = attempt(
+            request,
+            lambda: services.survey_submit(
+                survey_id=survey.pk,
+                answers=answers,
+                submission_id=request.POST.get("submission_id"),
+                token=token,
+                held=held,
+            ),
+        )
         if done is not None:
             return render(request, template, {"survey": survey, "thanks": True})
-    return render(request, template, {
-        "survey": survey, "questions": survey.questions.prefetch_related("options"),
-        "submission_id": request.POST.get("submission_id") or uuid.uuid4().hex, "token": token,
-    }, status=status)  # fmt: skip
+    return render(
+        request,
+        template,
+        {
+            "survey": survey,
+            "questions": survey.questions.prefetch_related("options"),
+            "submission_id": request.POST.get("submission_id") or uuid.uuid4().hex,
+            "token": token,
+        },
+        status=status,
+    )
 
 
 @never_cache
@@ -278,7 +385,9 @@ def my_decide(request):
     held = my.verified(request.session)
     if held is None:
         return _need_phone(request)
-    return render(request, "decide/my.html", {**selectors.for_resident(held["hash"]), "my_tab": "decide"})
+    return render(
+        request, "decide/my.html", {**selectors.for_resident(held["hash"]), "my_tab": "decide"}
+    )
 
 
 @never_cache
@@ -290,16 +399,29 @@ def my_poll(request, poll_id):
     poll = selectors.resident_poll(held["hash"], poll_id)
     status = 200
     if request.method == "POST":
-        done, status = attempt(request, lambda: services.ballot_cast_web(
-            held=held, poll_id=poll.pk, option_ids=request.POST.getlist("option")))  # fmt: skip
+        done, status = attempt(
+            request,
+            lambda: services.ballot_cast_web(
+                held=held, poll_id=poll.pk, option_ids=request.POST.getlist("option")
+            ),
+        )
         if done is not None:
             messages.success(request, _("Your vote is recorded."))
             return redirect("my_decide_poll", poll.pk)
     voted = poll.ballots.filter(voter__in=services.voters_for_phone(poll, held["hash"])).exists()
     result = selectors.poll_result(poll) if poll.state == PollState.CLOSED else None
-    return render(request, "decide/my_poll.html", {
-        "poll": poll, "options": poll.options.all(), "voted": voted, "result": result, "my_tab": "decide",
-    }, status=status)  # fmt: skip
+    return render(
+        request,
+        "decide/my_poll.html",
+        {
+            "poll": poll,
+            "options": poll.options.all(),
+            "voted": voted,
+            "result": result,
+            "my_tab": "decide",
+        },
+        status=status,
+    )
 
 
 @never_cache
@@ -308,7 +430,9 @@ def my_survey(request, survey_id):
     held = my.verified(request.session)
     if held is None:
         return _need_phone(request)
-    survey = Survey.objects.filter(pk=parse_id(survey_id), mode=SurveyMode.VERIFIED, is_open=True).first()
+    survey = Survey.objects.filter(
+        pk=parse_id(survey_id), mode=SurveyMode.VERIFIED, is_open=True
+    ).first()
     if survey is None:
         raise NotFound(_("Not found."))
     return _answer_page(request, survey, held=held, template="decide/my_survey.html")
@@ -326,13 +450,29 @@ def my_call(request, call_id):
     status = 200
     if request.method == "POST":
         d = request.POST
-        done, status = attempt(request, lambda: services.suggestion_submit(
-            call_id=call.pk, held=held, text=d.get("text", ""), name=d.get("name", ""),
-            public_name=d.get("public_name") == "1", submission_id=d.get("submission_id", "")))  # fmt: skip
+        done, status = attempt(
+            request,
+            lambda: services.suggestion_submit(
+                call_id=call.pk,
+                held=held,
+                text=d.get("text", ""),
+                name=d.get("name", ""),
+                public_name=d.get("public_name") == "1",
+                submission_id=d.get("submission_id", ""),
+            ),
+        )
         if done is not None:
             messages.success(request, _("Thank you: your suggestion is received."))
             return redirect("my_decide_call", call.pk)
     replies = call.suggestions.exclude(reply="").order_by("-replied_at")[:50]
-    return render(request, "decide/my_call.html", {
-        "call": call, "replies": replies, "submission_id": uuid.uuid4().hex, "my_tab": "decide",
-    }, status=status)  # fmt: skip
+    return render(
+        request,
+        "decide/my_call.html",
+        {
+            "call": call,
+            "replies": replies,
+            "submission_id": uuid.uuid4().hex,
+            "my_tab": "decide",
+        },
+        status=status,
+    )

@@ -1,22 +1,25 @@
 """100 concurrent ballots from one phone, on PostgreSQL (SQLite takes one writer at a
 time): exactly one is stored, the others are refused as already voted."""
 
-import pytest
-
+from gongzhi.cases.tests.test_concurrency import postgres_only, threaded
 from gongzhi.decide import services
 from gongzhi.decide.models import Ballot, BallotChoice
 from gongzhi.decide.tests.conftest import held, in_a_week
 from gongzhi.points.tests.test_concurrency import many
-from gongzhi.cases.tests.test_concurrency import postgres_only, threaded
 
 
 @postgres_only
 @threaded
 def test_100_concurrent_ballots_from_one_phone__exactly_one(people, estate):
     poll = services.poll_create(
-        actor=people.community_worker, title="加装电梯", kind="single", electorate="households",
-        building_id=estate.building.pk, options=["同意", "不同意"], closes_at=in_a_week(),
-    )  # fmt: skip
+        actor=people.community_worker,
+        title="加装电梯",
+        kind="single",
+        electorate="households",
+        building_id=estate.building.pk,
+        options=["同意", "不同意"],
+        closes_at=in_a_week(),
+    )
     services.poll_open(actor=people.community_worker, poll_id=poll.pk)
     yes = poll.options.first().pk
     phone = held("13800000001")

@@ -15,9 +15,15 @@ pytestmark = pytest.mark.django_db
 
 def household_poll(people, estate, **kw):
     poll = services.poll_create(
-        actor=people.community_worker, title="加装电梯", kind="single", electorate="households",
-        building_id=estate.building.pk, options=["同意", "不同意"], closes_at=in_a_week(), **kw,
-    )  # fmt: skip
+        actor=people.community_worker,
+        title="加装电梯",
+        kind="single",
+        electorate="households",
+        building_id=estate.building.pk,
+        options=["同意", "不同意"],
+        closes_at=in_a_week(),
+        **kw,
+    )
     return services.poll_open(actor=people.community_worker, poll_id=poll.pk)
 
 
@@ -25,16 +31,22 @@ def test_the_electorate_is_frozen_when_the_poll_opens(people, estate, tree):
     poll = household_poll(people, estate)
     assert poll.electorate_size == 2 and poll.voters.count() == 2
     adults = services.poll_create(
-        actor=people.community_worker, title="垃圾分类时间", kind="single", electorate="adults",
-        building_id=estate.building.pk, options=["早", "晚"], closes_at=in_a_week(),
-    )  # fmt: skip
+        actor=people.community_worker,
+        title="垃圾分类时间",
+        kind="single",
+        electorate="adults",
+        building_id=estate.building.pk,
+        options=["早", "晚"],
+        closes_at=in_a_week(),
+    )
     adults = services.poll_open(actor=people.community_worker, poll_id=adults.pk)
     assert adults.electorate_size == 3  # the child is not counted
     # A resident registered after the poll opened is not a voter of it.
     newcomer = adult(tree.grid_a, estate.h2, "新住户", "13800000005")
     with pytest.raises(PermissionDenied) as refused:
-        services.ballot_cast_web(held=held("13800000005"), poll_id=adults.pk,
-                                 option_ids=[adults.options.first().pk])  # fmt: skip
+        services.ballot_cast_web(
+            held=held("13800000005"), poll_id=adults.pk, option_ids=[adults.options.first().pk]
+        )
     assert refused.value.code == "not_eligible" and newcomer.pk
     assert Ballot.objects.count() == 0
 
@@ -49,11 +61,17 @@ def test_one_ballot_per_household_across_web_and_paper(people, estate):
     assert again.value.code == "already_voted"
     voter_h1 = Voter.objects.get(poll=poll, household=estate.h1)
     with pytest.raises(Conflict):
-        services.ballot_enter(actor=people.gw_a, poll_id=poll.pk, voter_id=voter_h1.pk,
-                              option_ids=[no.pk])  # fmt: skip
+        services.ballot_enter(
+            actor=people.gw_a, poll_id=poll.pk, voter_id=voter_h1.pk, option_ids=[no.pk]
+        )
     voter_h2 = Voter.objects.get(poll=poll, household=estate.h2)
-    services.ballot_enter(actor=people.gw_a, poll_id=poll.pk, voter_id=voter_h2.pk,
-                          option_ids=[no.pk], channel="hands")  # fmt: skip
+    services.ballot_enter(
+        actor=people.gw_a,
+        poll_id=poll.pk,
+        voter_id=voter_h2.pk,
+        option_ids=[no.pk],
+        channel="hands",
+    )
     with pytest.raises(Conflict):
         services.ballot_cast_web(held=held("13800000002"), poll_id=poll.pk, option_ids=[yes.pk])
     assert Ballot.objects.filter(poll=poll).count() == 2
@@ -65,20 +83,29 @@ def test_one_ballot_per_household_across_web_and_paper(people, estate):
 def test_an_outsider_and_bad_choices_are_refused_and_change_nothing(people, estate):
     poll = household_poll(people, estate)
     with pytest.raises(PermissionDenied):
-        services.ballot_cast_web(held=held("13800000009"), poll_id=poll.pk,
-                                 option_ids=[poll.options.first().pk])  # fmt: skip
+        services.ballot_cast_web(
+            held=held("13800000009"), poll_id=poll.pk, option_ids=[poll.options.first().pk]
+        )
     with pytest.raises(Invalid):
         services.ballot_cast_web(held=held("13800000001"), poll_id=poll.pk, option_ids=[])
     with pytest.raises(Invalid):  # both options of a single-choice poll
-        services.ballot_cast_web(held=held("13800000001"), poll_id=poll.pk,
-                                 option_ids=list(poll.options.values_list("pk", flat=True)))  # fmt: skip
+        services.ballot_cast_web(
+            held=held("13800000001"),
+            poll_id=poll.pk,
+            option_ids=list(poll.options.values_list("pk", flat=True)),
+        )
     with pytest.raises(Invalid) as not_a_voter:
-        services.ballot_enter(actor=people.gw_a, poll_id=poll.pk, voter_id=999999,
-                              option_ids=[poll.options.first().pk])  # fmt: skip
+        services.ballot_enter(
+            actor=people.gw_a,
+            poll_id=poll.pk,
+            voter_id=999999,
+            option_ids=[poll.options.first().pk],
+        )
     assert not_a_voter.value.code == "not_eligible"
     with pytest.raises(NotFound):  # another grid's worker
-        services.ballot_enter(actor=people.gw_b, poll_id=poll.pk, voter_id=1,
-                              option_ids=[poll.options.first().pk])  # fmt: skip
+        services.ballot_enter(
+            actor=people.gw_b, poll_id=poll.pk, voter_id=1, option_ids=[poll.options.first().pk]
+        )
     assert Ballot.objects.count() == 0
 
 
@@ -102,11 +129,16 @@ def test_results_are_hidden_until_close_then_published_with_turnout(people, esta
 
 def test_ballots_cannot_be_changed_or_deleted(people, estate):
     poll = household_poll(people, estate)
-    ballot = services.ballot_cast_web(held=held("13800000001"), poll_id=poll.pk,
-                                      option_ids=[poll.options.first().pk])  # fmt: skip
-    for attempt in (ballot.save, ballot.delete, lambda: Ballot.objects.update(channel="paper"),
-                    lambda: Ballot.objects.all().delete(),
-                    lambda: BallotChoice.objects.all().delete()):  # fmt: skip
+    ballot = services.ballot_cast_web(
+        held=held("13800000001"), poll_id=poll.pk, option_ids=[poll.options.first().pk]
+    )
+    for attempt in (
+        ballot.save,
+        ballot.delete,
+        lambda: Ballot.objects.update(channel="paper"),
+        lambda: Ballot.objects.all().delete(),
+        lambda: BallotChoice.objects.all().delete(),
+    ):
         with pytest.raises(TypeError):
             attempt()
     # And in the database, whoever runs the SQL.
@@ -121,10 +153,15 @@ def test_ballots_cannot_be_changed_or_deleted(people, estate):
 def test_an_election_writes_the_buildings_head_and_nothing_else_does(people, estate):
     BuildingRole.objects.create(building=estate.building, resident=estate.li, role="head")
     poll = services.poll_create(
-        actor=people.community_worker, title="3号楼楼栋长选举", kind="election",
-        electorate="households", building_id=estate.building.pk, role="head",
-        candidate_ids=[estate.wang.pk, estate.li.pk], closes_at=in_a_week(),
-    )  # fmt: skip
+        actor=people.community_worker,
+        title="3号楼楼栋长选举",
+        kind="election",
+        electorate="households",
+        building_id=estate.building.pk,
+        role="head",
+        candidate_ids=[estate.wang.pk, estate.li.pk],
+        closes_at=in_a_week(),
+    )
     services.poll_open(actor=people.community_worker, poll_id=poll.pk)
     wang = poll.options.get(candidate=estate.wang)
     for phone in ("13800000001", "13800000002"):
@@ -136,9 +173,17 @@ def test_an_election_writes_the_buildings_head_and_nothing_else_does(people, est
 
 
 def test_two_heads_only_where_the_community_allows(people, estate, tree):
-    kw = dict(actor=people.community_worker, title="楼栋长", kind="election",
-              electorate="households", building_id=estate.building.pk, role="head",
-              candidate_ids=[estate.wang.pk, estate.li.pk], closes_at=in_a_week(), seats=2)  # fmt: skip
+    kw = dict(
+        actor=people.community_worker,
+        title="楼栋长",
+        kind="election",
+        electorate="households",
+        building_id=estate.building.pk,
+        role="head",
+        candidate_ids=[estate.wang.pk, estate.li.pk],
+        closes_at=in_a_week(),
+        seats=2,
+    )
     with pytest.raises(Invalid):
         services.poll_create(**kw)
     CommunityRules.objects.create(org_code=tree.community.code, heads_per_building=2)
@@ -147,10 +192,15 @@ def test_two_heads_only_where_the_community_allows(people, estate, tree):
 
 def test_a_tie_for_the_last_seat_writes_no_role(people, estate):
     poll = services.poll_create(
-        actor=people.community_worker, title="信息员", kind="election", electorate="households",
-        building_id=estate.building.pk, role="informant",
-        candidate_ids=[estate.wang.pk, estate.li.pk], closes_at=in_a_week(),
-    )  # fmt: skip
+        actor=people.community_worker,
+        title="信息员",
+        kind="election",
+        electorate="households",
+        building_id=estate.building.pk,
+        role="informant",
+        candidate_ids=[estate.wang.pk, estate.li.pk],
+        closes_at=in_a_week(),
+    )
     services.poll_open(actor=people.community_worker, poll_id=poll.pk)
     a, b = poll.options.all()
     services.ballot_cast_web(held=held("13800000001"), poll_id=poll.pk, option_ids=[a.pk])
@@ -161,10 +211,22 @@ def test_a_tie_for_the_last_seat_writes_no_role(people, estate):
 
 def test_only_managers_in_their_area_open_polls(people, estate, tree):
     with pytest.raises(NotFound):
-        services.poll_create(actor=people.gw_a, title="x", kind="single", electorate="households",
-                             building_id=estate.building.pk, options=["a", "b"],
-                             closes_at=in_a_week())  # fmt: skip
+        services.poll_create(
+            actor=people.gw_a,
+            title="x",
+            kind="single",
+            electorate="households",
+            building_id=estate.building.pk,
+            options=["a", "b"],
+            closes_at=in_a_week(),
+        )
     with pytest.raises(NotFound):
-        services.poll_create(actor=people.community_worker, title="x", kind="single",
-                             electorate="households", unit_id=tree.grid_c.pk, options=["a", "b"],
-                             closes_at=in_a_week())  # fmt: skip
+        services.poll_create(
+            actor=people.community_worker,
+            title="x",
+            kind="single",
+            electorate="households",
+            unit_id=tree.grid_c.pk,
+            options=["a", "b"],
+            closes_at=in_a_week(),
+        )
