@@ -12,6 +12,7 @@ Idempotent: nothing is done when the community has topics."""
 import datetime as dt
 import random
 
+from django.db.models import Count
 from django.utils import timezone
 
 from gongzhi.accounts.models import Position, User
@@ -126,7 +127,7 @@ def run(log, small=False):
                 satisfied=True,
                 note="回访满意",
             )
-    elections = _elections(worker, grids[0] if grids else None, now, rnd)
+    elections = _elections(worker, community, now, rnd)
     responses = _survey(worker, community, now, rnd, 300 if small else 1000)
     with democlock.at(now - dt.timedelta(days=40)):
         call = services.call_open(
@@ -185,11 +186,20 @@ def run(log, small=False):
     )
 
 
-def _elections(worker, grid, now, rnd) -> int:
-    if grid is None:
+def _elections(worker, community, now, rnd) -> int:
+    """A 楼栋长 election for every building of one grid (小区): the first grid with a
+    building of two residents or more in its households."""
+    lived = (
+        Building.objects.filter(org_code__within=community.code)
+        .annotate(n=Count("households__residents"))
+        .filter(n__gte=2)
+        .order_by("org_code", "pk")
+        .first()
+    )
+    if lived is None:
         return 0
     n = 0
-    for building in Building.objects.filter(grid=grid).order_by("pk"):
+    for building in Building.objects.filter(grid_id=lived.grid_id).order_by("pk"):
         candidates = list(
             Resident.objects.filter(household__building=building, is_active=True)
             .order_by("pk")
@@ -199,27 +209,19 @@ def _elections(worker, grid, now, rnd) -> int:
             continue
         with democlock.at(now - dt.timedelta(days=60)):
             poll = services.poll_create(
-                actor=worker,
-                title=f"{building.name}楼栋长选举",
-                kind="election",
-                electorate="households",
-                building_id=building.pk,
-                role="head",
-                candidate_ids=candidates,
-                closes_at=now - dt.timedelta(days=53),
-            )
+                actor=worker, title=f"{building.name}楼栋长选举", kind="election",
+                electorate="households", building_id=building.pk, role="head",
+                candidate_ids=candidates, closes_at=now - dt.timedelta(days=53),
+            )  # fmt: skip
             poll = services.poll_open(actor=worker, poll_id=poll.pk)
             options = list(poll.options.all())
-            voters = list(poll.voters.all())
             ballots = Ballot.objects.bulk_create(
                 Ballot(poll=poll, voter=v, channel=rnd.choice(["web", "paper", "hands"]))
-                for v in voters
+                for v in poll.voters.all()
                 if rnd.random() < 0.8
             )
             BallotChoice.objects.bulk_create(
-                BallotChoice(
-                    ballot=b, poll=poll, option=options[0] if rnd.random() < 0.7 else options[1]
-                )
+                BallotChoice(ballot=b, poll=poll, option=options[0 if rnd.random() < 0.7 else 1])
                 for b in ballots
             )
         with democlock.at(now - dt.timedelta(days=52)):
