@@ -64,12 +64,23 @@ def _election(grid, worker, households: int) -> dict:
     )
     phones = [f"139{i:08d}" for i in range(households)]
     people = Resident.objects.bulk_create(
-        Resident(grid=grid, org_code=grid.code, household=h, name=f"住户{i:04d}", **pii.seal_phone(phones[i]))
+        Resident(
+            grid=grid,
+            org_code=grid.code,
+            household=h,
+            name=f"住户{i:04d}",
+            **pii.seal_phone(phones[i]),
+        )
         for i, h in enumerate(homes)
     )
     poll = services.poll_create(
-        actor=worker, title="基准楼楼栋长选举", kind="election", electorate="households",
-        building_id=building.pk, role="head", candidate_ids=[people[0].pk, people[1].pk],
+        actor=worker,
+        title="基准楼楼栋长选举",
+        kind="election",
+        electorate="households",
+        building_id=building.pk,
+        role="head",
+        candidate_ids=[people[0].pk, people[1].pk],
         closes_at=timezone.now() + timezone.timedelta(days=1),
     )
     t0 = time.perf_counter()
@@ -82,7 +93,11 @@ def _election(grid, worker, households: int) -> dict:
         choice = a.pk if i % 3 else b.pk
         sent[choice] += 1
         sealed = pii.seal_phone(phones[i])
-        held = {"hash": sealed["phone_hash"], "enc": sealed["phone_enc"], "masked": sealed["phone_masked"]}
+        held = {
+            "hash": sealed["phone_hash"],
+            "enc": sealed["phone_enc"],
+            "masked": sealed["phone_masked"],
+        }
         jobs += [(held, choice), (held, choice)]  # the same ballot twice at once
     results, lock = [], threading.Lock()
     barrier = threading.Barrier(THREADS)
@@ -113,12 +128,19 @@ def _election(grid, worker, households: int) -> dict:
     votes = {o["id"]: o["votes"] for o in poll.result["options"]}
     stored = Ballot.objects.filter(poll=poll).count()
     return {
-        "households": households, "electorate": poll.electorate_size, "open_s": round(open_s, 2),
-        "attempts": len(jobs), "stored": stored, "ok": results.count("ok"),
+        "households": households,
+        "electorate": poll.electorate_size,
+        "open_s": round(open_s, 2),
+        "attempts": len(jobs),
+        "stored": stored,
+        "ok": results.count("ok"),
         "already_voted": results.count("already_voted"),
         "other": sorted({r for r in results if r not in ("ok", "already_voted")}),
-        "vote_s": round(vote_s, 2), "ballots_per_s": round(stored / vote_s, 1),
-        "exact": stored == VOTERS and votes == sent and results.count("already_voted") == VOTERS
+        "vote_s": round(vote_s, 2),
+        "ballots_per_s": round(stored / vote_s, 1),
+        "exact": stored == VOTERS
+        and votes == sent
+        and results.count("already_voted") == VOTERS
         and services.poll_count(poll) == poll.result,
     }
 
@@ -130,12 +152,32 @@ def _survey(vendor: str, community, worker, responses: int):
     from gongzhi.decide.models import Answer, Response
 
     survey = services.survey_create(
-        actor=worker, unit_id=community.pk, title="年度满意度调查", mode="anonymous",
+        actor=worker,
+        unit_id=community.pk,
+        title="年度满意度调查",
+        mode="anonymous",
         questions=[
-            {"kind": "single", "text": "总体满意度", "options": ["满意", "基本满意", "不满意"], "satisfied": [0, 1], "satisfaction": True},
+            {
+                "kind": "single",
+                "text": "总体满意度",
+                "options": ["满意", "基本满意", "不满意"],
+                "satisfied": [0, 1],
+                "satisfaction": True,
+            },
             {"kind": "rating", "text": "环境卫生"},
-            {"kind": "multiple", "text": "希望的活动", "options": ["义诊", "理发", "法律咨询"], "required": False},
-            {"kind": "matrix", "text": "服务评价", "options": ["好", "一般", "差"], "rows": ["网格员", "物业", "巡逻"], "required": False},
+            {
+                "kind": "multiple",
+                "text": "希望的活动",
+                "options": ["义诊", "理发", "法律咨询"],
+                "required": False,
+            },
+            {
+                "kind": "matrix",
+                "text": "服务评价",
+                "options": ["好", "一般", "差"],
+                "rows": ["网格员", "物业", "巡逻"],
+                "required": False,
+            },
         ],
     )
     q1, q2, q3, q4 = survey.questions.all()
@@ -152,12 +194,18 @@ def _survey(vendor: str, community, worker, responses: int):
         )
         base = f"FROM {r} WHERE survey_id = {survey.pk}"
         cols = "(response_id, question_id, option_id, row, value, text)"
-        c.execute(f"INSERT INTO {a} {cols} SELECT id, {q1.pk}, CASE WHEN id % 1000 < 998 THEN {o1[0]} ELSE {o1[2]} END, NULL, NULL, '' {base}")
+        c.execute(
+            f"INSERT INTO {a} {cols} SELECT id, {q1.pk}, CASE WHEN id % 1000 < 998 THEN {o1[0]} ELSE {o1[2]} END, NULL, NULL, '' {base}"
+        )
         c.execute(f"INSERT INTO {a} {cols} SELECT id, {q2.pk}, NULL, NULL, 1 + id % 5, '' {base}")
         for i, opt in enumerate(o3):
-            c.execute(f"INSERT INTO {a} {cols} SELECT id, {q3.pk}, {opt}, NULL, NULL, '' {base} AND id % {i + 2} = 0")
+            c.execute(
+                f"INSERT INTO {a} {cols} SELECT id, {q3.pk}, {opt}, NULL, NULL, '' {base} AND id % {i + 2} = 0"
+            )
         for row in range(3):
-            c.execute(f"INSERT INTO {a} {cols} SELECT id, {q4.pk}, CASE WHEN id % 3 = 0 THEN {o4[0]} WHEN id % 3 = 1 THEN {o4[1]} ELSE {o4[2]} END, {row}, NULL, '' {base}")
+            c.execute(
+                f"INSERT INTO {a} {cols} SELECT id, {q4.pk}, CASE WHEN id % 3 = 0 THEN {o4[0]} WHEN id % 3 = 1 THEN {o4[1]} ELSE {o4[2]} END, {row}, NULL, '' {base}"
+            )
         if vendor == "postgresql":
             c.execute(f"ANALYZE {r}")
             c.execute(f"ANALYZE {a}")
@@ -178,7 +226,9 @@ def run(db: str, households: int, responses: int, topics: int, repeat: int = 10)
     district, grids, operator = district_tree()
     community = grids[0].parent
     worker = User.objects.create(username="bench_cw", name="社区工作者")
-    Position.objects.create(user=worker, role=Role.COMMUNITY_WORKER, org_unit=community, org_code=community.code)
+    Position.objects.create(
+        user=worker, role=Role.COMMUNITY_WORKER, org_unit=community, org_code=community.code
+    )
     out = {"db": vendor}
     out["election"] = _election(grids[0], worker, households)
 
@@ -211,8 +261,11 @@ def run(db: str, households: int, responses: int, topics: int, repeat: int = 10)
     out["satisfaction"] = result["satisfaction"]
     ours, bare = timed(ours_survey, repeat), timed(bare_survey, repeat)
     out["survey"] = {
-        "responses": result["responses"], "ours_ms": round(ours["median"] * 1000, 1), "p95_ms": round(ours["p95"] * 1000, 1),
-        "bare_ms": round(bare["median"] * 1000, 1), "ratio": round(ours["median"] / bare["median"], 2),
+        "responses": result["responses"],
+        "ours_ms": round(ours["median"] * 1000, 1),
+        "p95_ms": round(ours["p95"] * 1000, 1),
+        "bare_ms": round(bare["median"] * 1000, 1),
+        "ratio": round(ours["median"] / bare["median"], 2),
     }
 
     t0 = time.perf_counter()
@@ -257,8 +310,10 @@ def run(db: str, households: int, responses: int, topics: int, repeat: int = 10)
     assert len(ours_board()) == 200
     ours, bare = timed(ours_board, repeat), timed(bare_board, repeat)
     out["board"] = {
-        "ours_ms": round(ours["median"] * 1000, 1), "p95_ms": round(ours["p95"] * 1000, 1),
-        "bare_ms": round(bare["median"] * 1000, 1), "ratio": round(ours["median"] / bare["median"], 2),
+        "ours_ms": round(ours["median"] * 1000, 1),
+        "p95_ms": round(ours["p95"] * 1000, 1),
+        "bare_ms": round(bare["median"] * 1000, 1),
+        "ratio": round(ours["median"] / bare["median"], 2),
     }
     counts = timed(lambda: selectors.deliberation_counts(district.code), repeat)
     out["counts_ms"] = round(counts["median"] * 1000, 1)
@@ -271,16 +326,20 @@ def report(r: dict) -> str:
 
     e, s, b = r["election"], r["survey"], r["board"]
     sat = r["satisfaction"]
-    return "\n".join([
-        f"{r['db']}:",
-        f"  election of {e['households']} households (electorate {e['electorate']}, frozen in {e['open_s']} s): {e['attempts']} attempts from {THREADS} threads in {e['vote_s']} s; {e['stored']} stored, {e['ok']} accepted, {e['already_voted']} refused as already voted, other {e['other']}; counted exactly: {ok(e['exact'])}",
-        f"  survey results over {s['responses']:,} responses ({r['answers']:,} answers, loaded in {r['survey_load_s']} s): {s['ours_ms']} ms (p95 {s['p95_ms']}; bare {s['bare_ms']} ms, {s['ratio']} ×; ≤ 2 ×: {ok(s['ratio'] <= 2)}); 满意率 {sat['percent']}% ({sat['part']:,}/{sat['whole']:,})",
-        f"  deliberation board of the district ({r['topics']:,} topics and resolutions, loaded in {r['topics_load_s']} s): {b['ours_ms']} ms (p95 {b['p95_ms']}; bare {b['bare_ms']} ms, {b['ratio']} ×; ≤ 2 ×: {ok(b['ratio'] <= 2)}); resolutions done of the district: {r['counts_ms']} ms",
-    ])
+    return "\n".join(
+        [
+            f"{r['db']}:",
+            f"  election of {e['households']} households (electorate {e['electorate']}, frozen in {e['open_s']} s): {e['attempts']} attempts from {THREADS} threads in {e['vote_s']} s; {e['stored']} stored, {e['ok']} accepted, {e['already_voted']} refused as already voted, other {e['other']}; counted exactly: {ok(e['exact'])}",
+            f"  survey results over {s['responses']:,} responses ({r['answers']:,} answers, loaded in {r['survey_load_s']} s): {s['ours_ms']} ms (p95 {s['p95_ms']}; bare {s['bare_ms']} ms, {s['ratio']} ×; ≤ 2 ×: {ok(s['ratio'] <= 2)}); 满意率 {sat['percent']}% ({sat['part']:,}/{sat['whole']:,})",
+            f"  deliberation board of the district ({r['topics']:,} topics and resolutions, loaded in {r['topics_load_s']} s): {b['ours_ms']} ms (p95 {b['p95_ms']}; bare {b['bare_ms']} ms, {b['ratio']} ×; ≤ 2 ×: {ok(b['ratio'] <= 2)}); resolutions done of the district: {r['counts_ms']} ms",
+        ]
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", default="sqlite,postgres")
     parser.add_argument("--households", type=int, default=500)
     parser.add_argument("--responses", type=int, default=100_000)
@@ -296,9 +355,23 @@ def main() -> None:
     for db in args.db.split(","):
         db = "postgresql" if db.startswith("postgres") else db
         proc = subprocess.run(
-            [sys.executable, __file__, "--child", "--db", db, "--households", str(args.households),
-             "--responses", str(args.responses), "--topics", str(args.topics)],
-            check=True, capture_output=True, text=True, cwd=ROOT,
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                "--db",
+                db,
+                "--households",
+                str(args.households),
+                "--responses",
+                str(args.responses),
+                "--topics",
+                str(args.topics),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
         )
         print(report(json.loads(proc.stdout.strip().splitlines()[-1])))
 

@@ -266,7 +266,11 @@ class Topic(Sealed):
         verbose_name = _("topic")
         verbose_name_plural = _("topics")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["org_code", "state"], name="decide_topic_code_state")]
+        indexes = [
+            models.Index(fields=["org_code", "state"], name="decide_topic_code_state"),
+            # The board: the latest topics first, filtered by area as the index is read.
+            models.Index(fields=["-created_at", "-id"], name="decide_topic_latest"),
+        ]
 
     def __str__(self):
         return self.title

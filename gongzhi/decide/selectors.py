@@ -75,7 +75,13 @@ def board(user, *, state: str | None = None, limit: int = 200) -> list[dict]:
     states, kinds = dict(TopicState.choices), dict(RaisedBy.choices)
     res_states = dict(ResolutionState.choices)
     by_topic: dict[int, list[dict]] = {}
-    resolutions = Resolution.objects.filter(topic__in=[t["id"] for t in rows])
+    # The page's topics again as a subquery (read from the index), not as a list of 200
+    # parameters the driver would bind one by one; the range of their ids lets the
+    # database read the resolutions by the topic index instead of scanning them all.
+    ids = [t["id"] for t in rows] or [0]
+    resolutions = Resolution.objects.filter(
+        topic_id__gte=min(ids), topic_id__lte=max(ids), topic__in=topics.values("id")[:limit]
+    )
     for r in resolutions.order_by("deadline", "id").values(*RESOLUTION_FIELDS):
         r["state_label"] = res_states[r["state"]]
         by_topic.setdefault(r["topic_id"], []).append(r)
