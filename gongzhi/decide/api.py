@@ -16,6 +16,8 @@ DecideConfig.ready(); the api app assembles it with the others).
     POST /surveys/{id}/responses         an answer (anonymous with a token; idempotent by
                                          submission_id)
     POST /board                          propose a red or black board entry (decide.propose)
+    POST /notices                        a notice to an area, optionally by SMS (decide.manage)
+    POST /outreach                       a policy session with its attendance (decide.run)
 
 Errors: 404 not_found (also outside the caller's area), 403 forbidden, 400 invalid /
 not_eligible, 409 already_voted / poll_closed / results_hidden / already_answered.
@@ -253,3 +255,51 @@ def board_propose(request, payload: DecideBoardIn):
     """A red or black board entry, proposed; a black entry that identifies a person needs
     `consent` (400 invalid otherwise)."""
     return services.board_propose(actor=request.auth, **payload.dict())
+
+
+class DecideNoticeIn(Schema):
+    title: Text[100]
+    body: Text[2000]
+    unit_id: Id | None = None
+    building_id: Id | None = None
+    sms: bool = False
+
+
+class DecideNoticeOut(Schema):
+    id: int
+    org_code: str
+    title: str
+    sms_sent: int
+    published_at: dt.datetime
+
+
+@router.post("/notices", response={200: DecideNoticeOut, **ERRORS})
+def notice_publish(request, payload: DecideNoticeIn):
+    """A notice to a unit's or a building's residents (shown in /my/decide/, read counts
+    per phone); `sms` also texts their registered mobiles (decide.manage)."""
+    return services.notice_publish(actor=request.auth, **payload.dict())
+
+
+class DecideOutreachIn(Schema):
+    unit_id: Id
+    kind: str = Field(..., max_length=8)
+    topic: Text[100]
+    held_on: dt.date
+    attendance: int = Field(..., ge=0, le=100000)
+    place: Text[100] = ""
+
+
+class DecideOutreachOut(Schema):
+    id: int
+    org_code: str
+    kind: str
+    topic: str
+    held_on: dt.date
+    attendance: int
+
+
+@router.post("/outreach", response={200: DecideOutreachOut, **ERRORS})
+def outreach_record(request, payload: DecideOutreachIn):
+    """A policy session, a door-to-door explanation or a legal-education session with its
+    attendance (decide.run): "法治宣传 N 场次，覆盖 M 人次" is counted from these."""
+    return services.outreach_record(actor=request.auth, **payload.dict())

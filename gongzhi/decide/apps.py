@@ -60,5 +60,7 @@ class DecideConfig(AppConfig):
                 "decide.board_approve": _("Board entry approved"),
                 "decide.board_appeal": _("Board entry appealed"),
                 "decide.board_appeal_decide": _("Board appeal decided"),
+                "decide.notice": _("Notice published"),
+                "decide.outreach": _("Outreach recorded"),
             }
         )

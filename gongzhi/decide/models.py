@@ -650,3 +650,75 @@ class BoardEntry(models.Model):
 
     def __str__(self):
         return self.title
+
+
+# -- notices and outreach ----------------------------------------------------------------
+
+
+class Notice(models.Model):
+    """通知公告 to an area (a unit, or one building), shown in /my/, optionally by SMS."""
+
+    org_code = OrgCodeField(_("org code"), db_index=True)
+    building = models.ForeignKey(
+        "registry.Building", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=100)
+    body = models.TextField(_("text"))
+    sms = models.BooleanField(_("also by SMS"), default=False)
+    sms_sent = models.PositiveIntegerField(default=0)
+    published_at = models.DateTimeField(_("published at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        ordering = ["-published_at", "-id"]
+
+    def __str__(self):
+        return self.title
+
+
+class NoticeRead(models.Model):
+    """One verified phone opened the notice: the read count is the count of these rows."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="reads")
+    phone_hash = models.CharField(max_length=64)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "phone_hash"], name="decide_notice_read_once")
+        ]
+
+    def __str__(self):
+        return f"{self.notice_id}"
+
+
+class OutreachKind(models.TextChoices):
+    SESSION = "session", _("Policy session")  # 政策宣讲
+    DOOR = "door", _("Door-to-door explanation")  # 入户讲解
+    LEGAL = "legal", _("Legal education")  # 法治宣传
+
+
+class Outreach(models.Model):
+    """A policy session or a door-to-door explanation, with its attendance (人次)."""
+
+    org_code = OrgCodeField(_("org code"), db_index=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=OutreachKind.choices)
+    topic = models.CharField(_("topic"), max_length=100)  # 医保政策, 独生子女认证 …
+    held_on = models.DateField(_("held on"))
+    place = models.CharField(_("place"), max_length=100, blank=True)
+    attendance = models.PositiveIntegerField(_("attendance"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("outreach")
+        verbose_name_plural = _("outreach")
+        ordering = ["-held_on", "-id"]
+
+    def __str__(self):
+        return self.topic

@@ -3,7 +3,7 @@ the poll closes (`poll_result`); rates always come with their denominators."""
 
 import datetime as dt
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +16,8 @@ from gongzhi.decide.models import (
     BoardEntry,
     BoardState,
     Meeting,
+    Notice,
+    Outreach,
     Poll,
     PollState,
     QuestionKind,
@@ -126,7 +128,7 @@ def survey_results(survey: Survey) -> dict:
     questions = list(survey.questions.prefetch_related("options"))
     counts: dict[tuple, int] = {}
     for qid, opt, row, value, n in (
-        Answer.objects.filter(question__survey=survey)
+        Answer.objects.filter(question__in=[q.pk for q in questions])
         .values_list("question", "option", "row", "value")
         .annotate(n=Count("id"))
         .values_list("question", "option", "row", "value", "n")
@@ -271,4 +273,37 @@ def for_resident(phone_hash: str) -> dict:
             SuggestionCall.objects.filter(area, deadline__gte=today).order_by("-id")[:20]
         ),
         "board_codes": sorted(codes),
+        "notices": notices_for(phone_hash),
     }
+
+
+def outreach_counts(code: str, start: dt.date, end: dt.date) -> dict:
+    """ "法治宣传 N 场次，覆盖 M 人次": sessions and attendance per kind, from records."""
+    rows = (
+        Outreach.objects.filter(org_code__within=code, held_on__gte=start, held_on__lte=end)
+        .values("kind")
+        .annotate(sessions=Count("id"), people=Sum("attendance"))
+    )
+    return {r["kind"]: {"sessions": r["sessions"], "people": r["people"] or 0} for r in rows}
+
+
+def notices_for(phone_hash: str) -> list:
+    """The notices of the areas a verified phone's residents live in (their community's,
+    their grid's, their building's), newest first, with read counts."""
+    from gongzhi.registry.models import Resident
+
+    homes = list(
+        Resident.objects.filter(phone_hash=phone_hash, is_active=True).values_list(
+            "org_code", "household__building"
+        )
+    )
+    area = Q(pk__in=[])
+    for code, building in homes:
+        area |= Q(building__isnull=True, org_code__in=_prefixes(code))
+        if building:
+            area |= Q(building_id=building)
+    return list(Notice.objects.filter(area).annotate(read=Count("reads")).order_by("-id")[:20])
+
+
+def _prefixes(code: str) -> list[str]:
+    return [code[:n] for n in range(6, len(code) + 1, 3)]

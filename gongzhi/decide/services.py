@@ -37,7 +37,11 @@ from gongzhi.decide.models import (
     Meeting,
     MeetingKind,
     MeetingPerson,
+    Notice,
+    NoticeRead,
     Option,
+    Outreach,
+    OutreachKind,
     Poll,
     PollKind,
     PollOption,
@@ -1117,3 +1121,107 @@ def board_appeal_decide(*, actor, entry_id, withdraw: bool, decision: str) -> Bo
             changes={"withdrawn": bool(withdraw)},
         )
     return entry
+
+
+# -- notices and outreach ----------------------------------------------------------------
+
+MAX_SMS = 2000
+
+
+def notice_publish(
+    *, actor, title: str, body: str, unit_id=None, building_id=None, sms: bool = False
+) -> Notice:
+    """A notice to a unit's residents or one building's; with `sms`, a text message to
+    each of their registered mobiles (at most 2,000) once the notice is committed."""
+    errors: dict[str, list[str]] = {}
+    title = clean_text(title, 100, "title", errors, required=True)
+    body = clean_text(body, 2000, "body", errors, required=True)
+    raise_if(errors)
+    building = None
+    if building_id:
+        building = Building.objects.filter(pk=parse_id(building_id)).first()
+        if building is None or not can(actor, perms.MANAGE, building):
+            raise NotFound(_("The building does not exist or is outside your area."))
+        code = building.org_code
+    else:
+        code = _unit(actor, perms.MANAGE, unit_id).code
+    residents = Resident.objects.filter(is_active=True).exclude(phone_enc="")
+    residents = (
+        residents.filter(household__building=building)
+        if building
+        else residents.filter(org_code__within=code)
+    )
+    with transaction.atomic():
+        notice = Notice.objects.create(
+            org_code=code,
+            building=building,
+            title=title,
+            body=body,
+            sms=bool(sms),
+            created_by=actor,
+        )
+        if sms:
+            phones = {pii.open_phone(r) for r in residents.order_by("pk")[:MAX_SMS]}
+            phones = sorted(p for p in phones if p.startswith("1"))
+            notice.sms_sent = len(phones)
+            notice.save(update_fields=["sms_sent"])
+            transaction.on_commit(lambda: _send_sms(phones, f"{title}：{body}"[:300]))
+        audit_record(
+            actor=actor, action="decide.notice", obj=notice, changes={"sms": notice.sms_sent}
+        )
+    return notice
+
+
+def _send_sms(phones: list[str], text: str) -> None:
+    from gongzhi.core.pii_text import mask_personal_text
+    from gongzhi.notifications import sms
+
+    backend = sms.get_backend()
+    for phone in phones:
+        backend.send(phone=phone, text="【共治】" + mask_personal_text(text))
+
+
+def notice_read(*, held: dict, notice_id) -> Notice:
+    """A resident opened a notice of their area: counted once per phone."""
+    notice = Notice.objects.filter(pk=parse_id(notice_id)).first()
+    codes = Resident.objects.filter(phone_hash=held["hash"], is_active=True).values_list(
+        "org_code", flat=True
+    )
+    if notice is None or not any(c.startswith(notice.org_code[:12]) for c in codes):
+        raise NotFound(_("Not found."))
+    NoticeRead.objects.get_or_create(notice=notice, phone_hash=held["hash"])
+    return notice
+
+
+def outreach_record(
+    *, actor, unit_id, kind: str, topic: str, held_on, attendance, place: str = ""
+) -> Outreach:
+    unit = _unit(actor, perms.RUN, unit_id)
+    errors: dict[str, list[str]] = {}
+    topic = clean_text(topic, 100, "topic", errors, required=True)
+    place = clean_text(place, 100, "place", errors)
+    if kind not in OutreachKind.values:
+        errors["kind"] = [_("Choose the kind of outreach.")]
+    if isinstance(held_on, str):
+        held_on = dates.parse_day(held_on, "held_on", code="invalid")
+    if held_on is None or held_on > timezone.localdate():
+        errors["held_on"] = [_("The date cannot be in the future.")]
+    try:
+        attendance = int(attendance)
+    except (TypeError, ValueError):
+        attendance = -1
+    if not 0 <= attendance <= 100000:
+        errors["attendance"] = [_("Attendance from 0 to 100,000.")]
+    raise_if(errors)
+    with transaction.atomic():
+        row = Outreach.objects.create(
+            org_code=unit.code,
+            kind=kind,
+            topic=topic,
+            held_on=held_on,
+            place=place,
+            attendance=attendance,
+            recorded_by=actor,
+        )
+        audit_record(actor=actor, action="decide.outreach", obj=row)
+    return row

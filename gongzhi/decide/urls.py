@@ -20,4 +20,5 @@ urlpatterns = [
     path("my/decide/polls/<id:poll_id>/", views.my_poll, name="my_decide_poll"),
     path("my/decide/surveys/<id:survey_id>/", views.my_survey, name="my_decide_survey"),
     path("my/decide/calls/<id:call_id>/", views.my_call, name="my_decide_call"),
+    path("my/decide/notices/<id:notice_id>/", views.my_notice, name="my_decide_notice"),
 ]

@@ -476,3 +476,14 @@ def my_call(request, call_id):
         },
         status=status,
     )
+
+
+@never_cache
+@require_GET
+def my_notice(request, notice_id):
+    """One notice of the resident's area; opening it counts as read (once a phone)."""
+    held = my.verified(request.session)
+    if held is None:
+        return _need_phone(request)
+    notice = services.notice_read(held=held, notice_id=notice_id)
+    return render(request, "decide/my_notice.html", {"notice": notice, "my_tab": "decide"})

@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 
 from gongzhi.registry import pii
 from gongzhi.registry.models import Building, Household, Resident
+from gongzhi.selfservice.tests.conftest import sms_log  # noqa: F401 (a fixture)
 
 
 @pytest.fixture(autouse=True)

@@ -495,6 +495,7 @@ NOT_A_LIST = {
     "surveys/<id:survey_id>/results/": "aggregates of one survey, public where chosen",
     "my/decide/polls/<id:poll_id>/": "one poll and the resident's vote",
     "my/decide/surveys/<id:survey_id>/": "the form of one survey",
+    "my/decide/notices/<id:notice_id>/": "one notice (read once a phone)",
     "my/decide/calls/<id:call_id>/": "the form of one call and its latest 50 replies (one query)",
     # points
     "api/v1/points/banks": "the banks of the caller's communities: one query, at most 200",
