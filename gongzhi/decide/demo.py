@@ -15,12 +15,12 @@ import random
 from django.db.models import Count
 from django.utils import timezone
 
-from gongzhi.accounts.models import Position, User
 from gongzhi.core import democlock
-from gongzhi.core.roles import Level, Role
+from gongzhi.core.roles import Level
 from gongzhi.decide import services
 from gongzhi.decide.models import Answer, Ballot, BallotChoice, Response, Topic
 from gongzhi.orgs.models import OrgUnit
+from gongzhi.points.demo import _worker  # the community's worker (or the superuser)
 from gongzhi.registry.models import Building, Resident
 
 TOPICS = [
@@ -41,17 +41,6 @@ TOPICS = [
     "下水道堵塞",
 ]
 SATISFACTION = ["满意", "基本满意", "不满意"]
-
-
-def _worker(community: OrgUnit) -> User:
-    position = (
-        Position.objects.filter(role=Role.COMMUNITY_WORKER, org_code=community.code, is_active=True)
-        .select_related("user")
-        .first()
-    )
-    if position is not None:
-        return position.user
-    return User.objects.filter(is_superuser=True).order_by("pk").first()
 
 
 def run(log, small=False):

@@ -87,6 +87,17 @@ def _unit(actor, perm, unit_id) -> OrgUnit:
     return unit
 
 
+def _place(actor, perm, *, building_id=None, unit_id=None) -> tuple[Building | None, str]:
+    """(the building, its code) when a building is named, else (None, the unit's code):
+    NotFound for one outside the actor's area for `perm`."""
+    if building_id:
+        building = Building.objects.filter(pk=parse_id(building_id)).first()
+        if building is None or not scope_for(actor, perm).covers_code(building.org_code):
+            raise NotFound(_("The building does not exist or is outside your area."))
+        return building, building.org_code
+    return None, _unit(actor, perm, unit_id).code
+
+
 def _scoped(model, actor, perm, pk, *, lock=False):
     qs = model.objects.select_for_update() if lock else model.objects
     row = qs.filter(pk=parse_id(pk)).first()
@@ -159,14 +170,7 @@ def poll_create(
         closes_at = dates.parse_moment(closes_at, "closes_at")
     if closes_at is None or closes_at <= timezone.now():
         errors["closes_at"] = [_("The poll must close in the future.")]
-    building = None
-    if building_id:
-        building = Building.objects.filter(pk=parse_id(building_id)).first()
-        if building is None or not scope_for(actor, perms.MANAGE).covers_code(building.org_code):
-            raise NotFound(_("The building does not exist or is outside your area."))
-        code = building.org_code
-    else:
-        code = _unit(actor, perms.MANAGE, unit_id).code
+    building, code = _place(actor, perms.MANAGE, building_id=building_id, unit_id=unit_id)
     seats = int(seats or 1)
     labels: list[tuple[str, Resident | None]] = []
     if kind == PollKind.ELECTION:
@@ -466,14 +470,7 @@ def topic_raise(
             "phone_masked": held["masked"],
         }
     else:
-        building = None
-        if building_id:
-            building = Building.objects.filter(pk=parse_id(building_id)).first()
-            if building is None or not can(actor, perms.PROPOSE, building):
-                raise NotFound(_("The building does not exist or is outside your area."))
-            code = building.org_code
-        else:
-            code = _unit(actor, perms.PROPOSE, unit_id).code
+        building, code = _place(actor, perms.PROPOSE, building_id=building_id, unit_id=unit_id)
         is_staff = (
             can(actor, perms.RUN, building)
             if building
@@ -1137,14 +1134,7 @@ def notice_publish(
     title = clean_text(title, 100, "title", errors, required=True)
     body = clean_text(body, 2000, "body", errors, required=True)
     raise_if(errors)
-    building = None
-    if building_id:
-        building = Building.objects.filter(pk=parse_id(building_id)).first()
-        if building is None or not can(actor, perms.MANAGE, building):
-            raise NotFound(_("The building does not exist or is outside your area."))
-        code = building.org_code
-    else:
-        code = _unit(actor, perms.MANAGE, unit_id).code
+    building, code = _place(actor, perms.MANAGE, building_id=building_id, unit_id=unit_id)
     residents = Resident.objects.filter(is_active=True).exclude(phone_enc="")
     residents = (
         residents.filter(household__building=building)

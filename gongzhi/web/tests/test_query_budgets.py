@@ -393,7 +393,7 @@ BUDGETS = [
     # -- decide ------------------------------------------------------------------------
     Budget("api/v1/decide/polls", "/api/v1/decide/polls", "community_worker", "decide_polls", 5),
     Budget("decide/polls/", "/decide/polls/", "community_worker", "decide_polls", 5),
-    Budget("my/decide/", "/my/decide/", "phone", "decide_polls", 5, page=20),
+    Budget("my/decide/", "/my/decide/", "phone", "decide_polls", 7, page=20),
     Budget("api/v1/decide/topics", "/api/v1/decide/topics", "gw_a", "decide_topics", 5),
     Budget("decide/", "/decide/", "gw_a", "decide_topics", 6),
     Budget("decide/surveys/", "/decide/surveys/", "community_worker", "decide_surveys", 6),
