@@ -4,23 +4,15 @@ time): exactly one is stored, the others are refused as already voted."""
 from gongzhi.cases.tests.test_concurrency import postgres_only, threaded
 from gongzhi.decide import services
 from gongzhi.decide.models import Ballot, BallotChoice
-from gongzhi.decide.tests.conftest import held, in_a_week
+from gongzhi.decide.tests.conftest import held
+from gongzhi.decide.tests.test_polls import household_poll
 from gongzhi.points.tests.test_concurrency import many
 
 
 @postgres_only
 @threaded
 def test_100_concurrent_ballots_from_one_phone__exactly_one(people, estate):
-    poll = services.poll_create(
-        actor=people.community_worker,
-        title="加装电梯",
-        kind="single",
-        electorate="households",
-        building_id=estate.building.pk,
-        options=["同意", "不同意"],
-        closes_at=in_a_week(),
-    )
-    services.poll_open(actor=people.community_worker, poll_id=poll.pk)
+    poll = household_poll(people, estate)
     yes = poll.options.first().pk
     phone = held("13800000001")
     results = many(lambda: services.ballot_cast_web(held=phone, poll_id=poll.pk, option_ids=[yes]))

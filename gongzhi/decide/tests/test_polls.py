@@ -27,6 +27,19 @@ def household_poll(people, estate, **kw):
     return services.poll_open(actor=people.community_worker, poll_id=poll.pk)
 
 
+def election_kw(people, estate, role="head", **kw):
+    return dict(
+        actor=people.community_worker, title="3号楼选举", kind="election",
+        electorate="households", building_id=estate.building.pk, role=role,
+        candidate_ids=[estate.wang.pk, estate.li.pk], closes_at=in_a_week(), **kw,
+    )  # fmt: skip
+
+
+def open_election(people, estate, role="head"):
+    poll = services.poll_create(**election_kw(people, estate, role))
+    return services.poll_open(actor=people.community_worker, poll_id=poll.pk)
+
+
 def test_the_electorate_is_frozen_when_the_poll_opens(people, estate, tree):
     poll = household_poll(people, estate)
     assert poll.electorate_size == 2 and poll.voters.count() == 2
@@ -152,17 +165,7 @@ def test_ballots_cannot_be_changed_or_deleted(people, estate):
 
 def test_an_election_writes_the_buildings_head_and_nothing_else_does(people, estate):
     BuildingRole.objects.create(building=estate.building, resident=estate.li, role="head")
-    poll = services.poll_create(
-        actor=people.community_worker,
-        title="3号楼楼栋长选举",
-        kind="election",
-        electorate="households",
-        building_id=estate.building.pk,
-        role="head",
-        candidate_ids=[estate.wang.pk, estate.li.pk],
-        closes_at=in_a_week(),
-    )
-    services.poll_open(actor=people.community_worker, poll_id=poll.pk)
+    poll = open_election(people, estate)
     wang = poll.options.get(candidate=estate.wang)
     for phone in ("13800000001", "13800000002"):
         services.ballot_cast_web(held=held(phone), poll_id=poll.pk, option_ids=[wang.pk])
@@ -173,17 +176,7 @@ def test_an_election_writes_the_buildings_head_and_nothing_else_does(people, est
 
 
 def test_two_heads_only_where_the_community_allows(people, estate, tree):
-    kw = dict(
-        actor=people.community_worker,
-        title="楼栋长",
-        kind="election",
-        electorate="households",
-        building_id=estate.building.pk,
-        role="head",
-        candidate_ids=[estate.wang.pk, estate.li.pk],
-        closes_at=in_a_week(),
-        seats=2,
-    )
+    kw = election_kw(people, estate, seats=2)
     with pytest.raises(Invalid):
         services.poll_create(**kw)
     CommunityRules.objects.create(org_code=tree.community.code, heads_per_building=2)
@@ -191,17 +184,7 @@ def test_two_heads_only_where_the_community_allows(people, estate, tree):
 
 
 def test_a_tie_for_the_last_seat_writes_no_role(people, estate):
-    poll = services.poll_create(
-        actor=people.community_worker,
-        title="信息员",
-        kind="election",
-        electorate="households",
-        building_id=estate.building.pk,
-        role="informant",
-        candidate_ids=[estate.wang.pk, estate.li.pk],
-        closes_at=in_a_week(),
-    )
-    services.poll_open(actor=people.community_worker, poll_id=poll.pk)
+    poll = open_election(people, estate, role="informant")
     a, b = poll.options.all()
     services.ballot_cast_web(held=held("13800000001"), poll_id=poll.pk, option_ids=[a.pk])
     services.ballot_cast_web(held=held("13800000002"), poll_id=poll.pk, option_ids=[b.pk])
