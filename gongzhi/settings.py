@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "gongzhi.disputes",
     "gongzhi.patrols",
     "gongzhi.volunteers",
+    "gongzhi.decide",
     "gongzhi.command",
     "gongzhi.api",
     "gongzhi.web",

@@ -3,6 +3,42 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Refuses update() and delete(): the rows are a record (the points ledger, ballots)."""
+
+    def _refuse(self):
+        raise TypeError(self.model.append_only_message)
+
+    def update(self, **kwargs):
+        self._refuse()
+
+    def delete(self):
+        self._refuse()
+
+    def bulk_update(self, *args, **kwargs):
+        self._refuse()
+
+
+class AppendOnly(models.Model):
+    """Rows written once: save() of an existing row, delete() and the queryset's update()
+    and delete() raise TypeError with `append_only_message`. The database holds them too
+    (each app's triggers: points and decide migrations 0002)."""
+
+    append_only_message = "These rows are append-only."
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise TypeError(self.append_only_message)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(self.append_only_message)
+
+
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -27,34 +27,16 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.fields import OrgCodeField
+from gongzhi.core.models import AppendOnly as CoreAppendOnly
 
 APPEND_ONLY = "The points ledger is append-only: post a reversal instead."
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError(APPEND_ONLY)
-
-    def delete(self):
-        raise TypeError(APPEND_ONLY)
-
-    def bulk_update(self, *args, **kwargs):
-        raise TypeError(APPEND_ONLY)
-
-
-class AppendOnly(models.Model):
-    objects = AppendOnlyQuerySet.as_manager()
+class AppendOnly(CoreAppendOnly):
+    append_only_message = APPEND_ONLY
 
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            raise TypeError(APPEND_ONLY)
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError(APPEND_ONLY)
 
 
 class Bank(models.Model):

@@ -615,7 +615,7 @@ def test_queries__the_same_with_3_and_30_cases(people, tree, clock, report, logi
     assert large == small
     page, api, drill_page, drill_api = small
     # session, user, positions; then a constant set of rollup sums, live counts and labels
-    assert page <= 83, page  # with the sections apps add (core.manifest.ReportSection)
+    assert page <= 88, page  # with the sections apps add (core.manifest.ReportSection)
     assert api <= 46, api
     assert drill_page <= 12, drill_page
     assert drill_api <= 10, drill_api

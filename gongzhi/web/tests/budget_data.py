@@ -1030,3 +1030,104 @@ class Scene:
                 org_unit=self.tree.community, org_code=self.tree.community.code, name=names[-1]
             )
         return names
+
+    # -- decide ------------------------------------------------------------------------
+
+    def _decide_building(self):
+        """A building of grid A with a household whose resident has `ids.phone`."""
+        from gongzhi.registry import pii
+        from gongzhi.registry.models import Household, Resident
+
+        if not hasattr(self.ids, "decide_building"):
+            building = self._building(0, "议事楼")
+            household = Household.objects.create(
+                org_code=building.org_code, building=building, room="101"
+            )
+            self.ids.phone = getattr(self.ids, "phone", "13911112222")
+            Resident.objects.create(
+                grid=self.tree.grid_a, org_code=self.tree.grid_a.code, household=household,
+                name="议事居民", **pii.seal_phone(self.ids.phone),
+            )  # fmt: skip
+            self.ids.decide_building = building.pk
+        return self.ids.decide_building
+
+    def decide_polls(self, count: int) -> list[str]:
+        """Open polls of one building's households; markers: their titles."""
+        import datetime as dt
+
+        from gongzhi.decide import services as decide
+
+        building = self._decide_building()
+        titles = []
+        for i in self._serials("decide_polls", count):
+            titles.append(f"预算投票{i:03d}")
+            poll = decide.poll_create(
+                actor=self.people.community_worker, title=titles[-1], kind="single",
+                electorate="households", building_id=building, options=["同意", "不同意"],
+                closes_at=timezone.now() + dt.timedelta(days=7),
+            )  # fmt: skip
+            decide.poll_open(actor=self.people.community_worker, poll_id=poll.pk)
+        return titles
+
+    def decide_topics(self, count: int) -> list[str]:
+        """Topics of grid A, each with a resolution; markers: their titles."""
+        from gongzhi.decide import services as decide
+
+        titles = []
+        for i in self._serials("decide_topics", count):
+            titles.append(f"预算议题{i:03d}")
+            topic = decide.topic_raise(actor=self.people.gw_a, unit_id=self.tree.grid_a.pk,
+                                       title=titles[-1])  # fmt: skip
+            decide.resolution_add(actor=self.people.gw_a, topic_id=topic.pk, text="决议",
+                                  owner="物业", deadline="2030-01-01")  # fmt: skip
+        return titles
+
+    def decide_surveys(self, count: int) -> list[str]:
+        from gongzhi.decide import services as decide
+
+        titles = []
+        for i in self._serials("decide_surveys", count):
+            titles.append(f"预算问卷{i:03d}")
+            decide.survey_create(
+                actor=self.people.community_worker, unit_id=self.tree.community.pk,
+                title=titles[-1], mode="verified",
+                questions=[{"kind": "single", "text": "满意吗", "options": ["满意", "不满意"]}],
+            )  # fmt: skip
+        return titles
+
+    def decide_suggestions(self, count: int) -> list[str]:
+        """Suggestions to one call of 桂园社区 (`ids.decide_call`); markers: their texts."""
+        from gongzhi.decide import services as decide
+
+        if not hasattr(self.ids, "decide_call"):
+            self.ids.decide_call = decide.call_open(
+                actor=self.people.community_worker, unit_id=self.tree.community.pk,
+                title="意见征集", deadline=timezone.localdate(),
+            ).pk  # fmt: skip
+        texts = []
+        for i in self._serials("decide_suggestions", count):
+            texts.append(f"预算建议{i:03d}")
+            decide.suggestion_submit(
+                call_id=self.ids.decide_call, text=texts[-1], submission_id=f"s{i}",
+                actor=self.people.community_worker, channel="paper", name="王",
+            )  # fmt: skip
+        return texts
+
+    def decide_entries(self, count: int, *, publish: bool = False) -> list[str]:
+        from gongzhi.decide import services as decide
+
+        today = timezone.localdate()
+        titles = []
+        for i in self._serials("decide_entries", count):
+            titles.append(f"预算榜单{i:03d}")
+            entry = decide.board_propose(
+                actor=self.people.gw_a, unit_id=self.tree.grid_a.pk, color="red",
+                title=titles[-1], text="好人好事", basis="记录",
+            )  # fmt: skip
+            if publish:
+                decide.board_approve(actor=self.people.community_worker, entry_id=entry.pk,
+                                     publish_from=today, publish_until=today)  # fmt: skip
+        return titles
+
+    def decide_public_board(self, count: int) -> list[str]:
+        return self.decide_entries(count, publish=True)

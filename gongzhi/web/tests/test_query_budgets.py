@@ -250,9 +250,9 @@ BUDGETS = [
         "/api/v1/command/monthly?unit={community}&month={month}",
         "op_sub",
         "grids",
-        67,  # the sections (ReportSection): inspections 4, care 10, disputes 6, points 4,
+        72,  # the sections (ReportSection): inspections 4, care 10, disputes 6, points 4,
         # volunteers 7 (the unit's children, and a GROUP BY each of activities, sign-ups,
-        # hours, attendance, patrols, volunteers), sharing 3
+        # hours, attendance, patrols, volunteers), sharing 3, decide 5
     ),
     Budget(
         "api/v1/campaigns/hotspots",
@@ -314,8 +314,9 @@ BUDGETS = [
     # re-inspections, hazards, campaigns), 10 care's (its figures' GROUP BYs), 6 disputes',
     # 4 points' (movements by kind, outstanding, top earners, merchants), 7 volunteers' (the
     # children, a GROUP BY each of activities, sign-ups, hours, attendance, patrols,
-    # volunteers), 3 sharing's (bookings, loans, items)
-    Budget("command/", "/command/?unit={community}", "op_sub", "grids", 75),
+    # volunteers), 3 sharing's (bookings, loans, items), 5 decide's (resolutions, meetings,
+    # polls, satisfaction, suggestions)
+    Budget("command/", "/command/?unit={community}", "op_sub", "grids", 80),
     Budget(
         "command/cases/",
         "/command/cases/?unit={sub}&start={first}&end={today}",
@@ -330,7 +331,7 @@ BUDGETS = [
         "/command/monthly/?unit={community}&month={month}",
         "op_sub",
         "grids",
-        69,  # the sections as on command/ (volunteers 7, sharing 3)
+        74,  # the sections as on command/ (volunteers 7, sharing 3, decide 5)
     ),
     Budget("command/hotspots/", "/command/hotspots/?unit={sub}", "op_sub", "same_cases", 17),
     Budget("campaigns/", "/campaigns/", "op_sub", "campaigns", 7),
@@ -511,6 +512,22 @@ BUDGETS = [
     Budget("my/volunteer/", "/my/volunteer/", "phone", "vol_mine", 5),
     Budget("patrols/", "/patrols/", "gw_a", "patrols", 8),
     Budget("patrols/<id:patrol_id>/", "/patrols/{patrol}/", "gw_a", "patrol_points", 7),
+    # -- decide ------------------------------------------------------------------------
+    Budget("api/v1/decide/polls", "/api/v1/decide/polls", "community_worker", "decide_polls", 5),
+    Budget("decide/polls/", "/decide/polls/", "community_worker", "decide_polls", 5),
+    Budget("my/decide/", "/my/decide/", "phone", "decide_polls", 7, page=20),
+    Budget("api/v1/decide/topics", "/api/v1/decide/topics", "gw_a", "decide_topics", 5),
+    Budget("decide/", "/decide/", "gw_a", "decide_topics", 6),
+    Budget("decide/surveys/", "/decide/surveys/", "community_worker", "decide_surveys", 6),
+    Budget(
+        "decide/calls/<id:call_id>/",
+        "/decide/calls/{decide_call}/",
+        "community_worker",
+        "decide_suggestions",
+        7,
+    ),
+    Budget("decide/entries/", "/decide/entries/", "community_worker", "decide_entries", 5),
+    Budget("board/<str:code>/", "/board/{community}/", "", "decide_public_board", 1),
     # -- Django's admin: the change lists -------------------------------------------------
     Budget("admin/orgs/orgunit/", "/admin/orgs/orgunit/", "superuser", "grids", 7),
     Budget("admin/orgs/department/", "/admin/orgs/department/", "superuser", "departments", 8),
@@ -606,6 +623,19 @@ NOT_A_LIST = {
     "disputes/kpis/": "a period's figures, as its API",
     "disputes/xlsx/": "a workbook of the register (budgeted as its page)",
     "disputes/screening/xlsx/": "a workbook of the board and summary (budgeted as the page)",
+    # decide
+    "api/v1/decide/polls/<poll_id>": "one poll and its options",
+    "api/v1/decide/polls/<poll_id>/result": "one poll's published count",
+    "api/v1/decide/surveys/<survey_id>/results": "aggregates of one survey (one GROUP BY)",
+    "decide/polls/<id:poll_id>/": "one poll, its count and the form of a paper ballot",
+    "decide/surveys/<id:survey_id>/": "aggregates of one survey (one GROUP BY), as its API",
+    "decide/surveys/<id:survey_id>/results.xlsx": "a workbook of one survey's aggregates",
+    "surveys/<id:survey_id>/": "the form of one survey",
+    "surveys/<id:survey_id>/results/": "aggregates of one survey, public where chosen",
+    "my/decide/polls/<id:poll_id>/": "one poll and the resident's vote",
+    "my/decide/surveys/<id:survey_id>/": "the form of one survey",
+    "my/decide/notices/<id:notice_id>/": "one notice (read once a phone)",
+    "my/decide/calls/<id:call_id>/": "the form of one call and its latest 50 replies (one query)",
     # points
     "api/v1/points/banks": "the banks of the caller's communities: one query, at most 200",
     "api/v1/points/banks/<bank_id>/rules": "at most one rule a kind of event (six)",
