@@ -84,3 +84,21 @@ def test_a_session_without_a_room_keeps_its_text_place(disp):
     assert s.booking is None and s.place == "居委会会议室"
     assert MediationSession.objects.count() == 1
     _ = PermissionDenied
+
+
+def test_a_room_of_another_community_is_not_the_disputes_to_book(disp, tree, room):
+    from gongzhi.core.errors import NotFound
+
+    elsewhere = Room.objects.create(
+        org_unit=tree.community2, org_code=tree.community2.code, name="别处调解室", capacity=8,
+        closed_on_holidays=False,
+    )  # fmt: skip
+    case = disp.mediating()
+    day = timezone.localdate() + dt.timedelta(days=1)
+    for room_id in (elsewhere.pk, 999_999):
+        with pytest.raises(NotFound):
+            services.session_room_book(
+                actor=disp.med_user, dispute_id=case.pk, room_id=room_id,
+                starts_at=f"{day}T10:00:00+08:00", ends_at=f"{day}T11:00:00+08:00",
+            )  # fmt: skip
+    assert not Booking.objects.exists()
