@@ -173,6 +173,47 @@ def topic_raise(request, payload: DecideTopicIn):
     return services.topic_raise(actor=request.auth, **payload.dict())
 
 
+class DecideMeetingIn(Schema):
+    unit_id: Id
+    kind: Word = Field(..., description="council | coordination | hearing | courtyard")
+    title: Text[100]
+    starts_at: dt.datetime
+    ends_at: dt.datetime | None = Field(None, description="required with room_id")
+    place: Text[100] = Field("", description="required without room_id")
+    room_id: Id | None = Field(None, description="a room of the unit's community, booked")
+    topic_ids: list[Id] = Field(default_factory=list, max_length=50)
+    invitee_ids: list[Id] = Field(default_factory=list, max_length=500)
+
+
+class DecideMeetingOut(Schema):
+    id: int
+    org_code: str
+    kind: str
+    title: str
+    starts_at: dt.datetime
+    place: str
+    booking_id: int | None
+    held: bool
+
+
+@router.post("/meetings", response={200: DecideMeetingOut, **ERRORS})
+def meeting_schedule(request, payload: DecideMeetingIn):
+    """议事会 / 协调会 / 恳谈会 / 坝坝会 of a unit: at a place, or in a room of its
+    community booked for it (409 `clash` names the booking in the way; nothing is made)."""
+    return services.meeting_schedule(actor=request.auth, **payload.dict())
+
+
+class DecideMeetingRecordIn(Schema):
+    minutes: Text[10000]
+    attendee_ids: list[Id] = Field(default_factory=list, max_length=500)
+
+
+@router.post("/meetings/{meeting_id}/record", response={200: DecideMeetingOut, **ERRORS})
+def meeting_record(request, meeting_id: Id, payload: DecideMeetingRecordIn):
+    """The minutes and who came (each registered attendee may earn the meeting's points)."""
+    return services.meeting_record(actor=request.auth, meeting_id=meeting_id, **payload.dict())
+
+
 class DecideResolutionIn(Schema):
     text: Text[2000]
     owner: Text[50]

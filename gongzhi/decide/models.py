@@ -270,9 +270,12 @@ class Meeting(models.Model):
     kind = models.CharField(_("kind"), max_length=14, choices=MeetingKind.choices)
     title = models.CharField(_("title"), max_length=100)
     starts_at = models.DateTimeField(_("time"))
-    # The place as text. ROOM BOOKING: when the bookable rooms are merged, a meeting keeps
-    # its booking here (a nullable foreign key to the booking) and `place` its label.
+    # Where: a room of the community booked for it (sharing's one booking service) or a
+    # place given as text (a courtyard, 坝坝会); `place` is the label either way.
     place = models.CharField(_("place"), max_length=100)
+    booking = models.ForeignKey(
+        "sharing.Booking", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     topics = models.ManyToManyField(Topic, blank=True, related_name="meetings")
     minutes = models.TextField(_("minutes"), blank=True)
     held = models.BooleanField(_("held"), default=False)

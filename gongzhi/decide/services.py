@@ -76,6 +76,9 @@ MAX_OPTIONS = 30
 MAX_NOTE = 500
 
 
+MEETING_PURPOSE = "decide.meeting"  # a room booked for a meeting (sharing's Booking.purpose)
+
+
 def community_code(code: str) -> str:
     return code[: CODE_LENGTH[Level.COMMUNITY]]
 
@@ -500,13 +503,33 @@ def meeting_schedule(
     kind: str,
     title: str,
     starts_at,
-    place: str,
+    place: str = "",
     topic_ids=(),
     invitee_ids=(),
+    room_id=None,
+    ends_at=None,
 ) -> Meeting:
+    """A meeting of the unit: at a place given as text, or in a room of its community booked
+    for it through the rooms' one booking service (sharing.services.book_room: the room's
+    hours, rules and every other booking hold; a clash refuses the meeting too), `ends_at`
+    then required. The invitees and the topics are of the unit."""
     unit = _unit(actor, perms.RUN, unit_id)
     errors: dict[str, list[str]] = {}
     title = clean_text(title, 100, "title", errors, required=True)
+    room = None
+    if room_id not in (None, ""):
+        from gongzhi.sharing.models import Room
+
+        room = Room.objects.filter(
+            pk=parse_id(room_id), org_code__within=community_code(unit.code), is_active=True
+        ).first()
+        if room is None:
+            raise NotFound(_("The room does not exist or is not the community's."))
+        place = place or room.name
+        if isinstance(ends_at, str):
+            ends_at = dates.parse_moment(ends_at, "ends_at")
+        if ends_at is None:
+            errors["ends_at"] = [_("Give the time the room is needed until.")]
     place = clean_text(place, 100, "place", errors, required=True)
     if kind not in MeetingKind.values:
         errors["kind"] = [_("Choose the kind of meeting.")]
@@ -534,6 +557,15 @@ def meeting_schedule(
         MeetingPerson.objects.bulk_create(
             MeetingPerson(meeting=meeting, resident=r, name=r.name, invited=True) for r in invitees
         )
+        if room is not None:
+            from gongzhi.sharing.services import book_room
+
+            meeting.booking = book_room(
+                actor=actor, room_id=room.pk, starts_at=starts_at, ends_at=ends_at, title=title,
+                people=max(1, len(invitees)), purpose=MEETING_PURPOSE,
+                purpose_key=str(meeting.pk),
+            )  # fmt: skip
+            meeting.save(update_fields=["booking"])
         audit_record(actor=actor, action="decide.meeting_schedule", obj=meeting)
     return meeting
 

@@ -129,3 +129,62 @@ def test_a_resolution_becomes_a_case(people, topic):
         services.resolution_to_case(
             actor=people.community_worker, resolution_id=res.pk, category_id=category.pk
         )
+
+
+def _room(unit, name="议事厅"):
+    from gongzhi.sharing.models import Room
+
+    return Room.objects.create(org_unit=unit, org_code=unit.code, name=name, capacity=30,
+                               closed_on_holidays=False)  # fmt: skip
+
+
+def _tomorrow(hour):
+    day = timezone.localdate() + dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+def test_a_meeting_books_a_room_of_its_community_and_a_clash_refuses_both(people, tree, login):
+    from gongzhi.decide.models import Meeting
+    from gongzhi.sharing.models import Booking
+
+    hall = _room(tree.community)
+    meeting = services.meeting_schedule(
+        actor=people.gw_a, unit_id=tree.grid_a.pk, kind="council", title="加装电梯议事会",
+        starts_at=_tomorrow(18), ends_at=_tomorrow(20), room_id=hall.pk,
+    )  # fmt: skip
+    booking = Booking.objects.get(purpose="decide.meeting", purpose_key=str(meeting.pk))
+    assert meeting.booking == booking and meeting.place == "议事厅"
+    assert (booking.room, booking.title) == (hall, "加装电梯议事会")
+    # The same room at the same time: the second meeting is refused and not made.
+    with pytest.raises(Conflict):
+        services.meeting_schedule(
+            actor=people.gw_a, unit_id=tree.grid_a.pk, kind="hearing", title="停车恳谈会",
+            starts_at=_tomorrow(19), ends_at=_tomorrow(21), room_id=hall.pk,
+        )  # fmt: skip
+    assert not Meeting.objects.filter(title="停车恳谈会").exists()
+    # A room of another community is not the meeting's; a room without an end is refused.
+    other = _room(tree.community2, "翠竹议事厅")
+    with pytest.raises(NotFound):
+        services.meeting_schedule(
+            actor=people.gw_a, unit_id=tree.grid_a.pk, kind="council", title="越界",
+            starts_at=_tomorrow(9), ends_at=_tomorrow(10), room_id=other.pk,
+        )  # fmt: skip
+    with pytest.raises(Invalid) as exc:
+        services.meeting_schedule(
+            actor=people.gw_a, unit_id=tree.grid_a.pk, kind="council", title="没有结束时间",
+            starts_at=_tomorrow(9), room_id=hall.pk,
+        )  # fmt: skip
+    assert "ends_at" in exc.value.details
+    assert Booking.objects.count() == 1
+    # Through the API: 409 with the stable code, and the record of the meeting.
+    client = login(people.gw_a)
+    r = client.post("/api/v1/decide/meetings", {
+        "unit_id": tree.grid_a.pk, "kind": "hearing", "title": "停车恳谈会",
+        "starts_at": _tomorrow(19).isoformat(), "ends_at": _tomorrow(21).isoformat(),
+        "room_id": hall.pk,
+    }, content_type="application/json")  # fmt: skip
+    assert r.status_code == 409 and r.json()["code"] == "clash"
+    minutes = {"minutes": "同意加装，分摊方案下次议定"}
+    r = client.post(f"/api/v1/decide/meetings/{meeting.pk}/record", minutes,
+                    content_type="application/json")  # fmt: skip
+    assert r.status_code == 200 and r.json()["held"] and r.json()["booking_id"] == booking.pk
