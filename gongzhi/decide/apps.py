@@ -17,9 +17,10 @@ class DecideConfig(AppConfig):
             register_audit_actions,
             register_demo_step,
             register_report_section,
+            register_workbench_panel,
         )
         from gongzhi.core.roles import grant_permissions
-        from gongzhi.decide import demo, perms, sections
+        from gongzhi.decide import demo, perms, sections, selectors
         from gongzhi.decide.api import router
 
         grant_permissions(perms.GRANTS)
@@ -33,6 +34,9 @@ class DecideConfig(AppConfig):
                 sections.command_section,
                 sections.section_rows,
             )
+        )
+        register_workbench_panel(
+            32, "decide", _("Residents decide"), "decide/_workbench.html", selectors.workbench
         )
         register_demo_step(70, "decide", demo.run)
         register_audit_actions(

@@ -307,3 +307,18 @@ def notices_for(phone_hash: str) -> list:
 
 def _prefixes(code: str) -> list[str]:
     return [code[:n] for n in range(6, len(code) + 1, 3)]
+
+
+def workbench(user) -> dict | None:
+    """The workbench panel: topics still to discuss, resolutions past their deadline, polls
+    open — in the area the user sees residents' decisions in."""
+    scope = scope_for(user, perms.VIEW)
+    if scope.is_empty:
+        return None
+    return {
+        "topics": Topic.objects.filter(scope.q("org_code"), state="open").count(),
+        "late": Resolution.objects.filter(
+            scope.q("org_code"), state="open", deadline__lt=timezone.localdate()
+        ).count(),
+        "polls": Poll.objects.filter(scope.q("org_code"), state="open").count(),
+    }

@@ -1,7 +1,7 @@
 """Every read of patrols, scoped to the user's area: the list, one patrol, and the
 counts per month (巡逻 N 次) from the records."""
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
@@ -68,3 +68,17 @@ def monthly_counts(user, *, unit_code: str, start, end, kind: str = "") -> list[
 
 def count(user, *, unit_code: str, start, end, kind: str = "") -> int:
     return _filtered(user, unit_code=unit_code, kind=kind, start=start, end=end).count()
+
+
+def workbench(user) -> dict | None:
+    """The workbench panel: the patrols under way and those of this month in the area."""
+    from django.utils import timezone
+
+    scope = scope_for(user, perms.VIEW)
+    if scope.is_empty:
+        return None
+    month = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return Patrol.objects.filter(scope.q("org_code")).aggregate(
+        open=Count("id", filter=Q(ended_at__isnull=True)),
+        month=Count("id", filter=Q(started_at__gte=month)),
+    )

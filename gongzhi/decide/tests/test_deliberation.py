@@ -188,3 +188,13 @@ def test_a_meeting_books_a_room_of_its_community_and_a_clash_refuses_both(people
     r = client.post(f"/api/v1/decide/meetings/{meeting.pk}/record", minutes,
                     content_type="application/json")  # fmt: skip
     assert r.status_code == 200 and r.json()["held"] and r.json()["booking_id"] == booking.pk
+
+
+def test_the_workbench_panel_counts_what_waits_in_the_area(people, tree, topic, login):
+    from gongzhi.decide import selectors as decide_selectors
+
+    panel = decide_selectors.workbench(people.gw_a)
+    assert panel["topics"] == Topic.objects.filter(state="open").count() >= 1
+    assert decide_selectors.workbench(people.handler) is None  # no decisions to see
+    page = login(people.gw_a).get("/").content.decode()
+    assert "待议议题" in page and "/decide/" in page

@@ -107,3 +107,12 @@ def test_the_pages_run_a_patrol(login, people, tree):
     assert client.post(f"/patrols/{patrol.pk}/", {"action": "end"}).status_code == 302
     assert client.get("/patrols/").status_code == 200
     assert login(people.gw_b).get(f"/patrols/{patrol.pk}/").status_code == 404
+
+
+def test_the_workbench_panel_counts_the_patrols_of_the_area(people, tree):
+    services.patrol_start(actor=people.gw_a, unit_code=tree.grid_a.code, route="1号楼")
+    ended = services.patrol_start(actor=people.gw_b, unit_code=tree.grid_b.code, route="南门")
+    services.patrol_end(actor=people.gw_b, patrol_id=ended.pk)
+    assert selectors.workbench(people.gw_a) == {"open": 1, "month": 1}
+    assert selectors.workbench(people.community_worker) == {"open": 1, "month": 2}
+    assert selectors.workbench(people.resident) is None

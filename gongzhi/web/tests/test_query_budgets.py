@@ -278,7 +278,7 @@ BUDGETS = [
     # -- pages ---------------------------------------------------------------------------
     # 1 of them the disputes' workbench panel, 2 the points' (awards to approve, gifts to hand
     # over), 3 sharing's (huts kept, bookings, loans)
-    Budget("", "/", "op_sub", "grids", 26, page=8),
+    Budget("", "/", "op_sub", "grids", 30, page=8),
     Budget("area/map/", "/area/map/", "op_sub", "grids", 6),
     Budget("area/units/<id:unit_id>/", "/area/units/{grid_a_id}/", "op_sub", "positions", 13),
     Budget(
