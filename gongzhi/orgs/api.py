@@ -1,5 +1,6 @@
 from typing import Annotated
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
@@ -70,7 +71,8 @@ def basemap_features(
     """The offline basemap under every map: roads, water, green space and building
     footprints crossing the box (orgs.basemap), at most 4,000 — for anyone signed in."""
     west, south, east, north = geo.parse_bbox(bbox)
-    return basemap.features_in(west, south, east, north, geo.parse_zoom(zoom))
+    body = basemap.features_json(west, south, east, north, geo.parse_zoom(zoom))
+    return HttpResponse(body, content_type="application/json")
 
 
 @router.get("/locate", response={200: LocateOut, **ERRORS})

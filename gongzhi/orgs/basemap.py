@@ -12,12 +12,14 @@ grey field with outlines on it.
   edges, a park and a pond, and a footprint for each registry building in its grid.
 """
 
+import json
 import math
 import random
 from dataclasses import dataclass
 
 import shapely
 from django.db import transaction
+from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext as _
 from shapely.geometry import box as make_box
 from shapely.geometry import mapping, shape
@@ -57,8 +59,9 @@ def kind_of(properties: dict) -> str | None:
 
 def _row(kind: str, geom, name: str, source: str) -> MapFeature:
     west, south, east, north = geom.bounds
+    text = json.dumps(mapping(geom), separators=(",", ":"))
     return MapFeature(
-        kind=kind, name=(name or "")[:100], geometry=mapping(geom), west=west, south=south,
+        kind=kind, name=(name or "")[:100], geometry=text, west=west, south=south,
         east=east, north=north, source=source,
     )  # fmt: skip
 
@@ -109,26 +112,54 @@ def import_geojson(data, *, source: str, crs: str = geo.Crs.WGS84) -> Imported:
     return Imported(source, len(rows), skipped)
 
 
-def features_in(west: float, south: float, east: float, north: float, zoom: int) -> dict:
-    """The features crossing the box, as a FeatureCollection; `truncated` when more than
-    MAX_FEATURES cross it (then the roads and areas come before the buildings)."""
+# The order features are drawn and kept in when a box holds more than MAX_FEATURES.
+DRAW_ORDER = ["main_road", "road", "water", "green", "lane", "building"]
+
+
+def box_rows(west: float, south: float, east: float, north: float, zoom: int):
+    """(rows, truncated): the features crossing the box as (kind, name, geometry as the
+    stored JSON text), the roads first — at most MAX_FEATURES, `truncated` when more
+    cross it; buildings only from zoom BUILDINGS_FROM_ZOOM."""
     qs = MapFeature.objects.filter(south__lte=north, north__gte=south, west__lte=east,
                                    east__gte=west)  # fmt: skip
     if zoom < BUILDINGS_FROM_ZOOM:
         qs = qs.exclude(kind=MapFeatureKind.BUILDING)
-    order = ["main_road", "road", "water", "green", "lane", "building"]
-    rows = sorted(
-        qs.values_list("kind", "name", "geometry")[: MAX_FEATURES + 1],
-        key=lambda r: order.index(r[0]),
+    rank = Case(
+        *[When(kind=k, then=Value(i)) for i, k in enumerate(DRAW_ORDER)],
+        output_field=IntegerField(),
     )
+    rows = list(
+        qs.annotate(rank=rank)
+        .order_by("rank", "id")
+        .values_list("kind", "name", "geometry")[: MAX_FEATURES + 1]
+    )
+    return rows[:MAX_FEATURES], len(rows) > MAX_FEATURES
+
+
+def features_in(west: float, south: float, east: float, north: float, zoom: int) -> dict:
+    """The features crossing the box as a GeoJSON FeatureCollection (box_rows)."""
+    rows, truncated = box_rows(west, south, east, north, zoom)
     return {
         "type": "FeatureCollection",
-        "truncated": len(rows) > MAX_FEATURES,
+        "truncated": truncated,
         "features": [
-            {"type": "Feature", "geometry": g, "properties": {"kind": k, "name": n}}
-            for k, n, g in rows[:MAX_FEATURES]
+            {"type": "Feature", "geometry": json.loads(g), "properties": {"kind": k, "name": n}}
+            for k, n, g in rows
         ],
     }
+
+
+def features_json(west: float, south: float, east: float, north: float, zoom: int) -> str:
+    """The same FeatureCollection as JSON text for the API: each geometry passes through as
+    the database holds it, never parsed and written again."""
+    rows, truncated = box_rows(west, south, east, north, zoom)
+    parts = [
+        '{"type":"Feature","geometry":' + g + ',"properties":'
+        + json.dumps({"kind": k, "name": n}, ensure_ascii=False) + "}"
+        for k, n, g in rows
+    ]  # fmt: skip
+    head = '{"type":"FeatureCollection","truncated":' + json.dumps(truncated) + ',"features":['
+    return head + ",".join(parts) + "]}"
 
 
 # -- the demo district -----------------------------------------------------------------

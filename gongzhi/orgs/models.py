@@ -127,7 +127,9 @@ class MapFeature(models.Model):
 
     kind = models.CharField(_("kind"), max_length=12, choices=MapFeatureKind.choices)
     name = models.CharField(_("name"), max_length=100, blank=True)
-    geometry = models.JSONField(_("geometry"))
+    # GeoJSON as text: sent to the maps as stored, never parsed on the way (no query
+    # looks inside it; the box columns serve the queries).
+    geometry = models.TextField(_("geometry"))
     west = models.FloatField()
     south = models.FloatField()
     east = models.FloatField()

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('main_road', 'Main road'), ('road', 'Road'), ('lane', 'Lane'), ('water', 'Water'), ('green', 'Green space'), ('building', 'Building')], max_length=12, verbose_name='kind')),
                 ('name', models.CharField(blank=True, max_length=100, verbose_name='name')),
-                ('geometry', models.JSONField(verbose_name='geometry')),
+                ('geometry', models.TextField(verbose_name='geometry')),
                 ('west', models.FloatField()),
                 ('south', models.FloatField()),
                 ('east', models.FloatField()),

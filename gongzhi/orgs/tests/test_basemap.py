@@ -150,12 +150,12 @@ def test_demo__roads_along_the_units_edges_and_each_building_at_its_point(db):
     kinds = set(MapFeature.objects.values_list("kind", flat=True))
     assert {"main_road", "road", "green", "water", "building"} <= kinds
     first = MapFeature.objects.get(name="六安公寓1号楼")
-    assert shapely.geometry.shape(first.geometry).contains(inside)
-    second = shapely.geometry.shape(MapFeature.objects.get(name="六安公寓2号楼").geometry)
+    assert shapely.from_geojson(first.geometry).contains(inside)
+    second = shapely.from_geojson(MapFeature.objects.get(name="六安公寓2号楼").geometry)
     assert geo.from_geojson(grid.boundary).contains(second)
     # Every main road runs along a shared edge inside the district, never its outline.
     outline = geo.from_geojson(district.boundary).boundary
     for road in MapFeature.objects.filter(kind="main_road"):
-        assert not shapely.geometry.shape(road.geometry).within(outline.buffer(1e-6))
+        assert not shapely.from_geojson(road.geometry).within(outline.buffer(1e-6))
     assert basemap.draw_demo(district, buildings) == n  # drawn again: replaced, not added
     assert MapFeature.objects.filter(source="demo").count() == n
