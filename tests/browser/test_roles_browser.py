@@ -19,21 +19,24 @@ pytestmark = pytest.mark.browser
 
 # username -> the data-role of every panel on the workbench, top to bottom, and the
 # title of the first one. Everyone who works on cases sees their case queues first, then
-# (those who may view inspections) the inspection tasks and campaigns, then (those who
-# register, screen, mediate or see the figures of disputes) disputes and mediation, then
-# (those who visit residents) the visits due, then (those who may view points) the awards
-# to approve and the gifts to hand over.
+# each module's panel where the role works in it, in the modules' order: inspections,
+# disputes, care (visits and wishes), volunteers (those who run them), patrols, points,
+# residents' decisions, rooms and the tool hut; then the role's own panel.
+M = ["inspections", "disputes"]
 WORKBENCH = {
-    "admin": (["cases", "inspections", "disputes", "care", "points", "admin", "admin"], "Cases"),
-    "zhihui": (["cases", "inspections", "disputes", "points", "operator"], "Cases"),
-    "jiedao": (["cases", "inspections", "disputes", "points", "operator"], "Cases"),
-    "lingdao": (["cases", "inspections", "disputes", "points", "leader"], "Cases"),
-    "shequ1": (["cases", "inspections", "disputes", "care", "points", "community_worker"], "Cases"),
-    "wangge01": (["cases", "inspections", "disputes", "care", "points", "grid_worker"], "Cases"),
-    "loudong": (["cases", "building_head"], "Cases"),
+    "admin": (["cases", *M, "care", "volunteers", "patrols", "points", "decide", "sharing",
+               "admin", "admin"], "Cases"),
+    "zhihui": (["cases", *M, "patrols", "points", "decide", "sharing", "operator"], "Cases"),
+    "jiedao": (["cases", *M, "patrols", "points", "decide", "sharing", "operator"], "Cases"),
+    "lingdao": (["cases", *M, "patrols", "points", "decide", "leader"], "Cases"),
+    "shequ1": (["cases", *M, "care", "volunteers", "patrols", "points", "decide", "sharing",
+                "community_worker"], "Cases"),
+    "wangge01": (["cases", *M, "care", "patrols", "points", "decide", "sharing",
+                  "grid_worker"], "Cases"),
+    "loudong": (["cases", "decide", "building_head"], "Cases"),
     "chengban1": (["cases", "department_handler"], "Cases"),
     "jumin": (["resident"], "My community"),
-}
+}  # fmt: skip
 
 
 def _name(username):
