@@ -83,14 +83,18 @@ def import_geojson(data, *, source: str, crs: str = geo.Crs.WGS84) -> Imported:
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise Invalid(_("The file is not a GeoJSON FeatureCollection."), code="not_geojson")
     features = data.get("features")
-    if not isinstance(features, list) or len(features) > MAX_IMPORT:
+    if not isinstance(features, list):
+        raise Invalid(_("The file is not a GeoJSON FeatureCollection."), code="not_geojson")
+    if len(features) > MAX_IMPORT:
         raise Invalid(
             _("A file holds at most %(n)s features.") % {"n": f"{MAX_IMPORT:,}"},
             code="too_many_features",
         )
     rows, skipped = [], 0
     for f in features:
-        kind = kind_of(f.get("properties") if isinstance(f, dict) else None)
+        properties = f.get("properties") if isinstance(f, dict) else None
+        properties = properties if isinstance(properties, dict) else {}
+        kind = kind_of(properties)
         try:
             geom = shape(f["geometry"])
         except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException):
@@ -105,7 +109,7 @@ def import_geojson(data, *, source: str, crs: str = geo.Crs.WGS84) -> Imported:
         west, south, east, north = geom.bounds
         if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
             raise Invalid(_("A feature lies outside longitude and latitude."), code="out_of_range")
-        rows.append(_row(kind, geom, str((f.get("properties") or {}).get("name") or ""), source))
+        rows.append(_row(kind, geom, str(properties.get("name") or ""), source))
     with transaction.atomic():
         MapFeature.objects.filter(source=source).delete()
         MapFeature.objects.bulk_create(rows, batch_size=2000)

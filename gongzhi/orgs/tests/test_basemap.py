@@ -39,13 +39,14 @@ CITY = osm(
     square(112.402, 34.602, 0.001, leisure="park", name="口袋公园"),
     square(112.403, 34.603, 0.0005, natural="water"),
     square(112.404, 34.604, 0.0005, amenity="bench"),  # no kind drawn: skipped
+    {"type": "Feature", "properties": ["not", "a", "dict"], "geometry": None},  # skipped
     line((112.40, 34.605), (112.41, 34.605), building="yes"),  # a building as a line: skipped
 )
 
 
 def test_import__kinds_from_the_tags_and_the_source_replaced_whole(db):
     done = basemap.import_geojson(CITY, source="osm-2026")
-    assert (done.created, done.skipped) == (6, 2)
+    assert (done.created, done.skipped) == (6, 3)
     kinds = dict(MapFeature.objects.values_list("name", "kind").filter(name__gt=""))
     assert kinds == {"明德路": "main_road", "六安公寓1号楼": "building", "口袋公园": "green"}
     assert set(MapFeature.objects.values_list("kind", flat=True)) == {
@@ -72,7 +73,7 @@ def test_import__kinds_from_the_tags_and_the_source_replaced_whole(db):
         ({"type": "Feature"}, "not_geojson"),
         ([1, 2], "not_geojson"),
         (osm(line((190, 34.6), (191, 34.6), highway="primary")), "out_of_range"),
-        ({"type": "FeatureCollection", "features": "x"}, "too_many_features"),
+        ({"type": "FeatureCollection", "features": "x"}, "not_geojson"),
     ],
 )
 def test_import__a_bad_file_changes_nothing(db, data, code):
@@ -127,7 +128,7 @@ def test_command__imports_a_file_and_is_audited(db, tmp_path):
     call_command("basemap_import", str(path))
     assert MapFeature.objects.filter(source="青禾区道路").count() == 6
     row = AuditLog.objects.get(action="orgs.basemap_imported")
-    assert row.changes["features"] == 6 and row.changes["skipped"] == 2
+    assert row.changes["features"] == 6 and row.changes["skipped"] == 3
     broken = tmp_path / "broken.geojson"
     broken.write_text("{not json", encoding="utf-8")
     with pytest.raises(CommandError):
@@ -159,3 +160,10 @@ def test_demo__roads_along_the_units_edges_and_each_building_at_its_point(db):
         assert not shapely.from_geojson(road.geometry).within(outline.buffer(1e-6))
     assert basemap.draw_demo(district, buildings) == n  # drawn again: replaced, not added
     assert MapFeature.objects.filter(source="demo").count() == n
+
+
+def test_import__at_most_the_limit_of_features(db, monkeypatch):
+    monkeypatch.setattr(basemap, "MAX_IMPORT", 2)
+    with pytest.raises(Invalid) as exc:
+        basemap.import_geojson(CITY, source="big")
+    assert exc.value.code == "too_many_features" and not MapFeature.objects.exists()
