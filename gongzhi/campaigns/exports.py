@@ -1,6 +1,8 @@
 """The hotspots and the special campaigns as workbooks (a campaign's cases go through
 cases.exports like every list of cases). Each download is audited with what it holds."""
 
+import io
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -9,8 +11,6 @@ from gongzhi.core.audit import audit_record
 
 
 def _sheet(title: str, heads: list, rows: list[list], widths: list[int]) -> bytes:
-    import io
-
     out = io.BytesIO()
     book = xlsx.Workbook(out, {"in_memory": True})
     head = book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
