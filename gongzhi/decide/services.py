@@ -520,9 +520,8 @@ def meeting_schedule(
     if room_id not in (None, ""):
         from gongzhi.sharing.models import Room
 
-        room = Room.objects.filter(
-            pk=parse_id(room_id), org_code__within=community_code(unit.code), is_active=True
-        ).first()
+        # The room's name for the place; whether it is the community's, book_room says.
+        room = Room.objects.filter(pk=parse_id(room_id), is_active=True).first()
         if room is None:
             raise NotFound(_("The room does not exist or is not the community's."))
         place = place or room.name
@@ -563,7 +562,7 @@ def meeting_schedule(
             meeting.booking = book_room(
                 actor=actor, room_id=room.pk, starts_at=starts_at, ends_at=ends_at, title=title,
                 people=max(1, len(invitees)), purpose=MEETING_PURPOSE,
-                purpose_key=str(meeting.pk),
+                purpose_key=str(meeting.pk), within=community_code(unit.code),
             )  # fmt: skip
             meeting.save(update_fields=["booking"])
         audit_record(actor=actor, action="decide.meeting_schedule", obj=meeting)

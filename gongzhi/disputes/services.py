@@ -521,9 +521,6 @@ def session_room_book(*, actor, dispute_id, room_id, starts_at, ends_at):
     dispute = selectors.dispute_for(actor, dispute_id)
     if not (can(actor, perms.MANAGE, dispute) or dispute.case.assignee_user_id == actor.pk):
         raise PermissionDenied(_("You may not do this."))
-    if room_id not in {r.pk for r in session_rooms(dispute)}:
-        # Only a room of the dispute's own community: the booking service trusts its callers.
-        raise NotFound(_("The room does not exist or is not the community's."))
     starts = parse_moment(
         starts_at if isinstance(starts_at, str) else starts_at.isoformat(), "starts_at"
     )
@@ -535,6 +532,7 @@ def session_room_book(*, actor, dispute_id, room_id, starts_at, ends_at):
     return book_room(
         actor=actor, room_id=room_id, starts_at=starts, ends_at=ends, title=_("Mediation"),
         purpose=ROOM_PURPOSE, purpose_key=f"{dispute.pk}:{starts:%Y%m%d%H%M}",
+        within=dispute.case.org_code[:12],
     )  # fmt: skip
 
 

@@ -202,15 +202,22 @@ def book_room(
     people=1,
     purpose="",
     purpose_key="",
+    within="",
     note="",
     series=None,
 ) -> Booking:
+    """One booking of a room (see the module). A module that books for its own records
+    (`purpose`, `purpose_key`: a mediation session, a meeting) has proved its caller's
+    right itself and names the area the room must lie in (`within`, e.g. the dispute's
+    community): a room elsewhere is 404 — the service checks it, not each caller."""
     starts, ends = _when(starts_at, "starts_at"), _when(ends_at, "ends_at")
     title = _text(title, 100, "title", required=True)
     booker_name = _text(booker_name, 50, "booker_name")
     note = _text(note, 200, "note")
     purpose = _text(purpose, 40, "purpose")
     purpose_key = _text(purpose_key, 100, "purpose_key", required=bool(purpose))
+    if purpose and not within:
+        raise PermissionDenied(_("You may not do this."))
     if not isinstance(people, int) or not 1 <= people <= 10_000:
         _refuse("invalid", "people", _("Enter a number of people."))
     if held is not None:
@@ -227,6 +234,8 @@ def book_room(
             if first is not None:
                 return first
         room = _lock_room(room_id)
+        if purpose and not room.org_code.startswith(within):
+            raise NotFound(_("The room does not exist or is not the community's."))
         if actor is not None and not purpose and held is None:
             need = perms.MANAGE if kind == BookerKind.CLOSURE else perms.BOOK
             if not can(actor, perms.VIEW, room) and not can(actor, need, room):

@@ -126,7 +126,14 @@ def test_staff_out_of_scope_cannot_book_and_other_modules_book_once_by_key(world
         actor=people.gw_a,
         purpose="disputes.session",
         purpose_key="7",
+        within=world.other_room.org_code,
     )
+    # A module booking for its records names the area the room must lie in.
+    with pytest.raises(PermissionDenied):
+        services.book_room(**{**kw, "within": ""})
+    with pytest.raises(NotFound):
+        services.book_room(**{**kw, "within": "990101999"})
+    assert Booking.objects.count() == 0
     first = services.book_room(**kw)
     assert services.book_room(**kw).pk == first.pk
     assert Booking.objects.count() == 1 and first.purpose == "disputes.session"
