@@ -4,7 +4,6 @@ One browser for the session, a fresh context (cookies, viewport) per test. Every
 request a page makes is recorded so a test can prove nothing leaves the server.
 """
 
-import io
 import os
 import re
 import time
@@ -18,7 +17,6 @@ import pytest
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 from django.conf import settings as django_settings
-from django.core.management import call_command
 from django.utils import translation
 from playwright.sync_api import Page, sync_playwright
 
@@ -107,14 +105,9 @@ def browser():
 
 
 @pytest.fixture
-def demo(transactional_db, settings):
-    """The demo district in the test database, visible to the live server thread.
-
-    The demo hashes ~55 passwords; with Argon2 that alone takes ~8 s per test, so the
-    browser tests hash with a fast hasher (the login code path is unchanged).
-    """
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("demo", "--small", stdout=io.StringIO())
+def demo(transactional_db, django_db_serialized_rollback, small_demo):
+    """The small demo district in the test database, visible to the live server thread
+    (gongzhi/pytest_plugin.py builds it once per process and copies it in)."""
 
 
 # Every Content-Security-Policy violation a page meets, kept on the page's window (the

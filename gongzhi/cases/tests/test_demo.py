@@ -41,14 +41,6 @@ NOT_TRANSITIONS = {"report", "self_handle", "repeat", "merged_in"}
 HANDLED_BY = {t.action for t in CASE_FLOW.transitions if t.target == State.HANDLED}
 
 
-@pytest.fixture
-def small_demo(db):
-    calendar.forget()
-    call_command("demo", small=True, stdout=StringIO())
-    yield
-    calendar.forget()
-
-
 def _user(username):
     return User.objects.get(username=username)
 
@@ -275,12 +267,6 @@ def test_demo_cases__repeats_are_chained_and_go_to_a_leader(small_demo):
     leader_cases = Case.objects.filter(needs_leader_visit=True)
     assert leader_cases.filter(leader_visited_at__isnull=True, state=State.IN_PROGRESS).exists()
     assert not leader_cases.filter(state=State.CLOSED, leader_visited_at__isnull=True).exists()
-
-
-def test_demo_cases__running_the_demo_again_adds_nothing(small_demo):
-    before = _counts()
-    call_command("demo", small=True, stdout=StringIO())
-    assert _counts() == before
 
 
 def test_demo_cases__the_services_carry_on_from_the_demo(small_demo):

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def test_the_same_key_at_once_makes_one_case(transactional_db, tree):
+def test_the_same_key_at_once_makes_one_case(transactional_db, django_db_serialized_rollback, tree):
     category = Category.objects.filter(parent__isnull=False, is_public=True).first()
     building = Building.objects.create(grid=tree.grid_a, org_code=tree.grid_a.code, name="1号楼")
     barrier = threading.Barrier(4)
