@@ -7,6 +7,7 @@ with an audit row, and changes nothing when it refuses. The resident's writes (/
 the verified phone (`held`, selfservice) instead of a user."""
 
 import hashlib
+import logging
 import secrets
 
 from django.db import IntegrityError, transaction
@@ -70,6 +71,8 @@ from gongzhi.registry import pii
 from gongzhi.registry.models import Building, BuildingRole, Household, Resident
 from gongzhi.registry.services import clean_text
 from gongzhi.registry.validation import clean_phone
+
+log = logging.getLogger(__name__)
 
 ADULT_YEARS = 18
 MAX_OPTIONS = 30
@@ -406,18 +409,41 @@ def poll_close(*, actor, poll_id) -> Poll:
         poll = _scoped(Poll, actor, perms.MANAGE, poll_id, lock=True)
         if poll.state != PollState.OPEN:
             raise Conflict(_("Only an open poll can be closed."))
-        poll.result = poll_count(poll)
-        poll.state, poll.closed_at = PollState.CLOSED, timezone.now()
-        poll.save(update_fields=["result", "state", "closed_at"])
-        if poll.kind == PollKind.ELECTION and poll.result["winners"]:
-            _elect(actor, poll)
-        audit_record(
-            actor=actor,
-            action="decide.poll_close",
-            obj=poll,
-            changes={"ballots": poll.result["ballots"]},
-        )
+        _close(actor, poll)
     return poll
+
+
+def _close(actor, poll: Poll) -> None:
+    poll.result = poll_count(poll)
+    poll.state, poll.closed_at = PollState.CLOSED, timezone.now()
+    poll.save(update_fields=["result", "state", "closed_at"])
+    if poll.kind == PollKind.ELECTION and poll.result["winners"]:
+        _elect(actor, poll)
+    audit_record(
+        actor=actor,
+        action="decide.poll_close",
+        obj=poll,
+        changes={"ballots": poll.result["ballots"], "by": "staff" if actor else "deadline"},
+    )
+
+
+def polls_close_due() -> int:
+    """The job's part: every open poll whose closing time has passed is closed and counted
+    as a manager's close would (an election writes its building's positions), each in its
+    own transaction; a poll a manager closed meanwhile is left alone. Returns how many."""
+    closed = 0
+    due = Poll.objects.filter(state=PollState.OPEN, closes_at__lte=timezone.now())
+    for pk in due.values_list("pk", flat=True):
+        try:
+            with transaction.atomic():
+                poll = Poll.objects.select_for_update().get(pk=pk)
+                if poll.state != PollState.OPEN:
+                    continue
+                _close(None, poll)
+                closed += 1
+        except Conflict as refused:  # e.g. more heads elected than the community allows
+            log.warning("poll %s not closed at its deadline: %s", pk, refused)
+    return closed
 
 
 def _elect(actor, poll: Poll) -> None:

@@ -1,12 +1,17 @@
 """Polls and elections: the frozen electorate, one ballot per voter across every channel,
 results hidden until close, immutable ballots, an election writing the building's roles."""
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.db import IntegrityError, connection, transaction
 
 from gongzhi.core.errors import Conflict, Invalid, NotFound, PermissionDenied
+from gongzhi.core.models import AuditLog
 from gongzhi.decide import selectors, services
 from gongzhi.decide.models import Ballot, BallotChoice, CommunityRules, Voter
+from gongzhi.decide.tasks import decide_close_due_polls
 from gongzhi.decide.tests.conftest import adult, held, in_a_week
 from gongzhi.registry.models import BuildingRole
 
@@ -190,6 +195,26 @@ def test_a_tie_for_the_last_seat_writes_no_role(people, estate):
     services.ballot_cast_web(held=held("13800000002"), poll_id=poll.pk, option_ids=[b.pk])
     poll = services.poll_close(actor=people.community_worker, poll_id=poll.pk)
     assert poll.result["tie"] and not BuildingRole.objects.filter(role="informant").exists()
+
+
+def test_a_poll_closes_and_counts_itself_at_its_time(people, estate):
+    election = open_election(people, estate)
+    wang = election.options.get(candidate=estate.wang)
+    services.ballot_cast_web(held=held("13800000001"), poll_id=election.pk, option_ids=[wang.pk])
+    other = household_poll(people, estate)
+    services.poll_close(actor=people.community_worker, poll_id=other.pk)
+    assert services.polls_close_due() == 0  # nothing is due yet
+    with time_machine.travel(election.closes_at + dt.timedelta(minutes=1)):
+        assert decide_close_due_polls.call_local() == 1
+        assert services.polls_close_due() == 0  # once
+    election.refresh_from_db()
+    assert election.state == "closed" and election.result["ballots"] == 1
+    assert election.result["winners"] == [wang.pk]
+    assert list(BuildingRole.objects.values_list("resident", flat=True)) == [estate.wang.pk]
+    row = AuditLog.objects.get(action="decide.poll_close", object_id=str(election.pk))
+    assert row.actor is None and row.changes["by"] == "deadline"
+    staff = AuditLog.objects.get(action="decide.poll_close", object_id=str(other.pk))
+    assert staff.actor == people.community_worker and staff.changes["by"] == "staff"
 
 
 def test_only_managers_in_their_area_open_polls(people, estate, tree):
