@@ -97,6 +97,18 @@ def volunteer_approve(request, volunteer_id: Id):
     return services.volunteer_approve(actor=request.auth, volunteer_id=volunteer_id)
 
 
+class ReasonIn(Schema):
+    reason: Text[200] = ""
+
+
+@router.post("/volunteers/{volunteer_id}/leave", response={200: VolunteerOut, **ERRORS})
+def volunteer_leave(request, volunteer_id: Id, payload: ReasonIn):
+    """The volunteer has left: sign-ups for what has not started are cancelled."""
+    return services.volunteer_leave(
+        actor=request.auth, volunteer_id=volunteer_id, reason=payload.reason
+    )
+
+
 class ActivityOut(Schema):
     id: int
     org_code: str
@@ -156,6 +168,33 @@ def activity_create(request, payload: ActivityIn):
     data = payload.dict()
     return Status(
         201, services.activity_create(actor=request.auth, unit_code=data.pop("unit"), **data)
+    )
+
+
+class ActivityChangeIn(Schema):
+    title: Text[100]
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    place: Text[100]
+    capacity: int = Field(..., ge=1, le=10000)
+    deadline: dt.datetime | None = None
+    min_age: int | None = Field(None, ge=1, le=100)
+
+
+@router.put("/activities/{activity_id}", response={200: ActivityOut, **ERRORS})
+def activity_update(request, activity_id: Id, payload: ActivityChangeIn):
+    """Change an activity before it starts (every field given). 409 `started`,
+    `cancelled`, or `overlap` (a confirmed volunteer has another activity at the new time);
+    fewer places than confirmed is 422 on `capacity`."""
+    return services.activity_update(actor=request.auth, activity_id=activity_id, **payload.dict())
+
+
+@router.post("/activities/{activity_id}/cancel", response={200: ActivityOut, **ERRORS})
+def activity_cancel(request, activity_id: Id, payload: ReasonIn):
+    """Call the activity off before it starts (a reason is required); every sign-up is
+    cancelled and told by text."""
+    return services.activity_cancel(
+        actor=request.auth, activity_id=activity_id, reason=payload.reason
     )
 
 

@@ -254,6 +254,16 @@ def volunteer_register_by_resident(
             code="not_a_resident",
         )
     earlier = Volunteer.objects.filter(resident=resident).first()
+    if earlier is not None and earlier.state == VolunteerState.LEFT:
+        with transaction.atomic():
+            earlier.state, earlier.approved_at, earlier.approved_by = (
+                VolunteerState.REGISTERED, None, None,
+            )  # fmt: skip
+            earlier.save(update_fields=["state", "approved_at", "approved_by"])
+            audit_record(
+                actor=None, action="volunteers.volunteer_register", obj=earlier, changes={},
+                object_repr=resident.name,
+            )  # fmt: skip
     if earlier is not None:
         return earlier
     with transaction.atomic():
@@ -317,6 +327,28 @@ def team_save(*, actor, unit_code: str, name: str, leader_id=None) -> Team:
 # -- activities ----------------------------------------------------------------------------
 
 
+def _activity_fields(errors, title, place, starts_at, ends_at, capacity, deadline, min_age):
+    """What an activity's form gives and its editing changes, checked alike."""
+    title = clean_text(title, 100, "title", errors, required=True)
+    place = clean_text(place, 100, "place", errors, required=True)
+    start = _moment(starts_at, "starts_at", errors, required=True)
+    end = _moment(ends_at, "ends_at", errors, required=True)
+    if start and end and not start < end <= start + MAX_ACTIVITY:
+        errors.setdefault("ends_at", []).append(_("Ends after it starts, within 24 hours."))
+    until = _moment(deadline, "deadline", errors)
+    if until and start and until > start:
+        errors.setdefault("deadline", []).append(_("Sign-up closes before the start."))
+    seats = parse_id(capacity)
+    if seats is None or seats > 10000:
+        errors.setdefault("capacity", []).append(_("From 1 to 10000 places."))
+    age = None
+    if min_age not in (None, ""):
+        age = parse_id(min_age)
+        if age is None or age > 100:
+            errors.setdefault("min_age", []).append(_("From 1 to 100 years."))
+    return title, place, start, end, until, seats, age
+
+
 def activity_create(
     *,
     actor,
@@ -337,27 +369,13 @@ def activity_create(
     """An activity of a community, a team or a partner, on the resident board at once."""
     unit = _unit(actor, perms.MANAGE, unit_code)
     errors: dict[str, list[str]] = {}
-    title = clean_text(title, 100, "title", errors, required=True)
-    place = clean_text(place, 100, "place", errors, required=True)
+    title, place, start, end, until, seats, age = _activity_fields(
+        errors, title, place, starts_at, ends_at, capacity, deadline, min_age
+    )
     if kind not in ActivityKind.values:
         errors.setdefault("kind", []).append(_("Choose one of the options."))
     if rule not in SignupRule.values:
         errors.setdefault("rule", []).append(_("Choose one of the options."))
-    start = _moment(starts_at, "starts_at", errors, required=True)
-    end = _moment(ends_at, "ends_at", errors, required=True)
-    if start and end and not start < end <= start + MAX_ACTIVITY:
-        errors.setdefault("ends_at", []).append(_("Ends after it starts, within 24 hours."))
-    until = _moment(deadline, "deadline", errors)
-    if until and start and until > start:
-        errors.setdefault("deadline", []).append(_("Sign-up closes before the start."))
-    seats = parse_id(capacity)
-    if seats is None or seats > 10000:
-        errors.setdefault("capacity", []).append(_("From 1 to 10000 places."))
-    age = None
-    if min_age not in (None, ""):
-        age = parse_id(min_age)
-        if age is None or age > 100:
-            errors.setdefault("min_age", []).append(_("From 1 to 100 years."))
     team = _team_in(unit.code, team_id, errors)
     if rule == SignupRule.TEAM and team is None:
         errors.setdefault("team_id", []).append(_("A team-only activity names its team."))
@@ -394,6 +412,198 @@ def activity_create(
             changes={"kind": kind, "capacity": seats},
         )
     return activity
+
+
+OPEN_STATES = (P.REQUESTED, P.CONFIRMED, P.WAITING)
+
+
+def _when(activity: Activity) -> str:
+    start, end = timezone.localtime(activity.starts_at), timezone.localtime(activity.ends_at)
+    return f"{start.month}月{start.day}日 {start:%H:%M}–{end:%H:%M}"
+
+
+def _tell(parts, text: str) -> None:
+    """A text message to each signed-up volunteer, sent after the commit."""
+    from gongzhi.notifications import sms
+
+    phones = [pii.open_phone(part.volunteer) for part in parts]
+    phones = [phone for phone in phones if phone]
+
+    def send():
+        backend = sms.get_backend()
+        for phone in phones:
+            backend.send(phone=phone, text="【共治】" + text)
+
+    if phones:
+        transaction.on_commit(send)
+
+
+def activity_update(
+    *,
+    actor,
+    activity_id,
+    title: str,
+    place: str,
+    starts_at,
+    ends_at,
+    capacity,
+    deadline=None,
+    min_age=None,
+) -> Activity:
+    """Change an activity before it starts: its title, place, time, places, deadline and age.
+    Fewer places than are confirmed is refused (cancel sign-ups first); more places confirm
+    the waiting list in order. A new time is refused while a confirmed volunteer has another
+    activity then. Those signed up get a text when the time or the place changes."""
+    errors: dict[str, list[str]] = {}
+    title, place, start, end, until, seats, age = _activity_fields(
+        errors, title, place, starts_at, ends_at, capacity, deadline, min_age
+    )
+    raise_if(errors)
+    now = timezone.now()
+    with transaction.atomic():
+        activity = _activity(actor, activity_id, lock=True)
+        if activity.is_cancelled:
+            raise Conflict(_("The activity is cancelled."), code="cancelled")
+        if now >= activity.starts_at:
+            raise Conflict(
+                _("The activity has started: it can no longer be changed."), code="started"
+            )
+        if start <= now:
+            errors["starts_at"] = [_("The new time has passed.")]
+        if seats < activity.confirmed:
+            errors["capacity"] = [
+                _("%(n)d volunteers are confirmed: cancel sign-ups before removing places.")
+                % {"n": activity.confirmed}
+            ]
+        raise_if(errors)
+        before = {
+            "title": activity.title,
+            "place": activity.place,
+            "starts_at": activity.starts_at,
+            "ends_at": activity.ends_at,
+            "capacity": activity.capacity,
+            "deadline": activity.deadline,
+            "min_age": activity.min_age,
+        }
+        moved = (start, end) != (activity.starts_at, activity.ends_at)
+        activity.title, activity.place, activity.capacity = title, place, seats
+        activity.starts_at, activity.ends_at = start, end
+        activity.deadline, activity.min_age = until, age
+        if moved:
+            confirmed = list(
+                Participation.objects.filter(activity=activity, state=P.CONFIRMED)
+                .select_related("volunteer")
+                .order_by("volunteer_id")
+            )
+            list(
+                Volunteer.objects.select_for_update()
+                .filter(pk__in=[p.volunteer_id for p in confirmed])
+                .order_by("pk")
+            )
+            busy = [p.volunteer.name for p in confirmed if _overlaps(p.volunteer, activity)]
+            if busy:
+                raise Conflict(
+                    _("%(n)d confirmed volunteers have another activity at the new time: %(names)s")
+                    % {"n": len(busy), "names": "、".join(busy[:5])},
+                    code="overlap",
+                )
+            Participation.objects.filter(activity=activity).update(starts_at=start, ends_at=end)
+        activity.save(update_fields=[*before])
+        while activity.confirmed < activity.capacity and _promote(activity, now):
+            pass
+        after = {field: getattr(activity, field) for field in before}
+        changes = {
+            field: [str(before[field]), str(after[field])]
+            for field in before
+            if before[field] != after[field]
+        }
+        audit_record(
+            actor=actor, action="volunteers.activity_update", obj=activity, changes=changes
+        )
+        if moved or "place" in changes:
+            _tell(
+                Participation.objects.filter(
+                    activity=activity, state__in=OPEN_STATES
+                ).select_related("volunteer"),
+                _("The activity %(title)s is now %(when)s at %(place)s.")
+                % {
+                    "title": activity.title,
+                    "when": _when(activity),
+                    "place": activity.place,
+                },
+            )
+    return activity
+
+
+def activity_cancel(*, actor, activity_id, reason: str) -> Activity:
+    """Call an activity off before it starts, with the reason: every sign-up is cancelled
+    and told by text; it leaves the residents' board. Hours already approved stay."""
+    errors: dict[str, list[str]] = {}
+    reason = clean_text(reason, 200, "reason", errors, required=True)
+    raise_if(errors)
+    now = timezone.now()
+    with transaction.atomic():
+        activity = _activity(actor, activity_id, lock=True)
+        if activity.is_cancelled:
+            raise Conflict(_("The activity is cancelled already."), code="cancelled")
+        if now >= activity.starts_at:
+            raise Conflict(
+                _("The activity has started: it can no longer be cancelled."), code="started"
+            )
+        told = list(
+            Participation.objects.filter(activity=activity, state__in=OPEN_STATES).select_related(
+                "volunteer"
+            )
+        )
+        Participation.objects.filter(pk__in=[p.pk for p in told]).update(state=P.CANCELLED)
+        activity.is_cancelled, activity.confirmed = True, 0
+        activity.save(update_fields=["is_cancelled", "confirmed"])
+        audit_record(
+            actor=actor,
+            action="volunteers.activity_cancel",
+            obj=activity,
+            changes={"reason": reason, "sign_ups": len(told)},
+        )
+        _tell(
+            told,
+            _("The activity %(title)s on %(when)s is cancelled: %(reason)s")
+            % {
+                "title": activity.title,
+                "when": _when(activity),
+                "reason": reason,
+            },
+        )
+    return activity
+
+
+def volunteer_leave(*, actor, volunteer_id, reason: str = "") -> Volunteer:
+    """Mark a volunteer as left (已退出): their card and sign-ups stop; sign-ups for what has
+    not started are cancelled (the waiting lists move up); their hours stay theirs. A
+    resident who registers again awaits approval anew."""
+    errors: dict[str, list[str]] = {}
+    reason = clean_text(reason, 200, "reason", errors)
+    raise_if(errors)
+    now = timezone.now()
+    with transaction.atomic():
+        volunteer = _volunteer(actor, volunteer_id, lock=True)
+        if volunteer.state == VolunteerState.LEFT:
+            raise Conflict(_("This volunteer has left already."), code="left")
+        volunteer.state = VolunteerState.LEFT
+        volunteer.save(update_fields=["state"])
+        ahead = list(
+            Participation.objects.filter(
+                volunteer=volunteer, state__in=OPEN_STATES, starts_at__gt=now
+            ).values_list("pk", flat=True)
+        )
+        for pk in ahead:
+            _cancel(pk, actor=actor)
+        audit_record(
+            actor=actor,
+            action="volunteers.volunteer_leave",
+            obj=volunteer,
+            changes={"reason": reason, "sign_ups_cancelled": len(ahead)},
+        )
+    return volunteer
 
 
 def _refuse_overlap(volunteer: Volunteer, activity: Activity) -> None:

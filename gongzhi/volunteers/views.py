@@ -144,10 +144,15 @@ def volunteer_page(request, volunteer_id):
                 served_on=data.get("served_on"),
                 note=data.get("note", ""),
                 corrects_id=data.get("corrects_id") or None,
-            )
+            ),
+            "leave": lambda: services.volunteer_leave(
+                actor=request.user, volunteer_id=volunteer.pk, reason=data.get("reason", "")
+            ),
         },
         reverse("volunteers_volunteer", args=[volunteer.pk]),
-        _("Sent for approval."),
+        lambda done: (
+            _("Marked as left.") if data.get("action") == "leave" else _("Sent for approval.")
+        ),
     )
     if done is not None:
         return done
@@ -229,6 +234,7 @@ def activity_list(request):
             "teams": list(selectors.teams(request.user)[:100]),
             "units": _units(request.user),
             "can_manage": can(request.user, perms.MANAGE),
+            "form": data if status != 200 else {},
             "tab": "activities",
         },
         status=status,
@@ -269,6 +275,20 @@ def activity_page(request, activity_id):
             note=data.get("note", ""),
         ),
         "patrol": lambda: services.patrol_for_activity(actor=request.user, activity_id=activity.pk),
+        "update": lambda: services.activity_update(
+            actor=request.user,
+            activity_id=activity.pk,
+            title=data.get("title", ""),
+            place=data.get("place", ""),
+            starts_at=data.get("starts_at", ""),
+            ends_at=data.get("ends_at", ""),
+            capacity=data.get("capacity"),
+            deadline=data.get("deadline") or None,
+            min_age=data.get("min_age") or None,
+        ),
+        "call_off": lambda: services.activity_cancel(
+            actor=request.user, activity_id=activity.pk, reason=data.get("reason", "")
+        ),
     }
     done, status = _posted(
         request,
@@ -281,6 +301,21 @@ def activity_page(request, activity_id):
         return done
     code_url = request.build_absolute_uri(reverse("my_volunteer_check", args=[activity.code]))
     rows = selectors.participants(activity)
+    failed = data.get("action") if status != 200 else ""
+    local = timezone.localtime
+    edit = (
+        data
+        if failed == "update"
+        else {
+            "title": activity.title,
+            "place": activity.place,
+            "starts_at": f"{local(activity.starts_at):%Y-%m-%dT%H:%M}",
+            "ends_at": f"{local(activity.ends_at):%Y-%m-%dT%H:%M}",
+            "capacity": activity.capacity,
+            "deadline": f"{local(activity.deadline):%Y-%m-%dT%H:%M}" if activity.deadline else "",
+            "min_age": activity.min_age or "",
+        }
+    )
     return render(
         request,
         "volunteers/activity.html",
@@ -291,6 +326,10 @@ def activity_page(request, activity_id):
             "attendance": sum(r.people for r in activity.attendance.all()),
             "checked_in": sum(1 for r in rows if r.checked_in_at),
             "can_manage": can(request.user, perms.MANAGE, activity),
+            "ahead": not activity.is_cancelled and timezone.now() < activity.starts_at,
+            "edit": edit,
+            "failed": failed,
+            "reason": data.get("reason", "") if failed == "call_off" else "",
             "tab": "activities",
         },
         status=status,
