@@ -3,7 +3,13 @@
     GET  /                              the patrols of the caller's area (keyset)
     POST /                              start a patrol (patrols.patrol)
     POST /{id}/checkpoints              a checkpoint visited; with a category, a case
-    POST /{id}/end                      end it
+    POST /{id}/track                    a part of the GPS track
+    GET  /{id}/track                    the whole track
+    POST /{id}/end                      end it (its length and area worked out)
+
+A phone sends each item with its own `client_id` and the time it recorded it: the same
+item sent again (a lost reply, a retry after a basement) answers 200 with what was stored
+the first time instead of 201, and stores nothing more.
     GET  /months?unit=&start=&end=      patrols a month and kind (夜间巡逻 N 次)
 
 Errors: 404 not_found (also outside the caller's area), 403 forbidden, 400 invalid,
@@ -40,6 +46,11 @@ class PatrolOut(Schema):
     started_at: dt.datetime
     ended_at: dt.datetime | None
     note: str
+    client_id: str
+    received_at: dt.datetime | None
+    length_m: float | None
+    area_m2: float | None
+    track_points: int
 
 
 class PatrolPage(Schema):
@@ -64,14 +75,19 @@ class PatrolIn(Schema):
     route: list[Text[50]] = Field(default_factory=list, max_length=30)
     patrollers: Text[200] = ""
     people: int = Field(1, ge=1, le=500)
+    client_id: Text[64] = Field("", description="the phone's id of this item (retry-safe)")
+    started_at: dt.datetime | None = Field(None, description="when it started on the phone")
 
 
-@router.post("/", response={201: PatrolOut, **ERRORS})
+def _stored(row):
+    """201 for what this request stored, 200 for what an earlier send of it stored."""
+    return Status(200 if getattr(row, "replayed", False) else 201, row)
+
+
+@router.post("/", response={200: PatrolOut, 201: PatrolOut, **ERRORS})
 def patrol_start(request, payload: PatrolIn):
     data = payload.dict()
-    return Status(
-        201, services.patrol_start(actor=request.auth, unit_code=data.pop("unit"), **data)
-    )
+    return _stored(services.patrol_start(actor=request.auth, unit_code=data.pop("unit"), **data))
 
 
 class PatrolPointIn(Schema):
@@ -81,6 +97,8 @@ class PatrolPointIn(Schema):
     note: Text[500] = ""
     category_id: Id | None = Field(None, description="a finding: the case's category")
     grid_id: Id | None = None
+    client_id: Text[64] = ""
+    at: dt.datetime | None = Field(None, description="when it was visited on the phone")
 
 
 class PatrolPointOut(Schema):
@@ -91,23 +109,61 @@ class PatrolPointOut(Schema):
     lat: float | None
     note: str
     case_id: int | None
+    client_id: str
+    received_at: dt.datetime | None
 
 
-@router.post("/{patrol_id}/checkpoints", response={201: PatrolPointOut, **ERRORS})
+@router.post(
+    "/{patrol_id}/checkpoints", response={200: PatrolPointOut, 201: PatrolPointOut, **ERRORS}
+)
 def checkpoint(request, patrol_id: Id, payload: PatrolPointIn):
     """A checkpoint visited; with a category, what was seen becomes a case (channel 巡查)."""
-    return Status(
-        201, services.patrol_checkpoint(actor=request.auth, patrol_id=patrol_id, **payload.dict())
+    return _stored(
+        services.patrol_checkpoint(actor=request.auth, patrol_id=patrol_id, **payload.dict())
     )
+
+
+class TrackIn(Schema):
+    client_id: Text[64]
+    points: list[list[float]] = Field(
+        ..., description="[[unix seconds, longitude, latitude], …] (WGS-84), at most 2,000"
+    )
+
+
+class TrackOut(Schema):
+    id: int
+    client_id: str
+    received_at: dt.datetime
+
+
+@router.post("/{patrol_id}/track", response={200: TrackOut, 201: TrackOut, **ERRORS})
+def track_add(request, patrol_id: Id, payload: TrackIn):
+    """A part of the patrol's GPS track, once by its `client_id`."""
+    return _stored(
+        services.patrol_track(
+            actor=request.auth,
+            patrol_id=patrol_id,
+            client_id=payload.client_id,
+            points=payload.points,
+        )
+    )
+
+
+@router.get("/{patrol_id}/track", response={200: list[list[float]], **ERRORS})
+def track_get(request, patrol_id: Id):
+    """The whole track in time order: [[unix seconds, longitude, latitude], …]."""
+    return services.track_of(selectors.patrol_detail(request.auth, patrol_id))
 
 
 class PatrolEndIn(Schema):
     note: Text[500] = ""
+    ended_at: dt.datetime | None = Field(None, description="when it ended on the phone")
 
 
 @router.post("/{patrol_id}/end", response={200: PatrolOut, **ERRORS})
 def patrol_end(request, patrol_id: Id, payload: PatrolEndIn):
-    return services.patrol_end(actor=request.auth, patrol_id=patrol_id, note=payload.note)
+    """End it; the same end sent again by the leader's phone answers the ended patrol."""
+    return services.patrol_end(actor=request.auth, patrol_id=patrol_id, **payload.dict())
 
 
 class PatrolMonthsQuery(Schema):

@@ -42,6 +42,14 @@ class Patrol(models.Model):
     started_at = models.DateTimeField(_("started"))
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # Sent from a phone (maybe after a day offline): the id the phone gave it, once per
+    # leader; started_at/ended_at are the phone's times, received_at the server's.
+    client_id = models.CharField(max_length=64, blank=True)
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+    # From the GPS track, worked out when it ends (and again if a late part arrives).
+    length_m = models.FloatField(_("length (m)"), null=True, blank=True)
+    area_m2 = models.FloatField(_("area covered (m²)"), null=True, blank=True)
+    track_points = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("patrol")
@@ -56,6 +64,11 @@ class Patrol(models.Model):
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
                 name="patrols_end_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["leader", "client_id"],
+                condition=~Q(client_id=""),
+                name="patrols_one_per_client_id",
             ),
         ]
         indexes = [models.Index(fields=["org_code", "started_at"], name="patrols_area_time")]
@@ -79,11 +92,43 @@ class PatrolPoint(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
+    client_id = models.CharField(max_length=64, blank=True)
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("checkpoint visited")
         verbose_name_plural = _("checkpoints visited")
         ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patrol", "client_id"],
+                condition=~Q(client_id=""),
+                name="patrols_point_once",
+            ),
+        ]
 
     def __str__(self):
         return self.name
+
+
+class PatrolTrack(models.Model):
+    """A part of a patrol's GPS track as the phone sent it: [[unix seconds, lng, lat], …]
+    (WGS-84), sampled sparingly on the phone (a fix every 15 s at most, and only after
+    moving 15 m). Sent in parts while walking, or all at once after a basement; each part
+    once (its client id)."""
+
+    patrol = models.ForeignKey(Patrol, on_delete=models.CASCADE, related_name="tracks")
+    client_id = models.CharField(max_length=64)
+    points = models.JSONField(default=list)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("track part")
+        verbose_name_plural = _("track parts")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["patrol", "client_id"], name="patrols_track_once")
+        ]
+
+    def __str__(self):
+        return f"{self.patrol_id}/{self.client_id}"

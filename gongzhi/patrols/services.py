@@ -7,24 +7,59 @@ for by another module names it in `source` / `source_key` (one patrol per source
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.cases.models import Channel
 from gongzhi.cases.services import case_report
+from gongzhi.core import dates
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, Invalid, NotFound, PermissionDenied, raise_if
-from gongzhi.core.http.forms import parse_id
+from gongzhi.core.http.forms import clean_client_id, parse_id
 from gongzhi.core.permissions import can, scope_for
 from gongzhi.core.roles import Level
 from gongzhi.orgs.models import OrgUnit
-from gongzhi.patrols import perms
-from gongzhi.patrols.models import Patrol, PatrolKind, PatrolPoint
+from gongzhi.patrols import perms, track
+from gongzhi.patrols.models import Patrol, PatrolKind, PatrolPoint, PatrolTrack
 from gongzhi.registry.services import clean_float, clean_text
 
 MAX_CHECKPOINTS = 30
 CLOCK_SKEW = dt.timedelta(minutes=5)
+# How long a phone may have kept a patrol before it could send it.
+OFFLINE_AT_MOST = dt.timedelta(days=7)
+
+
+def _client_id(value) -> str:
+    return clean_client_id(value) if value not in (None, "") else ""
+
+
+def _phone_time(value, name: str, errors, *, not_before=None) -> dt.datetime | None:
+    """A time the phone recorded (an observation, maybe days before it could send it):
+    not in the future beyond the clock skew, not older than a week, not before
+    `not_before`. None when not given (the server's time is used)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        try:
+            value = dates.parse_moment(value, name)
+        except Invalid:
+            errors.setdefault(name, []).append(_("Enter a valid date and time."))
+            return None
+    now = timezone.now()
+    if value > now + CLOCK_SKEW or value < now - OFFLINE_AT_MOST:
+        errors.setdefault(name, []).append(
+            _("The phone's time is off: it must be within the last week, not in the future.")
+        )
+    elif not_before is not None and value < not_before:
+        errors.setdefault(name, []).append(_("This is before the patrol started."))
+    return value
+
+
+def _replayed(row):
+    """The row a retry of the same item finds: stored the first time, returned as it is."""
+    row.replayed = True
+    return row
 
 
 def clean_route(route, errors) -> list[str]:
@@ -50,9 +85,12 @@ def patrol_start(
     source: str = "",
     source_key: str = "",
     started_at=None,
+    client_id: str = "",
 ) -> Patrol:
     """Start a patrol in an area (a community or a grid). With a source, the patrol that
-    source already started is returned instead of a second one."""
+    source already started is returned instead of a second one. From a phone: its
+    `client_id` (the same one again returns the patrol it started, `replayed`) and the
+    time it started on the phone."""
     unit = OrgUnit.objects.filter(code=str(unit_code or "")).first()
     if unit is None or not can(actor, perms.VIEW, unit):
         raise NotFound(_("The org unit does not exist or is outside your area."))
@@ -62,7 +100,14 @@ def patrol_start(
         earlier = Patrol.objects.filter(source=source, source_key=str(source_key)).first()
         if earlier is not None:
             return earlier
+    client_id = _client_id(client_id)
+    if client_id:
+        earlier = Patrol.objects.filter(leader=actor, client_id=client_id).first()
+        if earlier is not None:
+            return _replayed(earlier)
     errors: dict[str, list[str]] = {}
+    if not isinstance(started_at, dt.datetime) or client_id:
+        started_at = _phone_time(started_at, "started_at", errors)
     if kind not in PatrolKind.values:
         errors.setdefault("kind", []).append(_("Choose one of the options."))
     names = clean_route(route, errors)
@@ -71,24 +116,33 @@ def patrol_start(
     if people is None or people > 500:
         errors.setdefault("people", []).append(_("From 1 to 500 people."))
     raise_if(errors)
-    with transaction.atomic():
-        patrol = Patrol.objects.create(
-            org_code=unit.code,
-            kind=kind,
-            leader=actor,
-            patrollers=patrollers,
-            people=people,
-            route=names,
-            source=source,
-            source_key=str(source_key),
-            started_at=started_at or timezone.now(),
-        )
-        audit_record(
-            actor=actor,
-            action="patrols.start",
-            obj=patrol,
-            changes={"kind": kind, "area": unit.code},
-        )
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            patrol = Patrol.objects.create(
+                org_code=unit.code,
+                kind=kind,
+                leader=actor,
+                patrollers=patrollers,
+                people=people,
+                route=names,
+                source=source,
+                source_key=str(source_key),
+                started_at=started_at or now,
+                client_id=client_id,
+                received_at=now,
+            )
+            audit_record(
+                actor=actor,
+                action="patrols.start",
+                obj=patrol,
+                changes={"kind": kind, "area": unit.code},
+            )
+    except IntegrityError:  # the same item sent twice at once: the other one stored it
+        earlier = Patrol.objects.filter(leader=actor, client_id=client_id).first()
+        if not client_id or earlier is None:
+            raise
+        return _replayed(earlier)
     return patrol
 
 
@@ -119,10 +173,15 @@ def patrol_checkpoint(
     note: str = "",
     category_id=None,
     grid_id=None,
+    client_id: str = "",
+    at=None,
 ) -> PatrolPoint:
     """A checkpoint visited (GPS from the phone, what was seen). With a category, what was
-    seen is a finding: a case of the loop (channel 巡查) made in the same transaction."""
+    seen is a finding: a case of the loop (channel 巡查) made in the same transaction. From
+    a phone: its `client_id` (sent again: the point stored the first time, `replayed`) and
+    the time it was visited on the phone (the case's deadline runs from its receipt)."""
     errors: dict[str, list[str]] = {}
+    client_id = _client_id(client_id)
     name = clean_text(name, 50, "name", errors, required=True)
     note = clean_text(note, 500, "note", errors)
     lng = clean_float(lng, "lng", errors, -180, 180)
@@ -132,7 +191,13 @@ def patrol_checkpoint(
     raise_if(errors)
     with transaction.atomic():
         patrol = _patrol(actor, patrol_id, lock=True)
-        if patrol.ended_at is not None:
+        if client_id:
+            earlier = PatrolPoint.objects.filter(patrol=patrol, client_id=client_id).first()
+            if earlier is not None:
+                return _replayed(earlier)
+        at = _phone_time(at, "at", errors, not_before=patrol.started_at - CLOCK_SKEW)
+        raise_if(errors)
+        if patrol.ended_at is not None and (at is None or at > patrol.ended_at):
             raise Conflict(_("This patrol has ended."), code="patrol_ended")
         case = None
         if category_id not in (None, ""):
@@ -146,10 +211,13 @@ def patrol_checkpoint(
                 address=f"{patrol.get_kind_display()} · {name}",
                 via=Channel.PATROL,
             )
+        now = timezone.now()
         point = PatrolPoint.objects.create(
             patrol=patrol,
             name=name,
-            at=timezone.now(),
+            at=at or now,
+            received_at=now,
+            client_id=client_id,
             lng=lng,
             lat=lat,
             note=note,
@@ -165,19 +233,72 @@ def patrol_checkpoint(
     return point
 
 
-def patrol_end(*, actor, patrol_id, note: str = "") -> Patrol:
+def patrol_end(*, actor, patrol_id, note: str = "", ended_at=None) -> Patrol:
+    """End the patrol (at the phone's time, when it gives one) and measure its track. The
+    leader's phone sending the end again gets the ended patrol (`replayed`)."""
     errors: dict[str, list[str]] = {}
     note = clean_text(note, 500, "note", errors)
     raise_if(errors)
     with transaction.atomic():
         patrol = _patrol(actor, patrol_id, lock=True)
         if patrol.ended_at is not None:
+            if patrol.leader_id == getattr(actor, "pk", None) and ended_at not in (None, ""):
+                return _replayed(patrol)
             raise Conflict(_("This patrol has ended."), code="patrol_ended")
-        now = timezone.now()
-        if now < patrol.started_at:
+        ended_at = _phone_time(ended_at, "ended_at", errors)
+        raise_if(errors)
+        end = ended_at or timezone.now()
+        if end < patrol.started_at:
             raise Invalid(_("A patrol cannot end before it starts."), code="end_before_start")
-        patrol.ended_at = now
+        patrol.ended_at = end
         patrol.note = note or patrol.note
-        patrol.save(update_fields=["ended_at", "note"])
-        audit_record(actor=actor, action="patrols.end", obj=patrol, changes={})
+        _measure(patrol)
+        patrol.save(update_fields=["ended_at", "note", "length_m", "area_m2", "track_points"])
+        audit_record(
+            actor=actor,
+            action="patrols.end",
+            obj=patrol,
+            changes={"length_m": round(patrol.length_m or 0), "points": patrol.track_points},
+        )
     return patrol
+
+
+def track_of(patrol: Patrol) -> list[list[float]]:
+    """Every point of the patrol's track, in time order."""
+    points = [p for part in patrol.tracks.all() for p in part.points]
+    points.sort(key=lambda p: p[0])
+    return points
+
+
+def _measure(patrol: Patrol) -> None:
+    points = track_of(patrol)
+    patrol.length_m, patrol.area_m2 = track.measure(points) if points else (None, None)
+    patrol.track_points = len(points)
+
+
+def patrol_track(*, actor, patrol_id, client_id, points) -> PatrolTrack:
+    """A part of the track, stored once by its `client_id` (sent again: the part stored the
+    first time, `replayed`). A part may arrive after the end (a phone that was offline):
+    the patrol is measured again."""
+    errors: dict[str, list[str]] = {}
+    client_id = clean_client_id(client_id)
+    with transaction.atomic():
+        patrol = _patrol(actor, patrol_id, lock=True)
+        earlier = PatrolTrack.objects.filter(patrol=patrol, client_id=client_id).first()
+        if earlier is not None:
+            return _replayed(earlier)
+        latest = (patrol.ended_at or timezone.now()) + CLOCK_SKEW
+        points = track.clean_points(
+            points,
+            errors,
+            earliest=(patrol.started_at - CLOCK_SKEW).timestamp(),
+            latest=latest.timestamp(),
+        )
+        raise_if(errors)
+        part = PatrolTrack.objects.create(
+            patrol=patrol, client_id=client_id, points=points, received_at=timezone.now()
+        )
+        if patrol.ended_at is not None:
+            _measure(patrol)
+            patrol.save(update_fields=["length_m", "area_m2", "track_points"])
+    return part
