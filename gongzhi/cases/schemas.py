@@ -187,6 +187,9 @@ class CaseDetailOut(CaseOut):
     """A case with everything: its timeline and what the caller may do with it now."""
 
     description: str
+    observed_at: dt.datetime | None = Field(
+        None, description="When the reporter saw it by their phone's clock, if sent later"
+    )
     text_masked: bool = Field(
         ...,
         description="The title or description held a phone or ID number, shown masked: "
@@ -285,6 +288,11 @@ class CaseIn(Schema):
     kind: str = Field("general", max_length=32, description="The kind of case (GET /cases/kinds)")
     details: dict | None = Field(
         None, max_length=50, description="The kind's own details, by its schema"
+    )
+    observed_at: dt.datetime | None = Field(
+        None,
+        description="When the reporter saw it by the phone's clock (a report queued offline "
+        "arrives later): within the last week; deadlines run from the receipt",
     )
 
 

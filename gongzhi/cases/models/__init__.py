@@ -242,6 +242,9 @@ class Case(models.Model):
         related_name="+",
     )
     reported_at = models.DateTimeField(_("reported at"), db_index=True)
+    # When the reporter saw it, by their phone's clock (a report queued in a basement is
+    # received later): shown beside the receipt; deadlines run from the receipt.
+    observed_at = models.DateTimeField(_("observed at"), null=True, blank=True)
     # NULL, not "", when absent: the unique constraint must not collide on blanks.
     idempotency_key = models.CharField(  # noqa: DJ001
         max_length=64, null=True, blank=True, editable=False

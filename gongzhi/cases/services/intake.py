@@ -35,7 +35,7 @@ from gongzhi.cases.services.common import (
 )
 from gongzhi.cases.services.transition import new_event
 from gongzhi.cases.text import default_title, sealed_text
-from gongzhi.core import permissions
+from gongzhi.core import dates, permissions
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Invalid, NotFound, PermissionDenied, raise_if
 from gongzhi.core.roles import Level, Perm, Role
@@ -188,6 +188,7 @@ def case_report(
     via: str | None = None,
     fingerprint: str | None = None,
     also: Callable[[Case], object] | None = None,
+    observed_at=None,
 ) -> tuple[Case, bool]:
     """Take in a problem. Returns (case, created): a retried request with the same
     Idempotency-Key returns the case the first one made, and created=False; the same key
@@ -208,6 +209,7 @@ def case_report(
                 "reporter_resident_id": reporter_resident_id, "reporter_name": reporter_name,
                 "reporter_phone": reporter_phone, "self_handle": self_handle,
                 "result": result, "kind": kind, "details": details,
+                **({"observed_at": str(observed_at)} if observed_at else {}),
             },
             photos,
         )  # fmt: skip
@@ -239,6 +241,7 @@ def case_report(
         result = clean_text(result, MAX_DESCRIPTION, "result", errors, required=True)
     if not (title or description):
         errors.setdefault("description", []).append(_("Describe the problem."))
+    observed_at = clean_observed_at(observed_at, errors)
     # Where, and the photos, are checked before any error is raised, so a form shows all
     # of its errors in one round, not the place's after the text's.
     place = None
@@ -296,6 +299,7 @@ def case_report(
         reporter_name=reporter_name,
         phone=phone,
     )
+    case.observed_at = observed_at
     repeated = repeats.earlier_of(case)
     stored: list[CaseAttachment] = []
     try:
@@ -346,6 +350,29 @@ def taken_in(case: Case, actor, *, at, self_handle=False, result="", actor_name=
         at=at,
         actor_name=actor_name,
     )
+
+
+OBSERVED_AT_MOST = dt.timedelta(days=7)  # how long a phone may keep a report unsent
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+def clean_observed_at(value, errors) -> dt.datetime | None:
+    """When the reporter saw it, by the phone's clock: within the last week and not in the
+    future (beyond a few minutes' skew); None when not given."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        try:
+            value = dates.parse_moment(value, "observed_at")
+        except Invalid as exc:
+            errors.setdefault("observed_at", []).append(exc.message)
+            return None
+    now = timezone.now()
+    if not now - OBSERVED_AT_MOST <= value <= now + CLOCK_SKEW:
+        errors.setdefault("observed_at", []).append(
+            _("The phone's time is off: it must be within the last week, not in the future.")
+        )
+    return value
 
 
 def draft(*, actor, key, fingerprint, kind, category, channel, urgency, title, description,

@@ -1,8 +1,11 @@
 """The case API: every action through its endpoint, the errors' codes, Idempotency-Key,
 photos (cleaned, scoped downloads) and pinned query counts for the lists and the detail."""
 
+import datetime as dt
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from gongzhi.cases import services
 from gongzhi.cases.api import keyset_page
@@ -429,6 +432,25 @@ def test_idempotency_key__a_retry_returns_the_same_case(people, tree, category, 
     )
     assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
     assert Case.objects.count() == 2
+
+
+def test_observed_at__the_phones_time_is_kept_apart_from_the_receipt(people, tree, category, login):
+    worker = login(people.gw_a)
+    seen = timezone.now() - dt.timedelta(hours=20)
+    body = {**intake(tree, category), "observed_at": seen.isoformat()}
+    made = post_json(worker, API, body, **{"Idempotency-Key": "basement-1"})
+    assert made.status_code == 201
+    case = Case.objects.get()
+    assert case.observed_at == seen and case.reported_at > seen + dt.timedelta(hours=19)
+    assert made.json()["observed_at"] is not None
+    again = post_json(worker, API, body, **{"Idempotency-Key": "basement-1"})
+    assert again.status_code == 200 and Case.objects.count() == 1
+    for wrong in (timezone.now() + dt.timedelta(hours=1), timezone.now() - dt.timedelta(days=9)):
+        refused = post_json(
+            worker, API, {**intake(tree, category), "observed_at": wrong.isoformat()}
+        )
+        assert refused.status_code == 400 and "observed_at" in refused.json()["details"]
+    assert Case.objects.count() == 1
 
 
 def test_idempotency_key__a_different_request_is_422_and_stores_nothing(
