@@ -16,12 +16,21 @@ def navigation(request):
     # (app.css, cases section), so the least used item (departments) drops off there.
     if permissions.can(user, Perm.CASE_VIEW) or permissions.can(user, Perm.CASE_REPORT):
         items.append(("cases", _("Cases"), reverse("cases"), "cases"))
+    # The grid worker's day on a phone, online or not (web/field_views.py). On a phone the
+    # tab bar holds four items and "Me": theirs are the workbench, cases, field work and
+    # places and people; their area stays in the side menu and on the workbench.
+    field_worker = Role.GRID_WORKER in permissions.roles_of(user)
+    if field_worker:
+        items.append(("field", _("Field work"), reverse("field"), "camera"))
     if permissions.can(user, Perm.COMMAND_VIEW):
         items.append(("command", _("Command center"), reverse("command_dashboard"), "chart"))
-    if permissions.can(user, Perm.ORGS_VIEW):
-        items.append(("area", _("My area"), reverse("area"), "map"))
+    area = ("area", _("My area"), reverse("area"), "map")
+    if permissions.can(user, Perm.ORGS_VIEW) and not field_worker:
+        items.append(area)
     if permissions.can(user, Perm.REGISTRY_VIEW):
         items.append(("registry", _("Places and people"), reverse("registry"), "people"))
+    if permissions.can(user, Perm.ORGS_VIEW) and field_worker:
+        items.append(area)
     if permissions.can(user, Perm.DEPARTMENTS_VIEW):
         items.append(("departments", _("Departments"), reverse("departments"), "building"))
     if permissions.can(user, Perm.AUDIT_VIEW):
