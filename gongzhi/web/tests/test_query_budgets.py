@@ -581,6 +581,14 @@ BUDGETS = [
 ]
 
 NOT_A_LIST = {
+    # the grid worker's offline page
+    "field/": (
+        "the shell the phone keeps: the worker's grids (at most 200) and the categories; "
+        "its lists come from the API"
+    ),
+    "sw.js": "the service worker: the names of the page's static files, no query",
+    "field/manifest.webmanifest": "the web app manifest, no query",
+    "api/v1/patrols/<patrol_id>/track": "one patrol's track: the patrol and its parts",
     # volunteers and patrols
     "api/v1/volunteers/figures": "aggregates of a unit and period (one GROUP BY a source)",
     "api/v1/patrols/months": "patrols a month and kind: one GROUP BY",
