@@ -69,6 +69,7 @@ class CaseOut(Schema):
     department: str | None = Field(None, description="The handling department's name")
     reporter_phone_masked: str
     version: int = Field(..., description="Send it back with an action to refuse stale writes")
+    handler_id: int | None = Field(None, description="The user handling it, once accepted")
 
     @staticmethod
     def resolve_category(obj) -> str:

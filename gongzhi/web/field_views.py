@@ -93,6 +93,7 @@ def texts() -> dict[str, str]:
         "kind_patrol_track": _("Track"),
         "kind_patrol_end": _("Patrol end"),
         "kind_task_report": _("Task report"),
+        "kind_case_progress": _("Progress"),
         "photos": _("{n} photos"),
         "parent_failed": _("Its patrol was not accepted."),
         "network": _("No network; tried {n} times."),

@@ -7,11 +7,15 @@ update of the app with items waiting keeps them."""
 import io
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
-from gongzhi.cases.models import Case
+from gongzhi.accounts.models import User
+from gongzhi.cases import services
+from gongzhi.cases.models import Case, CaseEvent, Category
+from gongzhi.orgs.models import OrgUnit
 from gongzhi.patrols.models import Patrol, PatrolPoint
 from gongzhi.web import field_views
 
@@ -179,3 +183,42 @@ def test_the_field_page_and_its_manifest_for_an_installable_app(phone):
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     page.screenshot(path=str(SCREENSHOTS / "field-phone.png"))
+
+
+def test_progress_made_offline_on_a_case_changed_meanwhile_is_not_applied(phone):
+    context, page, _base = phone
+    worker = User.objects.get(username="wangge01")
+    # A case the worker handles: reported, dispatched to their grid, accepted by them.
+    grid = OrgUnit.objects.get(code=worker.positions.get().org_unit.code)
+    category = Category.objects.filter(parent__isnull=False, is_active=True).first()
+    case, _ = services.case_report(
+        actor=worker, category_id=category.pk, description="楼道堆物", grid_id=grid.pk
+    )
+    case = services.case_dispatch(
+        actor=User.objects.get(username="jiedao"), case_id=case.pk, unit_id=grid.pk
+    )
+    case = services.case_accept(actor=worker, case_id=case.pk, version=case.version)
+    page.evaluate("window.gzFieldRefresh()")
+    page.click("[data-tab=f-cases]")
+    row = page.locator("#f-cases-list li", has_text=case.number)
+    context.set_offline(True)
+    row.locator("textarea[name=note]").fill("已联系物业，明天清理")
+    row.locator("button[type=submit]").click()
+    expect(page.locator("#f-waiting")).to_have_text("1")
+    # Meanwhile someone else acts on the case: its version moves on.
+    Case.objects.filter(pk=case.pk).update(version=F("version") + 1)
+    context.set_offline(False)
+    page.evaluate("window.gzFieldSync()")
+    page.click("[data-tab=f-queue]")
+    refused = page.locator("#f-queue-list li[data-state=failed]")
+    expect(refused).to_have_count(1)
+    expect(refused).to_contain_text(case.number)
+    expect(refused).to_contain_text("服务器上已有变动")
+    assert not CaseEvent.objects.filter(case=case, action="progress").exists()
+    # The worker looks again (the list fetched anew) and sends what still holds.
+    page.evaluate("window.gzFieldRefresh()")
+    page.click("[data-tab=f-cases]")
+    row.locator("textarea[name=note]").fill("已联系物业，明天清理")
+    row.locator("button[type=submit]").click()
+    _send_until_done(page)
+    assert CaseEvent.objects.filter(case=case, action="progress", actor=worker).count() == 1

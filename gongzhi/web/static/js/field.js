@@ -147,6 +147,8 @@
         return json("/api/v1/patrols/" + parent.server.id + "/track", { client_id: item.id, points: b.points });
       case "patrol.end":
         return json("/api/v1/patrols/" + parent.server.id + "/end", b);
+      case "case.progress":
+        return form("/api/v1/cases/" + b.case + "/progress", { version: b.version, note: b.note }, item.photos, "photos");
       case "task.report":
         var url = "/api/v1/fieldwork/tasks/" + b.task + "/reports";
         var payload = Object.assign({ client_id: item.id }, b);
@@ -189,6 +191,12 @@
             return settle(item, "waiting", fmt(T.network, { n: item.tries })).then(function () { return "retry"; });
           }
           var message = (body && (body.message || body.detail)) || ("HTTP " + response.status);
+          if (response.status === 409 && item.kind === "case.progress" && item.tries > 0) {
+            // An earlier send got no answer: it may be the one that moved the version.
+            return arrived(item).then(function (found) {
+              return found ? settle(item, "sent", "") : settle(item, "failed", T.conflict + " " + message);
+            });
+          }
           if (response.status === 409) message = T.conflict + " " + message;
           return settle(item, "failed", message);
         });
@@ -198,6 +206,17 @@
         return settle(item, "waiting", fmt(T.network, { n: item.tries })).then(function () { return "retry"; });
       });
     });
+  }
+
+  // Whether the case's timeline holds this progress note by this worker already.
+  function arrived(item) {
+    return fetch("/api/v1/cases/" + item.body.case, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : { events: [] }; })
+      .then(function (c) {
+        return c.events.some(function (e) {
+          return e.action === "progress" && e.note === item.body.note && new Date(e.at) >= new Date(item.created);
+        });
+      }, function () { return false; });
   }
 
   function settle(item, state, error) {
@@ -294,7 +313,7 @@
   function describe(item) {
     var b = item.body || {};
     var what = T["kind_" + item.kind.replace(".", "_")] || item.kind;
-    var text = b.description || b.name || b.note || "";
+    var text = b.title || b.description || b.name || b.note || "";
     if (item.kind === "patrol.track") text = (b.points && b.points.length != null ? b.points.length : b.points) + " GPS";
     var photos = item.photos && item.photos.length ? " · " + fmt(T.photos, { n: item.photos.length }) : "";
     return [what + (item.server && item.server.number ? " " + item.server.number : ""),
@@ -349,11 +368,29 @@
       .then(function (body) { return put("kept", { key: key, data: pick(body), fetchedAt: nowIso() }); });
   }
 
+  // A case the worker handles gets its progress (进展) from the spot, offline too: the item
+  // carries the version the list showed, so a case changed meanwhile is refused (409), not
+  // overwritten, and the worker sees it in the queue, looks again and sends anew.
   function caseRow(c) {
     var a = document.createElement("a");
     a.href = "/cases/" + c.id + "/";
     a.textContent = c.number;
-    return row(c.title, c.state_label + " · " + c.grid + " · " + dayTime(c.reported_at), a);
+    var li = row(c.title, c.state_label + " · " + c.grid + " · " + dayTime(c.reported_at), a);
+    if (c.state === "in_progress" && c.handler_id === boot.user) {
+      var form = $("f-progress-form").content.firstElementChild.cloneNode(true);
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var text = form.querySelector("textarea[name=note]").value.trim();
+        if (!text) { form.querySelector("textarea[name=note]").focus(); return; }
+        var file = form.querySelector("input[name=photo]").files[0];
+        (file ? shrink(file).then(function (b) { return [b]; }) : Promise.resolve([])).then(function (photos) {
+          return enqueue("case.progress", { case: c.id, version: c.version, note: text,
+            title: c.number }, { photos: photos });
+        }).then(function () { form.reset(); note(T.queued); });
+      });
+      li.appendChild(form);
+    }
+    return li;
   }
 
   function taskRow(t) {
@@ -383,8 +420,9 @@
     if (navigator.onLine) {
       jobs.push(fetchKept("cases", "/api/v1/cases?queue=all&limit=50", function (b) {
         return b.items.map(function (c) {
-          return { id: c.id, number: c.number, title: c.title, state_label: c.state_label,
-            grid: c.grid, reported_at: c.reported_at };
+          return { id: c.id, number: c.number, title: c.title, state: c.state,
+            state_label: c.state_label, version: c.version, handler_id: c.handler_id, grid: c.grid,
+            reported_at: c.reported_at };
         });
       }).catch(function () {}));
       jobs.push(fetchKept("tasks", "/api/v1/fieldwork/my-tasks", function (b) {
@@ -398,6 +436,8 @@
       ]);
     });
   }
+
+  window.gzFieldRefresh = refreshLists;
 
   function note(text) { $("f-note").textContent = text; }
 
