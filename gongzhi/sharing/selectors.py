@@ -132,6 +132,8 @@ def availability(rooms, start: dt.date, days: int) -> dict[int, list[Day]]:
         ]
         for r in rooms
     }
+    if not rooms:  # `room_id IN ()` is no SQL the raw cursor can run (EmptyResultSet)
+        return out
     fields = ("id", "room_id", "starts_at", "ends_at", "blocked_until", "title", "state",
               "booker_kind", "series_id")  # fmt: skip
     query = (
