@@ -242,7 +242,14 @@ def item_new(request, hut_id):
     return _form(
         request,
         "sharing/item_form.html",
-        {"data": data, "hut": hut, "hut_id": hut.pk, "item": None, **_item_choices(hut)},
+        {
+            "data": data,
+            "hut": hut,
+            "hut_id": hut.pk,
+            "item": None,
+            "tab": "huts",
+            **_item_choices(hut),
+        },
         call,
         lambda item: redirect("sharing_hut", hut_id=hut.pk),
     )
@@ -278,7 +285,14 @@ def item_edit(request, item_id):
     return _form(
         request,
         "sharing/item_form.html",
-        {"data": data, "hut": hut, "hut_id": hut.pk, "item": item, **_item_choices(hut)},
+        {
+            "data": data,
+            "hut": hut,
+            "hut_id": hut.pk,
+            "item": item,
+            "tab": "huts",
+            **_item_choices(hut),
+        },
         call,
         lambda _item: redirect("sharing_hut", hut_id=hut.pk),
     )
