@@ -98,30 +98,35 @@ NEW_ROOM = {
     "max_minutes": 240,
     "buffer_minutes": 0,
     "no_show_points": 0,
-    "is_active": True,
 }
+
+
+def _new_place(request, fields, defaults, create, template, context, done):
+    """A new room or hut: in one of the communities of the user's area."""
+    units = _units(request.user)
+    if request.method == "POST":
+        data = {**_posted(request, fields), "org_unit": request.POST.get("org_unit", "")}
+    else:
+        data = {**defaults, "org_unit": units[0].pk}
+
+    def call(data):
+        fields = {k: v for k, v in data.items() if k != "org_unit"}
+        return create(actor=request.user, org_unit_id=data["org_unit"], **fields)
+
+    context.update(data=data, units=units)
+    return _form(request, template, context, call, done)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def room_new(request):
-    units = _units(request.user)
-    if request.method == "POST":
-        data = _posted(request, ROOM_FIELDS)
-        data["is_active"] = "on"
-        data["org_unit"] = request.POST.get("org_unit", "")
-    else:
-        data = {**NEW_ROOM, "org_unit": units[0].pk}
-
-    def call(data):
-        fields = {k: v for k, v in data.items() if k != "org_unit"}
-        return services.room_create(actor=request.user, org_unit_id=data["org_unit"], **fields)
-
-    return _form(
+    return _new_place(
         request,
+        [f for f in ROOM_FIELDS if f != "is_active"],  # a new room is open
+        NEW_ROOM,
+        services.room_create,
         "sharing/room_form.html",
-        {"data": data, "units": units, "room": None},
-        call,
+        {"room": None},
         lambda room: redirect("sharing_room", room_id=room.pk),
     )
 
@@ -147,21 +152,13 @@ NEW_HUT = {"opens_at": "09:00", "closes_at": "18:00", "weekdays": "0123456", "ho
 @login_required
 @require_http_methods(["GET", "POST"])
 def hut_new(request):
-    units = _units(request.user)
-    if request.method == "POST":
-        data = {**_posted(request, HUT_FIELDS), "org_unit": request.POST.get("org_unit", "")}
-    else:
-        data = {**NEW_HUT, "closed_on_holidays": True, "org_unit": units[0].pk}
-
-    def call(data):
-        fields = {k: v for k, v in data.items() if k != "org_unit"}
-        return services.hut_create(actor=request.user, org_unit_id=data["org_unit"], **fields)
-
-    return _form(
+    return _new_place(
         request,
+        HUT_FIELDS,
+        {**NEW_HUT, "closed_on_holidays": True},
+        services.hut_create,
         "sharing/hut_form.html",
-        {"data": data, "units": units, "hut": None, "tab": "huts"},
-        call,
+        {"hut": None, "tab": "huts"},
         lambda hut: redirect("sharing_hut_edit", hut_id=hut.pk),
     )
 
@@ -239,24 +236,18 @@ def item_new(request, hut_id):
         photo = request.FILES.get("photo")
         return services.item_create(actor=request.user, hut_id=hut.pk, photo=photo, **data)
 
-    return _form(
-        request,
-        "sharing/item_form.html",
-        {
-            "data": data,
-            "hut": hut,
-            "hut_id": hut.pk,
-            "item": None,
-            "tab": "huts",
-            **_item_choices(hut),
-        },
-        call,
-        lambda item: redirect("sharing_hut", hut_id=hut.pk),
-    )
+    return _item_page(request, hut, None, data, call)
 
 
-def _item_choices(hut):
-    return {"categories": list(hut.categories.order_by("name")), "conditions": Condition.choices}
+def _item_page(request, hut, item, data, call):
+    context = {"data": data, "hut": hut, "hut_id": hut.pk, "item": item, "tab": "huts"}
+    context["categories"] = list(hut.categories.order_by("name"))
+    context["conditions"] = Condition.choices
+
+    def done(_item):
+        return redirect("sharing_hut", hut_id=hut.pk)
+
+    return _form(request, "sharing/item_form.html", context, call, done)
 
 
 @login_required
@@ -282,20 +273,7 @@ def item_edit(request, item_id):
             photo = request.FILES.get("photo")
             return services.item_update(actor=request.user, item_id=item.pk, photo=photo, **data)
 
-    return _form(
-        request,
-        "sharing/item_form.html",
-        {
-            "data": data,
-            "hut": hut,
-            "hut_id": hut.pk,
-            "item": item,
-            "tab": "huts",
-            **_item_choices(hut),
-        },
-        call,
-        lambda _item: redirect("sharing_hut", hut_id=hut.pk),
-    )
+    return _item_page(request, hut, item, data, call)
 
 
 @login_required

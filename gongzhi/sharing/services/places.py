@@ -50,6 +50,7 @@ from gongzhi.sharing.models import (
     Room,
     ToolCategory,
 )
+from gongzhi.sharing.services.tools import holds_cancel_all
 
 HOURS = ("opens_at", "closes_at", "weekdays", "closed_on_holidays")
 ROOM_FIELDS = (
@@ -532,9 +533,7 @@ def item_retire(*, actor, item_id, reason="") -> Item:
         if Loan.objects.filter(item=item, state=LoanState.OUT).exists():
             message = _("The item is lent: check it in first.")
             raise Conflict(message, code="on_loan", details={"item": [message]})
-        cancelled = Loan.objects.filter(
-            item=item, state__in=(LoanState.REQUESTED, LoanState.HELD)
-        ).update(state=LoanState.CANCELLED)
+        cancelled = holds_cancel_all(item)
         item.is_active = False
         item.save(update_fields=["is_active"])
         audit_record(
