@@ -178,6 +178,8 @@ def hut_edit(request, hut_id):
     data["keepers"] = " ".join(hut.keepers.order_by("username").values_list("username", flat=True))
     new_category = {**NEW_CATEGORY, "late_points": 0}
     editing = parse_id(request.POST.get("category_id"))
+    if editing and editing not in {c.pk for c in categories}:
+        raise NotFound(_("Not found."))
     user = request.user
     if form == "hut":
         data = _posted(request, HUT_FIELDS)

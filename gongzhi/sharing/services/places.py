@@ -28,6 +28,7 @@ import uuid
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -309,10 +310,10 @@ def room_update(*, actor, room_id, **changes) -> Room:
 # -- huts ------------------------------------------------------------------------------
 
 
-def _keepers(form: _Fields, unit_code: str) -> list[User]:
+def _keepers(form: _Fields, unit_code: str, kept=()) -> list[User]:
     """The keepers by username: people holding a position in the hut's community (a
-    resident volunteer, a worker); anyone else is refused without saying whether the
-    name exists."""
+    resident volunteer, a worker), or keeping the hut already (`kept`: ids; one set in
+    the admin stays); anyone else is refused without saying whether the name exists."""
     value = form.data.get("keepers")
     if isinstance(value, str):
         names = [n for n in re.split(r"[\s,，、;；]+", value) if n]
@@ -324,10 +325,10 @@ def _keepers(form: _Fields, unit_code: str) -> list[User]:
         return []
     users = list(
         User.objects.filter(
+            Q(positions__is_active=True, positions__org_code__within=unit_code)
+            | Q(pk__in=list(kept)),
             username__in=names,
             is_active=True,
-            positions__is_active=True,
-            positions__org_code__startswith=unit_code,
         )
         .distinct()
         .order_by("username")
@@ -341,13 +342,13 @@ def _keepers(form: _Fields, unit_code: str) -> list[User]:
     return users
 
 
-def _hut_values(form: _Fields, unit_code: str) -> dict:
+def _hut_values(form: _Fields, unit_code: str, kept=()) -> dict:
     return {
         "name": form.text("name", 50, required=True),
         "address": form.text("address", 100),
         **form.hours(),
         "hold_days": form.number("hold_days"),
-        "keepers": _keepers(form, unit_code),
+        "keepers": _keepers(form, unit_code, kept),
     }
 
 
@@ -382,11 +383,11 @@ def hut_update(*, actor, hut_id, **changes) -> Hut:
     with transaction.atomic():
         hut = _hut_managed(actor, hut_id)
         current = {f: getattr(hut, f) for f in HUT_FIELDS if f != "keepers"}
-        current["keepers"] = list(hut.keepers.all())
+        current["keepers"] = kept = list(hut.keepers.all())
         if set(changes) - set(HUT_FIELDS):
             raise TypeError(f"unknown fields: {sorted(set(changes) - set(HUT_FIELDS))}")
         form = _Fields({**current, **changes})
-        values = _hut_values(form, hut.org_code)
+        values = _hut_values(form, hut.org_code, [u.pk for u in kept])
         form.done()
         return _hut_save(actor, hut, values, "sharing.hut_update", created=False)
 

@@ -40,7 +40,7 @@ def png(size=(8, 8)) -> io.BytesIO:
 
 
 def audits(action):
-    return list(AuditLog.objects.filter(action=action))
+    return list(AuditLog.objects.filter(action=action).order_by("pk"))
 
 
 def test_room_create__by_the_community_worker_with_its_rules_and_an_audit_row(world, people, tree):
@@ -193,12 +193,16 @@ def test_hut_create_and_update__keepers_of_the_community_only(world, people, tre
     with pytest.raises(Invalid) as exc:  # the leader holds no position in the community
         services.hut_update(actor=people.community_worker, hut_id=hut.pk, keepers="gw_a leader")
     assert "leader" in exc.value.details["keepers"][0]
+    hut.keepers.add(people.leader)  # set in the admin: stays while the hut is edited
+    services.hut_update(actor=people.community_worker, hut_id=hut.pk, address="3栋")
+    assert hut.keepers.count() == 3
     services.hut_update(actor=people.community_worker, hut_id=hut.pk, keepers=["gw_b"], name="小屋")
     hut.refresh_from_db()
     assert hut.name == "小屋" and list(hut.keepers.values_list("username", flat=True)) == ["gw_b"]
     [created] = audits("sharing.hut_create")
-    [updated] = audits("sharing.hut_update")
-    assert updated.changes["keepers"] == [["gw_a", "resident"], ["gw_b"]]
+    kept, updated = audits("sharing.hut_update")
+    assert kept.changes == {"address": ["3栋架空层", "3栋"]}
+    assert updated.changes["keepers"] == [["gw_a", "leader", "resident"], ["gw_b"]]
     assert created.object_id == str(hut.pk)
 
 
