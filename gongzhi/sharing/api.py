@@ -19,11 +19,20 @@
     POST /huts/{id}/check-in                   back, with its condition
     POST /items/{id}/repair                    to repair or back
 
+Setting up (sharing.manage over the community; api_manage.py):
+
+    POST  /rooms                a new room           PATCH /rooms/{id}        edit, close or open it
+    POST  /huts                 a new tool hut       PATCH /huts/{id}         edit it (keepers too)
+    POST  /huts/{id}/categories a category's rules   PATCH /categories/{id}   edit them
+    POST  /huts/{id}/items      a new item           PATCH /items/{id}        edit it
+    POST  /items/{id}/photo     its photo            POST  /items/{id}/retire out of the catalogue
+
 Errors: 404 not_found (also outside the caller's area), 403 forbidden, 400 invalid /
 outside_hours / closed_day / too_far_ahead / too_long / too_short / in_the_past /
 not_allowed / too_many / deposit_needed / training_needed / unknown_card, 409 clash (the
 booking in the way in `details.booking`) / item_taken / in_repair / overdue / too_many /
-not_lent / no_renewals.
+not_lent / no_renewals / has_bookings / on_loan; 400 duplicate (a name or number taken),
+invalid_image; 422 validation_error (a value beyond the schema's bounds).
 """
 
 import datetime as dt
@@ -360,3 +369,7 @@ class RepairIn(Schema):
 def item_repair(request, item_id: Id, payload: RepairIn):
     i = services.item_repair(actor=request.auth, item_id=item_id, **payload.dict())
     return _item(i, i.category.name, available=False)
+
+
+# The set-up endpoints share this router (one router a path: POST /rooms beside GET /rooms).
+from gongzhi.sharing import api_manage  # noqa: E402, F401

@@ -44,7 +44,15 @@ class SharingConfig(AppConfig):
         register_demo_step(65, "sharing", demo.run)
         register_audit_actions(
             {
-                "sharing.room_save": _("Room saved"),
+                "sharing.room_create": _("Room created"),
+                "sharing.room_update": _("Room edited"),
+                "sharing.hut_create": _("Tool hut created"),
+                "sharing.hut_update": _("Tool hut edited"),
+                "sharing.category_create": _("Tool category created"),
+                "sharing.category_update": _("Tool category edited"),
+                "sharing.item_create": _("Tool added"),
+                "sharing.item_update": _("Tool edited"),
+                "sharing.item_retire": _("Tool retired"),
                 "sharing.book": _("Room booked"),
                 "sharing.series_book": _("Weekly booking made"),
                 "sharing.series_change": _("Weekly booking changed"),

@@ -45,6 +45,7 @@ class Room(OpeningHours):
     )
     org_code = OrgCodeField(_("org code"))
     name = models.CharField(_("name"), max_length=50)
+    location = models.CharField(_("location"), max_length=100, blank=True)  # 党群服务中心二楼
     capacity = models.PositiveIntegerField(_("capacity"), default=20)
     equipment = models.CharField(_("equipment"), max_length=200, blank=True)
     description = models.CharField(_("description"), max_length=500, blank=True)

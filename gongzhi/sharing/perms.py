@@ -17,3 +17,18 @@ GRANTS = {
     Role.COMMUNITY_WORKER: {VIEW, BOOK, MANAGE, KEEP},
     Role.GRID_WORKER: {VIEW, BOOK},
 }
+
+
+def managed(user, obj):
+    """`obj` (a room, hut or item; None when missing) if `user` manages it: 404 outside
+    their area (the same answer as a missing one), 403 where they only see it."""
+    from django.utils.translation import gettext as _
+
+    from gongzhi.core.errors import NotFound, PermissionDenied
+    from gongzhi.core.permissions import can
+
+    if obj is None or not can(user, VIEW, obj):
+        raise NotFound(_("Not found."))
+    if not can(user, MANAGE, obj):
+        raise PermissionDenied(_("You may not do this."))
+    return obj

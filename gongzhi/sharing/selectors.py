@@ -132,6 +132,8 @@ def availability(rooms, start: dt.date, days: int) -> dict[int, list[Day]]:
         ]
         for r in rooms
     }
+    if not rooms:  # `room_id IN ()` is no SQL the raw cursor can run (EmptyResultSet)
+        return out
     fields = ("id", "room_id", "starts_at", "ends_at", "blocked_until", "title", "state",
               "booker_kind", "series_id")  # fmt: skip
     query = (
@@ -405,3 +407,40 @@ def workbench(user) -> dict | None:
         .aggregate(holds=Count("pk", filter=Q(state__in=held)), overdue=Count("pk", filter=late))
     )
     return {**b, **n}
+
+
+# -- what staff set up (sharing.manage) -------------------------------------------------
+
+
+def communities_managed(user):
+    """The communities the user may open a room or hut in."""
+    from gongzhi.orgs.models import Level, OrgUnit
+
+    scope = scope_for(user, perms.MANAGE)
+    return OrgUnit.objects.filter(scope.q("code"), level=Level.COMMUNITY, is_active=True)
+
+
+def rooms_closed(user):
+    """Closed rooms (off every other page) for those who may open them again."""
+    return Room.objects.filter(scope_for(user, perms.MANAGE).q("org_code"), is_active=False)
+
+
+def room_to_manage(user, pk) -> Room:
+    return perms.managed(user, Room.objects.filter(pk=pk).first())
+
+
+def hut_to_manage(user, pk) -> Hut:
+    return perms.managed(user, Hut.objects.filter(pk=pk).first())
+
+
+def item_to_manage(user, pk) -> Item:
+    item = Item.objects.select_related("hut", "category").filter(pk=pk, is_active=True)
+    return perms.managed(user, item.first())
+
+
+def catalogue_item(user, pk) -> Item:
+    """An item of a hut the user sees or keeps."""
+    item = Item.objects.filter(pk=pk, is_active=True, hut__in=huts_visible(user)).first()
+    if item is None:
+        raise NotFound(_("Not found."))
+    return item

@@ -79,8 +79,10 @@ def overview(request):
     rooms = list(selectors.rooms_visible(request.user).order_by("org_code", "name")[:200])
     today = timezone.localdate()
     days = selectors.availability(rooms, today, 1)
+    manage = scope_for(request.user, perms.MANAGE)
     for room in rooms:
         room.today = days[room.pk][0]
+        room.manageable = manage.covers(room)
     return _staff(
         request,
         "sharing/overview.html",
@@ -91,6 +93,8 @@ def overview(request):
             .select_related("room")
             .order_by("starts_at")[:50],
             "units": {r.org_unit_id for r in rooms},
+            "may_manage": not manage.is_empty,
+            "closed": selectors.rooms_closed(request.user).order_by("org_code", "name")[:200],
             "tab": "overview",
         },
     )
@@ -278,6 +282,7 @@ def hut_page(request, hut_id):
             "overdue": selectors.overdue(hut)[:100],
             "conditions": Condition.choices,
             "open_now": services.tools.hut_open_now(hut),
+            "may_manage": can(request.user, perms.MANAGE, hut),
             "tab": "huts",
         },
         status=status,

@@ -35,3 +35,22 @@ def test_a_rooms_week_and_the_huts_counter(web):
     page.goto(web.url("/sharing/"))
     web.shoot("sharing-overview-desktop", DESKTOP)
     web.assert_all_local()
+
+
+def test_a_new_room_on_a_phone_refused_then_created(web):
+    page = web.page
+    page.set_viewport_size(PHONE)
+    web.login("admin")
+    page.goto(web.url("/sharing/rooms/new/"))
+    _fits(page)
+    page.fill("#f-name", "书画室")
+    page.fill("#f-min_minutes", "300")
+    page.click("main form.form button[type=submit]")
+    expect(page.locator("main")).to_contain_text("最短预约时长不能超过最长预约时长。")
+    expect(page.locator("#f-name")).to_have_value("书画室")
+    web.shoot("sharing-room-new-refused-phone", PHONE)
+    _fits(page)
+    page.fill("#f-min_minutes", "60")
+    page.click("main form.form button[type=submit]")
+    expect(page.locator("main h1")).to_contain_text("书画室")
+    assert Room.objects.filter(name="书画室").exists()

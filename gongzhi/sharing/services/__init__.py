@@ -1,6 +1,17 @@
 """Every write of sharing. Other modules book a room with `book_room` (services/rooms.py,
 its docstring is the contract)."""
 
+from gongzhi.sharing.services.places import (  # noqa: F401
+    category_create,
+    category_update,
+    hut_create,
+    hut_update,
+    item_create,
+    item_retire,
+    item_update,
+    room_create,
+    room_update,
+)
 from gongzhi.sharing.services.rooms import (  # noqa: F401
     book_room,
     booking_cancel,
@@ -11,7 +22,6 @@ from gongzhi.sharing.services.rooms import (  # noqa: F401
     check_rules,
     describe,
     room_close,
-    room_save,
     series_book,
     series_cancel,
     series_change,

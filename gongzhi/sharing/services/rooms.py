@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, Invalid, NotFound, PermissionDenied
-from gongzhi.core.permissions import can, scope_for
+from gongzhi.core.permissions import can
 from gongzhi.sharing import hours, perms
 from gongzhi.sharing.models import (
     HOLDING,
@@ -591,16 +591,3 @@ def series_cancel(*, actor, series_id, reason) -> Series:
             changes={"reason": reason, "dates": n},
         )
         return series
-
-
-def room_save(*, actor, org_unit, **fields) -> Room:
-    """A new room of a community (the admin edits the rest)."""
-    if not scope_for(actor, perms.MANAGE).covers_code(org_unit.code):
-        raise PermissionDenied(_("You may not do this."))
-    fields["name"] = _text(fields.get("name"), 50, "name", required=True)
-    with transaction.atomic():
-        if Room.objects.filter(org_unit=org_unit, name=fields["name"]).exists():
-            _refuse("duplicate", "name", _("A room of this name exists."))
-        room = Room.objects.create(org_unit=org_unit, org_code=org_unit.code, **fields)
-        audit_record(actor=actor, action="sharing.room_save", obj=room)
-        return room

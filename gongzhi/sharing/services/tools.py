@@ -307,13 +307,17 @@ def item_repair(*, actor, item_id, in_repair: bool, note="") -> Item:
         item.in_repair, item.repair_note = bool(in_repair), str(note or "")[:200]
         item.save(update_fields=["in_repair", "repair_note"])
         if in_repair:
-            Loan.objects.filter(item=item, state__in=(LoanState.REQUESTED, LoanState.HELD)).update(
-                state=LoanState.CANCELLED
-            )
+            holds_cancel_all(item)
         audit_record(
             actor=actor, action="sharing.repair", obj=item, changes={"in_repair": item.in_repair}
         )
         return item
+
+
+def holds_cancel_all(item: Item) -> int:
+    """Cancel the item's holds (requested or held), as it goes to repair or retires."""
+    held = Loan.objects.filter(item=item, state__in=(LoanState.REQUESTED, LoanState.HELD))
+    return held.update(state=LoanState.CANCELLED)
 
 
 # -- jobs ------------------------------------------------------------------------------
