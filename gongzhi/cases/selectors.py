@@ -57,7 +57,7 @@ LIST_FIELDS = (
     "grid", "org_code", "address", "reported_at", "due_at", "due_soon_at",
     "closed_at", "closed_on_time", "supervision_level", "escalation_level", "is_repeat",
     "repeat_count", "needs_leader_visit", "leader_visited_at", "self_handled",
-    "department", "reporter_phone_masked", "version",
+    "department", "reporter_phone_masked", "version", "handler",
     "category__name", "category__parent", "category__parent__name",
     "grid__name", "grid__level", "grid__parent", "department__name",
 )  # fmt: skip

@@ -17,6 +17,7 @@ Errors: 404 not_found (also outside the caller's area), 403 forbidden, 400 inval
 """
 
 import datetime as dt
+from typing import Annotated
 
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -28,7 +29,7 @@ from gongzhi.core.http.schemas import ErrorOut
 from gongzhi.core.http.types import Cursor, DayText, Id, Lat, Limit, Lng, Text, UnitCode, Word
 from gongzhi.core.permissions import can
 from gongzhi.orgs.models import OrgUnit
-from gongzhi.patrols import perms, selectors, services
+from gongzhi.patrols import perms, selectors, services, track
 
 router = Router(tags=["patrols"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
@@ -123,10 +124,18 @@ def checkpoint(request, patrol_id: Id, payload: PatrolPointIn):
     )
 
 
+# [unix seconds, longitude, latitude]: bounded here, checked against the patrol's time and
+# the Earth by the service (with a message in Chinese).
+TrackNumber = Annotated[float, Field(ge=-1e11, le=1e11)]
+TrackPoint = Annotated[list[TrackNumber], Field(min_length=3, max_length=3)]
+
+
 class TrackIn(Schema):
     client_id: Text[64]
-    points: list[list[float]] = Field(
-        ..., description="[[unix seconds, longitude, latitude], …] (WGS-84), at most 2,000"
+    points: list[TrackPoint] = Field(
+        ...,
+        max_length=track.MAX_PART_POINTS,
+        description="[[unix seconds, longitude, latitude], …] (WGS-84), at most 2,000",
     )
 
 

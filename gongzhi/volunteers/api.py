@@ -97,12 +97,12 @@ def volunteer_approve(request, volunteer_id: Id):
     return services.volunteer_approve(actor=request.auth, volunteer_id=volunteer_id)
 
 
-class ReasonIn(Schema):
+class ActivityReasonIn(Schema):
     reason: Text[200] = ""
 
 
 @router.post("/volunteers/{volunteer_id}/leave", response={200: VolunteerOut, **ERRORS})
-def volunteer_leave(request, volunteer_id: Id, payload: ReasonIn):
+def volunteer_leave(request, volunteer_id: Id, payload: ActivityReasonIn):
     """The volunteer has left: sign-ups for what has not started are cancelled."""
     return services.volunteer_leave(
         actor=request.auth, volunteer_id=volunteer_id, reason=payload.reason
@@ -190,7 +190,7 @@ def activity_update(request, activity_id: Id, payload: ActivityChangeIn):
 
 
 @router.post("/activities/{activity_id}/cancel", response={200: ActivityOut, **ERRORS})
-def activity_cancel(request, activity_id: Id, payload: ReasonIn):
+def activity_cancel(request, activity_id: Id, payload: ActivityReasonIn):
     """Call the activity off before it starts (a reason is required); every sign-up is
     cancelled and told by text."""
     return services.activity_cancel(

@@ -396,7 +396,8 @@ BUDGETS = [
         5,
     ),
     Budget("api/v1/sharing/loans", "/api/v1/sharing/loans", "community_worker", "sharing_loans", 4),
-    Budget("sharing/", "/sharing/", "community_worker", "sharing_rooms", 8),
+    # The rooms with their week, the huts, the requests and the closed rooms to reopen.
+    Budget("sharing/", "/sharing/", "community_worker", "sharing_rooms", 9),
     Budget(
         "sharing/rooms/<id:room_id>/",
         "/sharing/rooms/{sharing_room}/?week={sharing_week}",
@@ -602,6 +603,13 @@ NOT_A_LIST = {
     "activities/<id:activity_id>/": "one activity and the caller's sign-up",
     "my/volunteer/check/<slug:code>/": "one activity's check-in button",
     # sharing
+    "sharing/rooms/new/": "a form: the communities the user manages (at most 200)",
+    "sharing/rooms/<id:room_id>/edit/": "one room's form",
+    "sharing/huts/new/": "a form: the communities the user manages (at most 200)",
+    "sharing/huts/<id:hut_id>/edit/": "one hut's form and its categories (a few)",
+    "sharing/huts/<id:hut_id>/items/new/": "a form: the hut's categories",
+    "sharing/items/<id:item_id>/edit/": "one item's form and its hut's categories",
+    "sharing/items/<id:item_id>/photo/": "one item's photo (a file)",
     "sharing/rooms/<id:room_id>/ical/": "a feed: the room and its bookings, two queries",
     "sharing/bookings.xlsx": "a workbook of the bookings (at most 200,000 rows), audited",
     "sharing/loans.xlsx": "a workbook of the loans (at most 200,000 rows), audited",
