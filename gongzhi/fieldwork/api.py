@@ -65,7 +65,7 @@ def my_tasks(request):
 
 
 class ReportIn(Schema):
-    client_id: str = Field(..., min_length=1, max_length=64)
+    client_id: Text[64]
     grid_id: Id
     note: Text[500] = ""
     count: int | None = Field(None, ge=1, le=services.MAX_TARGET)
@@ -130,7 +130,7 @@ def report_create(request, task_id: Id, payload: ReportIn):
 
 
 class ReportForm(Schema):
-    client_id: str = Field(..., min_length=1, max_length=64)
+    client_id: Text[64]
     grid_id: Id
     note: Text[500] = ""
     count: Text[10] = ""
