@@ -67,7 +67,9 @@ def run(log) -> None:
             title="冬季燃气安全入户检查",
             description="入户检查燃气灶具、连接软管、报警器，发现隐患当场告知并拍照上报。",
             kind=TaskKind.COUNT,
-            deadline=timezone.localtime(now - 2 * day).replace(hour=18, minute=0, second=0),
+            deadline=timezone.localtime(now - 2 * day).replace(
+                hour=18, minute=0, second=0, microsecond=0
+            ),
             targets={g.pk: 40 for g, _u in grids},
         )
     for i, (grid, user) in enumerate(grids):
@@ -85,7 +87,9 @@ def run(log) -> None:
             title="本周完成辖区电动车飞线充电排查",
             description="排查楼道、窗口飞线充电和楼内停放电动车，整改后拍照确认。",
             kind=TaskKind.CONFIRM,
-            deadline=timezone.localtime(now + 5 * day).replace(hour=17, minute=0, second=0),
+            deadline=timezone.localtime(now + 5 * day).replace(
+                hour=17, minute=0, second=0, microsecond=0
+            ),
             targets={g.pk: 1 for g, _u in grids},
         )
     for i, (grid, user) in enumerate(grids[: (len(grids) + 1) // 2]):
@@ -96,7 +100,9 @@ def run(log) -> None:
         title="独生子女认证入户",
         description="对辖区申请独生子女父母奖励的家庭入户核实，记录核实户数。",
         kind=TaskKind.COUNT,
-        deadline=timezone.localtime(now + 10 * day).replace(hour=17, minute=0, second=0),
+        deadline=timezone.localtime(now + 10 * day).replace(
+            hour=17, minute=0, second=0, microsecond=0
+        ),
         targets={g.pk: 20 for g, _u in grids},
     )
     for grid, user in grids[:2]:
