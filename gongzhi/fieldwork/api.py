@@ -380,6 +380,7 @@ class WorkerSummaryOut(Schema):
     grids: str
     counts: dict[str, float]
     attendance: RateOut
+    rest_days: int
     tasks_on_time: RateOut
 
 
@@ -398,9 +399,9 @@ class SummaryQuery(Schema):
 @router.get("/summary", response={200: SummaryOut, **ERRORS})
 def summary(request, q: Query[SummaryQuery]):
     """The month of each grid worker of a unit, from the records (考核): patrols and
-    patrol_hours, cases, tasks (reports), care (visits), inspections; attendance = days
-    with any record of the working days so far; tasks_on_time = their grids' tasks due
-    this month done by the deadline, of those due."""
+    patrol_hours, cases, tasks (reports), care (visits), inspections; attendance = working
+    days with any record, of the working days so far (rest_days: days off with a record);
+    tasks_on_time = their grids' tasks due this month done by the deadline, of those due."""
     year, number = _month(q.month)
     data = worklog.summary(request.auth, q.unit, year, number)
     return {
@@ -414,6 +415,7 @@ def summary(request, q: Query[SummaryQuery]):
                 "grids": r["units"],
                 "counts": r["counts"],
                 "attendance": r["attendance"],
+                "rest_days": r["rest_days"],
                 "tasks_on_time": r["tasks_on_time"],
             }
             for r in data["rows"]

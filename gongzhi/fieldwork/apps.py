@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class FieldworkConfig(AppConfig):
@@ -26,7 +27,9 @@ class FieldworkConfig(AppConfig):
         register_workbench_panel(
             15, "fieldwork", _("Tasks"), "fieldwork/_workbench.html", selectors.workbench
         )
-        register_worklog_source(10, "patrols", _("Patrols"), worklog.patrol_entries)
+        register_worklog_source(
+            10, "patrols", pgettext_lazy("work log", "Patrols"), worklog.patrol_entries
+        )
         register_worklog_source(20, "cases", _("Cases reported"), worklog.case_entries)
         register_worklog_source(30, "tasks", _("Task reports"), worklog.task_report_entries)
         register_demo_step(75, "fieldwork", demo.run)

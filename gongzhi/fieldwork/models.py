@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongzhi.core.fields import OrgCodeField
 
@@ -22,7 +23,7 @@ from gongzhi.core.fields import OrgCodeField
 class TaskKind(models.TextChoices):
     CONFIRM = "confirm", _("Confirmation")  # 确认完成（可附照片和说明）
     REPORT = "report", _("Case reported")  # 上报事件（关联案件）
-    COUNT = "count", _("A number")  # 计数，如入户户数
+    COUNT = "count", pgettext_lazy("task kind", "A number")  # 计数，如入户户数
 
 
 class TaskState(models.TextChoices):

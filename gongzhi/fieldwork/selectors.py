@@ -85,7 +85,7 @@ def my_targets(user, task: Task | None = None) -> list[TaskTarget]:
     )
 
 
-def reports_of(user, task: Task, limit: int = 50) -> list[TaskReport]:
+def reports_of(user, task: Task, limit: int = 30) -> list[TaskReport]:
     """The latest reports on a task, of the grids the user sees."""
     return list(
         TaskReport.objects.filter(reach_q(scope_for(user, perms.VIEW)), task=task)

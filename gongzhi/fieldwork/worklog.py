@@ -174,8 +174,9 @@ def rate(part: int, whole: int) -> dict:
 def summary(user, unit_code: str, year: int, month: int) -> dict:
     """The monthly summary of the grid workers of a unit (the user's fieldwork.assess
     area): per worker, patrols and their hours, cases entered, task reports and what the
-    other sources count; 出勤天数 = days with any record, of the month's working days up
-    to today; tasks done by their deadline, of those of their grids due in the month."""
+    other sources count; 出勤天数 = working days with any record, of the month's working
+    days up to today (days off with a record are counted apart: `rest_days`); tasks done
+    by their deadline, of those of their grids due in the month so far."""
     unit = OrgUnit.objects.filter(code=str(unit_code or "")).first()
     if unit is None or not scope_for(user, perms.ASSESS).covers_code(unit.code):
         raise NotFound(_("The org unit does not exist or is outside your area."))
@@ -205,6 +206,7 @@ def summary(user, unit_code: str, year: int, month: int) -> dict:
         ).values_list("org_code", "completed_at", "task__deadline")
     )
     whole_days = working_days(first, min(last, max(first, timezone.localdate())))
+    cal = work_calendar()
     rows = []
     for row in workers.values():
         grids = {c[:GRID_LENGTH] for c in row["codes"]}
@@ -217,7 +219,8 @@ def summary(user, unit_code: str, year: int, month: int) -> dict:
                 "name": row["user"].get_display_name(),
                 "units": "、".join(row["units"]),
                 "counts": _counts(row["entries"]),
-                "attendance": rate(len(row["days"]), whole_days),
+                "attendance": rate(sum(map(cal.is_working_day, row["days"])), whole_days),
+                "rest_days": sum(1 for d in row["days"] if not cal.is_working_day(d)),
                 "tasks_on_time": rate(on_time, len(mine)),
             }
         )

