@@ -17,10 +17,8 @@ fields in `details`) or invalid_image, 409 task_cancelled / client_id_taken.
 
 import datetime as dt
 
-from django.utils import timezone
 from ninja import Field, Form, Query, Router, Schema, Status
 
-from gongzhi.core.dates import parse_month
 from gongzhi.core.http.pagination import keyset_page
 from gongzhi.core.http.schemas import ErrorOut
 from gongzhi.core.http.types import Cursor, Id, Lat, Limit, Lng, Text, UnitCode, Word
@@ -311,18 +309,11 @@ class LogOut(Schema):
     days: list[DayOut]
 
 
-def _month(value: str) -> tuple[int, int]:
-    if not value:
-        today = timezone.localdate()
-        return today.year, today.month
-    return parse_month(value)
-
-
 @router.get("/log", response={200: LogOut, **ERRORS})
 def log(request, month: Text[7] = "", worker: Id | None = None):
     """A worker's month day by day, from the records (the caller's own, or a grid worker
     of the caller's fieldwork.assess area), with the day's note. `month`: 2026-12."""
-    year, number = _month(month)
+    year, number = worklog.month_of(month)
     who = worklog.worker_for(request.auth, worker)
     data = worklog.day_by_day(who, year, number)
     return {
@@ -402,7 +393,7 @@ def summary(request, q: Query[SummaryQuery]):
     patrol_hours, cases, tasks (reports), care (visits), inspections; attendance = working
     days with any record, of the working days so far (rest_days: days off with a record);
     tasks_on_time = their grids' tasks due this month done by the deadline, of those due."""
-    year, number = _month(q.month)
+    year, number = worklog.month_of(q.month)
     data = worklog.summary(request.auth, q.unit, year, number)
     return {
         "unit": data["unit"].code,

@@ -39,7 +39,8 @@ def reaches(scope: Scope, code: str) -> bool:
     )
 
 
-def _done():
+def done_sum():
+    """A grid's progress: the sum of its reports' amounts (0 with none)."""
     return Coalesce(Sum("reports__amount"), Value(0), output_field=IntegerField())
 
 
@@ -61,7 +62,7 @@ def targets_of(user, task: Task) -> list[TaskTarget]:
     return list(
         TaskTarget.objects.filter(reach_q(scope_for(user, perms.VIEW)), task=task)
         .select_related("grid")
-        .annotate(done=_done())
+        .annotate(done=done_sum())
         .order_by("org_code")
     )
 
@@ -80,7 +81,7 @@ def my_targets(user, task: Task | None = None) -> list[TaskTarget]:
         qs = qs.filter(task=task)
     return list(
         qs.select_related("task", "grid")
-        .annotate(done=_done())
+        .annotate(done=done_sum())
         .order_by("task__deadline", "task_id", "org_code")[:MAX_GRIDS]
     )
 

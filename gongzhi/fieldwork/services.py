@@ -9,8 +9,6 @@ import datetime as dt
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import IntegerField, Sum, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
@@ -294,9 +292,7 @@ def _complete_if_reached(target: TaskTarget, now) -> None:
     """Caller holds the target's row lock."""
     if target.completed_at is not None:
         return
-    done = target.reports.aggregate(
-        n=Coalesce(Sum("amount"), Value(0), output_field=IntegerField())
-    )["n"]
+    done = TaskTarget.objects.filter(pk=target.pk).aggregate(n=selectors.done_sum())["n"]
     if done >= target.target:
         target.completed_at = now
         target.save(update_fields=["completed_at"])
@@ -346,7 +342,7 @@ def tasks_remind(*, now=None) -> int:
             ):
                 continue
             targets = TaskTarget.objects.filter(task=task, completed_at__isnull=True).annotate(
-                done=Coalesce(Sum("reports__amount"), Value(0), output_field=IntegerField())
+                done=selectors.done_sum()
             )
             for target in targets:
                 workers = [

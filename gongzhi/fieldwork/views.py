@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from gongzhi.core.dates import parse_month
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.manifest import worklog_sources
 from gongzhi.core.permissions import can, scope_for
@@ -156,14 +155,6 @@ def report_photo(request, report_id):
     return FileResponse(report.photo.open("rb"), content_type=report.photo_type)
 
 
-def _month(request) -> tuple[int, int]:
-    value = request.GET.get("month", "")
-    if not value:
-        today = timezone.localdate()
-        return today.year, today.month
-    return parse_month(value)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def log_page(request):
@@ -180,7 +171,7 @@ def log_page(request):
         else:
             messages.success(request, _("Saved."))
             return redirect("fieldwork_log")
-    year, month = _month(request)
+    year, month = worklog.month_of(request.GET.get("month", ""))
     data = worklog.day_by_day(worker, year, month)
     first = data["first"]
     previous = (first.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
@@ -217,7 +208,7 @@ def summary_page(request):
         )[:200]
     )
     code = request.GET.get("unit") or (units[0].code if units else "")
-    year, month = _month(request)
+    year, month = worklog.month_of(request.GET.get("month", ""))
     data = worklog.summary(request.user, code, year, month)
     return render(
         request,

@@ -76,6 +76,14 @@ def task_report_entries(user_ids, start, end) -> list[WorklogEntry]:
 # -- reading them -------------------------------------------------------------------------
 
 
+def month_of(value: str) -> tuple[int, int]:
+    """(year, month) of "2026-12", or of today when empty; Invalid (invalid_month)."""
+    if not value:
+        today = timezone.localdate()
+        return today.year, today.month
+    return dates.parse_month(value)
+
+
 def month_bounds(year: int, month: int):
     first = dt.date(year, month, 1)
     last = dt.date(year, month, calendar.monthrange(year, month)[1])
