@@ -97,3 +97,28 @@ def test_log_and_summary_pages(people, tree, send, login):
     assert (
         login(people.community_worker).get(f"/fieldwork/summary/?unit={tree.community2.code}")
     ).status_code == 404
+
+
+def test_workbench_panel__one_query_for_workers_and_senders(
+    people, tree, send, login, django_assert_num_queries
+):
+    from gongzhi.core.permissions import scope_for
+    from gongzhi.fieldwork import perms, selectors
+
+    task = send(deadline=timezone.now() + dt.timedelta(hours=30))
+    send(title="独生子女认证入户", deadline=timezone.now() + dt.timedelta(days=5))
+    for user in (people.gw_a, people.community_worker, people.leader):
+        scope_for(user, perms.VIEW)  # the positions, read once a request
+    with django_assert_num_queries(1):
+        assert selectors.workbench(people.gw_a) == {"worker": True, "open": 2, "due": 1}
+    with django_assert_num_queries(1):
+        assert selectors.workbench(people.community_worker) == {
+            "worker": False,
+            "open": 2,
+            "due": 0,
+        }
+    with django_assert_num_queries(0):
+        assert selectors.workbench(people.leader) is None
+    home = login(people.gw_a).get("/").content.decode()
+    assert "待办任务" in home and "两天内截止" in home and "我的工作日志" in home
+    assert task.title not in home
