@@ -293,7 +293,7 @@ class EntryOut(Schema):
     minutes: int
 
 
-class DayOut(Schema):
+class WorkDayOut(Schema):
     day: dt.date
     minutes: int
     note: str
@@ -306,7 +306,7 @@ class LogOut(Schema):
     month: str
     attendance_days: int
     counts: dict[str, float]
-    days: list[DayOut]
+    days: list[WorkDayOut]
 
 
 @router.get("/log", response={200: LogOut, **ERRORS})
@@ -343,23 +343,23 @@ def log(request, month: Text[7] = "", worker: Id | None = None):
     }
 
 
-class NoteIn(Schema):
+class WorkNoteIn(Schema):
     text: Text[500]
 
 
-class NoteOut(Schema):
+class WorkNoteOut(Schema):
     day: dt.date
     text: str
     updated_at: dt.datetime
 
 
-@router.post("/log/note", response={200: NoteOut, **ERRORS})
-def note_save(request, payload: NoteIn):
+@router.post("/log/note", response={200: WorkNoteOut, **ERRORS})
+def note_save(request, payload: WorkNoteIn):
     """Today's note of the caller's work log (a past day's cannot change)."""
     return services.note_save(actor=request.auth, text=payload.text)
 
 
-class RateOut(Schema):
+class WorkRateOut(Schema):
     part: int
     whole: int
     percent: float | None
@@ -370,9 +370,9 @@ class WorkerSummaryOut(Schema):
     worker: str
     grids: str
     counts: dict[str, float]
-    attendance: RateOut
+    attendance: WorkRateOut
     rest_days: int
-    tasks_on_time: RateOut
+    tasks_on_time: WorkRateOut
 
 
 class SummaryOut(Schema):
