@@ -15,7 +15,7 @@ from gongzhi.core.http.forms import parse_id
 from gongzhi.core.permissions import Scope, scope_for
 from gongzhi.core.roles import CODE_LENGTH, Level
 from gongzhi.fieldwork import perms
-from gongzhi.fieldwork.models import Task, TaskReport, TaskState, TaskTarget
+from gongzhi.fieldwork.models import Task, TaskKind, TaskReport, TaskState, TaskTarget
 from gongzhi.orgs.models import OrgUnit
 
 GRID_LENGTH = CODE_LENGTH[Level.GRID]
@@ -192,3 +192,23 @@ def workbench(user) -> dict | None:
         reach_q(scope), completed_at__isnull=True, task__state=TaskState.OPEN
     ).aggregate(open=Count("task", distinct=True), due=Count("task", filter=due, distinct=True))
     return {"worker": worker, **figures}
+
+
+def linkable_cases(user, targets: list[TaskTarget]) -> dict[int, list]:
+    """{target id: the cases the user reported in that grid since the task was sent, not
+    counted yet} for the report form of a case-reporting task (at most 50 a grid)."""
+    from gongzhi.cases.models import Case
+
+    out: dict[int, list] = {}
+    for t in targets:
+        if t.task.kind != TaskKind.REPORT:
+            continue
+        out[t.pk] = list(
+            Case.objects.filter(
+                org_code__within=t.org_code, reported_by=user, reported_at__gte=t.task.created_at
+            )
+            .exclude(pk__in=TaskReport.objects.filter(target=t, case__isnull=False).values("case"))
+            .only("pk", "number", "title")
+            .order_by("-reported_at")[:50]
+        )
+    return out

@@ -136,6 +136,7 @@ def task_page(request, task_id):
             "board": selectors.board(request.user, task),
             "reports": selectors.reports_of(request.user, task),
             "mine": mine,
+            "cases": selectors.linkable_cases(request.user, mine),
             "can_cancel": task.state == TaskState.OPEN
             and scope_for(request.user, perms.ASSIGN).covers_code(task.org_code),
             "form": form,

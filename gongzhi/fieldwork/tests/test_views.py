@@ -122,3 +122,28 @@ def test_workbench_panel__one_query_for_workers_and_senders(
     home = login(people.gw_a).get("/").content.decode()
     assert "待办任务" in home and "两天内截止" in home and "我的工作日志" in home
     assert task.title not in home
+
+
+def test_task_page__a_case_reporting_task_offers_the_workers_cases(
+    people, tree, send, login, category
+):
+    from gongzhi.cases.services import case_report
+
+    task = send(kind="report", targets={tree.grid_a.pk: 2})
+    client = login(people.gw_a)
+    empty = client.get(f"/fieldwork/tasks/{task.pk}/").content.decode()
+    assert "请先上报" in empty
+    case, _ = case_report(
+        actor=people.gw_a, category_id=category.pk, title="楼道飞线充电", grid_id=tree.grid_a.pk
+    )
+    page = client.get(f"/fieldwork/tasks/{task.pk}/").content.decode()
+    assert f'<option value="{case.pk}"' in page and "楼道飞线充电" in page
+    done = client.post(
+        f"/fieldwork/tasks/{task.pk}/",
+        {"action": "report", "client_id": "cs1", "grid_id": tree.grid_a.pk, "case_id": case.pk},
+    )
+    assert done.status_code == 302 and TaskReport.objects.get().case == case
+    assert (
+        f'<option value="{case.pk}"'
+        not in client.get(f"/fieldwork/tasks/{task.pk}/").content.decode()
+    )
