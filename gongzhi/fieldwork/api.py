@@ -17,7 +17,7 @@ fields in `details`) or invalid_image, 409 task_cancelled / client_id_taken.
 
 import datetime as dt
 
-from ninja import Field, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
 from gongzhi.core.http.pagination import keyset_page
 from gongzhi.core.http.schemas import ErrorOut
@@ -144,9 +144,11 @@ class ReportForm(Schema):
     description="The same as POST …/reports, multipart: its fields as form fields, the "
     "photo a file field `photo`. " + REPORT_DESCRIPTION,
 )
-def report_create_with_photo(request, task_id: Id, form: Form[ReportForm]):
+def report_create_with_photo(
+    request, task_id: Id, form: Form[ReportForm], photo: File[UploadedFile] = None
+):
     report, created = services.task_report(
-        actor=request.auth, task_id=task_id, photo=request.FILES.get("photo"), **form.dict()
+        actor=request.auth, task_id=task_id, photo=photo, **form.dict()
     )
     return Status(201 if created else 200, report_out(report))
 
