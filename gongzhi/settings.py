@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "gongzhi.patrols",
     "gongzhi.volunteers",
     "gongzhi.decide",
+    "gongzhi.fieldwork",
     "gongzhi.command",
     "gongzhi.api",
     "gongzhi.web",

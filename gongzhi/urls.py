@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("gongzhi.patrols.urls")),
     path("", include("gongzhi.volunteers.urls")),
     path("", include("gongzhi.decide.urls")),
+    path("", include("gongzhi.fieldwork.urls")),
     path("", include("gongzhi.points.urls")),
     path("", include("gongzhi.hotline.urls")),
     path("", include("gongzhi.selfservice.urls")),

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CareConfig(AppConfig):
@@ -21,10 +22,15 @@ class CareConfig(AppConfig):
             register_statistics,
             register_unit_panel,
             register_workbench_panel,
+            register_worklog_source,
         )
         from gongzhi.core.roles import grant_permissions
 
         grant_permissions(perms.GRANTS)
+        # Visits join the grid worker's work log (fieldwork reads the registry, not care).
+        register_worklog_source(
+            40, "care", pgettext_lazy("work log", "Visits"), selectors.worklog_entries
+        )
         register_api_router("care", router)
         # Cases found on visits and their share of those received (the loop's registry
         # counts cases and events; visits and wishes are records of their own).

@@ -21,6 +21,7 @@ from gongzhi.care.models import (
     ScheduledVisit,
     Visit,
     VisitPlan,
+    VisitType,
     Wish,
     WishClaim,
     WishState,
@@ -447,3 +448,18 @@ def unit_panel(user, unit) -> dict:
             (f"{wishes['done']} / {wishes['listed']}", _("Micro-wishes fulfilled")),
         ],
     }
+
+
+def worklog_entries(user_ids, start, end) -> list:
+    """The visits of these users in [start, end), for the work log (registered with
+    core.manifest.register_worklog_source): the kind of visit, never the resident's name."""
+    from gongzhi.core.manifest import WorklogEntry
+
+    kinds = dict(VisitType.choices)
+    rows = Visit.objects.filter(
+        visitor_id__in=user_ids, visited_at__gte=start, visited_at__lt=end
+    ).values_list("visitor_id", "visited_at", "kind", "resident_id")
+    return [
+        WorklogEntry(user_id, "care", at, str(kinds.get(kind, kind)), 0, f"/care/residents/{rid}/")
+        for user_id, at, kind, rid in rows
+    ]

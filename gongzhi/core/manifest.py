@@ -83,7 +83,36 @@ class ReportSection:
     rows: Callable[[dict], list[tuple[str, Any, Any]]] | None = None
 
 
+@dataclass(frozen=True)
+class WorklogEntry:
+    """One thing a worker did, as a work log shows it: who (`user_id`), which source
+    (`kind`, the source's name), when (`at`, aware), a line of text, the minutes it took
+    where the record says (a patrol's duration; 0 otherwise) and a link to the record."""
+
+    user_id: int
+    kind: str
+    at: Any
+    text: str
+    minutes: int = 0
+    link: str = ""
+
+
+@dataclass(frozen=True)
+class WorklogSource:
+    """Records an app adds to the grid worker's work log (工作日志) and to the monthly
+    summary for the assessment: `entries(user_ids, start, end)` gives the WorklogEntry of
+    those users' records in [start, end) (aware moments), in one or two queries whatever
+    the number of users. The work log reads the sources, never the apps (care and
+    inspections sit beside fieldwork and may not be imported by it)."""
+
+    order: int
+    name: str
+    label: Any
+    entries: Callable[[list[int], Any, Any], list[WorklogEntry]]
+
+
 _demo_steps: dict[str, DemoStep] = {}
+_worklog_sources: dict[str, WorklogSource] = {}
 _map_layers: dict[str, MapLayer] = {}
 _report_sections: dict[str, ReportSection] = {}
 _workbench_panels: dict[str, WorkbenchPanel] = {}
@@ -132,6 +161,14 @@ def register_unit_panel(order: int, name: str, template: str, context) -> None:
 
 def unit_panels() -> list[UnitPanel]:
     return sorted(_unit_panels.values(), key=lambda p: p.order)
+
+
+def register_worklog_source(order: int, name: str, label, entries) -> None:
+    _worklog_sources[name] = WorklogSource(order, name, label, entries)
+
+
+def worklog_sources() -> list[WorklogSource]:
+    return sorted(_worklog_sources.values(), key=lambda s: s.order)
 
 
 def register_workbench_panel(order: int, name: str, title, template: str, context) -> None:

@@ -18,12 +18,15 @@ class InspectionsConfig(AppConfig):
             register_map_layer,
             register_report_section,
             register_workbench_panel,
+            register_worklog_source,
         )
         from gongzhi.core.roles import grant_permissions
         from gongzhi.inspections import kind, maplayers, perms, sections, selectors
         from gongzhi.inspections.api import router
 
         grant_permissions(perms.GRANTS)
+        # Results join the grid worker's work log (fieldwork reads the registry).
+        register_worklog_source(50, "inspections", _("Inspections"), selectors.worklog_entries)
         register_kind(kind.HAZARD)
         register_api_router("inspections", router)
         for layer in maplayers.LAYERS:

@@ -337,3 +337,27 @@ def notices_page(user, *, overdue: bool = False, cursor=None, limit=None, today=
         row["overdue"] = row["deadline"] < today
         row["service_label"] = str(labels.get(row["service"], ""))
     return rows, next_cursor
+
+
+def worklog_entries(user_ids, start, end) -> list:
+    """The inspections these users recorded in [start, end) (by the server's receipt; shown
+    at the device's time when it gave one), for the work log (core.manifest)."""
+    from gongzhi.core.manifest import WorklogEntry
+
+    outcomes = dict(Outcome.choices)
+    rows = InspectionResult.objects.filter(
+        inspector_id__in=user_ids, received_at__gte=start, received_at__lt=end
+    ).values_list(
+        "inspector_id", "device_at", "received_at", "task_id", "task__premises__name", "outcome"
+    )
+    return [
+        WorklogEntry(
+            user_id,
+            "inspections",
+            device_at or received_at,
+            f"{name} · {outcomes.get(outcome, outcome)}",
+            0,
+            f"/inspections/tasks/{task_id}/",
+        )
+        for user_id, device_at, received_at, task_id, name, outcome in rows
+    ]

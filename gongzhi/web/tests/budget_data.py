@@ -865,6 +865,42 @@ class Scene:
             )
         return names
 
+    # -- fieldwork ----------------------------------------------------------------------
+
+    def fw_tasks(self, count: int) -> list[str]:
+        """Tasks sent by the community worker to grids A and B; markers: their titles."""
+        from gongzhi.fieldwork import services as fieldwork_services
+
+        titles = [f"预算任务{i:03d}" for i in self._serials("fw_tasks", count)]
+        for title in titles:
+            task = fieldwork_services.task_create(
+                actor=self.people.community_worker,
+                title=title,
+                kind="count",
+                deadline=timezone.now() + dt.timedelta(days=3),
+                targets={self.tree.grid_a.pk: 50, self.tree.grid_b.pk: 50},
+            )
+            self.ids.fw_task = getattr(self.ids, "fw_task", task.pk)
+        return titles
+
+    def fw_reports(self, count: int) -> list[str]:
+        """Reports by grid A's worker on one task (`ids.fw_task`); markers: their notes."""
+        from gongzhi.fieldwork import services as fieldwork_services
+
+        if not hasattr(self.ids, "fw_task"):
+            self.fw_tasks(1)
+        notes = [f"预算回报{i:03d}" for i in self._serials("fw_reports", count)]
+        for note in notes:
+            fieldwork_services.task_report(
+                actor=self.people.gw_a,
+                task_id=self.ids.fw_task,
+                client_id=note.encode().hex()[:64],
+                grid_id=self.tree.grid_a.pk,
+                count=1,
+                note=note,
+            )
+        return notes
+
     # -- sharing ------------------------------------------------------------------------
 
     def _sharing_room(self):

@@ -277,8 +277,8 @@ BUDGETS = [
     ),
     # -- pages ---------------------------------------------------------------------------
     # 1 of them the disputes' workbench panel, 2 the points' (awards to approve, gifts to hand
-    # over), 3 sharing's (huts kept, bookings, loans)
-    Budget("", "/", "op_sub", "grids", 30, page=8),
+    # over), 3 sharing's (huts kept, bookings, loans), 1 fieldwork's (tasks not done, late)
+    Budget("", "/", "op_sub", "grids", 31, page=8),
     Budget("area/map/", "/area/map/", "op_sub", "grids", 6),
     Budget("area/units/<id:unit_id>/", "/area/units/{grid_a_id}/", "op_sub", "positions", 13),
     Budget(
@@ -513,6 +513,11 @@ BUDGETS = [
     Budget("my/volunteer/", "/my/volunteer/", "phone", "vol_mine", 5),
     Budget("patrols/", "/patrols/", "gw_a", "patrols", 8),
     Budget("patrols/<id:patrol_id>/", "/patrols/{patrol}/", "gw_a", "patrol_points", 7),
+    # -- fieldwork ---------------------------------------------------------------------
+    Budget("api/v1/fieldwork/my-tasks", "/api/v1/fieldwork/my-tasks", "gw_a", "fw_tasks", 4),
+    Budget("api/v1/fieldwork/tasks", "/api/v1/fieldwork/tasks", "community_worker", "fw_tasks", 4),
+    Budget("fieldwork/", "/fieldwork/", "gw_a", "fw_tasks", 6),
+    Budget("fieldwork/tasks/<id:task_id>/", "/fieldwork/tasks/{fw_task}/", "gw_a", "fw_reports", 9),
     # -- decide ------------------------------------------------------------------------
     Budget("api/v1/decide/polls", "/api/v1/decide/polls", "community_worker", "decide_polls", 5),
     Budget("decide/polls/", "/decide/polls/", "community_worker", "decide_polls", 5),
@@ -602,6 +607,15 @@ NOT_A_LIST = {
     "volunteers/card/<slug:token>/": "one volunteer's confirmed activities of today (no overlap)",
     "activities/<id:activity_id>/": "one activity and the caller's sign-up",
     "my/volunteer/check/<slug:code>/": "one activity's check-in button",
+    # fieldwork
+    "api/v1/fieldwork/tasks/<task_id>": "one task, its grids with their sums (one GROUP BY) "
+    "and who reported (one query)",
+    "api/v1/fieldwork/log": "a worker's month: one query a registered source, and the notes",
+    "api/v1/fieldwork/summary": "a unit's month: the workers, one query a source, the tasks due",
+    "fieldwork/tasks/new/": "a form; its grid choices are the user's own (at most 200)",
+    "fieldwork/reports/<id:report_id>/photo/": "one photo",
+    "fieldwork/log/": "the same month as its API",
+    "fieldwork/summary/": "the same month as its API, and the units to choose (at most 200)",
     # sharing
     "sharing/rooms/new/": "a form: the communities the user manages (at most 200)",
     "sharing/rooms/<id:room_id>/edit/": "one room's form",
