@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from gongzhi.accounts.models import User
 from gongzhi.cases import services
 from gongzhi.cases.models import Case, CaseEvent, Category
+from gongzhi.fieldwork.models import Task, TaskReport
 from gongzhi.orgs.models import OrgUnit
 from gongzhi.patrols.models import Patrol, PatrolPoint
 from gongzhi.web import field_views
@@ -222,3 +223,27 @@ def test_progress_made_offline_on_a_case_changed_meanwhile_is_not_applied(phone)
     row.locator("button[type=submit]").click()
     _send_until_done(page)
     assert CaseEvent.objects.filter(case=case, action="progress", actor=worker).count() == 1
+
+
+def test_a_task_report_made_offline_arrives_once_and_counts_on_the_board(phone):
+    context, page, _base = phone
+    page.click("[data-tab=f-tasks]")
+    rows = page.locator("#f-tasks-list li", has=page.locator("form"))
+    expect(rows.first).to_be_visible()
+    task = Task.objects.filter(title=rows.first.locator("strong").inner_text()).get()
+    before = TaskReport.objects.filter(task=task).count()
+    context.set_offline(True)
+    form = rows.first.locator("form")
+    form.locator("input[name=note]").fill("3号楼已入户")
+    if task.kind == "count":
+        form.locator("input[name=count]").fill("12")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#f-waiting")).to_have_text("1")
+    context.set_offline(False)
+    _send_until_done(page)
+    _send_until_done(page)  # sending again stores nothing more
+    report = TaskReport.objects.get(task=task, note="3号楼已入户")
+    assert report.observed_at is not None and report.observed_at <= report.received_at
+    assert TaskReport.objects.filter(task=task).count() == before + 1
+    page.evaluate("window.gzFieldRefresh()")
+    assert page.locator("#f-tasks-list li", has_text=task.title).count() == 1
