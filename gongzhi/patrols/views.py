@@ -3,6 +3,7 @@ form to start one; one patrol run on a phone — checkpoints with GPS, what was 
 finding made a case — and ended. The same pages for a volunteers' night patrol and a
 grid worker's own round."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -99,12 +100,22 @@ def patrol_page(request, patrol_id):
             return redirect(reverse("patrols_patrol", args=[patrol.pk]))
     points = selectors.points_of(patrol)
     visited = {p.name for p in points}
+    track = services.track_of(patrol)
+    spots = [[c.lng, c.lat, c.name] for c in points if c.lng is not None and c.lat is not None]
+    duration = (patrol.ended_at - patrol.started_at) if patrol.ended_at else None
     return render(
         request,
         "patrols/patrol.html",
         {
             "p": patrol,
             "points": points,
+            "minutes": round(duration.total_seconds() / 60) if duration else None,
+            "map_data": (
+                {"track": [[x[1], x[2]] for x in track], "points": spots}
+                if track or spots
+                else None
+            ),
+            "tile_url": getattr(settings, "MAP_TILE_URL", "") or "",
             "todo": [n for n in patrol.route if n not in visited],
             "categories": list(
                 Category.objects.filter(parent__isnull=False, is_active=True).order_by("code")[:200]

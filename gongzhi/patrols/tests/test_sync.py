@@ -148,3 +148,21 @@ def test_the_same_start_arriving_twice_at_once_is_one_patrol(people, tree):
     assert all(kind == "ok" for kind, _ in outcomes), outcomes
     assert len({patrol.pk for _, patrol in outcomes}) == 1
     assert Patrol.objects.count() == 1
+
+
+def test_the_patrol_page_shows_its_track_on_a_map_and_its_figures(people, tree, login):
+    began = timezone.now() - dt.timedelta(hours=1)
+    patrol = services.patrol_start(
+        actor=people.gw_a, unit_code=tree.grid_a.code, client_id="p-page", started_at=began
+    )
+    services.patrol_track(actor=people.gw_a, patrol_id=patrol.pk, client_id="a",
+                          points=walk(began, 51))  # fmt: skip
+    services.patrol_end(
+        actor=people.gw_a, patrol_id=patrol.pk, ended_at=began + dt.timedelta(minutes=45)
+    )
+    page = login(people.gw_a).get(f"/patrols/{patrol.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    body = page.content.decode()
+    assert page.status_code == 200 and 'id="pat-map"' in body and "pat-map-data" in body
+    assert "45" in body and "1000" in body  # minutes, metres walked
+    other = login(people.gw_b).get(f"/patrols/{patrol.pk}/")
+    assert other.status_code == 404

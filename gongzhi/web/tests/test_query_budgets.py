@@ -512,7 +512,8 @@ BUDGETS = [
     Budget("activities/", "/activities/", "", "vol_activities", 1),
     Budget("my/volunteer/", "/my/volunteer/", "phone", "vol_mine", 5),
     Budget("patrols/", "/patrols/", "gw_a", "patrols", 8),
-    Budget("patrols/<id:patrol_id>/", "/patrols/{patrol}/", "gw_a", "patrol_points", 7),
+    # The patrol, its checkpoints with their cases, its track's parts, the categories.
+    Budget("patrols/<id:patrol_id>/", "/patrols/{patrol}/", "gw_a", "patrol_points", 8),
     # -- fieldwork ---------------------------------------------------------------------
     Budget("api/v1/fieldwork/my-tasks", "/api/v1/fieldwork/my-tasks", "gw_a", "fw_tasks", 4),
     Budget("api/v1/fieldwork/tasks", "/api/v1/fieldwork/tasks", "community_worker", "fw_tasks", 4),
