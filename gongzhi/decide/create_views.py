@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from gongzhi.core.errors import PermissionDenied
-from gongzhi.core.http.forms import attempt, parse_id
+from gongzhi.core.errors import DomainError, PermissionDenied
+from gongzhi.core.http.forms import parse_id
 from gongzhi.core.permissions import can, scope_for
 from gongzhi.decide import perms, services
 from gongzhi.decide.models import (
@@ -60,16 +60,24 @@ def _lines(text: str) -> list[str]:
 
 def _page(request, *, perm, template, call, to, context):
     """GET: the form; POST: the one service call, then a redirect to `to(row)` with
-    "Saved.", or the form again with the refusal's message and the input kept."""
+    "Saved.", or the form again with the refusal's message (and each field's, under it)
+    and the input kept. `context(errors)` gives the page's own values."""
     _gate(request.user, perm)
-    status = 200
+    status, errors = 200, {}
     if request.method == "POST":
-        done, status = attempt(request, call)
-        if done is not None:
+        try:
+            done = call()
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            status = exc.status
+            errors = exc.details if isinstance(exc.details, dict) else {}
+        else:
             messages.success(request, _("Saved."))
             return redirect(to(done))
     form = request.POST if request.method == "POST" else {}
-    return render(request, template, {**context(), "form": form}, status=status)
+    return render(
+        request, template, {**context(errors), "form": form, "errors": errors}, status=status
+    )
 
 
 @login_required
@@ -80,7 +88,7 @@ def poll_new(request):
     d = request.POST
     chosen = parse_id(d.get("building_id") or request.GET.get("building"))
 
-    def context():
+    def context(errors):
         buildings = _buildings(request.user, perms.MANAGE)
         building = next((b for b in buildings if b.pk == chosen), None)
         residents = (
@@ -143,7 +151,7 @@ def topic_new(request):
             raiser_name=d.get("raiser_name", ""),
         ),
         to=lambda topic: reverse("decide_board"),
-        context=lambda: {
+        context=lambda errors: {
             "units": _units(request.user, perms.PROPOSE),
             "buildings": _buildings(request.user, perms.PROPOSE),
             "tab": "board",
@@ -160,7 +168,7 @@ def meeting_new(request):
 
     d = request.POST
 
-    def context():
+    def context(errors):
         scope = scope_for(request.user, perms.RUN)
         topics = (
             Topic.objects.filter(scope.q(), state__in=(TopicState.OPEN, TopicState.DISCUSSED))
@@ -213,7 +221,7 @@ def notice_new(request):
             sms=d.get("sms") == "1",
         ),
         to=lambda notice: reverse("decide_board"),
-        context=lambda: {
+        context=lambda errors: {
             "units": _units(request.user, perms.MANAGE),
             "buildings": _buildings(request.user, perms.MANAGE),
             "tab": "board",
@@ -281,11 +289,11 @@ def survey_new(request):
             questions=_questions(blocks),
         ),
         to=lambda survey: reverse("decide_survey", args=[survey.pk]),
-        context=lambda: {
+        context=lambda errors: {
             "units": _units(request.user, perms.MANAGE),
             "modes": SurveyMode.choices,
             "question_kinds": QuestionKind.choices,
-            "blocks": blocks,
+            "blocks": [{**b, "errors": errors.get(f"questions.{b['i']}", [])} for b in blocks],
             "n": n,
             "more": min(MAX_BLOCKS, n + 5),
             "tab": "surveys",
@@ -309,7 +317,7 @@ def call_new(request):
             deadline=d.get("deadline", ""),
         ),
         to=lambda call: reverse("decide_call", args=[call.pk]),
-        context=lambda: {"units": _units(request.user, perms.MANAGE), "tab": "surveys"},
+        context=lambda errors: {"units": _units(request.user, perms.MANAGE), "tab": "surveys"},
     )
 
 
@@ -331,7 +339,7 @@ def outreach_new(request):
             attendance=d.get("attendance"),
         ),
         to=lambda row: reverse("decide_board"),
-        context=lambda: {
+        context=lambda errors: {
             "units": _units(request.user, perms.RUN),
             "kinds": OutreachKind.choices,
             "tab": "board",
