@@ -58,7 +58,7 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-def _page(request, *, perm, template, call, to, context):
+def _page(request, *, perm, heading, template, call, to, context):
     """GET: the form; POST: the one service call, then a redirect to `to(row)` with
     "Saved.", or the form again with the refusal's message (and each field's, under it)
     and the input kept. `context(errors)` gives the page's own values."""
@@ -76,7 +76,10 @@ def _page(request, *, perm, template, call, to, context):
             return redirect(to(done))
     form = request.POST if request.method == "POST" else {}
     return render(
-        request, template, {**context(errors), "form": form, "errors": errors}, status=status
+        request,
+        template,
+        {**context(errors), "heading": heading, "form": form, "errors": errors},
+        status=status,
     )
 
 
@@ -113,6 +116,7 @@ def poll_new(request):
     return _page(
         request,
         perm=perms.MANAGE,
+        heading=_("New poll or election"),
         template="decide/poll_new.html",
         call=lambda: services.poll_create(
             actor=request.user,
@@ -141,6 +145,7 @@ def topic_new(request):
     return _page(
         request,
         perm=perms.PROPOSE,
+        heading=_("Raise a topic"),
         template="decide/topic_new.html",
         call=lambda: services.topic_raise(
             actor=request.user,
@@ -187,6 +192,7 @@ def meeting_new(request):
     return _page(
         request,
         perm=perms.RUN,
+        heading=_("Schedule a meeting"),
         template="decide/meeting_new.html",
         call=lambda: services.meeting_schedule(
             actor=request.user,
@@ -211,6 +217,7 @@ def notice_new(request):
     return _page(
         request,
         perm=perms.MANAGE,
+        heading=_("Publish a notice"),
         template="decide/notice_new.html",
         call=lambda: services.notice_publish(
             actor=request.user,
@@ -278,6 +285,7 @@ def survey_new(request):
     return _page(
         request,
         perm=perms.MANAGE,
+        heading=_("New survey"),
         template="decide/survey_new.html",
         call=lambda: services.survey_create(
             actor=request.user,
@@ -308,6 +316,7 @@ def call_new(request):
     return _page(
         request,
         perm=perms.MANAGE,
+        heading=_("Open a call for suggestions"),
         template="decide/call_new.html",
         call=lambda: services.call_open(
             actor=request.user,
@@ -328,6 +337,7 @@ def outreach_new(request):
     return _page(
         request,
         perm=perms.RUN,
+        heading=_("Record an outreach"),
         template="decide/outreach_new.html",
         call=lambda: services.outreach_record(
             actor=request.user,

@@ -206,9 +206,9 @@ def test_a_bad_meeting_is_refused_with_its_input_kept(people, tree, staff, login
         "starts_at": local(_tomorrow(9)),
         "room_id": hall.pk,
     }
-    refused(
-        staff.post("/decide/meetings/new/", data), 400, "请填写使用功能室的结束时间", "没有结束时间"
-    )
+    r = staff.post("/decide/meetings/new/", data)
+    refused(r, 400, "请填写使用功能室的结束时间", "没有结束时间")
+    assert r.content.decode().count("请填写使用功能室的结束时间") == 2  # the alert, the field
     refused(
         staff.post("/decide/meetings/new/", {**data, "title": "", "room_id": ""}), 400, REQUIRED
     )
