@@ -38,14 +38,10 @@ def _gate(user, perm) -> None:
         raise PermissionDenied(_("You may not do this here."))
 
 
-def _units(user, perm) -> list[OrgUnit]:
-    """The subdistricts, communities and grids the user may act in, for a form's choice."""
+def _units(user, perm, levels=("subdistrict", "community", "grid")) -> list[OrgUnit]:
+    """The units of these levels the user may act in, for a form's choice."""
     scope = scope_for(user, perm)
-    return list(
-        OrgUnit.objects.filter(
-            scope.q("code"), level__in=("subdistrict", "community", "grid")
-        ).order_by("code")[:200]
-    )
+    return list(OrgUnit.objects.filter(scope.q("code"), level__in=levels).order_by("code")[:200])
 
 
 def _buildings(user, perm) -> list[Building]:
@@ -157,7 +153,8 @@ def topic_new(request):
         ),
         to=lambda topic: reverse("decide_board"),
         context=lambda errors: {
-            "units": _units(request.user, perms.PROPOSE),
+            # A building head raises a topic for the micro-grid they hold.
+            "units": _units(request.user, perms.PROPOSE, ("community", "grid", "microgrid")),
             "buildings": _buildings(request.user, perms.PROPOSE),
             "tab": "board",
         },

@@ -241,10 +241,15 @@ def test_a_topic_is_raised_on_its_page(people, tree, estate, staff, login):
         REQUIRED,
         "门口堆满纸箱",
     )
+    head = zh(login(people.building_head))
+    assert "第1网格1号微网格" in head.get("/decide/topics/new/").content.decode()
+    r = head.post("/decide/topics/new/", {"title": "路灯不亮", "unit_id": tree.micro_a1.pk})
+    assert r.status_code == 302
+    assert Topic.objects.get(title="路灯不亮").raised_by_kind == "head"
     assert zh(login(people.leader)).get("/decide/topics/new/").status_code == 403
     outside = {"title": "越界", "unit_id": tree.community2.pk}
     assert zh(login(people.gw_a)).post("/decide/topics/new/", outside).status_code == 404
-    assert Topic.objects.count() == 1
+    assert Topic.objects.count() == 2
 
 
 def test_a_notice_is_published_on_its_page_with_its_sms(people, tree, estate, staff, login):
