@@ -1,10 +1,17 @@
 from django.urls import path
 
-from gongzhi.decide import views
+from gongzhi.decide import create_views, views
 
 urlpatterns = [
     path("decide/", views.board, name="decide_board"),
     path("decide/polls/", views.polls, name="decide_polls"),
+    path("decide/polls/new/", create_views.poll_new, name="decide_poll_new"),
+    path("decide/topics/new/", create_views.topic_new, name="decide_topic_new"),
+    path("decide/meetings/new/", create_views.meeting_new, name="decide_meeting_new"),
+    path("decide/notices/new/", create_views.notice_new, name="decide_notice_new"),
+    path("decide/surveys/new/", create_views.survey_new, name="decide_survey_new"),
+    path("decide/calls/new/", create_views.call_new, name="decide_call_new"),
+    path("decide/outreach/new/", create_views.outreach_new, name="decide_outreach_new"),
     path("decide/polls/<id:poll_id>/", views.poll_page, name="decide_poll"),
     path("decide/surveys/", views.surveys, name="decide_surveys"),
     path("decide/surveys/<id:survey_id>/", views.survey_page, name="decide_survey"),

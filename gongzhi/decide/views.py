@@ -76,6 +76,8 @@ def board(request):
             "state": state,
             "tab": "board",
             "may_run": can(request.user, perms.RUN),
+            "may_propose": can(request.user, perms.PROPOSE),
+            "may_manage": can(request.user, perms.MANAGE),
         },
         status=status,
     )
@@ -85,7 +87,11 @@ def board(request):
 @require_GET
 def polls(request):
     rows = selectors.visible(Poll, request.user).order_by("-id")[:100]
-    return render(request, "decide/polls.html", {"rows": rows, "tab": "polls"})
+    return render(
+        request,
+        "decide/polls.html",
+        {"rows": rows, "tab": "polls", "may_manage": can(request.user, perms.MANAGE)},
+    )
 
 
 @login_required
@@ -141,6 +147,7 @@ def surveys(request):
             "surveys": selectors.visible(Survey, request.user).order_by("-id")[:100],
             "calls": selectors.visible(SuggestionCall, request.user).order_by("-id")[:100],
             "tab": "surveys",
+            "may_manage": can(request.user, perms.MANAGE),
         },
     )
 
