@@ -23,15 +23,16 @@ pytestmark = pytest.mark.browser
 # disputes, care (visits and wishes), volunteers (those who run them), patrols, points,
 # residents' decisions, rooms and the tool hut; then the role's own panel.
 M = ["inspections", "disputes"]
+F = ["fieldwork", *M]  # the tasks sent to the grids, for those who send or do them
 WORKBENCH = {
-    "admin": (["cases", *M, "care", "volunteers", "patrols", "points", "decide", "sharing",
+    "admin": (["cases", *F, "care", "volunteers", "patrols", "points", "decide", "sharing",
                "admin", "admin"], "Cases"),
-    "zhihui": (["cases", *M, "patrols", "points", "decide", "sharing", "operator"], "Cases"),
-    "jiedao": (["cases", *M, "patrols", "points", "decide", "sharing", "operator"], "Cases"),
+    "zhihui": (["cases", *F, "patrols", "points", "decide", "sharing", "operator"], "Cases"),
+    "jiedao": (["cases", *F, "patrols", "points", "decide", "sharing", "operator"], "Cases"),
     "lingdao": (["cases", *M, "patrols", "points", "decide", "leader"], "Cases"),
-    "shequ1": (["cases", *M, "care", "volunteers", "patrols", "points", "decide", "sharing",
+    "shequ1": (["cases", *F, "care", "volunteers", "patrols", "points", "decide", "sharing",
                 "community_worker"], "Cases"),
-    "wangge01": (["cases", *M, "care", "patrols", "points", "decide", "sharing",
+    "wangge01": (["cases", *F, "care", "patrols", "points", "decide", "sharing",
                   "grid_worker"], "Cases"),
     "loudong": (["cases", "decide", "building_head"], "Cases"),
     "chengban1": (["cases", "department_handler"], "Cases"),
