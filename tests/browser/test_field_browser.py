@@ -247,3 +247,26 @@ def test_a_task_report_made_offline_arrives_once_and_counts_on_the_board(phone):
     assert TaskReport.objects.filter(task=task).count() == before + 1
     page.evaluate("window.gzFieldRefresh()")
     assert page.locator("#f-tasks-list li", has_text=task.title).count() == 1
+
+
+def test_signing_out_forgets_the_kept_lists_and_page(phone):
+    _context, page, base = phone
+    page.evaluate("window.gzFieldRefresh()")
+    count_kept = """() => new Promise(resolve => {
+        const open = indexedDB.open("gongzhi-field");
+        open.onsuccess = () => {
+            const request = open.result.transaction("kept").objectStore("kept").count();
+            request.onsuccess = () => { resolve(request.result); open.result.close(); };
+        };
+    })"""
+    assert page.evaluate(count_kept) == 2  # the cases and the tasks, as last fetched
+    kept_caches = "caches.keys().then(k => k.filter(n => n.startsWith('gongzhi-field-')).length)"
+    assert page.evaluate(kept_caches) == 1
+    page.click(".topbar form button[type=submit]")
+    page.wait_for_url(base + "/login/**")
+    assert page.evaluate(count_kept) == 0
+    for _ in range(50):  # the service worker drops its cache on its own time
+        if page.evaluate(kept_caches) == 0:
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate(kept_caches) == 0

@@ -160,7 +160,6 @@
 
   // "sent" | "failed" | "retry" (network, the server busy) | "login" (signed out)
   function send(item) {
-    var byId = {};
     return (item.parent ? get("queue", item.parent) : Promise.resolve(null)).then(function (parent) {
       if (item.parent) {
         if (!parent || parent.state === "failed") {
