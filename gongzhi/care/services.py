@@ -54,7 +54,7 @@ MAX_NOTE = 500
 MAX_WISH = 200
 MAX_PHOTOS = 9
 # A phone's clock may run a little ahead of the server's; more than this is the future.
-CLOCK_SKEW = dt.timedelta(minutes=5)
+CLOCK_SKEW = dates.CLOCK_SKEW
 
 
 def _community_code(code: str) -> str:

@@ -102,6 +102,33 @@ def parse_moment(
     return moment
 
 
+# A phone's clock may run this far ahead of the server's.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+# How long a phone may keep what it recorded before it can send it (a week offline).
+KEPT_ON_PHONE = dt.timedelta(days=7)
+
+
+def clean_phone_time(value, name: str, errors: dict) -> dt.datetime | None:
+    """When something was seen or done by the phone's clock, sent maybe days later (a
+    report queued in a basement): ISO 8601 text or a datetime, within the last week and
+    not ahead of the server beyond the clock skew. None when not given (the caller uses
+    the receipt); an error on `name` otherwise."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, dt.datetime):
+        try:
+            value = parse_moment(str(value), name)
+        except Invalid as exc:
+            errors.setdefault(name, []).append(exc.message)
+            return None
+    now = timezone.now()
+    if not now - KEPT_ON_PHONE <= value <= now + CLOCK_SKEW:
+        errors.setdefault(name, []).append(
+            _("The phone's time is off: it must be within the last week, not in the future.")
+        )
+    return value
+
+
 def check_period(start, end) -> None:
     """Refuse a period that is not two dates, lies outside the bounds, runs backwards,
     or is longer than three years (code "invalid_period")."""

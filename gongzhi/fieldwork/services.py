@@ -32,7 +32,6 @@ MAX_NOTE = 500
 MAX_TARGET = 10_000  # a target a grid, and a count a report
 MAX_GRIDS = selectors.MAX_GRIDS
 MAX_AHEAD = dt.timedelta(days=366)  # the latest deadline
-CLOCK_SKEW = dt.timedelta(minutes=5)  # a phone's clock may run this much ahead
 REMIND_BEFORE = dt.timedelta(hours=24)
 
 
@@ -239,9 +238,7 @@ def task_report(
             case = _clean_case(actor, target, case_id, errors)
     elif case_id not in (None, ""):
         _add(errors, "case_id", _("A case is linked on a case-reporting task only."))
-    observed = _clean_moment(observed_at, "observed_at", errors)
-    if observed is not None and observed > now + CLOCK_SKEW:
-        _add(errors, "observed_at", _("The time observed is in the future."))
+    observed = dates.clean_phone_time(observed_at, "observed_at", errors)
     lng = clean_float(lng, "lng", errors, -180, 180)
     lat = clean_float(lat, "lat", errors, -90, 90)
     if (lng is None) != (lat is None) and not {"lng", "lat"} & set(errors):

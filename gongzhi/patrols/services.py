@@ -25,35 +25,11 @@ from gongzhi.patrols.models import Patrol, PatrolKind, PatrolPoint, PatrolTrack
 from gongzhi.registry.services import clean_float, clean_text
 
 MAX_CHECKPOINTS = 30
-CLOCK_SKEW = dt.timedelta(minutes=5)
-# How long a phone may have kept a patrol before it could send it.
-OFFLINE_AT_MOST = dt.timedelta(days=7)
+CLOCK_SKEW = dates.CLOCK_SKEW
 
 
 def _client_id(value) -> str:
     return clean_client_id(value) if value not in (None, "") else ""
-
-
-def _phone_time(value, name: str, errors, *, not_before=None) -> dt.datetime | None:
-    """A time the phone recorded (an observation, maybe days before it could send it):
-    not in the future beyond the clock skew, not older than a week, not before
-    `not_before`. None when not given (the server's time is used)."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, str):
-        try:
-            value = dates.parse_moment(value, name)
-        except Invalid:
-            errors.setdefault(name, []).append(_("Enter a valid date and time."))
-            return None
-    now = timezone.now()
-    if value > now + CLOCK_SKEW or value < now - OFFLINE_AT_MOST:
-        errors.setdefault(name, []).append(
-            _("The phone's time is off: it must be within the last week, not in the future.")
-        )
-    elif not_before is not None and value < not_before:
-        errors.setdefault(name, []).append(_("This is before the patrol started."))
-    return value
 
 
 def _replayed(row):
@@ -107,7 +83,7 @@ def patrol_start(
             return _replayed(earlier)
     errors: dict[str, list[str]] = {}
     if not isinstance(started_at, dt.datetime) or client_id:
-        started_at = _phone_time(started_at, "started_at", errors)
+        started_at = dates.clean_phone_time(started_at, "started_at", errors)
     if kind not in PatrolKind.values:
         errors.setdefault("kind", []).append(_("Choose one of the options."))
     names = clean_route(route, errors)
@@ -195,7 +171,9 @@ def patrol_checkpoint(
             earlier = PatrolPoint.objects.filter(patrol=patrol, client_id=client_id).first()
             if earlier is not None:
                 return _replayed(earlier)
-        at = _phone_time(at, "at", errors, not_before=patrol.started_at - CLOCK_SKEW)
+        at = dates.clean_phone_time(at, "at", errors)
+        if at is not None and at < patrol.started_at - CLOCK_SKEW and not errors:
+            errors["at"] = [_("This is before the patrol started.")]
         raise_if(errors)
         if patrol.ended_at is not None and (at is None or at > patrol.ended_at):
             raise Conflict(_("This patrol has ended."), code="patrol_ended")
@@ -245,7 +223,7 @@ def patrol_end(*, actor, patrol_id, note: str = "", ended_at=None) -> Patrol:
             if patrol.leader_id == getattr(actor, "pk", None) and ended_at not in (None, ""):
                 return _replayed(patrol)
             raise Conflict(_("This patrol has ended."), code="patrol_ended")
-        ended_at = _phone_time(ended_at, "ended_at", errors)
+        ended_at = dates.clean_phone_time(ended_at, "ended_at", errors)
         raise_if(errors)
         end = ended_at or timezone.now()
         if end < patrol.started_at:

@@ -241,7 +241,7 @@ def case_report(
         result = clean_text(result, MAX_DESCRIPTION, "result", errors, required=True)
     if not (title or description):
         errors.setdefault("description", []).append(_("Describe the problem."))
-    observed_at = clean_observed_at(observed_at, errors)
+    observed_at = dates.clean_phone_time(observed_at, "observed_at", errors)
     # Where, and the photos, are checked before any error is raised, so a form shows all
     # of its errors in one round, not the place's after the text's.
     place = None
@@ -350,29 +350,6 @@ def taken_in(case: Case, actor, *, at, self_handle=False, result="", actor_name=
         at=at,
         actor_name=actor_name,
     )
-
-
-OBSERVED_AT_MOST = dt.timedelta(days=7)  # how long a phone may keep a report unsent
-CLOCK_SKEW = dt.timedelta(minutes=5)
-
-
-def clean_observed_at(value, errors) -> dt.datetime | None:
-    """When the reporter saw it, by the phone's clock: within the last week and not in the
-    future (beyond a few minutes' skew); None when not given."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, str):
-        try:
-            value = dates.parse_moment(value, "observed_at")
-        except Invalid as exc:
-            errors.setdefault("observed_at", []).append(exc.message)
-            return None
-    now = timezone.now()
-    if not now - OBSERVED_AT_MOST <= value <= now + CLOCK_SKEW:
-        errors.setdefault("observed_at", []).append(
-            _("The phone's time is off: it must be within the last week, not in the future.")
-        )
-    return value
 
 
 def draft(*, actor, key, fingerprint, kind, category, channel, urgency, title, description,
