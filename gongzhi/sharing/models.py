@@ -205,6 +205,9 @@ class Hut(OpeningHours):
     class Meta:
         verbose_name = _("tool hut")
         verbose_name_plural = _("tool huts")
+        constraints = [
+            models.UniqueConstraint(fields=["org_unit", "name"], name="sharing_hut_name")
+        ]
 
     def __str__(self):
         return self.name

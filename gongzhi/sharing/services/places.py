@@ -27,10 +27,11 @@ import re
 import uuid
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gongzhi.accounts.models import User
 from gongzhi.core import images
@@ -206,6 +207,20 @@ def _duplicate(field: str, message: str):
     raise Invalid(message, code="duplicate", details={field: [message]})
 
 
+ROOM_NAME_TAKEN = gettext_lazy("A room of this name exists.")
+
+
+def _save_unique(row, field: str, message: str) -> None:
+    """Save a row whose name (or number) the check before found free: two requests with
+    the same name at once both find it free, and the unique constraint decides; the loser
+    gets the same `duplicate` refusal instead of a server error."""
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        _duplicate(field, message)
+
+
 # -- who may ---------------------------------------------------------------------------
 
 
@@ -259,7 +274,7 @@ def _room_values(form: _Fields) -> dict:
 def _room_name_free(room: Room, name: str) -> None:
     taken = Room.objects.filter(org_unit_id=room.org_unit_id, name=name).exclude(pk=room.pk)
     if taken.exists():
-        _duplicate("name", _("A room of this name exists."))
+        _duplicate("name", ROOM_NAME_TAKEN)
 
 
 def room_create(*, actor, org_unit_id, **fields) -> Room:
@@ -271,7 +286,7 @@ def room_create(*, actor, org_unit_id, **fields) -> Room:
     with transaction.atomic():
         room = Room(org_unit=unit, org_code=unit.code, **values)
         _room_name_free(room, values["name"])
-        room.save()
+        _save_unique(room, "name", ROOM_NAME_TAKEN)
         audit_record(
             actor=actor,
             action="sharing.room_create",
@@ -302,7 +317,7 @@ def room_update(*, actor, room_id, **changes) -> Room:
                 raise Conflict(message, code="has_bookings", details={"is_active": [message]})
         diff = _apply(room, values)
         if diff:
-            room.save()
+            _save_unique(room, "name", ROOM_NAME_TAKEN)
             audit_record(actor=actor, action="sharing.room_update", obj=room, changes=diff)
         return room
 
@@ -363,7 +378,7 @@ def _hut_save(actor, hut: Hut, values: dict, action: str, *, created: bool) -> H
     if old != new:
         diff["keepers"] = [old, new]
     if diff or created:
-        hut.save()
+        _save_unique(hut, "name", _("A tool hut of this name exists."))
         hut.keepers.set(keepers)
         audit_record(actor=actor, action=action, obj=hut, changes=diff)
     return hut
@@ -415,7 +430,7 @@ def _category_save(actor, category: ToolCategory, values: dict, action: str) -> 
     created = category.pk is None
     diff = _apply(category, values)
     if diff or created:
-        category.save()
+        _save_unique(category, "name", _("A category of this name exists."))
         audit_record(actor=actor, action=action, obj=category, changes=diff)
     return category
 
@@ -486,7 +501,7 @@ def _item_save(actor, item: Item, values: dict, cleaned, action: str) -> Item:
         )
         diff["photo"] = [None, item.photo.name]
     if diff or created:
-        item.save()
+        _save_unique(item, "number", _("An item of this number exists in the hut."))
         audit_record(actor=actor, action=action, obj=item, changes=diff)
     return item
 

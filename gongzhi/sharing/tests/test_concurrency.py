@@ -49,3 +49,25 @@ def test_parallel_check_outs_of_one_item__one_loan(world, people):
     results = many(attempt, attempts=50, threads=25)
     assert len([r for r in results if r[0] == "ok"]) == 1
     assert Loan.objects.filter(item=world.wrench, state=LoanState.OUT).count() == 1
+
+
+@postgres_only
+@threaded
+def test_the_same_room_name_saved_at_once__one_room_the_others_told_it_is_taken(tree, people):
+    from gongzhi.core.errors import Invalid
+    from gongzhi.core.models import AuditLog
+    from gongzhi.sharing.models import Room
+    from gongzhi.sharing.tests.test_places import ROOM
+
+    def attempt():
+        return services.room_create(
+            actor=people.community_worker, org_unit_id=tree.community.pk, **ROOM
+        )
+
+    results = many(attempt, attempts=20, threads=10)
+    ok = [r for r in results if r[0] == "ok"]
+    refused = [r[1] for r in results if r[0] == "error"]
+    assert len(ok) == 1
+    assert all(isinstance(e, Invalid) and e.code == "duplicate" for e in refused), refused[:3]
+    assert Room.objects.filter(name=ROOM["name"]).count() == 1
+    assert AuditLog.objects.filter(action="sharing.room_create").count() == 1
