@@ -25,7 +25,8 @@ from gongzhi.cases.models import (
 )
 from gongzhi.core.errors import Invalid, NotFound
 from gongzhi.core.permissions import facts_of, scope_for
-from gongzhi.core.roles import Perm, Role
+from gongzhi.core.roles import Level, Perm, Role
+from gongzhi.orgs import selectors as orgs
 
 
 def _visible_q(user, *, own: bool = True) -> Q:
@@ -70,6 +71,15 @@ def for_list(qs: QuerySet[Case], *units: str) -> QuerySet[Case]:
     if units:  # select_related() with no names would follow every non-null key instead
         qs = qs.select_related(*units)
     return qs.only(*LIST_FIELDS, *extra)
+
+
+def report_grids(user):
+    """The grids (and micro-grids) the user may report a case in, for a form's choice."""
+    return (
+        orgs.units_visible_to(user, Perm.CASE_REPORT)
+        .filter(level__in=(Level.GRID, Level.MICROGRID), is_active=True)
+        .order_by("code")
+    )
 
 
 def case_for(user, pk) -> Case:

@@ -27,9 +27,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from gongzhi.cases.forms import category_choices
+from gongzhi.cases.selectors import report_grids
 from gongzhi.core import permissions
-from gongzhi.core.roles import Level, Perm
-from gongzhi.orgs import selectors as orgs
+from gongzhi.core.roles import Perm
 
 # What the page needs to open offline, besides itself.
 SHELL_STATIC = (
@@ -118,12 +118,7 @@ def field(request):
     """外勤: report, patrol, tasks, cases and the phone's queue, online or not."""
     if not permissions.can(request.user, Perm.CASE_REPORT):
         raise DjangoPermissionDenied
-    grids = list(
-        orgs.units_visible_to(request.user, Perm.CASE_REPORT)
-        .filter(level__in=(Level.GRID, Level.MICROGRID), is_active=True)
-        .order_by("code")
-        .values("id", "code", "name")[:200]
-    )
+    grids = list(report_grids(request.user).values("id", "code", "name")[:200])
     return render(
         request,
         "web/field.html",

@@ -10,25 +10,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from gongzhi.cases import forms as f
-from gongzhi.cases import services
+from gongzhi.cases import selectors, services
 from gongzhi.cases.kinds import GENERAL, get_kind
 from gongzhi.cases.views.common import form_errors
 from gongzhi.core import permissions
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.http.forms import parse_id
-from gongzhi.core.roles import Level, Perm
+from gongzhi.core.roles import Perm
 from gongzhi.orgs import selectors as orgs
 from gongzhi.registry import selectors as registry
 
 MAX_BUILDINGS = 300  # more than this in a select is useless on a phone: choose the grid first
-
-
-def _report_grids(user) -> list:
-    return list(
-        orgs.units_visible_to(user, Perm.CASE_REPORT)
-        .filter(level__in=(Level.GRID, Level.MICROGRID), is_active=True)
-        .order_by("code")
-    )
 
 
 def _buildings(user, grid_id=None) -> list:
@@ -80,7 +72,7 @@ def case_new(request):
         request.POST or None,
         request.FILES or None,
         initial={"idempotency_key": uuid.uuid4().hex},
-        grids=_report_grids(user),
+        grids=list(selectors.report_grids(user)),
         buildings=buildings,
         can_self_handle=permissions.can(user, Perm.CASE_SELF_HANDLE),
         choose_channel=choose_channel,
