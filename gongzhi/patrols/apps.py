@@ -29,5 +29,6 @@ class PatrolsConfig(AppConfig):
                 "patrols.start": _("Patrol started"),
                 "patrols.checkpoint": _("Patrol checkpoint visited"),
                 "patrols.end": _("Patrol ended"),
+                "patrols.track": _("Patrol track received"),
             }
         )

@@ -276,6 +276,12 @@ def patrol_track(*, actor, patrol_id, client_id, points) -> PatrolTrack:
         part = PatrolTrack.objects.create(
             patrol=patrol, client_id=client_id, points=points, received_at=timezone.now()
         )
+        audit_record(
+            actor=actor,
+            action="patrols.track",
+            obj=patrol,
+            changes={"part": client_id, "points": len(points)},
+        )
         if patrol.ended_at is not None:
             _measure(patrol)
             patrol.save(update_fields=["length_m", "area_m2", "track_points"])

@@ -52,6 +52,8 @@ def test_the_same_items_sent_twice_are_stored_once(people, tree):
     part = dict(actor=people.gw_a, patrol_id=patrol.pk, client_id="t-1", points=walk(hour_ago, 100))
     services.patrol_track(**part)
     assert services.patrol_track(**part).replayed and PatrolTrack.objects.count() == 1
+    track_row = AuditLog.objects.get(action="patrols.track")
+    assert track_row.changes == {"part": "t-1", "points": 100}
     ended = hour_ago + dt.timedelta(minutes=40)
     done = services.patrol_end(actor=people.gw_a, patrol_id=patrol.pk, ended_at=ended)
     assert done.ended_at == ended
