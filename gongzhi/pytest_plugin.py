@@ -137,6 +137,7 @@ def small_demo(db, settings):
     from django.db import connection
 
     from gongzhi.core import calendar
+    from gongzhi.orgs import locator
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     calendar.forget()
@@ -147,7 +148,11 @@ def small_demo(db, settings):
         snapshot = _small_demo[connection.vendor] = _Snapshot(connection, out.getvalue())
     else:
         snapshot.restore(connection)
+    # What the process keeps of the rows (as the demo command's own steps reset them):
+    # content types, the working-day calendar, the boundaries' locator index.
     ContentType.objects.clear_cache()
     calendar.forget()
+    locator.invalidate()
     yield snapshot
     calendar.forget()
+    locator.invalidate()
